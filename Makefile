@@ -1,0 +1,37 @@
+# `make demo` and `make test` each set everything up from a fresh clone, then run.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEVNET := fixtures/devnet
+STAMP := $(VENV)/.installed-stamp
+NPM_STAMP := $(DEVNET)/node_modules/.installed-stamp
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP) $(NPM_STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(NPM_STAMP): $(DEVNET)/package.json $(DEVNET)/package-lock.json
+	cd $(DEVNET) && npm ci --no-audit --no-fund
+	touch $@
+
+demo: setup
+	$(BIN)/taxscan demo
+
+test: setup lint
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check scanner chains tests bench
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/bench_lots.py
+
+clean:
+	rm -rf $(VENV) $(DEVNET)/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""I/O only: nodes and explorers in, typed records out. No tax logic here."""

@@ -1,0 +1,165 @@
+"""A JSON-RPC client: web3's HTTP transport, batching, and tenacity retries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+from web3 import HTTPProvider
+
+from scanner.errors import SourceInconsistent, SourceUnavailable
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_BATCH_SIZE = 100
+DEFAULT_ATTEMPTS = 6
+
+
+def safe_url(url: str) -> str:
+    """The URL without path, query or credentials: RPC URLs often carry API keys."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+class RpcCallError(SourceInconsistent):
+    """The node answered a call with a JSON-RPC error object."""
+
+    def __init__(self, method: str, code: int | None, message: str) -> None:
+        super().__init__(f"{method} failed: {message} (code {code})")
+        self.method = method
+        self.code = code
+        self.rpc_message = message
+
+    @property
+    def method_missing(self) -> bool:
+        text = self.rpc_message.lower()
+        return self.code == -32601 or "not found" in text or "not supported" in text \
+            or "unsupported" in text or "does not exist" in text
+
+
+class _Transient(Exception):
+    """A failure worth retrying: dropped connection, timeout, 429, 5xx, torn JSON."""
+
+
+class RpcClient:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        attempts: int = DEFAULT_ATTEMPTS,
+        max_wait_s: float = 8.0,
+    ) -> None:
+        self.url = url
+        self.batch_size = batch_size
+        self.requests_sent = 0
+        self._provider = HTTPProvider(
+            url, request_kwargs={"timeout": timeout_s}, exception_retry_configuration=None
+        )
+        self._retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=0.2, max=max_wait_s),
+            reraise=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"RpcClient({safe_url(self.url)})"
+
+    def call(self, method: str, params: Sequence[Any]) -> Any:
+        response = self._send(lambda: self._provider.make_request(method, list(params)))
+        return _unwrap(method, response)
+
+    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Results in call order; the first JSON-RPC error raises RpcCallError."""
+        return [_raise_if_error(item) for item in self.batch_lenient(calls)]
+
+    def batch_lenient(
+        self, calls: Sequence[tuple[str, Sequence[Any]]]
+    ) -> list[Any | RpcCallError]:
+        """Results in call order, with an RpcCallError in place of each failed call."""
+        results: list[Any | RpcCallError] = []
+        for start in range(0, len(calls), self.batch_size):
+            chunk = [(m, list(p)) for m, p in calls[start : start + self.batch_size]]
+            if len(chunk) == 1:
+                method, params = chunk[0]
+                try:
+                    results.append(self.call(method, params))
+                except RpcCallError as exc:
+                    results.append(exc)
+                continue
+            responses = self._send(lambda chunk=chunk: self._provider.make_batch_request(chunk))
+            if not isinstance(responses, list) or len(responses) != len(chunk):
+                raise SourceInconsistent(
+                    f"node at {safe_url(self.url)} answered a batch of {len(chunk)} calls "
+                    f"with {len(responses) if isinstance(responses, list) else 'no list'}"
+                )
+            for (method, _), response in zip(chunk, responses, strict=True):
+                try:
+                    results.append(_unwrap(method, response))
+                except RpcCallError as exc:
+                    results.append(exc)
+        return results
+
+    def _send(self, request: Any) -> Any:
+        try:
+            for attempt in self._retrying:
+                with attempt:
+                    self.requests_sent += 1
+                    return _classify_transport(request, self.url)
+        except RetryError as exc:
+            cause = exc.last_attempt.exception()
+            raise SourceUnavailable(
+                f"node at {safe_url(self.url)} kept failing: {cause}"
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _classify_transport(request: Any, url: str) -> Any:
+    try:
+        return request()
+    except requests.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else 0
+        if status == 429 or status >= 500:
+            raise _Transient(f"HTTP {status}") from exc
+        raise SourceUnavailable(f"node at {safe_url(url)} refused the request: HTTP {status}") \
+            from None
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise _Transient(type(exc).__name__) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _Transient(f"malformed JSON ({exc.__class__.__name__})") from exc
+    except ValueError as exc:  # web3 wraps undecodable bodies in ValueError subclasses
+        raise _Transient(f"malformed response: {exc}") from exc
+
+
+def _unwrap(method: str, response: Any) -> Any:
+    if not isinstance(response, dict):
+        raise SourceInconsistent(f"{method}: the node's answer is not a JSON-RPC object")
+    error = response.get("error")
+    if error is not None:
+        if isinstance(error, dict):
+            code = error.get("code")
+            raise RpcCallError(method, code if isinstance(code, int) else None,
+                               str(error.get("message", "")))
+        raise RpcCallError(method, None, str(error))
+    if "result" not in response:
+        raise SourceInconsistent(f"{method}: the node's answer has no result")
+    return response["result"]
+
+
+def _raise_if_error(item: Any) -> Any:
+    if isinstance(item, RpcCallError):
+        raise item
+    return item

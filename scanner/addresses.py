@@ -1,0 +1,76 @@
+"""Wallet addresses and CAIP identifiers."""
+
+from __future__ import annotations
+
+import re
+
+from eth_utils.address import is_checksum_address, to_checksum_address
+
+from scanner.errors import AddressError
+
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+def parse_address(text: str) -> str:
+    """A user-given EVM address, checked, as lowercase hex.
+
+    All-lowercase and all-uppercase hex are accepted; mixed case must be a valid EIP-55
+    checksum, since a wrong one usually means a mistyped character.
+    """
+    candidate = text.strip()
+    if not _HEX_ADDRESS.match(candidate):
+        raise AddressError(f"not an EVM address (0x and 40 hex digits): {candidate!r}")
+    digits = candidate[2:]
+    mixed_case = digits != digits.lower() and digits != digits.upper()
+    if mixed_case and not is_checksum_address(candidate):
+        raise AddressError(
+            f"address checksum is wrong (mistyped?): {candidate}; "
+            f"a valid one would be {to_checksum_address(candidate.lower())}"
+        )
+    return "0x" + digits.lower()
+
+
+def checksum(address: str) -> str:
+    return str(to_checksum_address(address))
+
+
+def chain_ref(chain_id: int) -> str:
+    return f"eip155:{chain_id}"
+
+
+def erc20_asset(chain_id: int, token: str) -> str:
+    return f"eip155:{chain_id}/erc20:{token.lower()}"
+
+
+def nft_asset(chain_id: int, standard: str, token: str, token_id: int) -> str:
+    return f"eip155:{chain_id}/{standard}:{token.lower()}/{token_id}"
+
+
+def native_asset(chain_id: int, slip44: int) -> str:
+    return f"eip155:{chain_id}/slip44:{slip44}"
+
+
+_ASSET_ID = re.compile(
+    r"^eip155:(?P<chain>\d+)/(?:slip44:\d+|erc20:0x[0-9a-f]{40}|(?:erc721|erc1155):0x[0-9a-f]{40}/\d+)$"
+)
+
+
+def parse_asset_id(text: str) -> str:
+    """A CAIP-19 asset id as taxscan writes it (lowercase), or AddressError."""
+    candidate = text.strip().lower()
+    if not _ASSET_ID.match(candidate):
+        raise AddressError(
+            f"not a CAIP-19 asset id such as eip155:1/erc20:0x… or eip155:1/slip44:60: {text!r}"
+        )
+    return candidate
+
+
+def asset_chain_id(asset: str) -> int:
+    return int(asset.split("/", 1)[0].split(":", 1)[1])
+
+
+def asset_contract(asset: str) -> str | None:
+    """The token contract of an erc20/erc721/erc1155 asset id; None for a native coin."""
+    _, _, rest = asset.partition("/")
+    standard, _, tail = rest.partition(":")
+    return None if standard == "slip44" else tail.partition("/")[0]

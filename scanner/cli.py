@@ -1,0 +1,231 @@
+"""The taxscan command line: parse, call a service, render. No SQL and no web3 here."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from chains.registry import chain_by_name
+from scanner import reports, service
+from scanner.addresses import checksum, parse_address
+from scanner.errors import TaxscanError, UserInputError
+from scanner.prices.csvfile import parse_timestamp
+from scanner.progress import RichProgress
+from scanner.render import Format, emit
+from scanner.store import Store, default_db_path
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Scan wallets, keep cost-basis lots, report gains, income and harvests.")
+prices_app = typer.Typer(no_args_is_help=True, help="Price data.")
+app.add_typer(prices_app, name="prices")
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+class Method(StrEnum):
+    FIFO = "fifo"
+
+
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="DuckDB file (default: $TAXSCAN_DB, else the user data dir).",
+    show_default=False)]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+MethodOption = Annotated[Method, typer.Option("--method", help="Cost-basis method.")]
+
+
+def _store(db: Path | None) -> Store:
+    return Store(db if db is not None else default_db_path())
+
+
+def _as_of(text: str) -> datetime:
+    """A date means the end of that day (UTC); a full ISO timestamp means itself."""
+    try:
+        if len(text.strip()) == 10:
+            day = datetime.strptime(text.strip(), "%Y-%m-%d").date()
+            return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+        return parse_timestamp(text)
+    except ValueError:
+        raise UserInputError(f"--as-of must be a date (YYYY-MM-DD) or ISO 8601 timestamp: "
+                             f"{text!r}") from None
+
+
+@app.command()
+def scan(
+    addresses: Annotated[list[str], typer.Argument(help="Wallet addresses (0x...).")],
+    rpc: Annotated[str | None, typer.Option(
+        "--rpc", envvar="TAXSCAN_RPC", help="JSON-RPC URL of a node of the chain.")] = None,
+    chain: Annotated[str | None, typer.Option(
+        "--chain", help="Chain name; without --rpc its default public RPC is used.")] = None,
+    offline: Annotated[bool, typer.Option(
+        "--offline", help="Use no network source but those named on the command line.")] = False,
+    stablecoin: Annotated[list[str] | None, typer.Option(
+        "--stablecoin", help="Also treat this asset (CAIP-19 id) as a USD stablecoin.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Fetch every movement of the wallets, classify it, and update lots and reports."""
+    wallets = [parse_address(a) for a in addresses]
+    known = chain_by_name(chain) if chain else None
+    url = rpc
+    if url is None:
+        if known is None:
+            raise UserInputError("give --rpc URL (or --chain NAME to use its default RPC)")
+        if offline or known.default_rpc is None:
+            raise UserInputError(f"no RPC for {known.name}: give --rpc URL"
+                                 + (" (--offline forbids the default public RPC)"
+                                    if offline and known.default_rpc else ""))
+        url = known.default_rpc
+    with _store(db) as store, RichProgress(err) as progress:
+        if known is not None:
+            service.expect_chain(url, known.chain_id)
+        results = service.scan(store, url, wallets, progress, stablecoins=stablecoin or ())
+    _scan_summary(results)
+
+
+def _scan_summary(results: list[service.WalletScan]) -> None:
+    for result in results:
+        fetched = (f"blocks {result.from_block:,}-{result.to_block:,}"
+                   if result.from_block <= result.to_block else "no new blocks")
+        index = result.address_index or "none"
+        err.print(f"{result.chain_name}: {checksum(result.wallet)}: {fetched}, "
+                  f"{result.new_txs} new transactions (address index: {index})")
+        for note in result.notes:
+            err.print(f"  note: {note}")
+
+
+@prices_app.command("import")
+def prices_import(
+    file: Annotated[Path, typer.Argument(help="CSV with header timestamp,asset,usd.")],
+    db: DbOption = None,
+) -> None:
+    """Import prices; the price of an asset at t is the latest row at or before t."""
+    with _store(db) as store:
+        count = service.import_prices(store, file)
+    err.print(f"imported {count} prices from {file}")
+
+
+@app.command()
+def ledger(
+    year: Annotated[int | None, typer.Option("--year", help="Only this tax year.")] = None,
+    wallet: Annotated[str | None, typer.Option("--wallet", help="Only this wallet.")] = None,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Every leg, one row each: the normalized ledger."""
+    only = parse_address(wallet) if wallet else None
+    with _store(db) as store:
+        rows = reports.ledger_rows(service.ledger(store, year, only))
+    emit(out, rows, reports.LEDGER, fmt, "Ledger")
+
+
+@app.command()
+def gains(
+    year: Annotated[int, typer.Option("--year", help="Tax year.")],
+    method: MethodOption = Method.FIFO,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Realized gains and losses, one row per lot disposed."""
+    with _store(db) as store:
+        rows = reports.gains_rows(service.gains(store, year, method.value))
+    emit(out, rows, reports.GAINS, fmt, f"Realized gains {year} ({method.value})")
+    if fmt is Format.TABLE:
+        _totals(rows)
+
+
+def _totals(rows: list[dict[str, object]]) -> None:
+    for term in ("short", "long"):
+        part = [r for r in rows if r["term"] == term]
+        gain = reports.total(part, "gain_usd")
+        err.print(f"{term}-term: {len(part)} rows, gain "
+                  f"{'unknown' if gain is None else f'{gain:,.2f}'} USD")
+    unknown = [r for r in rows if r["term"] is None]
+    if unknown:
+        err.print(f"[bold]{len(unknown)} disposals have no lot (unknown basis): review them[/]")
+
+
+@app.command()
+def income(
+    year: Annotated[int, typer.Option("--year", help="Tax year.")],
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Income (claims, rewards) at fair value on receipt."""
+    with _store(db) as store:
+        rows = reports.income_rows(service.income(store, year))
+    emit(out, rows, reports.INCOME, fmt, f"Income {year}")
+
+
+@app.command()
+def harvest(
+    as_of: Annotated[str, typer.Option("--as-of", help="Date (YYYY-MM-DD, end of day UTC).")],
+    include_gains: Annotated[bool, typer.Option(
+        "--all", help="List every open lot, not only those at a loss.")] = False,
+    method: MethodOption = Method.FIFO,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Open lots at the as-of price: what can be sold to realize a loss, and wash-sale risk."""
+    moment = _as_of(as_of)
+    with _store(db) as store:
+        rows = reports.harvest_rows(service.harvest(store, moment, method.value,
+                                                    losses_only=not include_gains))
+    emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}")
+    if fmt is Format.TABLE and any(r["wash_sale_risk"] for r in rows):
+        err.print("wash-sale risk: the same or a substantially identical asset was bought in "
+                  "the 30 days before; do not buy it back within 30 days after a loss sale.")
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+) -> None:
+    """Start a local chain, play the dated scenario, scan it, and print the reports."""
+    from chains.devnet.anvil import Anvil
+    from chains.devnet.scenario import GENESIS, play
+
+    with tempfile.TemporaryDirectory(prefix="taxscan-demo-") as tmp:
+        path = db if db is not None else Path(tmp) / "demo.duckdb"
+        err.print("starting anvil and playing the scenario (2024-2025)...")
+        with Anvil(genesis_timestamp=int(GENESIS.timestamp())) as node:
+            scenario = play(node.url)
+            prices = scenario.write_prices(Path(tmp) / "prices.csv")
+            err.print(f"wallet {scenario.wallet} on {node.url}")
+            with Store(path) as store:
+                with RichProgress(err) as progress:
+                    results = service.scan(store, node.url, [parse_address(scenario.wallet)],
+                                           progress)
+                _scan_summary(results)
+                service.import_prices(store, prices)
+                _demo_reports(store, scenario.as_of)
+
+
+def _demo_reports(store: Store, as_of: datetime) -> None:
+    emit(out, reports.ledger_rows(service.ledger(store)), reports.LEDGER, Format.TABLE,
+         "Ledger")
+    for year in (2024, 2025):
+        rows = reports.gains_rows(service.gains(store, year))
+        emit(out, rows, reports.GAINS, Format.TABLE, f"Realized gains {year} (fifo)")
+        _totals(rows)
+        emit(out, reports.income_rows(service.income(store, year)), reports.INCOME,
+             Format.TABLE, f"Income {year}")
+    emit(out, reports.harvest_rows(service.harvest(store, as_of)), reports.HARVEST,
+         Format.TABLE, f"Harvest as of {as_of.date()}")
+
+
+def main() -> None:
+    try:
+        app()
+    except TaxscanError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing half-written (each step commits whole or not at all)")
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Decoders: raw transactions in, wallet movements out."""

@@ -1,0 +1,60 @@
+"""Harvest: open lots at the as-of price, with wash-sale risk flagged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from scanner.lots import term_of
+from scanner.money import cents
+from scanner.prices.book import PriceBook
+from scanner.types import Lot, LotBook, Term
+
+WASH_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class HarvestRow:
+    lot: Lot
+    price_usd: Decimal | None
+    price_source: str | None
+    value_usd: Decimal | None
+    unrealized_usd: Decimal | None
+    term: Term
+    wash_sale_risk: bool
+
+
+def plan_harvest(
+    book: LotBook,
+    as_of: datetime,
+    prices: PriceBook,
+    identity: Callable[[str], str],
+    *,
+    losses_only: bool = True,
+) -> list[HarvestRow]:
+    """Open lots valued at `as_of`, biggest loss first.
+
+    `identity` maps an asset to its group of substantially identical assets; a lot is at
+    wash-sale risk when another lot of its group was acquired in the 30 days up to as-of.
+    """
+    recent = [lot for lot in book.acquisitions
+              if as_of - WASH_WINDOW <= lot.acquired <= as_of]
+    rows = []
+    for lot in book.open_lots:
+        quote = prices.at(lot.asset, as_of)
+        value = None if quote is None else lot.quantity * quote.usd
+        unrealized = None if value is None or lot.cost_basis_usd is None \
+            else value - lot.cost_basis_usd
+        if losses_only and (unrealized is None or cents(unrealized) >= 0):
+            continue
+        group = identity(lot.asset)
+        risk = any(other.lot_id != lot.lot_id and identity(other.asset) == group
+                   for other in recent)
+        rows.append(HarvestRow(lot, None if quote is None else quote.usd,
+                               None if quote is None else quote.source, value, unrealized,
+                               term_of(lot.acquired, as_of), risk))
+    rows.sort(key=lambda r: (r.unrealized_usd is None, r.unrealized_usd or Decimal(0),
+                             r.lot.acquired))
+    return rows

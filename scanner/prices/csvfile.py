@@ -1,0 +1,65 @@
+"""Price files: CSV `timestamp,asset,usd` (ISO 8601 UTC, CAIP-19 asset id)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from scanner.addresses import parse_asset_id
+from scanner.errors import AddressError, PriceFileError
+from scanner.money import PRICE_LIMIT, price
+from scanner.types import PricePoint
+
+HEADER = ("timestamp", "asset", "usd")
+SOURCE = "csv"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """ISO 8601; a time without an offset is UTC; a bare date is its midnight UTC."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    stamp = datetime.fromisoformat(value)
+    if stamp.tzinfo is None:
+        return stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC)
+
+
+def read_price_file(path: Path) -> list[PricePoint]:
+    """Every row, checked; the first bad row stops the import with its line number."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PriceFileError(f"{path}: cannot read price file ({exc})") from None
+    rows = csv.reader(text.splitlines())
+    header = next(rows, None)
+    if header is None or tuple(h.strip().lower() for h in header) != HEADER:
+        raise PriceFileError(f"{path}:1: header must be exactly 'timestamp,asset,usd'")
+    points = []
+    for line_number, row in enumerate(rows, start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != 3:
+            raise PriceFileError(f"{path}:{line_number}: expected 3 fields, found {len(row)}")
+        stamp_text, asset_text, usd_text = row
+        try:
+            stamp = parse_timestamp(stamp_text)
+        except ValueError:
+            raise PriceFileError(
+                f"{path}:{line_number}: timestamp is not ISO 8601: {stamp_text!r}") from None
+        try:
+            asset = parse_asset_id(asset_text)
+        except AddressError as exc:
+            raise PriceFileError(f"{path}:{line_number}: {exc}") from None
+        try:
+            usd = Decimal(usd_text.strip())
+        except InvalidOperation:
+            raise PriceFileError(
+                f"{path}:{line_number}: usd is not a decimal number: {usd_text!r}") from None
+        if not usd.is_finite() or usd < 0 or usd >= PRICE_LIMIT:
+            raise PriceFileError(
+                f"{path}:{line_number}: usd must be a number from 0 to below 1e20: {usd_text!r}")
+        points.append(PricePoint(asset, stamp, price(usd), SOURCE))
+    return points

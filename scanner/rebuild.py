@@ -1,0 +1,77 @@
+"""Raw records -> valued ledger, for one chain, from what the store holds (no network)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+from chains.registry import Chain
+from scanner.addresses import asset_contract
+from scanner.classify import classify
+from scanner.decode.transfers import decode_movements
+from scanner.prices.book import PriceBook
+from scanner.spam import SpamVerdict, judge
+from scanner.types import LedgerEntry, Movement, RawTx, TokenInfo
+from scanner.valuation import AssetRanks, value_entries
+
+
+@dataclass(frozen=True)
+class ChainLedger:
+    entries: tuple[LedgerEntry, ...]
+    spam: tuple[SpamVerdict, ...]
+    unknown_decimals: frozenset[str]
+
+
+def symbols_for(chain: Chain, movements: Iterable[Movement],
+                tokens: Mapping[str, TokenInfo]) -> dict[str, str | None]:
+    symbols: dict[str, str | None] = {chain.native_asset: chain.native_symbol}
+    for move in movements:
+        if move.asset in symbols:
+            continue
+        contract = asset_contract(move.asset) or ""
+        info = tokens.get(contract)
+        symbol = info.symbol if info else None
+        token_id = move.asset.removeprefix(move.asset.rpartition("/")[0] + "/") \
+            if move.asset.count("/") == 2 else None
+        symbols[move.asset] = f"{symbol or 'NFT'}#{token_id}" if token_id else symbol
+    return symbols
+
+
+def build_ledger(
+    chain: Chain,
+    txs: Collection[RawTx],
+    wallets: Collection[str],
+    tokens: Mapping[str, TokenInfo],
+    prices: PriceBook,
+    ranks: AssetRanks,
+) -> ChainLedger:
+    own = frozenset(wallets)
+    unknown: set[str] = set()
+    movements = [m for tx in txs
+                 for m in decode_movements(tx, own, chain.native_asset, tokens, unknown.add)]
+    senders = {tx.tx_hash: tx.from_address for tx in txs}
+    never_spam = ranks.stablecoins | ranks.natives | {chain.native_asset}
+    verdicts = _judge_assets(movements, senders, own, tokens, prices, frozenset(never_spam))
+    spam_assets = {v.asset for v in verdicts if v.is_spam}
+    entries = classify(movements, tx_senders=senders, own_wallets=own, spam_assets=spam_assets,
+                       symbols=symbols_for(chain, movements, tokens))
+    valued = value_entries(entries, prices, ranks)
+    return ChainLedger(tuple(valued), tuple(verdicts), frozenset(unknown))
+
+
+def _judge_assets(
+    movements: list[Movement], senders: Mapping[str, str], own: frozenset[str],
+    tokens: Mapping[str, TokenInfo], prices: PriceBook, never_spam: frozenset[str],
+) -> list[SpamVerdict]:
+    solicited: dict[str, bool] = {}
+    for move in movements:
+        if move.is_fee or move.asset in never_spam:
+            continue
+        asked = senders.get(move.tx_hash) in own or move.raw_amount < 0
+        solicited[move.asset] = solicited.get(move.asset, False) or asked
+    verdicts = []
+    for asset, asked in sorted(solicited.items()):
+        info = tokens.get(asset_contract(asset) or "")
+        verdicts.append(judge(asset, info, solicited=asked,
+                              priced=prices.has_any(asset)))
+    return verdicts

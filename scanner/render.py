@@ -1,0 +1,98 @@
+"""Rows to people (rich tables) and to scripts (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from scanner.reports import Shape
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMERIC_FIELDS = {"quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd",
+                   "price_usd", "value_usd", "unrealized_usd"}
+_HEXES = {"tx_hash", "wallet", "counterparty"}
+_DATES = {"acquired", "disposed"}
+_TABLE_QUANTUM = Decimal("1e-8")
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def to_json(rows: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(list(rows), indent=2, ensure_ascii=False)
+
+
+def _csv_cell(field: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if field not in _NUMERIC_FIELDS and text.startswith(_FORMULA_START):
+        return "'" + text  # a spreadsheet must not run a token's name as a formula
+    return text
+
+
+def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([_csv_cell(f, row.get(f)) for f in fields])
+    return buffer.getvalue()
+
+
+def _for_people(field: str, value: str) -> str:
+    """Shorter cells for a terminal: JSON and CSV keep the full values."""
+    if field in _HEXES and len(value) > 14:
+        return value[:6] + "…" + value[-4:]
+    if field in _DATES:
+        return value[:10]
+    if field == "timestamp":
+        return value[:16].replace("T", " ")
+    if field in ("quantity", "price_usd"):
+        rounded = Decimal(value).quantize(_TABLE_QUANTUM).normalize()
+        return format(rounded, "f") + ("…" if rounded != Decimal(value) else "")
+    return value
+
+
+def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str) -> Table:
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for field in fields:
+        table.add_column(field, justify="right" if field in _NUMERIC_FIELDS else "left",
+                         overflow="fold")
+    for row in rows:
+        cells = []
+        for field in fields:
+            value = row.get(field)
+            if value is None:
+                text = "unknown" if field in _NUMERIC_FIELDS else ""
+            elif isinstance(value, bool):
+                text = "yes" if value else "no"
+            else:
+                text = _for_people(field, str(value))
+            cells.append(Text(text))  # Text, not markup: token names are untrusted
+        table.add_row(*cells)
+    return table
+
+
+def emit(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, fmt: Format,
+         title: str) -> None:
+    if fmt is Format.JSON:
+        console.file.write(to_json(rows) + "\n")
+    elif fmt is Format.CSV:
+        console.file.write(to_csv(rows, shape.fields))
+    else:
+        console.print(to_table(rows, shape.table, title))

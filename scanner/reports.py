@@ -1,0 +1,123 @@
+"""Report rows with the stable field names of DESIGN.md. Pure: results in, rows out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from scanner.harvest import HarvestRow
+from scanner.money import cents
+from scanner.types import Disposal, IncomeEvent, LedgerEntry
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A report's fields (JSON, CSV) and the columns a person sees in a table."""
+
+    fields: tuple[str, ...]
+    table: tuple[str, ...]
+
+
+LEDGER = Shape(
+    fields=("timestamp", "chain_id", "block_number", "tx_hash", "log_index", "wallet", "kind",
+            "protocol", "asset", "symbol", "quantity", "usd_value", "price_source",
+            "counterparty", "group_id"),
+    table=("timestamp", "wallet", "kind", "symbol", "quantity", "usd_value", "price_source",
+           "tx_hash"),
+)
+GAINS = Shape(
+    fields=("asset", "symbol", "wallet", "quantity", "acquired", "disposed", "proceeds_usd",
+            "cost_basis_usd", "gain_usd", "term", "tx_hash", "lot_id", "kind"),
+    table=("symbol", "quantity", "acquired", "disposed", "proceeds_usd", "cost_basis_usd",
+           "gain_usd", "term", "kind", "tx_hash"),
+)
+INCOME = Shape(
+    fields=("timestamp", "asset", "symbol", "wallet", "quantity", "usd_value", "kind",
+            "tx_hash"),
+    table=("timestamp", "symbol", "quantity", "usd_value", "kind", "tx_hash"),
+)
+HARVEST = Shape(
+    fields=("asset", "symbol", "wallet", "acquired", "quantity", "cost_basis_usd", "price_usd",
+            "value_usd", "unrealized_usd", "term", "wash_sale_risk", "lot_id", "price_source"),
+    table=("symbol", "wallet", "acquired", "quantity", "cost_basis_usd", "price_usd",
+           "value_usd", "unrealized_usd", "term", "wash_sale_risk"),
+)
+
+
+def when(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def qty(amount: Decimal) -> str:
+    text = format(amount.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(cents(amount))
+
+
+def ledger_rows(entries: Iterable[LedgerEntry]) -> list[Row]:
+    return [{
+        "timestamp": when(e.timestamp), "chain_id": e.chain_id, "block_number": e.block_number,
+        "tx_hash": e.tx_hash, "log_index": e.log_index, "wallet": e.wallet,
+        "kind": e.kind.value, "protocol": e.protocol, "asset": e.asset, "symbol": e.symbol,
+        "quantity": qty(e.quantity), "usd_value": money(e.usd_value),
+        "price_source": e.price_source, "counterparty": e.counterparty, "group_id": e.group_id,
+    } for e in entries]
+
+
+def gains_rows(disposals: Iterable[Disposal]) -> list[Row]:
+    rows = []
+    for d in disposals:
+        proceeds = None if d.proceeds_usd is None else cents(d.proceeds_usd)
+        basis = None if d.cost_basis_usd is None else cents(d.cost_basis_usd)
+        gain = None if proceeds is None or basis is None else proceeds - basis
+        rows.append({
+            "asset": d.asset, "symbol": d.symbol, "wallet": d.wallet, "quantity": qty(d.quantity),
+            "acquired": when(d.acquired), "disposed": when(d.disposed),
+            "proceeds_usd": money(proceeds), "cost_basis_usd": money(basis),
+            "gain_usd": money(gain), "term": d.term.value if d.term else None,
+            "tx_hash": d.tx_hash, "lot_id": d.lot_id, "kind": d.kind.value,
+        })
+    return rows
+
+
+def income_rows(events: Iterable[IncomeEvent]) -> list[Row]:
+    return [{
+        "timestamp": when(i.timestamp), "asset": i.asset, "symbol": i.symbol, "wallet": i.wallet,
+        "quantity": qty(i.quantity), "usd_value": money(i.usd_value), "kind": i.kind,
+        "tx_hash": i.tx_hash,
+    } for i in events]
+
+
+def harvest_rows(rows: Iterable[HarvestRow]) -> list[Row]:
+    out = []
+    for r in rows:
+        basis = None if r.lot.cost_basis_usd is None else cents(r.lot.cost_basis_usd)
+        value = None if r.value_usd is None else cents(r.value_usd)
+        out.append({
+            "asset": r.lot.asset, "symbol": r.lot.symbol, "wallet": r.lot.wallet,
+            "acquired": when(r.lot.acquired), "quantity": qty(r.lot.quantity),
+            "cost_basis_usd": money(basis), "price_usd": None if r.price_usd is None
+            else qty(r.price_usd), "value_usd": money(value),
+            "unrealized_usd": None if value is None or basis is None else money(value - basis),
+            "term": r.term.value, "wash_sale_risk": r.wash_sale_risk, "lot_id": r.lot.lot_id,
+            "price_source": r.price_source,
+        })
+    return out
+
+
+def total(rows: Iterable[Row], field: str) -> Decimal | None:
+    """The sum of a money column, or None when any row's figure is unknown."""
+    amount = Decimal(0)
+    for row in rows:
+        if row[field] is None:
+            return None
+        amount += Decimal(row[field])
+    return amount

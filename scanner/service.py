@@ -1,0 +1,196 @@
+"""Use cases: what the CLI (or a script) asks taxscan to do."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from chains.evm.rpc import RpcClient, safe_url
+from chains.evm.source import Progress, RpcSource
+from chains.registry import Chain, chain_by_id, is_known
+from scanner.addresses import asset_chain_id, parse_asset_id
+from scanner.errors import SourceInconsistent
+from scanner.harvest import HarvestRow, plan_harvest
+from scanner.lots import compute_lots, sort_key
+from scanner.prices.book import PriceBook
+from scanner.prices.csvfile import read_price_file
+from scanner.rebuild import build_ledger
+from scanner.store import Store
+from scanner.types import Disposal, IncomeEvent, LedgerEntry, LotBook
+from scanner.valuation import AssetRanks
+
+RPC_SOURCE = "rpc"
+STABLECOINS_KEY = "extra_stablecoins"
+
+
+@dataclass(frozen=True)
+class WalletScan:
+    chain_id: int
+    chain_name: str
+    wallet: str
+    from_block: int
+    to_block: int
+    new_txs: int
+    address_index: str | None
+    notes: tuple[str, ...]
+
+
+# ---- settings kept in the database --------------------------------------------------
+
+
+def extra_stablecoins(store: Store) -> frozenset[str]:
+    raw = store.meta(STABLECOINS_KEY)
+    return frozenset(json.loads(raw)) if raw else frozenset()
+
+
+def add_stablecoins(store: Store, assets: Iterable[str]) -> None:
+    wanted = extra_stablecoins(store) | {parse_asset_id(a) for a in assets}
+    store.set_meta(STABLECOINS_KEY, json.dumps(sorted(wanted)))
+
+
+def asset_ranks(chains: Iterable[Chain], extra: frozenset[str]) -> AssetRanks:
+    stables: set[str] = set(extra)
+    natives: set[str] = set()
+    for chain in chains:
+        stables |= chain.stablecoin_assets
+        natives.add(chain.native_asset)
+        if chain.wrapped_native_asset:
+            natives.add(chain.wrapped_native_asset)
+    return AssetRanks(frozenset(stables), frozenset(natives))
+
+
+def identity(chains: Iterable[Chain]) -> Callable[[str], str]:
+    """Substantially identical assets share a group: a chain's native and wrapped native."""
+    groups: dict[str, str] = {}
+    for chain in chains:
+        if chain.wrapped_native_asset:
+            groups[chain.wrapped_native_asset] = chain.native_asset
+    return lambda asset: groups.get(asset, asset)
+
+
+def _chains(store: Store) -> list[Chain]:
+    return [chain_by_id(cid) for cid in sorted({cid for cid, _ in store.all_wallets()})]
+
+
+def price_book(store: Store, chains: Iterable[Chain]) -> PriceBook:
+    ranks = asset_ranks(chains, extra_stablecoins(store))
+    return PriceBook(store.prices(), pegged=ranks.stablecoins)
+
+
+# ---- scanning ---------------------------------------------------------------------------
+
+
+def scan(store: Store, rpc_url: str, wallets: Sequence[str], progress: Progress,
+         *, stablecoins: Iterable[str] = ()) -> list[WalletScan]:
+    """Fetch what is new for each wallet, store it, and rebuild the ledger and lots."""
+    source = RpcSource(RpcClient(rpc_url), progress)
+    chain_id = source.chain_id()
+    chain = chain_by_id(chain_id)
+    head = source.head()
+    final = head - chain.confirmations
+    results = []
+    for wallet in wallets:
+        last = store.cursor(chain_id, wallet, RPC_SOURCE)
+        start = 0 if last is None else last + 1
+        if last is not None and last > head:
+            raise SourceInconsistent(
+                f"node at {safe_url(rpc_url)} is at block {head}, below block {last} that "
+                f"{wallet} was already scanned to: is this the same chain?")
+        discovery = source.discover(wallet, start, final) if start <= final else None
+        txs = source.fetch(chain_id, discovery.tx_hashes, discovery.internal) \
+            if discovery else []
+        known = store.tokens(chain_id)
+        new_tokens = sorted({log.address for tx in txs for log in tx.logs} - set(known))
+        infos = source.token_info(chain_id, new_tokens) if new_tokens else []
+        with store.transaction():
+            store.add_wallet(chain_id, wallet)
+            store.save_raw(wallet, txs)
+            store.save_tokens(infos)
+            if start <= final:
+                store.set_cursor(chain_id, wallet, RPC_SOURCE, final,
+                                 discovery.address_index if discovery else None)
+        notes = list(discovery.notes) if discovery else []
+        if not is_known(chain_id):
+            notes.append(f"chain id {chain_id} is not in the registry: no stablecoins or "
+                         "wrapped native known for it")
+        results.append(WalletScan(chain_id, chain.name, wallet, start, final, len(txs),
+                                  discovery.address_index if discovery else None,
+                                  tuple(notes)))
+    if stablecoins:
+        add_stablecoins(store, stablecoins)
+    refresh(store)
+    return results
+
+
+def refresh(store: Store, method: str = "fifo") -> None:
+    """Rebuild every chain's ledger from the raw records, value it, and recompute the lots."""
+    chains = _chains(store)
+    ranks = asset_ranks(chains, extra_stablecoins(store))
+    book = PriceBook(store.prices(), pegged=ranks.stablecoins)
+    with store.transaction():
+        for chain in chains:
+            built = build_ledger(chain, store.raw_txs(chain.chain_id),
+                                 store.wallets(chain.chain_id), store.tokens(chain.chain_id),
+                                 book, ranks)
+            store.replace_ledger(chain.chain_id, built.entries)
+            store.replace_spam(chain.chain_id, [(v.asset, v.score, "; ".join(v.reasons))
+                                                for v in built.spam if v.is_spam])
+        store.replace_lots(_compute(store.ledger(), method, ranks), method)
+
+
+def import_prices(store: Store, path: Path) -> int:
+    points = read_price_file(path)
+    with store.transaction():
+        store.save_prices(points)
+    refresh(store)
+    return len(points)
+
+
+# ---- reports ----------------------------------------------------------------------------
+
+
+def _compute(entries: Sequence[LedgerEntry], method: str, ranks: AssetRanks) -> LotBook:
+    return compute_lots(entries, method=method, purchase_currencies=ranks.stablecoins)
+
+
+def lot_book(store: Store, method: str, until: datetime | None = None) -> LotBook:
+    sort_key(method)
+    ranks = asset_ranks(_chains(store), extra_stablecoins(store))
+    entries = [e for e in store.ledger() if until is None or e.timestamp <= until]
+    return _compute(entries, method, ranks)
+
+
+def ledger(store: Store, year: int | None = None, wallet: str | None = None) -> list[LedgerEntry]:
+    return [e for e in store.ledger()
+            if (year is None or e.timestamp.year == year)
+            and (wallet is None or e.wallet == wallet)]
+
+
+def gains(store: Store, year: int, method: str = "fifo") -> list[Disposal]:
+    return [d for d in lot_book(store, method).disposals if d.disposed.year == year]
+
+
+def income(store: Store, year: int, method: str = "fifo") -> list[IncomeEvent]:
+    return [i for i in lot_book(store, method).income if i.timestamp.year == year]
+
+
+def harvest(store: Store, as_of: datetime, method: str = "fifo",
+            losses_only: bool = True) -> list[HarvestRow]:
+    chains = _chains(store)
+    return plan_harvest(lot_book(store, method, until=as_of), as_of,
+                        price_book(store, chains), identity(chains), losses_only=losses_only)
+
+
+def chain_of(asset: str) -> Chain:
+    return chain_by_id(asset_chain_id(asset))
+
+
+def expect_chain(rpc_url: str, chain_id: int) -> None:
+    """Stop unless the node at `rpc_url` serves `chain_id`."""
+    actual = RpcSource(RpcClient(rpc_url)).chain_id()
+    if actual != chain_id:
+        raise SourceInconsistent(
+            f"node at {safe_url(rpc_url)} serves chain {actual}, not {chain_id}")

@@ -1,0 +1,259 @@
+"""taxscan's DuckDB file: raw records, tokens, the ledger, prices, lots."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from platformdirs import user_data_dir
+
+from scanner.errors import StoreError
+from scanner.money import usd
+from scanner.types import (
+    InternalTransfer,
+    Kind,
+    LedgerEntry,
+    LotBook,
+    PricePoint,
+    RawLog,
+    RawTx,
+    TokenInfo,
+)
+
+SCHEMA_VERSION = "1"
+_QUANTITY_LIMIT = Decimal(10) ** 20
+_QUANTITY_PLACES = Decimal("1e-18")
+
+
+def default_db_path() -> Path:
+    configured = os.environ.get("TAXSCAN_DB")
+    if configured:
+        return Path(configured).expanduser()
+    return Path(user_data_dir("taxscan", appauthor=False)) / "taxscan.duckdb"
+
+
+@cache
+def _queries() -> dict[str, str]:
+    text = resources.files("scanner.store").joinpath("queries.sql").read_text()
+    parts = re.split(r"^-- name: (\w+)\n", text, flags=re.MULTILINE)
+    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+def _usd(amount: Decimal | None) -> Decimal | None:
+    return None if amount is None else usd(amount)
+
+
+def fits_quantity(quantity: Decimal) -> Decimal | None:
+    """The quantity if DECIMAL(38, 18) holds it exactly, else None (raw_amount stays exact)."""
+    if abs(quantity) >= _QUANTITY_LIMIT or quantity != quantity.quantize(_QUANTITY_PLACES):
+        return None
+    return quantity
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            new = not path.exists()
+            self._db = duckdb.connect(str(path))
+            if new:
+                os.chmod(path, 0o600)
+            self._db.execute(resources.files("scanner.store").joinpath("schema.sql").read_text())
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                             [SCHEMA_VERSION])
+        except (duckdb.Error, OSError) as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # ---- plumbing -------------------------------------------------------------------
+
+    def _run(self, name: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(_queries()[name], list(params)).fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"database error in {name}: {exc}") from None
+
+    def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        try:
+            self._db.executemany(_queries()[name], [list(r) for r in rows])
+        except duckdb.Error as exc:
+            raise StoreError(f"database error in {name}: {exc}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: an error inside rolls every write back."""
+        self._db.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def meta(self, key: str) -> str | None:
+        rows = self._run("get_meta", [key])
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._run("set_meta", [key, value])
+
+    # ---- wallets and cursors --------------------------------------------------------
+
+    def add_wallet(self, chain_id: int, address: str) -> None:
+        self._run("insert_wallet", [chain_id, address])
+
+    def wallets(self, chain_id: int) -> list[str]:
+        return [row[0] for row in self._run("wallets", [chain_id])]
+
+    def all_wallets(self) -> list[tuple[int, str]]:
+        return [(int(r[0]), str(r[1])) for r in self._run("all_wallets")]
+
+    def cursor(self, chain_id: int, wallet: str, source: str) -> int | None:
+        rows = self._run("get_cursor", [chain_id, wallet, source])
+        return int(rows[0][0]) if rows else None
+
+    def set_cursor(self, chain_id: int, wallet: str, source: str, last_block: int,
+                   address_index: str | None) -> None:
+        self._run("set_cursor", [chain_id, wallet, source, last_block, address_index])
+
+    # ---- raw records ----------------------------------------------------------------
+
+    def save_raw(self, wallet: str, txs: Iterable[RawTx]) -> None:
+        tx_rows: list[list[Any]] = []
+        log_rows: list[list[Any]] = []
+        internal_rows: list[list[Any]] = []
+        links: list[list[Any]] = []
+        for tx in txs:
+            tx_rows.append([tx.chain_id, tx.tx_hash, tx.block_number, tx.tx_index,
+                            _naive_utc(tx.timestamp), tx.from_address, tx.to_address,
+                            str(tx.value), str(tx.gas_used), str(tx.effective_gas_price),
+                            tx.success])
+            log_rows.extend([tx.chain_id, tx.tx_hash, log.log_index, log.address,
+                             list(log.topics), log.data] for log in tx.logs)
+            internal_rows.extend([tx.chain_id, tx.tx_hash, i.trace_address, i.from_address,
+                                  i.to_address, str(i.value)] for i in tx.internal)
+            links.append([tx.chain_id, wallet, tx.tx_hash])
+        self._many("insert_raw_tx", tx_rows)
+        self._many("insert_raw_log", log_rows)
+        self._many("insert_raw_internal", internal_rows)
+        self._many("insert_wallet_tx", links)
+
+    def raw_txs(self, chain_id: int) -> list[RawTx]:
+        logs: dict[str, list[RawLog]] = {}
+        for tx_hash, index, address, topics, data in self._run("raw_logs_of_chain", [chain_id]):
+            logs.setdefault(tx_hash, []).append(RawLog(index, address, tuple(topics), data))
+        internal: dict[str, list[InternalTransfer]] = {}
+        for tx_hash, position, source, target, value in self._run("raw_internal_of_chain",
+                                                                  [chain_id]):
+            internal.setdefault(tx_hash, []).append(
+                InternalTransfer(position, source, target, int(value)))
+        return [
+            RawTx(chain_id, h, int(block), int(index), _aware(stamp) or stamp, sender, to,
+                  int(value), int(gas), int(price), bool(ok), tuple(logs.get(h, ())),
+                  tuple(internal.get(h, ())))
+            for h, block, index, stamp, sender, to, value, gas, price, ok
+            in self._run("raw_txs_of_chain", [chain_id, chain_id])
+        ]
+
+    def save_tokens(self, tokens: Iterable[TokenInfo]) -> None:
+        self._many("insert_token", [[t.chain_id, t.address, t.symbol, t.name, t.decimals]
+                                    for t in tokens])
+
+    def tokens(self, chain_id: int) -> dict[str, TokenInfo]:
+        return {address: TokenInfo(chain_id, address, symbol, name,
+                                   None if decimals is None else int(decimals))
+                for address, symbol, name, decimals in self._run("tokens_of_chain", [chain_id])}
+
+    def replace_spam(self, chain_id: int, verdicts: Iterable[tuple[str, int, str]]) -> None:
+        self._run("clear_spam_of_chain", [f"eip155:{chain_id}/%"])
+        self._many("insert_spam", [list(v) for v in verdicts])
+
+    def spam(self) -> list[tuple[str, int, str]]:
+        return [(str(a), int(s), str(r)) for a, s, r in self._run("spam")]
+
+    # ---- ledger ---------------------------------------------------------------------
+
+    def replace_ledger(self, chain_id: int, entries: Iterable[LedgerEntry]) -> None:
+        self._run("clear_ledger_of_chain", [chain_id])
+        self._many("insert_ledger", [
+            [e.chain_id, e.tx_hash, e.leg_key, e.wallet, e.log_index, e.block_number,
+             e.tx_index, _naive_utc(e.timestamp), e.kind.value, e.protocol, e.asset, e.symbol,
+             str(e.raw_amount), e.decimals, fits_quantity(e.quantity), e.usd_value,
+             e.price_source, e.counterparty, e.group_id]
+            for e in entries
+        ])
+
+    def ledger(self) -> list[LedgerEntry]:
+        return [
+            LedgerEntry(
+                chain_id=int(r[0]), tx_hash=r[1], leg_key=r[2], wallet=r[3], log_index=r[4],
+                block_number=int(r[5]), tx_index=int(r[6]), timestamp=_aware(r[7]) or r[7],
+                kind=Kind(r[8]), protocol=r[9], asset=r[10], symbol=r[11],
+                raw_amount=int(r[12]), decimals=int(r[13]), usd_value=r[14],
+                price_source=r[15], counterparty=r[16], group_id=r[17],
+            )
+            for r in self._run("ledger")
+        ]
+
+    def set_valuations(self, entries: Iterable[LedgerEntry]) -> None:
+        self._many("set_valuation", [[e.usd_value, e.price_source, e.chain_id, e.tx_hash,
+                                      e.leg_key, e.wallet] for e in entries])
+
+    # ---- prices and lots ------------------------------------------------------------
+
+    def save_prices(self, points: Iterable[PricePoint]) -> None:
+        self._many("insert_price", [[p.asset, _naive_utc(p.timestamp), p.usd, p.source]
+                                    for p in points])
+
+    def prices(self) -> list[PricePoint]:
+        return [PricePoint(a, _aware(t) or t, Decimal(u), s) for a, t, u, s in self._run("prices")]
+
+    def replace_lots(self, book: LotBook, method: str) -> None:
+        self._run("clear_lots")
+        self._run("clear_disposals")
+        self._many("insert_lot", [
+            [lot.lot_id, lot.wallet, lot.asset, lot.symbol, _naive_utc(lot.acquired),
+             fits_quantity(lot.quantity), _usd(lot.cost_basis_usd), lot.origin_tx, lot.origin_leg,
+             lot.origin_kind.value, method]
+            for lot in book.open_lots
+        ])
+        self._many("insert_disposal", [
+            [d.wallet, d.asset, d.symbol, fits_quantity(d.quantity),
+             None if d.acquired is None else _naive_utc(d.acquired), _naive_utc(d.disposed),
+             _usd(d.proceeds_usd), _usd(d.cost_basis_usd), d.term.value if d.term else None,
+             d.tx_hash, d.lot_id, d.kind.value, method]
+            for d in book.disposals
+        ])
+
+    def counts(self) -> dict[str, int]:
+        txs, logs, ledger, prices = self._run("count_rows")[0]
+        return {"raw_txs": int(txs), "raw_logs": int(logs), "ledger": int(ledger),
+                "prices": int(prices)}

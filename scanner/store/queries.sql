@@ -1,0 +1,101 @@
+-- name: insert_wallet
+INSERT OR IGNORE INTO wallets VALUES (?, ?);
+
+-- name: wallets
+SELECT address FROM wallets WHERE chain_id = ? ORDER BY address;
+
+-- name: all_wallets
+SELECT chain_id, address FROM wallets ORDER BY chain_id, address;
+
+-- name: get_cursor
+SELECT last_block, address_index FROM cursors WHERE chain_id = ? AND wallet = ? AND source = ?;
+
+-- name: set_cursor
+INSERT OR REPLACE INTO cursors VALUES (?, ?, ?, ?, ?);
+
+-- name: insert_raw_tx
+INSERT OR REPLACE INTO raw_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: insert_raw_log
+INSERT OR REPLACE INTO raw_logs VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: insert_raw_internal
+INSERT OR REPLACE INTO raw_internal VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: insert_wallet_tx
+INSERT OR IGNORE INTO wallet_txs VALUES (?, ?, ?);
+
+-- name: raw_txs_of_chain
+SELECT tx_hash, block_number, tx_index, timestamp, from_address, to_address, value, gas_used,
+       effective_gas_price, success
+FROM raw_txs
+WHERE chain_id = ? AND tx_hash IN (SELECT tx_hash FROM wallet_txs WHERE chain_id = ?)
+ORDER BY block_number, tx_index;
+
+-- name: raw_logs_of_chain
+SELECT tx_hash, log_index, address, topics, data FROM raw_logs WHERE chain_id = ?
+ORDER BY tx_hash, log_index;
+
+-- name: raw_internal_of_chain
+SELECT tx_hash, trace_address, from_address, to_address, value FROM raw_internal
+WHERE chain_id = ? ORDER BY tx_hash, trace_address;
+
+-- name: insert_token
+INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?, ?);
+
+-- name: tokens_of_chain
+SELECT address, symbol, name, decimals FROM tokens WHERE chain_id = ?;
+
+-- name: clear_spam_of_chain
+DELETE FROM spam WHERE asset LIKE ?;
+
+-- name: insert_spam
+INSERT OR REPLACE INTO spam VALUES (?, ?, ?);
+
+-- name: spam
+SELECT asset, score, reasons FROM spam ORDER BY asset;
+
+-- name: clear_ledger_of_chain
+DELETE FROM ledger WHERE chain_id = ?;
+
+-- name: insert_ledger
+INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: ledger
+SELECT chain_id, tx_hash, leg_key, wallet, log_index, block_number, tx_index, timestamp, kind,
+       protocol, asset, symbol, raw_amount, decimals, usd_value, price_source, counterparty,
+       group_id
+FROM ledger
+ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS FIRST, leg_key;
+
+-- name: set_valuation
+UPDATE ledger SET usd_value = ?, price_source = ?
+WHERE chain_id = ? AND tx_hash = ? AND leg_key = ? AND wallet = ?;
+
+-- name: insert_price
+INSERT OR REPLACE INTO prices VALUES (?, ?, ?, ?);
+
+-- name: prices
+SELECT asset, timestamp, usd, source FROM prices;
+
+-- name: clear_lots
+DELETE FROM lots;
+
+-- name: clear_disposals
+DELETE FROM disposals;
+
+-- name: insert_lot
+INSERT INTO lots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: insert_disposal
+INSERT INTO disposals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: count_rows
+SELECT (SELECT count(*) FROM raw_txs), (SELECT count(*) FROM raw_logs),
+       (SELECT count(*) FROM ledger), (SELECT count(*) FROM prices);
+
+-- name: get_meta
+SELECT value FROM meta WHERE key = ?;
+
+-- name: set_meta
+INSERT OR REPLACE INTO meta VALUES (?, ?);

@@ -1,0 +1,141 @@
+-- taxscan's database. Raw records as the chain gave them, then the per-leg ledger.
+-- Amounts in base units are text (a uint256 can exceed HUGEINT); quantities and USD are DECIMAL.
+-- Timestamps are UTC.
+
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS wallets (
+    chain_id BIGINT NOT NULL,
+    address VARCHAR NOT NULL,
+    PRIMARY KEY (chain_id, address)
+);
+
+CREATE TABLE IF NOT EXISTS cursors (
+    chain_id BIGINT NOT NULL,
+    wallet VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    last_block BIGINT NOT NULL,
+    address_index VARCHAR,
+    PRIMARY KEY (chain_id, wallet, source)
+);
+
+CREATE TABLE IF NOT EXISTS raw_txs (
+    chain_id BIGINT NOT NULL,
+    tx_hash VARCHAR NOT NULL,
+    block_number BIGINT NOT NULL,
+    tx_index INTEGER NOT NULL,
+    timestamp TIMESTAMP NOT NULL,
+    from_address VARCHAR NOT NULL,
+    to_address VARCHAR,
+    value VARCHAR NOT NULL,
+    gas_used VARCHAR NOT NULL,
+    effective_gas_price VARCHAR NOT NULL,
+    success BOOLEAN NOT NULL,
+    PRIMARY KEY (chain_id, tx_hash)
+);
+
+CREATE TABLE IF NOT EXISTS raw_logs (
+    chain_id BIGINT NOT NULL,
+    tx_hash VARCHAR NOT NULL,
+    log_index INTEGER NOT NULL,
+    address VARCHAR NOT NULL,
+    topics VARCHAR[] NOT NULL,
+    data VARCHAR NOT NULL,
+    PRIMARY KEY (chain_id, tx_hash, log_index)
+);
+
+CREATE TABLE IF NOT EXISTS raw_internal (
+    chain_id BIGINT NOT NULL,
+    tx_hash VARCHAR NOT NULL,
+    trace_address VARCHAR NOT NULL,
+    from_address VARCHAR NOT NULL,
+    to_address VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    PRIMARY KEY (chain_id, tx_hash, trace_address)
+);
+
+CREATE TABLE IF NOT EXISTS wallet_txs (
+    chain_id BIGINT NOT NULL,
+    wallet VARCHAR NOT NULL,
+    tx_hash VARCHAR NOT NULL,
+    PRIMARY KEY (chain_id, wallet, tx_hash)
+);
+
+CREATE TABLE IF NOT EXISTS tokens (
+    chain_id BIGINT NOT NULL,
+    address VARCHAR NOT NULL,
+    symbol VARCHAR,
+    name VARCHAR,
+    decimals INTEGER,
+    PRIMARY KEY (chain_id, address)
+);
+
+CREATE TABLE IF NOT EXISTS spam (
+    asset VARCHAR PRIMARY KEY,
+    score INTEGER NOT NULL,
+    reasons VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ledger (
+    chain_id BIGINT NOT NULL,
+    tx_hash VARCHAR NOT NULL,
+    leg_key VARCHAR NOT NULL,
+    wallet VARCHAR NOT NULL,
+    log_index INTEGER,
+    block_number BIGINT NOT NULL,
+    tx_index INTEGER NOT NULL,
+    timestamp TIMESTAMP NOT NULL,
+    kind VARCHAR NOT NULL,
+    protocol VARCHAR NOT NULL,
+    asset VARCHAR NOT NULL,
+    symbol VARCHAR,
+    raw_amount VARCHAR NOT NULL,
+    decimals INTEGER NOT NULL,
+    quantity DECIMAL(38, 18),
+    usd_value DECIMAL(38, 10),
+    price_source VARCHAR,
+    counterparty VARCHAR,
+    group_id VARCHAR NOT NULL,
+    PRIMARY KEY (chain_id, tx_hash, leg_key, wallet)
+);
+
+CREATE TABLE IF NOT EXISTS prices (
+    asset VARCHAR NOT NULL,
+    timestamp TIMESTAMP NOT NULL,
+    usd DECIMAL(38, 18) NOT NULL,
+    source VARCHAR NOT NULL,
+    PRIMARY KEY (asset, timestamp, source)
+);
+
+CREATE TABLE IF NOT EXISTS lots (
+    lot_id VARCHAR NOT NULL,
+    wallet VARCHAR NOT NULL,
+    asset VARCHAR NOT NULL,
+    symbol VARCHAR,
+    acquired TIMESTAMP NOT NULL,
+    quantity DECIMAL(38, 18),
+    cost_basis_usd DECIMAL(38, 10),
+    origin_tx VARCHAR NOT NULL,
+    origin_leg VARCHAR NOT NULL,
+    origin_kind VARCHAR NOT NULL,
+    method VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS disposals (
+    wallet VARCHAR NOT NULL,
+    asset VARCHAR NOT NULL,
+    symbol VARCHAR,
+    quantity DECIMAL(38, 18),
+    acquired TIMESTAMP,
+    disposed TIMESTAMP NOT NULL,
+    proceeds_usd DECIMAL(38, 10),
+    cost_basis_usd DECIMAL(38, 10),
+    term VARCHAR,
+    tx_hash VARCHAR NOT NULL,
+    lot_id VARCHAR,
+    kind VARCHAR NOT NULL,
+    method VARCHAR NOT NULL
+);

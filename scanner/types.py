@@ -1,0 +1,211 @@
+"""Frozen records that flow between the stages: chain -> decode -> classify -> lots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    TRADE = "trade"
+    INCOME = "income"
+    TRANSFER_IN = "transfer_in"
+    TRANSFER_OUT = "transfer_out"
+    SELF_TRANSFER = "self_transfer"
+    FEE = "fee"
+    SPAM = "spam"
+
+
+class Term(StrEnum):
+    SHORT = "short"
+    LONG = "long"
+
+
+# ---- chain records (chains/ produces these) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawLog:
+    log_index: int
+    address: str  # lowercase 0x address of the emitting contract
+    topics: tuple[str, ...]  # lowercase 0x-prefixed 32-byte hex
+    data: str  # lowercase 0x-prefixed hex
+
+
+@dataclass(frozen=True)
+class InternalTransfer:
+    """Native value moved by a contract inside a transaction (a trace with value)."""
+
+    trace_address: str  # "0_2_1": the position of the call in the trace tree
+    from_address: str
+    to_address: str
+    value: int
+
+
+@dataclass(frozen=True)
+class RawTx:
+    chain_id: int
+    tx_hash: str
+    block_number: int
+    tx_index: int
+    timestamp: datetime
+    from_address: str
+    to_address: str | None
+    value: int
+    gas_used: int
+    effective_gas_price: int
+    success: bool
+    logs: tuple[RawLog, ...] = ()
+    internal: tuple[InternalTransfer, ...] = ()
+
+    @property
+    def fee_wei(self) -> int:
+        return self.gas_used * self.effective_gas_price
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    chain_id: int
+    address: str
+    symbol: str | None
+    name: str | None
+    decimals: int | None
+
+
+# ---- decoded and classified records ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One leg of value crossing a wallet's boundary, before it is classified."""
+
+    chain_id: int
+    tx_hash: str
+    leg_key: str  # unique within (tx, wallet): "log:12", "native", "trace:0_1", "gas"
+    log_index: int | None
+    block_number: int
+    tx_index: int
+    timestamp: datetime
+    wallet: str
+    asset: str  # CAIP-19
+    raw_amount: int  # signed, base units: negative leaves the wallet
+    decimals: int
+    counterparty: str | None
+    is_fee: bool = False
+
+    def __post_init__(self) -> None:
+        if self.raw_amount == 0:
+            raise ValueError("a movement moves something")
+        if self.decimals < 0:
+            raise ValueError("decimals cannot be negative")
+
+    @property
+    def quantity(self) -> Decimal:
+        return Decimal(self.raw_amount).scaleb(-self.decimals)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    chain_id: int
+    tx_hash: str
+    leg_key: str
+    log_index: int | None
+    block_number: int
+    tx_index: int
+    timestamp: datetime
+    wallet: str
+    kind: Kind
+    protocol: str
+    asset: str
+    symbol: str | None
+    raw_amount: int
+    decimals: int
+    counterparty: str | None
+    group_id: str
+    usd_value: Decimal | None = None  # unsigned fair value of the leg; None = unknown
+    price_source: str | None = None
+
+    @property
+    def quantity(self) -> Decimal:
+        return Decimal(self.raw_amount).scaleb(-self.decimals)
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    asset: str
+    timestamp: datetime
+    usd: Decimal
+    source: str
+
+
+# ---- tax results -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lot:
+    lot_id: str
+    wallet: str
+    asset: str
+    symbol: str | None
+    acquired: datetime
+    quantity: Decimal  # remaining
+    cost_basis_usd: Decimal | None  # remaining basis; None = unknown
+    origin_tx: str
+    origin_leg: str
+    origin_kind: Kind
+
+    def __post_init__(self) -> None:
+        if self.quantity < 0:
+            raise ValueError(f"lot {self.lot_id} has negative quantity")
+
+
+@dataclass(frozen=True)
+class Disposal:
+    wallet: str
+    asset: str
+    symbol: str | None
+    quantity: Decimal
+    acquired: datetime | None  # None when no lot covered it
+    disposed: datetime
+    proceeds_usd: Decimal | None
+    cost_basis_usd: Decimal | None
+    term: Term | None
+    tx_hash: str
+    lot_id: str | None
+    kind: Kind
+
+    def __post_init__(self) -> None:
+        if self.quantity <= 0:
+            raise ValueError("a disposal disposes a positive quantity")
+        if self.acquired is not None and self.acquired > self.disposed:
+            raise ValueError(f"lot {self.lot_id} used before it was acquired")
+
+    @property
+    def gain_usd(self) -> Decimal | None:
+        if self.proceeds_usd is None or self.cost_basis_usd is None:
+            return None
+        return self.proceeds_usd - self.cost_basis_usd
+
+
+@dataclass(frozen=True)
+class IncomeEvent:
+    timestamp: datetime
+    wallet: str
+    asset: str
+    symbol: str | None
+    quantity: Decimal
+    usd_value: Decimal | None
+    kind: str
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class LotBook:
+    """The engine's result: what is still held, what was disposed, what was earned."""
+
+    open_lots: tuple[Lot, ...]
+    disposals: tuple[Disposal, ...]
+    income: tuple[IncomeEvent, ...]
+    acquisitions: tuple[Lot, ...] = field(default=())  # every lot as first acquired
