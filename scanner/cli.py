@@ -27,7 +27,7 @@ prices_app = typer.Typer(no_args_is_help=True, help="Price data.")
 app.add_typer(prices_app, name="prices")
 
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Method(StrEnum):
@@ -224,7 +224,7 @@ def main() -> None:
     try:
         app()
     except TaxscanError as exc:
-        err.print(f"error: {exc}", markup=False)
+        sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted: nothing half-written (each step commits whole or not at all)")

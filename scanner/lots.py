@@ -144,7 +144,7 @@ def compute_lots(
 
     def acquire(leg: LedgerEntry, quantity: Decimal, basis: Decimal | None) -> None:
         number = next(seq)
-        lot = _OpenLot(f"{leg.tx_hash[:18]}:{leg.leg_key}", number,
+        lot = _OpenLot(f"{leg.tx_hash}:{leg.leg_key}", number,
                        leg.wallet, leg.asset, leg.symbol, leg.timestamp, quantity, basis,
                        leg.tx_hash, leg.leg_key, leg.kind)
         pools[(leg.wallet, leg.asset)].add(lot)
@@ -233,7 +233,7 @@ def _apply_group(
             moving = in_transit[(leg.tx_hash, asset)]
             moving.extend(part for part, _ in parts)
             if uncovered > 0:  # more left than the books hold: its basis is unknown
-                moving.append(_OpenLot(f"{leg.tx_hash[:18]}:{leg.leg_key}", next(seq),
+                moving.append(_OpenLot(f"{leg.tx_hash}:{leg.leg_key}", next(seq),
                                        leg.wallet, asset, leg.symbol, leg.timestamp, uncovered,
                                        None, leg.tx_hash, leg.leg_key, leg.kind))
         else:  # transfer_out: the lots leave the books, nothing is realized

@@ -22,6 +22,8 @@ from scanner.errors import SourceInconsistent, SourceUnavailable
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_ATTEMPTS = 6
+DEFAULT_BACKOFF_S = 0.2
+DEFAULT_MAX_WAIT_S = 8.0
 
 
 def safe_url(url: str) -> str:
@@ -57,21 +59,23 @@ class RpcClient:
         self,
         url: str,
         *,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
+        timeout_s: float | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
-        attempts: int = DEFAULT_ATTEMPTS,
-        max_wait_s: float = 8.0,
+        attempts: int | None = None,
+        max_wait_s: float | None = None,
     ) -> None:
         self.url = url
         self.batch_size = batch_size
         self.requests_sent = 0
         self._provider = HTTPProvider(
-            url, request_kwargs={"timeout": timeout_s}, exception_retry_configuration=None
+            url, request_kwargs={"timeout": timeout_s or DEFAULT_TIMEOUT_S},
+            exception_retry_configuration=None,
         )
         self._retrying = Retrying(
             retry=retry_if_exception_type(_Transient),
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=0.2, max=max_wait_s),
+            stop=stop_after_attempt(attempts or DEFAULT_ATTEMPTS),
+            wait=wait_exponential(multiplier=DEFAULT_BACKOFF_S,
+                                  max=max_wait_s or DEFAULT_MAX_WAIT_S),
             reraise=False,
         )
 

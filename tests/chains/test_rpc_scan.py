@@ -1,0 +1,137 @@
+"""Scanning over JSON-RPC, against a node built from a real recorded mainnet wallet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import responses
+
+from chains.evm import rpc
+from chains.evm.source import NoProgress
+from scanner import service
+from scanner.errors import SourceUnavailable
+from scanner.store import Store
+from tests.chains.fake_node import URL, FakeNode
+
+RECORDING = "explorer-recordings/wallet_histories/eth_0x6e15887E_upto_14051557_fixture.json"
+WALLET = "0x6e15887e2cec81434c16d587709f64603b39b545"
+LAST_BLOCK = 14051557
+USDT = "eip155:1/erc20:0xdac17f958d2ee523a2206206994597c13d831ec7"
+ETH = "eip155:1/slip44:60"
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rpc, "DEFAULT_BACKOFF_S", 0.001)
+    monkeypatch.setattr(rpc, "DEFAULT_MAX_WAIT_S", 0.002)
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as requests_mock:
+        yield requests_mock
+
+
+def node(realdata: Path, mock: responses.RequestsMock, **options: object) -> FakeNode:
+    fake = FakeNode(realdata / RECORDING, head=LAST_BLOCK + 12, **options)  # type: ignore[arg-type]
+    fake.install(mock)
+    return fake
+
+
+def test_replay_matches_the_explorer_rows_and_receipts(
+    realdata: Path, mock: responses.RequestsMock, tmp_path: Path
+) -> None:
+    fake = node(realdata, mock)
+    with Store(tmp_path / "t.duckdb") as store:
+        (result,) = service.scan(store, URL, [WALLET], NoProgress())
+        ledger = store.ledger()
+    assert result.address_index == "trace_filter"
+    assert result.to_block == LAST_BLOCK
+    assert {e.tx_hash for e in ledger} == set(fake.receipts)
+
+    for row in fake.tokentx:
+        sign = 1 if row["to"] == WALLET else -1
+        (leg,) = [e for e in ledger if e.tx_hash == row["hash"] and e.asset == USDT]
+        assert leg.raw_amount == sign * int(row["value"])
+        assert leg.quantity == sign * Decimal(row["value"]) / 10**6
+        assert leg.symbol == "USDT"
+    for row in fake.txlist:
+        if int(row["value"]):
+            sign = 1 if row["to"] == WALLET else -1
+            (leg,) = [e for e in ledger if e.tx_hash == row["hash"] and e.leg_key == "native"]
+            assert leg.raw_amount == sign * int(row["value"])
+    for tx_hash, receipt in fake.receipts.items():
+        fees = [e for e in ledger if e.tx_hash == tx_hash and e.kind.value == "fee"]
+        if receipt["from"] == WALLET:
+            (fee,) = fees
+            assert fee.asset == ETH
+            assert -fee.raw_amount == int(receipt["gasUsed"], 16) * int(
+                receipt["effectiveGasPrice"], 16)
+        else:
+            assert fees == []
+    kinds = {(e.tx_hash, e.kind.value) for e in ledger if e.kind.value != "fee"}
+    assert kinds == {
+        ("0xccb6a445e136492b242d1c2c0221dc4afd4447c96601e88c156ec4d52e993b8f", "transfer_in"),
+        ("0x38ed9c2d4f0855f2d88823d502f8794b993d28741da48724b7dfb559de520602", "transfer_out"),
+        ("0x6c27ea39e5046646aaf24e1bb451caf466058278685102d89979197fdb89d007", "transfer_in"),
+        ("0x8d822b87407698dd869e830699782291155d0276c5a7e5179cb173608554e41f", "transfer_out"),
+    }
+
+
+def test_receipts_and_blocks_come_in_batches(
+    realdata: Path, mock: responses.RequestsMock, tmp_path: Path
+) -> None:
+    node(realdata, mock)
+    calls = len(mock.calls)
+    with Store(tmp_path / "t.duckdb") as store:
+        service.scan(store, URL, [WALLET], NoProgress())
+    http_requests = len(mock.calls) - calls
+    # chain id, head, logs, traces, txs+receipts, blocks, token metadata
+    assert http_requests <= 7
+
+
+def test_a_node_without_an_address_index_says_what_it_cannot_see(
+    realdata: Path, mock: responses.RequestsMock, tmp_path: Path
+) -> None:
+    fake = node(realdata, mock, traces=False)
+    with Store(tmp_path / "t.duckdb") as store:
+        (result,) = service.scan(store, URL, [WALLET], NoProgress())
+        hashes = {e.tx_hash for e in store.ledger()}
+    assert result.address_index is None
+    assert any("native transfers" in note for note in result.notes)
+    assert hashes == {row["hash"] for row in fake.tokentx}
+
+
+def test_log_ranges_split_when_the_node_refuses(
+    realdata: Path, mock: responses.RequestsMock, tmp_path: Path
+) -> None:
+    fake = node(realdata, mock, log_range_limit=1_000_000)
+    with Store(tmp_path / "t.duckdb") as store:
+        service.scan(store, URL, [WALLET], NoProgress())
+        hashes = {e.tx_hash for e in store.ledger()}
+    assert hashes == set(fake.receipts)
+    spans = [int(p[0]["toBlock"], 16) - int(p[0]["fromBlock"], 16) + 1
+             for m, p in fake.requests if m == "eth_getLogs"]
+    assert max(spans) > 1_000_000  # it tried the whole range first
+    served = [s for s in spans if s <= 1_000_000]
+    assert served and sum(served) >= (LAST_BLOCK + 1) * 4  # every block, all four filters
+
+
+def test_a_failing_node_leaves_the_database_as_it_was(
+    realdata: Path, mock: responses.RequestsMock, tmp_path: Path
+) -> None:
+    fake = node(realdata, mock)
+    fake.fail_methods.add("eth_getBlockByNumber")
+    with Store(tmp_path / "t.duckdb") as store:
+        with pytest.raises(Exception, match="eth_getBlockByNumber"):
+            service.scan(store, URL, [WALLET], NoProgress())
+        assert store.counts() == {"raw_txs": 0, "raw_logs": 0, "ledger": 0, "prices": 0}
+        assert store.cursor(1, WALLET, "rpc") is None
+
+    fake.fail_methods = {"http"}
+    with Store(tmp_path / "t.duckdb") as store, pytest.raises(SourceUnavailable,
+                                                                match="kept failing"):
+        service.scan(store, URL, [WALLET], NoProgress())

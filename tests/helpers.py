@@ -1,0 +1,27 @@
+"""Run the real command line in a subprocess, as a user or a script would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def run_cli(*args: str, db: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("TAXSCAN_DB", None)
+    command = [sys.executable, "-m", "scanner", *args]
+    if db is not None:
+        command += ["--db", str(db)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          env=full_env, check=False)
+
+
+def cli_json(*args: str, db: Path) -> Any:
+    result = run_cli(*args, "--format", "json", db=db)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
