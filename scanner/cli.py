@@ -86,7 +86,13 @@ def scan(
         if known is not None:
             service.expect_chain(url, known.chain_id)
         results = service.scan(store, url, wallets, progress, stablecoins=stablecoin or ())
-    _scan_summary(results)
+        _scan_summary(results)
+        _review(store)
+
+
+def _review(store: Store) -> None:
+    for line in service.review(store).lines():
+        err.print(f"review: {line}")
 
 
 def _scan_summary(results: list[service.WalletScan]) -> None:
@@ -108,7 +114,8 @@ def prices_import(
     """Import prices; the price of an asset at t is the latest row at or before t."""
     with _store(db) as store:
         count = service.import_prices(store, file)
-    err.print(f"imported {count} prices from {file}")
+        err.print(f"imported {count} prices from {file}")
+        _review(store)
 
 
 @app.command()
@@ -204,6 +211,7 @@ def demo(
                                            progress)
                 _scan_summary(results)
                 service.import_prices(store, prices)
+                _review(store)
                 _demo_reports(store, scenario.as_of)
 
 

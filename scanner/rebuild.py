@@ -19,7 +19,6 @@ from scanner.valuation import AssetRanks, value_entries
 class ChainLedger:
     entries: tuple[LedgerEntry, ...]
     spam: tuple[SpamVerdict, ...]
-    unknown_decimals: frozenset[str]
 
 
 def symbols_for(chain: Chain, movements: Iterable[Movement],
@@ -46,9 +45,7 @@ def build_ledger(
     ranks: AssetRanks,
 ) -> ChainLedger:
     own = frozenset(wallets)
-    unknown: set[str] = set()
-    movements = [m for tx in txs
-                 for m in decode_movements(tx, own, chain.native_asset, tokens, unknown.add)]
+    movements = [m for tx in txs for m in decode_movements(tx, own, chain.native_asset, tokens)]
     senders = {tx.tx_hash: tx.from_address for tx in txs}
     never_spam = ranks.stablecoins | ranks.natives | {chain.native_asset}
     verdicts = _judge_assets(movements, senders, own, tokens, prices, frozenset(never_spam))
@@ -56,7 +53,7 @@ def build_ledger(
     entries = classify(movements, tx_senders=senders, own_wallets=own, spam_assets=spam_assets,
                        symbols=symbols_for(chain, movements, tokens))
     valued = value_entries(entries, prices, ranks)
-    return ChainLedger(tuple(valued), tuple(verdicts), frozenset(unknown))
+    return ChainLedger(tuple(valued), tuple(verdicts))
 
 
 def _judge_assets(

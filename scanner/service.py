@@ -141,6 +141,36 @@ def refresh(store: Store, method: str = "fifo") -> None:
         store.replace_lots(_compute(store.ledger(), method, ranks), method)
 
 
+@dataclass(frozen=True)
+class Review:
+    """What needs a person's eyes after a scan or an import: figures that are unknown."""
+
+    unpriced_legs: int
+    spam_tokens: int
+    disposals_without_lot: int
+    tokens_without_decimals: int
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.unpriced_legs:
+            out.append(f"{self.unpriced_legs} ledger legs have no USD value (no price): "
+                       "import prices; their figures show as unknown, never zero")
+        if self.disposals_without_lot:
+            out.append(f"{self.disposals_without_lot} disposals draw on no lot (unknown "
+                       "basis): an earlier acquisition is missing from the ledger")
+        if self.tokens_without_decimals:
+            out.append(f"{self.tokens_without_decimals} tokens answer no decimals(): their "
+                       "amounts are in base units")
+        if self.spam_tokens:
+            out.append(f"{self.spam_tokens} spam tokens are kept out of every figure "
+                       "(the spam table says why)")
+        return out
+
+
+def review(store: Store) -> Review:
+    return Review(*store.review_counts())
+
+
 def import_prices(store: Store, path: Path) -> int:
     points = read_price_file(path)
     with store.transaction():

@@ -34,6 +34,11 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
+_METHOD_REFUSALS = ("method not found", "not supported", "unsupported", "does not exist",
+                    "not available", "not enabled", "disabled", "not allowed",
+                    "unknown method")
+
+
 class RpcCallError(SourceInconsistent):
     """The node answered a call with a JSON-RPC error object."""
 
@@ -45,9 +50,9 @@ class RpcCallError(SourceInconsistent):
 
     @property
     def method_missing(self) -> bool:
+        """The node lacks or refuses the method itself (as opposed to this request)."""
         text = self.rpc_message.lower()
-        return self.code == -32601 or "not found" in text or "not supported" in text \
-            or "unsupported" in text or "does not exist" in text
+        return self.code == -32601 or any(words in text for words in _METHOD_REFUSALS)
 
 
 class _Transient(Exception):

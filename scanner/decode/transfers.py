@@ -5,7 +5,7 @@ Fixed-layout events are decoded by slicing the log's bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from scanner.addresses import erc20_asset, nft_asset
@@ -96,7 +96,6 @@ def decode_movements(
     wallets: Collection[str],
     native_asset: str,
     tokens: Mapping[str, TokenInfo],
-    on_unknown_decimals: Callable[[str], None] | None = None,
 ) -> list[Movement]:
     """Every movement of value into or out of any of `wallets` in one transaction."""
     moves: list[Movement] = []
@@ -137,11 +136,8 @@ def decode_movements(
             key = f"log:{item.log_index}" + (f".{item.sub_index}" if item.sub_index else "")
             if item.asset_kind == "erc20":
                 info = tokens.get(item.token)
-                decimals = info.decimals if info and info.decimals is not None else None
-                if decimals is None:
-                    if on_unknown_decimals:
-                        on_unknown_decimals(item.token)
-                    decimals = 0
+                # without decimals() the amount stays in base units (the token is flagged)
+                decimals = info.decimals if info and info.decimals is not None else 0
                 asset = erc20_asset(tx.chain_id, item.token)
             else:
                 decimals = 0

@@ -253,6 +253,12 @@ class Store:
             for d in book.disposals
         ])
 
+    def review_counts(self) -> tuple[int, int, int, int]:
+        """Legs without a USD value, spam tokens, disposals without a lot, tokens without
+        decimals()."""
+        unpriced, spam, uncovered, no_decimals = self._run("review_counts")[0]
+        return int(unpriced), int(spam), int(uncovered), int(no_decimals)
+
     def counts(self) -> dict[str, int]:
         txs, logs, ledger, prices = self._run("count_rows")[0]
         return {"raw_txs": int(txs), "raw_logs": int(logs), "ledger": int(ledger),

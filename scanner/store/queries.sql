@@ -99,3 +99,10 @@ SELECT value FROM meta WHERE key = ?;
 
 -- name: set_meta
 INSERT OR REPLACE INTO meta VALUES (?, ?);
+
+-- name: review_counts
+SELECT (SELECT count(*) FROM ledger WHERE kind <> 'spam' AND usd_value IS NULL),
+       (SELECT count(*) FROM spam),
+       (SELECT count(*) FROM disposals WHERE lot_id IS NULL),
+       (SELECT count(*) FROM tokens WHERE decimals IS NULL
+          AND 'eip155:' || chain_id || '/erc20:' || address IN (SELECT asset FROM ledger));

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
 
-from chains.evm import rpc
 from chains.evm.rpc import RpcCallError, RpcClient, safe_url
 from chains.evm.source import _decimals, _text
 from scanner.errors import SourceInconsistent, SourceUnavailable
 
 URL = "http://node.test/v3/SECRET-KEY"
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rpc, "DEFAULT_BACKOFF_S", 0.001)
-    monkeypatch.setattr(rpc, "DEFAULT_MAX_WAIT_S", 0.002)
-
-
-@pytest.fixture
-def mock() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as requests_mock:
-        yield requests_mock
 
 
 def answer(result: Any, ident: int = 0) -> dict[str, Any]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import responses
 
-from chains.evm import rpc
 from chains.evm.source import NoProgress
 from scanner import service
 from scanner.errors import SourceUnavailable
@@ -21,18 +19,6 @@ WALLET = "0x6e15887e2cec81434c16d587709f64603b39b545"
 LAST_BLOCK = 14051557
 USDT = "eip155:1/erc20:0xdac17f958d2ee523a2206206994597c13d831ec7"
 ETH = "eip155:1/slip44:60"
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rpc, "DEFAULT_BACKOFF_S", 0.001)
-    monkeypatch.setattr(rpc, "DEFAULT_MAX_WAIT_S", 0.002)
-
-
-@pytest.fixture
-def mock() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as requests_mock:
-        yield requests_mock
 
 
 def node(realdata: Path, mock: responses.RequestsMock, **options: object) -> FakeNode:

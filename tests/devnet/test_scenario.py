@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 from web3 import HTTPProvider, Web3
 
 from tests.devnet.conftest import Played
-from tests.helpers import cli_json
+from tests.helpers import cli_json, run_cli
 
 pytestmark = pytest.mark.devnet
 
@@ -216,3 +217,18 @@ def test_ledger_legs_match_the_receipts(played: Played) -> None:
     assert kinds[played.scenario.txs["claim"]] == "income"
     assert kinds[played.scenario.txs["buy_1"]] == "trade"
     assert kinds[played.scenario.txs["sell"]] == "trade"
+
+
+def test_the_command_line_scan_lists_what_needs_review(played: Played, tmp_path: Path) -> None:
+    db = tmp_path / "cli.duckdb"
+    scanned = run_cli("scan", played.scenario.wallet, "--rpc", played.node.url, db=db)
+    assert scanned.returncode == 0, scanned.stderr
+    assert "10 new transactions (address index: trace_filter)" in scanned.stderr
+    assert "ledger legs have no USD value" in scanned.stderr  # no prices imported yet
+    assert "1 spam tokens" in scanned.stderr
+    imported = run_cli("prices", "import", str(played.prices_path), db=db)
+    assert imported.returncode == 0, imported.stderr
+    assert "no USD value" not in imported.stderr
+    again = run_cli("scan", played.scenario.wallet, "--rpc", played.node.url, db=db)
+    assert "no new blocks, 0 new transactions" in again.stderr
+    assert cli_json("ledger", db=db) == cli_json("ledger", db=played.db_path)
