@@ -8,18 +8,14 @@
 from __future__ import annotations
 
 import random
-import sys
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from scanner.classify import group_id  # noqa: E402
-from scanner.lots import compute_lots  # noqa: E402
-from scanner.types import Kind, LedgerEntry  # noqa: E402
+from scanner.classify import group_id
+from scanner.lots import compute_lots
+from scanner.types import Kind, LedgerEntry
 
 USDC = "eip155:1/erc20:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"
 WALLET = "0x" + "aa" * 20

@@ -121,42 +121,10 @@ def compute_lots(
     purchase_currencies: Collection[str] = (),
 ) -> LotBook:
     """Run every taxable entry through the lots; `purchase_currencies` are USD stablecoins."""
-    key = sort_key(method)
-    pools: dict[tuple[str, str], _Pool] = defaultdict(lambda: _Pool(key))
-    in_transit: dict[tuple[str, str], list[_OpenLot]] = defaultdict(list)
-    seq = itertools.count()
-    disposals: list[Disposal] = []
-    income: list[IncomeEvent] = []
-    acquisitions: list[Lot] = []
-
-    def dispose(wallet: str, asset: str, symbol: str | None, quantity: Decimal,
-                proceeds: Decimal | None, when: datetime, tx_hash: str, kind: Kind) -> None:
-        parts, uncovered = pools[(wallet, asset)].take(quantity)
-        for part, basis in parts:
-            share = None if proceeds is None else proceeds * part.quantity / quantity
-            disposals.append(Disposal(wallet, asset, symbol, part.quantity, part.acquired, when,
-                                      share, basis, term_of(part.acquired, when), tx_hash,
-                                      part.lot_id, kind))
-        if uncovered > 0:
-            share = None if proceeds is None else proceeds * uncovered / quantity
-            disposals.append(Disposal(wallet, asset, symbol, uncovered, None, when, share, None,
-                                      None, tx_hash, None, kind))
-
-    def acquire(leg: LedgerEntry, quantity: Decimal, basis: Decimal | None) -> None:
-        number = next(seq)
-        lot = _OpenLot(f"{leg.tx_hash}:{leg.leg_key}", number,
-                       leg.wallet, leg.asset, leg.symbol, leg.timestamp, quantity, basis,
-                       leg.tx_hash, leg.leg_key, leg.kind)
-        pools[(leg.wallet, leg.asset)].add(lot)
-        acquisitions.append(lot.frozen())
-
+    engine = _Engine(sort_key(method), frozenset(purchase_currencies))
     for legs in _groups_in_order(entries):
-        _apply_group(legs, dispose, acquire, pools, in_transit, seq, income,
-                     frozenset(purchase_currencies))
-
-    open_lots = sorted((lot.frozen() for pool in pools.values() for lot in pool.lots()),
-                       key=lambda lot: (lot.acquired, lot.lot_id))
-    return LotBook(tuple(open_lots), tuple(disposals), tuple(income), tuple(acquisitions))
+        engine.apply(legs)
+    return engine.book()
 
 
 def _groups_in_order(entries: Iterable[LedgerEntry]) -> list[list[LedgerEntry]]:
@@ -186,71 +154,107 @@ def _net(legs: list[LedgerEntry]) -> dict[str, tuple[Decimal, Decimal | None, Le
         sign = 1 if net > 0 else -1
         same_way = [leg for leg in asset_legs if leg.quantity * sign > 0]
         gross = sum((abs(leg.quantity) for leg in same_way), ZERO)
-        values = [leg.usd_value for leg in same_way]
-        value = None
-        if all(v is not None for v in values):
-            value = sum((v for v in values if v is not None), ZERO) * abs(net) / gross
-        out[asset] = (net, value, same_way[0])
+        value = _sum_known(leg.usd_value for leg in same_way)
+        out[asset] = (net, None if value is None else value * abs(net) / gross, same_way[0])
     return out
 
 
-def _apply_group(
-    legs: list[LedgerEntry],
-    dispose: Callable[..., None],
-    acquire: Callable[[LedgerEntry, Decimal, Decimal | None], None],
-    pools: dict[tuple[str, str], _Pool],
-    in_transit: dict[tuple[str, str], list[_OpenLot]],
-    seq: itertools.count[int],
-    income: list[IncomeEvent],
-    purchase_currencies: frozenset[str],
-) -> None:
-    fees = [leg for leg in legs if leg.kind is Kind.FEE]
-    moves = [leg for leg in legs if leg.kind not in (Kind.FEE, Kind.SPAM)]
-    fee_usd: Decimal | None = ZERO
-    for fee in fees:
-        dispose(fee.wallet, fee.asset, fee.symbol, abs(fee.quantity), fee.usd_value,
-                fee.timestamp, fee.tx_hash, Kind.FEE)
-        fee_usd = None if fee_usd is None or fee.usd_value is None else fee_usd + fee.usd_value
-    if not moves:
-        return
-    net = _net(moves)
-    outs = {a: v for a, v in net.items() if v[0] < 0}
-    ins = {a: v for a, v in net.items() if v[0] > 0}
-    kind = moves[0].kind
-    buying = kind is Kind.INCOME or (
-        kind is Kind.TRADE and bool(outs) and set(outs) <= purchase_currencies)
-    proceeds_fee = fee_usd if kind is Kind.TRADE and not buying else ZERO
-    basis_fee = fee_usd if buying else ZERO
+class _Engine:
+    """The state of one run: open lots per (wallet, asset) and what has been realized."""
 
-    total_out = _sum_known(v[1] for v in outs.values())
-    for asset, (quantity, value, leg) in outs.items():
-        if leg.kind is Kind.TRADE:
-            proceeds = _less_share(value, proceeds_fee, total_out)
-            dispose(leg.wallet, asset, leg.symbol, -quantity, proceeds, leg.timestamp,
-                    leg.tx_hash, Kind.TRADE)
-        elif leg.kind is Kind.SELF_TRANSFER:
-            parts, uncovered = pools[(leg.wallet, asset)].take(-quantity)
-            moving = in_transit[(leg.tx_hash, asset)]
-            moving.extend(part for part, _ in parts)
-            if uncovered > 0:  # more left than the books hold: its basis is unknown
-                moving.append(_OpenLot(f"{leg.tx_hash}:{leg.leg_key}", next(seq),
-                                       leg.wallet, asset, leg.symbol, leg.timestamp, uncovered,
-                                       None, leg.tx_hash, leg.leg_key, leg.kind))
-        else:  # transfer_out: the lots leave the books, nothing is realized
-            pools[(leg.wallet, asset)].take(-quantity)
+    def __init__(self, key: SortKey, purchase_currencies: frozenset[str]) -> None:
+        self.pools: dict[tuple[str, str], _Pool] = defaultdict(lambda: _Pool(key))
+        self.in_transit: dict[tuple[str, str], list[_OpenLot]] = defaultdict(list)
+        self.purchase_currencies = purchase_currencies
+        self.seq = itertools.count()
+        self.disposals: list[Disposal] = []
+        self.income: list[IncomeEvent] = []
+        self.acquisitions: list[Lot] = []
 
-    total_in = _sum_known(v[1] for v in ins.values())
-    for asset, (quantity, value, leg) in ins.items():
-        if leg.kind is Kind.SELF_TRANSFER and in_transit.get((leg.tx_hash, asset)):
-            for part in in_transit.pop((leg.tx_hash, asset)):
-                part.wallet, part.seq = leg.wallet, next(seq)
-                pools[(leg.wallet, asset)].add(part)
-            continue
-        basis = _plus_share(value, basis_fee, total_in)
-        acquire(leg, quantity, basis)
-        if leg.kind is Kind.INCOME:
-            income.append(IncomeEvent(leg.timestamp, leg.wallet, asset, leg.symbol, quantity,
-                                      value, "claim", leg.tx_hash))
+    def book(self) -> LotBook:
+        open_lots = sorted((lot.frozen() for pool in self.pools.values() for lot in pool.lots()),
+                           key=lambda lot: (lot.acquired, lot.lot_id))
+        return LotBook(tuple(open_lots), tuple(self.disposals), tuple(self.income),
+                       tuple(self.acquisitions))
+
+    def dispose(self, leg: LedgerEntry, quantity: Decimal, proceeds: Decimal | None,
+                kind: Kind) -> None:
+        when = leg.timestamp
+        parts, uncovered = self.pools[(leg.wallet, leg.asset)].take(quantity)
+        for part, basis in parts:
+            share = None if proceeds is None else proceeds * part.quantity / quantity
+            self.disposals.append(Disposal(
+                leg.wallet, leg.asset, leg.symbol, part.quantity, part.acquired, when, share,
+                basis, term_of(part.acquired, when), leg.tx_hash, part.lot_id, kind))
+        if uncovered > 0:
+            share = None if proceeds is None else proceeds * uncovered / quantity
+            self.disposals.append(Disposal(leg.wallet, leg.asset, leg.symbol, uncovered, None,
+                                           when, share, None, None, leg.tx_hash, None, kind))
+
+    def _new_lot(self, leg: LedgerEntry, quantity: Decimal, basis: Decimal | None) -> _OpenLot:
+        return _OpenLot(f"{leg.tx_hash}:{leg.leg_key}", next(self.seq), leg.wallet, leg.asset,
+                        leg.symbol, leg.timestamp, quantity, basis, leg.tx_hash, leg.leg_key,
+                        leg.kind)
+
+    def acquire(self, leg: LedgerEntry, quantity: Decimal, basis: Decimal | None) -> None:
+        lot = self._new_lot(leg, quantity, basis)
+        self.pools[(leg.wallet, leg.asset)].add(lot)
+        self.acquisitions.append(lot.frozen())
+
+    def send_own(self, leg: LedgerEntry, quantity: Decimal) -> None:
+        """Lots leave for another own wallet with their dates and basis."""
+        parts, uncovered = self.pools[(leg.wallet, leg.asset)].take(quantity)
+        moving = self.in_transit[(leg.tx_hash, leg.asset)]
+        moving.extend(part for part, _ in parts)
+        if uncovered > 0:  # more left than the books hold: its basis is unknown
+            moving.append(self._new_lot(leg, uncovered, None))
+
+    def receive_own(self, leg: LedgerEntry) -> bool:
+        arriving = self.in_transit.pop((leg.tx_hash, leg.asset), None)
+        if not arriving:
+            return False
+        for part in arriving:
+            part.wallet, part.seq = leg.wallet, next(self.seq)
+            self.pools[(leg.wallet, leg.asset)].add(part)
+        return True
+
+    def apply(self, legs: list[LedgerEntry]) -> None:
+        """One transaction of one wallet: gas, then what left, then what arrived."""
+        fees = [leg for leg in legs if leg.kind is Kind.FEE]
+        for fee in fees:
+            self.dispose(fee, abs(fee.quantity), fee.usd_value, Kind.FEE)
+        moves = [leg for leg in legs if leg.kind not in (Kind.FEE, Kind.SPAM)]
+        if not moves:
+            return
+        fee_usd = _sum_known(fee.usd_value for fee in fees)
+        net = _net(moves)
+        outs = {a: v for a, v in net.items() if v[0] < 0}
+        ins = {a: v for a, v in net.items() if v[0] > 0}
+        kind = moves[0].kind
+        buying = kind is Kind.INCOME or (
+            kind is Kind.TRADE and bool(outs) and set(outs) <= self.purchase_currencies)
+        proceeds_fee = fee_usd if kind is Kind.TRADE and not buying else ZERO
+        basis_fee = fee_usd if buying else ZERO
+
+        total_out = _sum_known(value for _, value, _ in outs.values())
+        for quantity, value, leg in outs.values():
+            if leg.kind is Kind.TRADE:
+                self.dispose(leg, -quantity, _less_share(value, proceeds_fee, total_out),
+                             Kind.TRADE)
+            elif leg.kind is Kind.SELF_TRANSFER:
+                self.send_own(leg, -quantity)
+            else:  # transfer_out: the lots leave the books, nothing is realized
+                self.pools[(leg.wallet, leg.asset)].take(-quantity)
+
+        total_in = _sum_known(value for _, value, _ in ins.values())
+        for quantity, value, leg in ins.values():
+            if leg.kind is Kind.SELF_TRANSFER and self.receive_own(leg):
+                continue
+            self.acquire(leg, quantity, _plus_share(value, basis_fee, total_in))
+            if leg.kind is Kind.INCOME:
+                self.income.append(IncomeEvent(leg.timestamp, leg.wallet, leg.asset,
+                                               leg.symbol, quantity, value, "claim",
+                                               leg.tx_hash))
 
 
 def _sum_known(values: Iterable[Decimal | None]) -> Decimal | None:

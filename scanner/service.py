@@ -11,7 +11,7 @@ from pathlib import Path
 from chains.evm.rpc import RpcClient, safe_url
 from chains.evm.source import Progress, RpcSource
 from chains.registry import Chain, chain_by_id, is_known
-from scanner.addresses import asset_chain_id, parse_asset_id
+from scanner.addresses import parse_asset_id
 from scanner.errors import SourceInconsistent
 from scanner.harvest import HarvestRow, plan_harvest
 from scanner.lots import compute_lots, sort_key
@@ -212,10 +212,6 @@ def harvest(store: Store, as_of: datetime, method: str = "fifo",
     chains = _chains(store)
     return plan_harvest(lot_book(store, method, until=as_of), as_of,
                         price_book(store, chains), identity(chains), losses_only=losses_only)
-
-
-def chain_of(asset: str) -> Chain:
-    return chain_by_id(asset_chain_id(asset))
 
 
 def expect_chain(rpc_url: str, chain_id: int) -> None:
