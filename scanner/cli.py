@@ -71,7 +71,7 @@ def scan(
     db: DbOption = None,
 ) -> None:
     """Fetch every movement of the wallets, classify it, and update lots and reports."""
-    wallets = [parse_address(a) for a in addresses]
+    wallets = list(dict.fromkeys(parse_address(a) for a in addresses))
     known = chain_by_name(chain) if chain else None
     url = rpc
     if url is None:
@@ -185,7 +185,12 @@ def harvest(
         rows = reports.harvest_rows(service.harvest(store, moment, method.value,
                                                     losses_only=not include_gains))
     emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}")
-    if fmt is Format.TABLE and any(r["wash_sale_risk"] for r in rows):
+    if fmt is Format.TABLE:
+        _wash_sale_warning(rows)
+
+
+def _wash_sale_warning(rows: list[dict[str, object]]) -> None:
+    if any(r["wash_sale_risk"] for r in rows):
         err.print("wash-sale risk: the same or a substantially identical asset was bought in "
                   "the 30 days before; do not buy it back within 30 days after a loss sale.")
 
@@ -224,8 +229,9 @@ def _demo_reports(store: Store, as_of: datetime) -> None:
         _totals(rows)
         emit(out, reports.income_rows(service.income(store, year)), reports.INCOME,
              Format.TABLE, f"Income {year}")
-    emit(out, reports.harvest_rows(service.harvest(store, as_of)), reports.HARVEST,
-         Format.TABLE, f"Harvest as of {as_of.date()}")
+    rows = reports.harvest_rows(service.harvest(store, as_of))
+    emit(out, rows, reports.HARVEST, Format.TABLE, f"Harvest as of {as_of.date()}")
+    _wash_sale_warning(rows)
 
 
 def main() -> None:
