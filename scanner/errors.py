@@ -4,9 +4,11 @@
     ├── UserInputError (ValueError)   bad input: address, chain, file, option
     │   ├── AddressError              malformed or wrongly checksummed address
     │   ├── UnknownChainError         a chain name or id the registry does not know
-    │   └── PriceFileError            a price CSV that cannot be read (names the line)
+    │   ├── PriceFileError            a price CSV that cannot be read (names the line)
+    │   └── ConfigError               a config file that cannot be used (names the line)
     ├── SourceError (IOError)         a node or explorer failed us
     │   ├── SourceUnavailable         unreachable, timed out, kept failing after retries
+    │   ├── SourceRefused             refused us for good: a bad or missing key, a plan limit
     │   └── SourceInconsistent        answered, but the answer cannot be right
     ├── StoreError                    the database cannot be opened or written
     └── DevnetError                   the local chain (anvil) cannot be started or set up
@@ -35,8 +37,16 @@ class PriceFileError(UserInputError):
     """A price file that cannot be read; the message names the line."""
 
 
+class ConfigError(UserInputError):
+    """A config file that cannot be used; the message names the file and line."""
+
+
 class SourceError(TaxscanError, OSError):
     """A node or explorer failed."""
+
+
+class SourceRefused(SourceError):
+    """A source that refuses us until something changes: an API key, a plan, a chain."""
 
 
 class SourceUnavailable(SourceError):
