@@ -21,6 +21,8 @@ class Chain:
     default_rpc: str | None = None
     confirmations: int = 12  # blocks below the head that are final enough to store
     aliases: tuple[str, ...] = field(default=())
+    etherscan_v2: bool = True  # served by https://api.etherscan.io/v2/api?chainid=...
+    blockscout_api: str | None = None  # Etherscan-compatible Blockscout API, ending in /api
 
     @property
     def native_asset(self) -> str:
@@ -43,6 +45,11 @@ class Chain:
 DEVNET_WETH = "0x5fbdb2315678afecb367f032d93f642f64180aa3"
 DEVNET_DAI = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"
 
+# How many blocks below the head count as final enough to store. Ethereum: 12 (below the
+# usual reorg depth; true finality is ~64). Sidechains follow their own consensus: BNB 15,
+# Gnosis 12, Polygon PoS 128 (it has seen deep reorgs), Avalanche 1 (Snowman finality is
+# immediate). Rollups: never 0, since a sequencer's unsafe head can still be replaced; keep
+# roughly a minute or two of blocks back (60, or 240 on Arbitrum's ~0.25 s blocks).
 CHAINS: tuple[Chain, ...] = (
     Chain(
         chain_id=1,
@@ -50,7 +57,7 @@ CHAINS: tuple[Chain, ...] = (
         name="Ethereum",
         native_symbol="ETH",
         slip44=60,
-        wrapped_native="0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2",
+        wrapped_native="0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2",  # WETH
         stablecoins=(
             "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48",  # USDC
             "0xdac17f958d2ee523a2206206994597c13d831ec7",  # USDT
@@ -60,6 +67,188 @@ CHAINS: tuple[Chain, ...] = (
         default_rpc="https://ethereum-rpc.publicnode.com",
         confirmations=12,
         aliases=("eth", "mainnet"),
+        blockscout_api="https://eth.blockscout.com/api",
+    ),
+    Chain(
+        chain_id=10,
+        key="optimism",
+        name="Optimism",
+        native_symbol="ETH",
+        slip44=60,
+        wrapped_native="0x4200000000000000000000000000000000000006",  # WETH
+        stablecoins=(
+            "0x0b2c639c533813f4aa9d7837caf62653d097ff85",  # USDC
+            "0x7f5c764cbc14f9669b88837ca1490cca17c31607",  # USDC.e (bridged)
+            "0x94b008aa00579c1307b0ef2c499ad98a8ce58e58",  # USDT
+            "0xda10009cbd5d07dd0cecc66161fc93d7c9000da1",  # DAI
+        ),
+        explorer_url="https://optimistic.etherscan.io",
+        default_rpc="https://optimism-rpc.publicnode.com",
+        confirmations=60,
+        aliases=("op", "op-mainnet"),
+        blockscout_api="https://optimism.blockscout.com/api",
+    ),
+    Chain(
+        chain_id=56,
+        key="bnb",
+        name="BNB Chain",
+        native_symbol="BNB",
+        slip44=714,
+        wrapped_native="0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c",  # WBNB
+        stablecoins=(
+            "0x8ac76a51cc950d9822d68b83fe1ad97b32cd580d",  # USDC (Binance-Peg, 18 decimals)
+            "0x55d398326f99059ff775485246999027b3197955",  # USDT (Binance-Peg, 18 decimals)
+            "0x1af3f329e8be154074d8769d1ffa4ee058b1dbc3",  # DAI (Binance-Peg)
+        ),
+        explorer_url="https://bscscan.com",
+        default_rpc="https://bsc-rpc.publicnode.com",
+        confirmations=15,
+        aliases=("bsc", "binance", "bnb-chain"),
+    ),
+    Chain(
+        chain_id=100,
+        key="gnosis",
+        name="Gnosis",
+        native_symbol="xDAI",
+        slip44=700,
+        wrapped_native="0xe91d153e0b41518a2ce8dd3d7944fa863463a97d",  # WXDAI
+        stablecoins=(
+            "0xddafbb505ad214d7b80b1f830fccc89b60fb7a83",  # USDC (Omnibridge)
+            "0x2a22f9c3b484c3629090feed35f17ff8f88f76f0",  # USDC.e (bridged USDC standard)
+            "0x4ecaba5870353805a9f068101a40e0f32ed605c6",  # USDT
+        ),
+        explorer_url="https://gnosisscan.io",
+        default_rpc="https://gnosis-rpc.publicnode.com",
+        confirmations=12,
+        aliases=("xdai", "gnosis-chain"),
+        blockscout_api="https://gnosis.blockscout.com/api",
+    ),
+    Chain(
+        chain_id=137,
+        key="polygon",
+        name="Polygon PoS",
+        native_symbol="POL",
+        slip44=966,
+        wrapped_native="0x0d500b1d8e8ef31e21c99d1db9a6444d3adf1270",  # WPOL (was WMATIC)
+        stablecoins=(
+            "0x3c499c542cef5e3811e1192ce70d8cc03d5c3359",  # USDC
+            "0x2791bca1f2de4661ed88a30c99a7a9449aa84174",  # USDC.e (PoS bridge)
+            "0xc2132d05d31c914a87c6611c10748aeb04b58e8f",  # USDT
+            "0x8f3cf7ad23cd3cadbd9735aff958023239c6a063",  # DAI
+        ),
+        explorer_url="https://polygonscan.com",
+        default_rpc="https://polygon-bor-rpc.publicnode.com",
+        confirmations=128,
+        aliases=("matic", "pol", "polygon-pos"),
+        blockscout_api="https://polygon.blockscout.com/api",
+    ),
+    Chain(
+        chain_id=324,
+        key="zksync",
+        name="zkSync Era",
+        native_symbol="ETH",
+        slip44=60,
+        wrapped_native="0x5aea5775959fbc2557cc8789bc1bf90a239d9a91",  # WETH
+        stablecoins=(
+            "0x1d17cbcf0d6d143135ae902365d2e5e2a16538d4",  # USDC
+            "0x3355df6d4c9c3035724fd0e3914de96a5a83aaf4",  # USDC.e (bridged)
+            "0x493257fd37edb34451f62edf8d2a0c418852ba4c",  # USDT
+            "0x4b9eb6c0b6ea15176bbf62841c6b2a8a398cb656",  # DAI
+        ),
+        explorer_url="https://era.zksync.network",
+        default_rpc="https://mainnet.era.zksync.io",
+        confirmations=60,
+        aliases=("zksync-era", "era"),
+        blockscout_api="https://zksync.blockscout.com/api",
+    ),
+    Chain(
+        chain_id=8453,
+        key="base",
+        name="Base",
+        native_symbol="ETH",
+        slip44=60,
+        wrapped_native="0x4200000000000000000000000000000000000006",  # WETH
+        stablecoins=(
+            "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913",  # USDC
+            "0xd9aaec86b65d86f6a7b5b1b0c42ffa531710b6ca",  # USDbC (bridged USDC)
+            "0xfde4c96c8593536e31f229ea8f37b2ada2699bb2",  # USDT (bridged)
+            "0x50c5725949a6f0c72e6c4a641f24049a917db0cb",  # DAI
+        ),
+        explorer_url="https://basescan.org",
+        default_rpc="https://base-rpc.publicnode.com",
+        confirmations=60,
+        blockscout_api="https://base.blockscout.com/api",
+    ),
+    Chain(
+        chain_id=42161,
+        key="arbitrum",
+        name="Arbitrum One",
+        native_symbol="ETH",
+        slip44=60,
+        wrapped_native="0x82af49447d8a07e3bd95bd0d56f35241523fbab1",  # WETH
+        stablecoins=(
+            "0xaf88d065e77c8cc2239327c5edb3a432268e5831",  # USDC
+            "0xff970a61a04b1ca14834a43f5de4533ebddb5cc8",  # USDC.e (bridged)
+            "0xfd086bc7cd5c481dcc9c85ebe478a1c0b69fcbb9",  # USDT
+            "0xda10009cbd5d07dd0cecc66161fc93d7c9000da1",  # DAI
+        ),
+        explorer_url="https://arbiscan.io",
+        default_rpc="https://arbitrum-one-rpc.publicnode.com",
+        confirmations=240,
+        aliases=("arb", "arbitrum-one", "arb1"),
+        blockscout_api="https://arbitrum.blockscout.com/api",
+    ),
+    Chain(
+        chain_id=43114,
+        key="avalanche",
+        name="Avalanche C-Chain",
+        native_symbol="AVAX",
+        slip44=9000,
+        wrapped_native="0xb31f66aa3c1e785363f0875a1b74e27b85fd66c7",  # WAVAX
+        stablecoins=(
+            "0xb97ef9ef8734c71904d8002f8b6bc66dd9c48a6e",  # USDC
+            "0xa7d7079b0fead91f3e65f86e8915cb59c1a4c664",  # USDC.e (bridged)
+            "0x9702230a8ea53601f5cd2dc00fdbc13d4df4a8c7",  # USDt
+            "0xc7198437980c041c805a1edcba50c1ce5db95118",  # USDT.e (bridged)
+            "0xd586e7f844cea2f87f50152665bcbc2c279d8d70",  # DAI.e (bridged)
+        ),
+        explorer_url="https://snowtrace.io",
+        default_rpc="https://avalanche-c-chain-rpc.publicnode.com",
+        confirmations=1,
+        aliases=("avax", "avalanche-c", "avalanche-c-chain"),
+    ),
+    Chain(
+        chain_id=59144,
+        key="linea",
+        name="Linea",
+        native_symbol="ETH",
+        slip44=60,
+        wrapped_native="0xe5d7c2a44ffddf6b295a15c148167daaaf5cf34f",  # WETH
+        stablecoins=(
+            "0x176211869ca2b568f2a7d4ee941e073a821ee1ff",  # USDC
+            "0xa219439258ca9da29e9cc4ce5596924745e12b93",  # USDT
+            "0x4af15ec2a0bd43db75dd04e62faa3b8ef36b00d5",  # DAI
+        ),
+        explorer_url="https://lineascan.build",
+        default_rpc="https://rpc.linea.build",
+        confirmations=60,
+    ),
+    Chain(
+        chain_id=534352,
+        key="scroll",
+        name="Scroll",
+        native_symbol="ETH",
+        slip44=60,
+        wrapped_native="0x5300000000000000000000000000000000000004",  # WETH
+        stablecoins=(
+            "0x06efdbff2a14a7c8e15944d1f4a48f9f95f663a4",  # USDC
+            "0xf55bec9cafdbe8730f096aa55dad6d22d44099df",  # USDT
+            "0xca77eb3fefe3725dc33bccb54edefc3d9f764f97",  # DAI
+        ),
+        explorer_url="https://scrollscan.com",
+        default_rpc="https://rpc.scroll.io",
+        confirmations=60,
+        blockscout_api="https://scroll.blockscout.com/api",
     ),
     Chain(
         chain_id=31337,
@@ -71,6 +260,7 @@ CHAINS: tuple[Chain, ...] = (
         stablecoins=(DEVNET_DAI,),
         confirmations=0,
         aliases=("anvil", "local"),
+        etherscan_v2=False,
     ),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime, time
@@ -12,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from chains.evm.explorer import Flavor
 from chains.registry import chain_by_name
 from scanner import reports, service
 from scanner.addresses import checksum, parse_address
@@ -19,6 +21,7 @@ from scanner.errors import TaxscanError, UserInputError
 from scanner.prices.csvfile import parse_timestamp
 from scanner.progress import RichProgress
 from scanner.render import Format, emit
+from scanner.sourcing import API_KEY_ENV, SourceChoice, SourcePlan, open_source
 from scanner.store import Store, default_db_path
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -59,11 +62,22 @@ def _as_of(text: str) -> datetime:
 
 @app.command()
 def scan(
-    addresses: Annotated[list[str], typer.Argument(help="Wallet addresses (0x...).")],
+    addresses: Annotated[list[str] | None, typer.Argument(
+        help="Wallet addresses (0x...).", show_default=False)] = None,
     rpc: Annotated[str | None, typer.Option(
         "--rpc", envvar="TAXSCAN_RPC", help="JSON-RPC URL of a node of the chain.")] = None,
     chain: Annotated[str | None, typer.Option(
-        "--chain", help="Chain name; without --rpc its default public RPC is used.")] = None,
+        "--chain", help="Chain name (ethereum, base, ...); without --rpc its default public "
+        "RPC is used.")] = None,
+    source: Annotated[SourceChoice | None, typer.Option(
+        "--source", help="Where to find transactions (default: the explorer when a key or "
+        "URL is configured, else rpc).", show_default=False)] = None,
+    explorer_url: Annotated[str | None, typer.Option(
+        "--explorer-url", help="Explorer API base URL (Etherscan V2, Blockscout, a proxy). "
+        f"The key comes from ${API_KEY_ENV}.")] = None,
+    explorer: Annotated[Flavor | None, typer.Option(
+        "--explorer", help="The explorer's API dialect (default: guessed from the URL).",
+        show_default=False)] = None,
     offline: Annotated[bool, typer.Option(
         "--offline", help="Use no network source but those named on the command line.")] = False,
     stablecoin: Annotated[list[str] | None, typer.Option(
@@ -71,21 +85,18 @@ def scan(
     db: DbOption = None,
 ) -> None:
     """Fetch every movement of the wallets, classify it, and update lots and reports."""
+    if not addresses:
+        raise UserInputError("name the wallets to scan (0x... addresses)")
     wallets = list(dict.fromkeys(parse_address(a) for a in addresses))
-    known = chain_by_name(chain) if chain else None
-    url = rpc
-    if url is None:
-        if known is None:
-            raise UserInputError("give --rpc URL (or --chain NAME to use its default RPC)")
-        if offline or known.default_rpc is None:
-            raise UserInputError(f"no RPC for {known.name}: give --rpc URL"
-                                 + (" (--offline forbids the default public RPC)"
-                                    if offline and known.default_rpc else ""))
-        url = known.default_rpc
+    plan = SourcePlan(chain=chain_by_name(chain) if chain else None, rpc_url=rpc,
+                      explorer_url=explorer_url, flavor=explorer,
+                      api_key=os.environ.get(API_KEY_ENV) or None, choice=source,
+                      offline=offline)
     with _store(db) as store, RichProgress(err) as progress:
-        if known is not None:
-            service.expect_chain(url, known.chain_id)
-        results = service.scan(store, url, wallets, progress, stablecoins=stablecoin or ())
+        opened = open_source(plan, progress)
+        results = service.scan(store, opened.source, wallets, source_name=opened.name,
+                               stablecoins=stablecoin or ())
+        err.print(f"source: {opened.description}")
         _scan_summary(results)
         _review(store)
 
@@ -212,8 +223,10 @@ def demo(
             err.print(f"wallet {scenario.wallet} on {node.url}")
             with Store(path) as store:
                 with RichProgress(err) as progress:
-                    results = service.scan(store, node.url, [parse_address(scenario.wallet)],
-                                           progress)
+                    node_source = open_source(SourcePlan(chain=None, rpc_url=node.url),
+                                              progress).source
+                    results = service.scan(store, node_source,
+                                           [parse_address(scenario.wallet)])
                 _scan_summary(results)
                 service.import_prices(store, prices)
                 _review(store)

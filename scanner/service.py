@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from chains.evm.rpc import RpcClient, safe_url
-from chains.evm.source import Progress, RpcSource
+from chains.evm.source import ChainSource
 from chains.registry import Chain, chain_by_id, is_known
 from scanner.addresses import parse_asset_id
 from scanner.errors import SourceInconsistent
@@ -83,22 +82,25 @@ def price_book(store: Store, chains: Iterable[Chain]) -> PriceBook:
 # ---- scanning ---------------------------------------------------------------------------
 
 
-def scan(store: Store, rpc_url: str, wallets: Sequence[str], progress: Progress,
-         *, stablecoins: Iterable[str] = ()) -> list[WalletScan]:
-    """Fetch what is new for each wallet, store it, and rebuild the ledger and lots."""
-    source = RpcSource(RpcClient(rpc_url), progress)
+def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
+         source_name: str = RPC_SOURCE, stablecoins: Iterable[str] = ()) -> list[WalletScan]:
+    """Fetch what is new for each wallet, store it, and rebuild the ledger and lots.
+
+    Each (chain, wallet, source) keeps its own cursor; every wallet's records and cursor
+    are written in one transaction.
+    """
     chain_id = source.chain_id()
     chain = chain_by_id(chain_id)
     head = source.head()
     final = head - chain.confirmations
     results = []
-    for wallet in wallets:
-        last = store.cursor(chain_id, wallet, RPC_SOURCE)
-        start = 0 if last is None else last + 1
+    for wallet in dict.fromkeys(wallets):
+        last = store.cursor(chain_id, wallet, source_name)
         if last is not None and last > head:
             raise SourceInconsistent(
-                f"node at {safe_url(rpc_url)} is at block {head}, below block {last} that "
+                f"the {source_name} source is at block {head}, below block {last} that "
                 f"{wallet} was already scanned to: is this the same chain?")
+        start = 0 if last is None else last + 1
         discovery = source.discover(wallet, start, final) if start <= final else None
         txs = source.fetch(chain_id, discovery.tx_hashes, discovery.internal) \
             if discovery else []
@@ -109,9 +111,8 @@ def scan(store: Store, rpc_url: str, wallets: Sequence[str], progress: Progress,
             store.add_wallet(chain_id, wallet)
             store.save_raw(wallet, txs)
             store.save_tokens(infos)
-            if start <= final:
-                store.set_cursor(chain_id, wallet, RPC_SOURCE, final,
-                                 discovery.address_index if discovery else None)
+            if discovery is not None and discovery.complete:
+                store.set_cursor(chain_id, wallet, source_name, final, discovery.address_index)
         notes = list(discovery.notes) if discovery else []
         if not is_known(chain_id):
             notes.append(f"chain id {chain_id} is not in the registry: no stablecoins or "
@@ -212,11 +213,3 @@ def harvest(store: Store, as_of: datetime, method: str = "fifo",
     chains = _chains(store)
     return plan_harvest(lot_book(store, method, until=as_of), as_of,
                         price_book(store, chains), identity(chains), losses_only=losses_only)
-
-
-def expect_chain(rpc_url: str, chain_id: int) -> None:
-    """Stop unless the node at `rpc_url` serves `chain_id`."""
-    actual = RpcSource(RpcClient(rpc_url)).chain_id()
-    if actual != chain_id:
-        raise SourceInconsistent(
-            f"node at {safe_url(rpc_url)} serves chain {actual}, not {chain_id}")

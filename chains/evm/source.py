@@ -49,6 +49,18 @@ class Discovery:
     internal: Mapping[str, tuple[InternalTransfer, ...]]
     address_index: str | None  # "trace_filter", "ots", or None when the node has neither
     notes: tuple[str, ...] = field(default=())
+    complete: bool = True  # False: the source has not indexed all of the range yet
+
+
+class ChainSource(Protocol):
+    """Where a scan gets its records: a node, an explorer, or both."""
+
+    def chain_id(self) -> int: ...
+    def head(self) -> int: ...
+    def discover(self, wallet: str, from_block: int, to_block: int) -> Discovery: ...
+    def fetch(self, chain_id: int, tx_hashes: Iterable[str],
+              internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]: ...
+    def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]: ...
 
 
 def topic_for(address: str) -> str:

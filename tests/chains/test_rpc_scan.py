@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import responses
 
-from chains.evm.source import NoProgress
+from chains.evm.rpc import RpcClient
+from chains.evm.source import RpcSource
 from scanner import service
 from scanner.errors import SourceUnavailable
 from scanner.store import Store
@@ -32,7 +33,7 @@ def test_replay_matches_the_explorer_rows_and_receipts(
 ) -> None:
     fake = node(realdata, mock)
     with Store(tmp_path / "t.duckdb") as store:
-        (result,) = service.scan(store, URL, [WALLET], NoProgress())
+        (result,) = service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
         ledger = store.ledger()
     assert result.address_index == "trace_filter"
     assert result.to_block == LAST_BLOCK
@@ -73,7 +74,7 @@ def test_receipts_and_blocks_come_in_batches(
     node(realdata, mock)
     calls = len(mock.calls)
     with Store(tmp_path / "t.duckdb") as store:
-        service.scan(store, URL, [WALLET], NoProgress())
+        service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
     http_requests = len(mock.calls) - calls
     # chain id, head, logs, traces, txs+receipts, blocks, token metadata
     assert http_requests <= 7
@@ -84,7 +85,7 @@ def test_a_node_without_an_address_index_says_what_it_cannot_see(
 ) -> None:
     fake = node(realdata, mock, traces=False)
     with Store(tmp_path / "t.duckdb") as store:
-        (result,) = service.scan(store, URL, [WALLET], NoProgress())
+        (result,) = service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
         hashes = {e.tx_hash for e in store.ledger()}
     assert result.address_index is None
     assert any("native transfers" in note for note in result.notes)
@@ -96,7 +97,7 @@ def test_log_ranges_split_when_the_node_refuses(
 ) -> None:
     fake = node(realdata, mock, log_range_limit=1_000_000)
     with Store(tmp_path / "t.duckdb") as store:
-        service.scan(store, URL, [WALLET], NoProgress())
+        service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
         hashes = {e.tx_hash for e in store.ledger()}
     assert hashes == set(fake.receipts)
     spans = [int(p[0]["toBlock"], 16) - int(p[0]["fromBlock"], 16) + 1
@@ -113,11 +114,11 @@ def test_a_failing_node_leaves_the_database_as_it_was(
     fake.fail_methods.add("eth_getBlockByNumber")
     with Store(tmp_path / "t.duckdb") as store:
         with pytest.raises(Exception, match="eth_getBlockByNumber"):
-            service.scan(store, URL, [WALLET], NoProgress())
+            service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
         assert store.counts() == {"raw_txs": 0, "raw_logs": 0, "ledger": 0, "prices": 0}
         assert store.cursor(1, WALLET, "rpc") is None
 
     fake.fail_methods = {"http"}
     with Store(tmp_path / "t.duckdb") as store, pytest.raises(SourceUnavailable,
                                                                 match="kept failing"):
-        service.scan(store, URL, [WALLET], NoProgress())
+        service.scan(store, RpcSource(RpcClient(URL)), [WALLET])

@@ -10,7 +10,8 @@ import pytest
 
 from chains.devnet.anvil import Anvil
 from chains.devnet.scenario import GENESIS, Scenario, play
-from chains.evm.source import NoProgress
+from chains.evm.rpc import RpcClient
+from chains.evm.source import RpcSource
 from scanner import service
 from scanner.addresses import parse_address
 from scanner.store import Store
@@ -30,7 +31,8 @@ def _start(tmp: Path) -> Iterator[Played]:
         prices = scenario.write_prices(tmp / "prices.csv")
         db_path = tmp / "taxscan.duckdb"
         with Store(db_path) as store:
-            service.scan(store, node.url, [parse_address(scenario.wallet)], NoProgress())
+            service.scan(store, RpcSource(RpcClient(node.url)),
+                         [parse_address(scenario.wallet)])
             service.import_prices(store, prices)
         yield Played(node, scenario, db_path, prices)
 

@@ -10,13 +10,17 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from chains.evm.rpc import RpcClient
-from chains.evm.source import NoProgress
+from chains.evm.source import RpcSource
 from scanner import service
 from scanner.addresses import parse_address
 from scanner.store import Store
 from tests.devnet.conftest import Played
 
 pytestmark = pytest.mark.devnet
+
+
+def node_source(played: Played) -> RpcSource:
+    return RpcSource(RpcClient(played.node.url))
 
 
 class Spy:
@@ -49,7 +53,7 @@ def test_rescan_adds_no_rows_and_fetches_only_new_blocks(
         assert first_end is not None
 
         spy = Spy(monkeypatch)
-        (again,) = service.scan(store, fresh_chain.node.url, [wallet], NoProgress())
+        (again,) = service.scan(store, node_source(fresh_chain), [wallet])
         assert again.new_txs == 0
         assert spy.ranges() == [] and spy.fetched() == set()
         assert store.counts() == before
@@ -63,7 +67,7 @@ def test_rescan_adds_no_rows_and_fetches_only_new_blocks(
         w3.eth.wait_for_transaction_receipt(sent)
 
         spy.calls.clear()
-        (third,) = service.scan(store, fresh_chain.node.url, [wallet], NoProgress())
+        (third,) = service.scan(store, node_source(fresh_chain), [wallet])
         assert third.from_block == first_end + 1
         assert third.new_txs == 1
         assert spy.ranges() and all(lo > first_end for lo, _ in spy.ranges())

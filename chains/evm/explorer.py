@@ -1,0 +1,365 @@
+"""Etherscan V2 and Blockscout's Etherscan-compatible API: rows, paging, limits, errors.
+
+Explorer rows only tell which transactions touch a wallet. The legs come from receipts
+(explorer rows carry no log index, so two identical transfers in one transaction could
+not be told apart): from the chain's RPC when one is configured, else from the
+explorer's proxy module.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import requests
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from chains.evm.mappers import block_timestamp, hex_int, raw_tx_from_json
+from chains.evm.rpc import safe_url
+from chains.evm.source import Discovery, NoProgress, Progress, RpcSource
+from scanner.errors import SourceInconsistent, SourceRefused, SourceUnavailable
+from scanner.types import InternalTransfer, RawTx, TokenInfo
+
+ETHERSCAN_V2 = "https://api.etherscan.io/v2/api"
+FREE_PAGE_SIZE = 1000
+FREE_CALLS_PER_SECOND = 3.0
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_ATTEMPTS = 6
+DEFAULT_BACKOFF_S = 0.5
+DEFAULT_MAX_WAIT_S = 20.0
+ACCOUNT_ACTIONS = ("txlist", "txlistinternal", "tokentx", "tokennfttx", "token1155tx")
+
+# Texts explorers answer instead of an empty list (status "0").
+_EMPTY = ("no transactions found", "no internal transactions found",
+          "no token transfers found", "no records found", "no data found")
+# Texts that mean "wait and ask again".
+_TRANSIENT = ("max rate limit", "rate limit reached", "query timeout", "too many requests",
+              "timeout", "try again", "temporarily unavailable")
+# Texts that mean "this will not work until the user changes something".
+_REFUSED = ("invalid api key", "missing/invalid api key", "api key", "not supported",
+            "upgrade your api plan", "invalid chain", "chain not supported", "unknown chain")
+
+
+class Flavor(StrEnum):
+    ETHERSCAN = "etherscan"
+    BLOCKSCOUT = "blockscout"
+
+
+@dataclass(frozen=True)
+class ExplorerConfig:
+    base_url: str
+    flavor: Flavor
+    chain_id: int
+    api_key: str | None = field(default=None, repr=False)
+    calls_per_second: float = FREE_CALLS_PER_SECOND
+    page_size: int = FREE_PAGE_SIZE
+
+
+class TokenBucket:
+    """At most `rate` calls a second on average, bursts up to `capacity`."""
+
+    def __init__(self, rate: float, capacity: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.rate, self.capacity = rate, capacity
+        self._clock, self._sleep = clock, sleep
+        self._tokens = capacity
+        self._stamp = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        with self._lock:
+            while True:
+                now = self._clock()
+                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1 - 1e-9:  # seconds are floats; allow their rounding
+                    self._tokens = max(0.0, self._tokens - 1)
+                    return
+                self._sleep((1 - self._tokens) / self.rate)
+
+
+_BUCKETS: dict[tuple[str, str, float], TokenBucket] = {}
+_BUCKETS_LOCK = threading.Lock()
+
+
+def _bucket(config: ExplorerConfig) -> TokenBucket:
+    """One bucket per (explorer host, key): the limit is the key's, across chains."""
+    key = (safe_url(config.base_url), config.api_key or "", config.calls_per_second)
+    with _BUCKETS_LOCK:
+        if key not in _BUCKETS:
+            _BUCKETS[key] = TokenBucket(config.calls_per_second)
+        return _BUCKETS[key]
+
+
+class _Transient(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    partial: bool  # Blockscout's status "2": some of the range is not processed yet
+
+
+class ExplorerClient:
+    def __init__(self, config: ExplorerConfig, session: requests.Session | None = None) -> None:
+        self.config = config
+        self.session = session or requests.Session()
+        self.requests_sent = 0
+        self._bucket = _bucket(config)
+        self._retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop_after_attempt(DEFAULT_ATTEMPTS),
+            wait=wait_exponential(multiplier=DEFAULT_BACKOFF_S, max=DEFAULT_MAX_WAIT_S),
+            reraise=False,
+        )
+
+    @property
+    def where(self) -> str:
+        return f"explorer at {safe_url(self.config.base_url)}"
+
+    def _redact(self, text: str) -> str:
+        key = self.config.api_key
+        return text.replace(key, "***") if key else text
+
+    def _params(self, module: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        query: dict[str, Any] = {"module": module, "action": action, **params}
+        if self.config.flavor is Flavor.ETHERSCAN:
+            query["chainid"] = self.config.chain_id
+        if self.config.api_key:
+            query["apikey"] = self.config.api_key
+        return query
+
+    def _get(self, query: Mapping[str, Any]) -> Any:
+        self._bucket.take()
+        self.requests_sent += 1
+        try:
+            answer = self.session.get(self.config.base_url, params=dict(query),
+                                      timeout=DEFAULT_TIMEOUT_S)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Transient(type(exc).__name__) from exc
+        if answer.status_code == 429 or answer.status_code >= 500:
+            raise _Transient(f"HTTP {answer.status_code}")
+        if answer.status_code in (401, 403):
+            raise SourceRefused(f"{self.where} refused the request: HTTP {answer.status_code}"
+                                " (check the API key)")
+        if answer.status_code >= 400:
+            raise SourceUnavailable(f"{self.where} answered HTTP {answer.status_code}")
+        try:
+            return answer.json()
+        except ValueError as exc:
+            raise _Transient("malformed JSON") from exc
+
+    def _call(self, module: str, action: str, params: Mapping[str, Any]) -> Any:
+        query = self._params(module, action, params)
+        try:
+            for attempt in self._retrying:
+                with attempt:
+                    return self._interpret(action, self._get(query))
+        except RetryError as exc:
+            cause = exc.last_attempt.exception()
+            raise SourceUnavailable(
+                f"{self.where} kept failing on {action}: {self._redact(str(cause))}") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _interpret(self, action: str, body: Any) -> Any:
+        if not isinstance(body, dict):
+            raise SourceInconsistent(f"{self.where} answered {action} with no JSON object")
+        if "jsonrpc" in body:  # the proxy module answers with a bare JSON-RPC envelope
+            error = body.get("error")
+            if error is not None:
+                message = error.get("message", "") if isinstance(error, dict) else str(error)
+                if any(word in message.lower() for word in _TRANSIENT):
+                    raise _Transient(message)
+                raise SourceInconsistent(f"{self.where}: {action} failed: {message}")
+            return body.get("result")
+        status = str(body.get("status", ""))
+        message = str(body.get("message", ""))
+        result = body.get("result")
+        if status == "1" or (status == "" and message.upper() == "OK"):
+            return Page(list(result or []), False) if isinstance(result, list) else result
+        if status == "2" and isinstance(result, list):
+            return Page(list(result), True)
+        text = f"{message} {result if isinstance(result, str) else ''}".strip()
+        lowered = text.lower()
+        if any(word in lowered for word in _EMPTY) or (result == [] and "notok" not in lowered):
+            return Page([], False)
+        if any(word in lowered for word in _TRANSIENT):
+            raise _Transient(text)
+        if any(word in lowered for word in _REFUSED):
+            raise SourceRefused(f"{self.where} refused {action}: {self._redact(text)}")
+        raise SourceInconsistent(f"{self.where} answered {action}: {self._redact(text)}")
+
+    # ---- account rows ---------------------------------------------------------------
+
+    def account_rows(self, action: str, address: str, start: int, end: int,
+                     progress: Progress | None = None) -> Page:
+        """Every row of `action` in [start, end], walking past the page cap by startblock."""
+        rows: dict[str, dict[str, Any]] = {}
+        partial = False
+        size = self.config.page_size
+        while True:
+            page = self._call("account", action, {
+                "address": address, "startblock": start, "endblock": end, "page": 1,
+                "offset": size, "sort": "asc"})
+            if not isinstance(page, Page):
+                raise SourceInconsistent(f"{self.where} answered {action} with no row list")
+            partial = partial or page.partial
+            for row in page.rows:
+                if not isinstance(row, dict):
+                    raise SourceInconsistent(f"{self.where} sent a {action} row that is no "
+                                             "object")
+                rows[json.dumps(row, sort_keys=True)] = row
+            if progress:
+                progress.advance(len(page.rows))
+            if len(page.rows) < size:
+                return Page(list(rows.values()), partial)
+            last = hex_int(page.rows[-1].get("blockNumber"), "a block number")
+            if last == start:
+                raise SourceInconsistent(
+                    f"{self.where} has more than {size} {action} rows in block {start}: "
+                    "a page cap this small cannot walk past it")
+            start = last  # the boundary block is asked again; its rows are deduplicated
+
+    # ---- the proxy module (JSON-RPC through the explorer) -------------------------------
+
+    def proxy(self, action: str, **params: Any) -> Any:
+        return self._call("proxy", action, params)
+
+
+def _row_hash(row: Mapping[str, Any]) -> str:
+    value = row.get("hash") or row.get("transactionHash")
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise SourceInconsistent("explorer sent a row without a transaction hash")
+    return value.lower()
+
+
+def internal_from_row(row: Mapping[str, Any], position: int) -> InternalTransfer | None:
+    """A value transfer from a txlistinternal row (Etherscan traceId, Blockscout index)."""
+    if str(row.get("isError", "0")) != "0":
+        return None
+    value = hex_int(row.get("value", "0"), "an internal value")
+    target = row.get("to") or row.get("contractAddress")
+    source = row.get("from")
+    if value == 0 or not target or not source:
+        return None
+    trace = row.get("traceId") or (f"i{row['index']}" if row.get("index") not in (None, "")
+                                   else f"p{position}")
+    return InternalTransfer(str(trace), str(source).lower(), str(target).lower(), value)
+
+
+class ExplorerSource:
+    """Discovery through an explorer; receipts through RPC when given, else its proxy."""
+
+    def __init__(self, client: ExplorerClient, rpc: RpcSource | None = None,
+                 progress: Progress | None = None) -> None:
+        self.client = client
+        self.rpc = rpc
+        self.progress: Progress = progress or NoProgress()
+        self._tokens: dict[str, TokenInfo] = {}
+
+    def chain_id(self) -> int:
+        if self.rpc is not None:
+            actual = self.rpc.chain_id()
+            if actual != self.client.config.chain_id:
+                raise SourceInconsistent(
+                    f"the RPC node serves chain {actual}, the explorer chain "
+                    f"{self.client.config.chain_id}")
+        return self.client.config.chain_id
+
+    def head(self) -> int:
+        if self.rpc is not None:
+            return self.rpc.head()
+        return hex_int(self.client.proxy("eth_blockNumber"), "a block number")
+
+    def discover(self, wallet: str, from_block: int, to_block: int) -> Discovery:
+        hashes: set[str] = set()
+        internal: dict[str, dict[str, InternalTransfer]] = {}
+        notes: list[str] = []
+        complete = True
+        for action in ACCOUNT_ACTIONS:
+            self.progress.start(f"{action}: blocks {from_block:,}-{to_block:,}", None)
+            page = self.client.account_rows(action, wallet, from_block, to_block, self.progress)
+            if page.partial:
+                complete = False
+                notes.append(f"the explorer has not processed every {action} row of this "
+                             "range yet: scan again later")
+            for position, row in enumerate(page.rows):
+                tx_hash = _row_hash(row)
+                hashes.add(tx_hash)
+                if action == "txlistinternal":
+                    transfer = internal_from_row(row, position)
+                    if transfer is not None:
+                        internal.setdefault(tx_hash, {})[transfer.trace_address] = transfer
+                elif action != "txlist":
+                    self._remember_token(row, action)
+        return Discovery(frozenset(hashes),
+                         {h: tuple(t.values()) for h, t in internal.items()},
+                         "explorer", tuple(notes), complete)
+
+    def _remember_token(self, row: Mapping[str, Any], action: str) -> None:
+        token = row.get("contractAddress")
+        if not isinstance(token, str) or len(token) != 42:
+            return
+        decimals_text = row.get("tokenDecimal")
+        decimals = None
+        if action == "tokentx" and isinstance(decimals_text, str) and decimals_text.isdigit():
+            decimals = int(decimals_text) if int(decimals_text) <= 77 else None
+        self._tokens[token.lower()] = TokenInfo(
+            self.client.config.chain_id, token.lower(), _clean(row.get("tokenSymbol")),
+            _clean(row.get("tokenName")), decimals)
+
+    def fetch(self, chain_id: int, tx_hashes: Iterable[str],
+              internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]:
+        if self.rpc is not None:
+            return self.rpc.fetch(chain_id, tx_hashes, internal)
+        ordered = sorted(tx_hashes)
+        self.progress.start("transactions and receipts (explorer proxy)", len(ordered))
+        records = []
+        stamps: dict[int, Any] = {}
+        for tx_hash in ordered:
+            tx = self.client.proxy("eth_getTransactionByHash", txhash=tx_hash)
+            receipt = self.client.proxy("eth_getTransactionReceipt", txhash=tx_hash)
+            if not isinstance(receipt, Mapping):
+                raise SourceInconsistent(f"explorer has no receipt for {tx_hash}")
+            number = hex_int(receipt.get("blockNumber"), "a block number")
+            if number not in stamps:
+                stamps[number] = self.client.proxy("eth_getBlockByNumber", tag=hex(number),
+                                                   boolean="false")
+            records.append(raw_tx_from_json(chain_id, tx, receipt,
+                                            block_timestamp(stamps[number], number),
+                                            internal.get(tx_hash, ())))
+            self.progress.advance()
+        return sorted(records, key=lambda r: (r.block_number, r.tx_index))
+
+    def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]:
+        missing = [t for t in tokens if t.lower() not in self._tokens
+                   or self._tokens[t.lower()].decimals is None]
+        found = {t.lower(): self._tokens[t.lower()] for t in tokens
+                 if t.lower() in self._tokens and t not in missing}
+        if missing and self.rpc is not None:
+            found.update({i.address: i for i in self.rpc.token_info(chain_id, missing)})
+        elif missing:
+            found.update({t.lower(): self._tokens.get(t.lower(),
+                                                      TokenInfo(chain_id, t.lower(), None, None,
+                                                                None)) for t in missing})
+        return [found[t.lower()] for t in tokens]
+
+
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = "".join(ch for ch in value if ch.isprintable())[:128]
+    return text or None

@@ -1,0 +1,419 @@
+"""The config file: wallets, chains, API key names, price and treatment overrides (TOML).
+
+```toml
+# taxscan config
+method = "fifo"                      # cost-basis method (optional, default "fifo"; only "fifo" exists today)
+stablecoins = ["eip155:1/erc20:0x..."]   # extra USD stablecoins (optional, CAIP-19 ids)
+
+[api_keys]                           # API keys by ENVIRONMENT VARIABLE NAME, never the key itself
+etherscan = "ETHERSCAN_API_KEY"
+
+[chains.ethereum]                    # per chain, keyed by registry name (optional)
+rpc = "https://eth.example/rpc"      # JSON-RPC URL
+explorer_url = "https://api.etherscan.io/v2/api"   # explorer API base URL (Etherscan V2 or Blockscout)
+explorer = "etherscan"               # "etherscan" or "blockscout"
+api_key_env = "ETHERSCAN_API_KEY"    # env var holding this explorer's key (default: api_keys.etherscan)
+source = "explorer"                  # "rpc", "explorer" or "both" (optional)
+
+[[wallets]]
+address = "0x6e15887E2CEC81434C16D587709f64603b39b545"
+label = "cold storage"               # optional
+chains = ["ethereum", "base"]        # registry names; at least one
+
+[[prices]]                           # price overrides (optional): same meaning as a price CSV row
+timestamp = "2024-01-01T00:00:00Z"
+asset = "eip155:1/slip44:60"
+usd = "2300.00"
+
+[[treatments]]                       # overrides of the treatment table (optional)
+kind = "trade"                       # a ledger kind
+protocol = "weth"                    # a protocol name
+treatment = "non_taxable"            # "taxable", "non_taxable" or "carry_basis"
+```
+
+Every key is checked: an unknown key, a wrong type or a bad value stops the load with a
+one-line ConfigError naming the file and the key (`cfg.toml: wallets[2].address: ...`;
+`[[wallets]]`, `[[prices]]` and `[[treatments]]` blocks are counted from 1), or the line
+for a TOML syntax error (`cfg.toml:7: ...`). A price may be a string, an integer or a
+float; floats are read as exact decimals. The key a chain's explorer uses is named by its
+`api_key_env`, else by `api_keys[explorer]` (explorer "etherscan" when not given). Keys
+themselves are read from the environment only when asked, and never kept in the Config.
+"""  # noqa: E501 (the example is copied verbatim into the README)
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+from typing import NoReturn
+
+from chains.registry import chain_by_name
+from scanner.addresses import parse_address, parse_asset_id
+from scanner.errors import AddressError, ConfigError, UnknownChainError
+from scanner.money import PRICE_LIMIT, price
+from scanner.prices.csvfile import parse_timestamp
+from scanner.types import Kind, PricePoint
+
+METHODS = ("fifo",)
+SOURCES = ("rpc", "explorer", "both")
+EXPLORERS = ("etherscan", "blockscout")
+TREATMENTS = ("taxable", "non_taxable", "carry_basis")
+KINDS = tuple(kind.value for kind in Kind)
+PRICE_SOURCE = "config"
+DEFAULT_EXPLORER = "etherscan"
+
+_TOP_KEYS = ("method", "stablecoins", "api_keys", "chains", "wallets", "prices", "treatments")
+_CHAIN_KEYS = ("rpc", "explorer_url", "explorer", "api_key_env", "source")
+_WALLET_KEYS = ("address", "label", "chains")
+_PRICE_KEYS = ("timestamp", "asset", "usd")
+_TREATMENT_KEYS = ("kind", "protocol", "treatment")
+
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# Etherscan keys are 34 capitals and digits, which can look like a name: a long run of
+# them with digits and no underscore is taken for a pasted key.
+_KEY_LIKE = re.compile(r"^(?=[A-Z0-9]*[0-9])[A-Z0-9]{24,}$")
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_SYNTAX_AT = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$", re.S)
+_HEX_SECRET = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")  # a private key (or a tx hash)
+
+
+@dataclass(frozen=True)
+class WalletConfig:
+    address: str  # lowercase 0x hex
+    label: str | None
+    chains: tuple[str, ...]  # registry keys, in file order
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    key: str  # registry key
+    rpc: str | None = None
+    explorer_url: str | None = None
+    explorer: str | None = None  # "etherscan" or "blockscout"
+    api_key_env: str | None = None  # the NAME of an environment variable
+    source: str | None = None  # "rpc", "explorer" or "both"
+
+
+@dataclass(frozen=True)
+class TreatmentOverride:
+    kind: str  # a Kind value
+    protocol: str
+    treatment: str  # "taxable", "non_taxable" or "carry_basis"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    method: str
+    stablecoins: tuple[str, ...]
+    api_keys: Mapping[str, str]  # explorer name -> environment variable name
+    chains: Mapping[str, ChainConfig]  # registry key -> settings
+    wallets: tuple[WalletConfig, ...]
+    prices: tuple[PricePoint, ...]
+    treatments: tuple[TreatmentOverride, ...]
+
+    def wallets_on(self, chain_key: str) -> tuple[str, ...]:
+        """The addresses configured for a chain, in file order."""
+        return tuple(w.address for w in self.wallets if chain_key in w.chains)
+
+    def chain_keys(self) -> tuple[str, ...]:
+        """Every chain some wallet lives on, in first-seen order."""
+        return tuple(dict.fromkeys(key for w in self.wallets for key in w.chains))
+
+    def api_key_env(self, chain_key: str) -> str | None:
+        """The name of the environment variable holding the explorer key for a chain."""
+        chain = self.chains.get(chain_key)
+        if chain is not None and chain.api_key_env is not None:
+            return chain.api_key_env
+        explorer = chain.explorer if chain is not None and chain.explorer else DEFAULT_EXPLORER
+        return self.api_keys.get(explorer)
+
+    def api_key(self, chain_key: str, environ: Mapping[str, str]) -> str | None:
+        """The explorer key for a chain, read from `environ` now; None when unset or blank."""
+        name = self.api_key_env(chain_key)
+        return resolve_api_key(name, environ) if name is not None else None
+
+
+def resolve_api_key(env_var_name: str, environ: Mapping[str, str]) -> str | None:
+    """The value of an API key's environment variable; None when unset or blank."""
+    value = environ.get(env_var_name, "").strip()
+    return value or None
+
+
+def load_config(path: Path) -> Config:
+    """Read and check a config file; any problem is one ConfigError naming file and key."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: config file is not UTF-8 text (bad byte at offset "
+                          f"{exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(_one_line(
+            f"{path}: cannot read config file ({exc.strerror or type(exc).__name__})")) from None
+    try:
+        document = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_syntax_error(path, text, exc)) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: TOML syntax error: values nested too deeply") from None
+    return _Reader(path).config(document)
+
+
+def _syntax_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
+    message = str(exc)
+    found = _SYNTAX_AT.match(message)
+    if found:
+        return _one_line(f"{path}:{found['line']}: TOML syntax error: {found['msg']} "
+                         f"(column {found['col']})")
+    message = message.removesuffix(" (at end of document)")
+    return _one_line(f"{path}:{text.count(chr(10)) + 1}: TOML syntax error: {message} "
+                     "(at the end of the file)")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.splitlines())
+
+
+def _show(key: str) -> str:
+    return key if _BARE_KEY.match(key) else repr(key)
+
+
+def _toml_type(value: object) -> str:
+    kinds: tuple[tuple[type, str], ...] = (
+        (bool, "a boolean"), (int, "an integer"), (Decimal, "a float"), (str, "a string"),
+        (list, "an array"), (dict, "a table"), (datetime, "a date-time"), (date, "a date"),
+        (time, "a time"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "a value")
+
+
+class _Reader:
+    """Turns a parsed TOML document into a Config, or fails naming the file and the key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> NoReturn:
+        raise ConfigError(_one_line(f"{self.path}: {where}: {problem}"))
+
+    # ---- shapes -----------------------------------------------------------------------
+
+    def table(self, value: object, where: str, allowed: tuple[str, ...]) -> dict[str, object]:
+        if not isinstance(value, dict):
+            self.fail(where, f"must be a table, not {_toml_type(value)}")
+        for key in value:
+            if key not in allowed:
+                self.unknown(key, where, allowed)
+        return value
+
+    def unknown(self, key: str, where: str, allowed: Iterable[str]) -> NoReturn:
+        options = list(allowed)
+        close = difflib.get_close_matches(key, options, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        self.fail(where, f"unknown key {_show(key)} ({hint}allowed: {', '.join(options)})")
+
+    def required(self, table: Mapping[str, object], key: str, where: str) -> object:
+        if key not in table:
+            self.fail(where, f"missing key {key}")
+        return table[key]
+
+    def string(self, value: object, where: str) -> str:
+        if not isinstance(value, str):
+            self.fail(where, f"must be a string, not {_toml_type(value)}")
+        return value
+
+    def strings(self, value: object, where: str) -> list[str]:
+        if not isinstance(value, list):
+            self.fail(where, f"must be an array of strings, not {_toml_type(value)}")
+        return [self.string(item, f"{where}[{n}]") for n, item in enumerate(value, start=1)]
+
+    def tables(self, value: object, where: str) -> list[object]:
+        if not isinstance(value, list):
+            self.fail(where, f"must be an array of tables ([[{where}]]), not {_toml_type(value)}")
+        return value
+
+    def choice(self, value: object, where: str, allowed: tuple[str, ...]) -> str:
+        chosen = self.string(value, where).strip().lower()
+        if chosen not in allowed:
+            self.fail(where, f"must be one of {', '.join(allowed)}, not {value!r}")
+        return chosen
+
+    def env_name(self, value: object, where: str) -> str:
+        # Never echo the value: someone may have pasted the key itself here.
+        if not isinstance(value, str) or not _ENV_NAME.match(value) or _KEY_LIKE.match(value):
+            self.fail(where, "must name an environment variable (like ETHERSCAN_API_KEY), "
+                             "not hold a key")
+        return value
+
+    def url(self, value: object, where: str) -> str:
+        # Never echo the value: node URLs often carry a key in their path.
+        url = self.string(value, where).strip()
+        if not _URL.match(url):
+            self.fail(where, "must be a URL starting with http:// or https://")
+        return url
+
+    def optional(self, table: Mapping[str, object], key: str, where: str,
+                 check: Callable[[object, str], str]) -> str | None:
+        return check(table[key], f"{where}.{key}") if key in table else None
+
+    def chain_key(self, name: str, where: str) -> str:
+        try:
+            return chain_by_name(name).key
+        except UnknownChainError as exc:
+            self.fail(where, str(exc))
+
+    # ---- sections ---------------------------------------------------------------------
+
+    def config(self, document: dict[str, object]) -> Config:
+        for key in document:
+            if key not in _TOP_KEYS:
+                self.unknown(key, "top level", _TOP_KEYS)
+        method = self.choice(document.get("method", METHODS[0]), "method", METHODS)
+        stablecoins = self.stablecoins(document.get("stablecoins", []))
+        api_keys = self.api_keys(document.get("api_keys", {}))
+        chains = self.chains(document.get("chains", {}))
+        wallets = self.wallets(document.get("wallets"))
+        prices = self.prices(document.get("prices", []))
+        treatments = self.treatments(document.get("treatments", []))
+        return Config(self.path, method, stablecoins, MappingProxyType(api_keys),
+                      MappingProxyType(chains), wallets, prices, treatments)
+
+    def stablecoins(self, value: object) -> tuple[str, ...]:
+        assets = []
+        for n, text in enumerate(self.strings(value, "stablecoins"), start=1):
+            try:
+                assets.append(parse_asset_id(text))
+            except AddressError as exc:
+                self.fail(f"stablecoins[{n}]", str(exc))
+        return tuple(dict.fromkeys(assets))
+
+    def api_keys(self, value: object) -> dict[str, str]:
+        table = self.table(value, "api_keys", EXPLORERS)
+        return {name: self.env_name(env, f"api_keys.{name}") for name, env in table.items()}
+
+    def chains(self, value: object) -> dict[str, ChainConfig]:
+        if not isinstance(value, dict):
+            self.fail("chains", f"must be a table of [chains.NAME] tables, not {_toml_type(value)}")
+        chains: dict[str, ChainConfig] = {}
+        written: dict[str, str] = {}
+        for name, settings in value.items():
+            where = f"chains.{_show(name)}"
+            key = self.chain_key(name, where)
+            if key in written:
+                self.fail(where, f"the same chain as chains.{_show(written[key])}; "
+                                 "give each chain one table")
+            written[key] = name
+            table = self.table(settings, where, _CHAIN_KEYS)
+            chains[key] = ChainConfig(
+                key=key,
+                rpc=self.optional(table, "rpc", where, self.url),
+                explorer_url=self.optional(table, "explorer_url", where, self.url),
+                explorer=self.optional(table, "explorer", where,
+                                       lambda v, at: self.choice(v, at, EXPLORERS)),
+                api_key_env=self.optional(table, "api_key_env", where, self.env_name),
+                source=self.optional(table, "source", where,
+                                     lambda v, at: self.choice(v, at, SOURCES)))
+        return chains
+
+    def wallets(self, value: object) -> tuple[WalletConfig, ...]:
+        if value is None or value == []:
+            self.fail("wallets", "no wallets: add a [[wallets]] table with an address and "
+                                 "its chains")
+        wallets: list[WalletConfig] = []
+        seen: dict[str, int] = {}
+        for n, item in enumerate(self.tables(value, "wallets"), start=1):
+            where = f"wallets[{n}]"
+            table = self.table(item, where, _WALLET_KEYS)
+            address = self.address(self.required(table, "address", where), f"{where}.address")
+            if address in seen:
+                self.fail(f"{where}.address", f"{address} is already wallets[{seen[address]}]; "
+                                              "list each address once, with all its chains")
+            seen[address] = n
+            label = None
+            if "label" in table:
+                label = self.string(table["label"], f"{where}.label").strip() or None
+            names = self.strings(self.required(table, "chains", where), f"{where}.chains")
+            if not names:
+                self.fail(f"{where}.chains", "a wallet needs at least one chain")
+            keys = [self.chain_key(name, f"{where}.chains[{k}]")
+                    for k, name in enumerate(names, start=1)]
+            wallets.append(WalletConfig(address, label, tuple(dict.fromkeys(keys))))
+        return tuple(wallets)
+
+    def address(self, value: object, where: str) -> str:
+        text = self.string(value, where)
+        if _HEX_SECRET.match(text.strip()):
+            self.fail(where, "not an EVM address: this is 64 hex digits, like a private key or "
+                             "a transaction hash; an address has 40 (never put a private key "
+                             "in the config)")
+        try:
+            return parse_address(text)
+        except AddressError as exc:
+            self.fail(where, str(exc))
+
+    def prices(self, value: object) -> tuple[PricePoint, ...]:
+        points: list[PricePoint] = []
+        seen: dict[tuple[str, datetime], int] = {}
+        for n, item in enumerate(self.tables(value, "prices"), start=1):
+            where = f"prices[{n}]"
+            table = self.table(item, where, _PRICE_KEYS)
+            stamp = self.timestamp(self.required(table, "timestamp", where), f"{where}.timestamp")
+            asset_text = self.string(self.required(table, "asset", where), f"{where}.asset")
+            try:
+                asset = parse_asset_id(asset_text)
+            except AddressError as exc:
+                self.fail(f"{where}.asset", str(exc))
+            usd = self.usd(self.required(table, "usd", where), f"{where}.usd")
+            if (asset, stamp) in seen:
+                self.fail(where, f"the same asset and timestamp as prices[{seen[asset, stamp]}]")
+            seen[asset, stamp] = n
+            points.append(PricePoint(asset, stamp, usd, PRICE_SOURCE))
+        return tuple(points)
+
+    def timestamp(self, value: object, where: str) -> datetime:
+        try:
+            if isinstance(value, datetime):  # an unquoted TOML date-time
+                return value.replace(tzinfo=UTC) if value.tzinfo is None \
+                    else value.astimezone(UTC)
+            if isinstance(value, date):  # an unquoted TOML date: its midnight UTC
+                return datetime(value.year, value.month, value.day, tzinfo=UTC)
+            return parse_timestamp(self.string(value, where))
+        except (ValueError, OverflowError):
+            self.fail(where, f"not an ISO 8601 time such as 2024-01-01T00:00:00Z: {value!r}")
+
+    def usd(self, value: object, where: str) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            self.fail(where, f"must be a number or a string holding one, not {_toml_type(value)}")
+        try:
+            amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+        except InvalidOperation:
+            self.fail(where, f"not a decimal number: {value!r}")
+        if not amount.is_finite() or amount < 0 or amount >= PRICE_LIMIT:
+            self.fail(where, f"must be a number from 0 to below 1e20, not {value!r}")
+        return price(amount)
+
+    def treatments(self, value: object) -> tuple[TreatmentOverride, ...]:
+        overrides: list[TreatmentOverride] = []
+        seen: dict[tuple[str, str], int] = {}
+        for n, item in enumerate(self.tables(value, "treatments"), start=1):
+            where = f"treatments[{n}]"
+            table = self.table(item, where, _TREATMENT_KEYS)
+            kind = self.choice(self.required(table, "kind", where), f"{where}.kind", KINDS)
+            protocol = self.string(self.required(table, "protocol", where),
+                                   f"{where}.protocol").strip()
+            if not protocol:
+                self.fail(f"{where}.protocol", "must name a protocol, not be empty")
+            treatment = self.choice(self.required(table, "treatment", where),
+                                    f"{where}.treatment", TREATMENTS)
+            if (kind, protocol) in seen:
+                self.fail(where, f"kind {kind} with protocol {protocol!r} is already "
+                                 f"treatments[{seen[kind, protocol]}]")
+            seen[kind, protocol] = n
+            overrides.append(TreatmentOverride(kind, protocol, treatment))
+        return tuple(overrides)
