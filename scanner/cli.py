@@ -17,6 +17,7 @@ from chains.evm.explorer import Flavor
 from chains.registry import chain_by_name
 from scanner import reports, service
 from scanner.addresses import checksum, parse_address
+from scanner.config import Config, load_config
 from scanner.errors import TaxscanError, UserInputError
 from scanner.prices.csvfile import parse_timestamp
 from scanner.progress import RichProgress
@@ -82,11 +83,20 @@ def scan(
         "--offline", help="Use no network source but those named on the command line.")] = False,
     stablecoin: Annotated[list[str] | None, typer.Option(
         "--stablecoin", help="Also treat this asset (CAIP-19 id) as a USD stablecoin.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="A TOML file of wallets, chains, sources and overrides: scans them "
+        "all (see README).")] = None,
     db: DbOption = None,
 ) -> None:
     """Fetch every movement of the wallets, classify it, and update lots and reports."""
+    if config is not None:
+        if addresses or rpc or chain or explorer_url:
+            raise UserInputError("--config names the wallets and their sources: give no "
+                                 "addresses, --rpc, --chain or --explorer-url with it")
+        _scan_config(load_config(config), offline, db)
+        return
     if not addresses:
-        raise UserInputError("name the wallets to scan (0x... addresses)")
+        raise UserInputError("name the wallets to scan (0x... addresses), or give --config")
     wallets = list(dict.fromkeys(parse_address(a) for a in addresses))
     plan = SourcePlan(chain=chain_by_name(chain) if chain else None, rpc_url=rpc,
                       explorer_url=explorer_url, flavor=explorer,
@@ -98,6 +108,22 @@ def scan(
                                stablecoins=stablecoin or ())
         err.print(f"source: {opened.description}")
         _scan_summary(results)
+        _review(store)
+
+
+def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
+    labels = {w.address: w.label for w in settings.wallets}
+    with _store(db) as store, RichProgress(err) as progress:
+
+        def announce(chain_key: str, wallet: str) -> None:
+            progress.prefix = f"{chain_key} {labels.get(wallet) or checksum(wallet)}: "
+
+        results = service.scan_config(store, settings, progress, os.environ, offline=offline,
+                                      on_wallet=announce)
+        _scan_summary(results)
+        if settings.treatments:
+            err.print(f"note: {len(settings.treatments)} treatment overrides were read; no "
+                      "protocol decoder applies treatments yet, so they change nothing today")
         _review(store)
 
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from chains.evm.source import ChainSource
+from chains.evm.source import ChainSource, Progress
 from chains.registry import Chain, chain_by_id, is_known
 from scanner.addresses import parse_asset_id
+from scanner.config import Config
 from scanner.errors import SourceInconsistent
 from scanner.harvest import HarvestRow, plan_harvest
 from scanner.lots import compute_lots, sort_key
 from scanner.prices.book import PriceBook
 from scanner.prices.csvfile import read_price_file
 from scanner.rebuild import build_ledger
+from scanner.sourcing import open_source, plan_for
 from scanner.store import Store
 from scanner.types import Disposal, IncomeEvent, LedgerEntry, LotBook
 from scanner.valuation import AssetRanks
@@ -83,7 +85,10 @@ def price_book(store: Store, chains: Iterable[Chain]) -> PriceBook:
 
 
 def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
-         source_name: str = RPC_SOURCE, stablecoins: Iterable[str] = ()) -> list[WalletScan]:
+         source_name: str = RPC_SOURCE, stablecoins: Iterable[str] = (),
+         labels: Mapping[str, str | None] | None = None,
+         on_wallet: Callable[[str], None] | None = None, rebuild: bool = True,
+         ) -> list[WalletScan]:
     """Fetch what is new for each wallet, store it, and rebuild the ledger and lots.
 
     Each (chain, wallet, source) keeps its own cursor; every wallet's records and cursor
@@ -101,6 +106,8 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
                 f"the {source_name} source is at block {head}, below block {last} that "
                 f"{wallet} was already scanned to: is this the same chain?")
         start = 0 if last is None else last + 1
+        if on_wallet is not None:
+            on_wallet(wallet)
         discovery = source.discover(wallet, start, final) if start <= final else None
         txs = source.fetch(chain_id, discovery.tx_hashes, discovery.internal) \
             if discovery else []
@@ -108,7 +115,7 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
         new_tokens = sorted({log.address for tx in txs for log in tx.logs} - set(known))
         infos = source.token_info(chain_id, new_tokens) if new_tokens else []
         with store.transaction():
-            store.add_wallet(chain_id, wallet)
+            store.add_wallet(chain_id, wallet, (labels or {}).get(wallet))
             store.save_raw(wallet, txs)
             store.save_tokens(infos)
             if discovery is not None and discovery.complete:
@@ -122,6 +129,31 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
                                   tuple(notes)))
     if stablecoins:
         add_stablecoins(store, stablecoins)
+    if rebuild:
+        refresh(store)
+    return results
+
+
+def scan_config(store: Store, config: Config, progress: Progress, environ: Mapping[str, str],
+                *, offline: bool = False,
+                on_wallet: Callable[[str, str], None] | None = None) -> list[WalletScan]:
+    """Scan every wallet of a config file on every chain it lives on, then rebuild once."""
+    labels = {wallet.address: wallet.label for wallet in config.wallets}
+    with store.transaction():
+        store.save_prices(config.prices)
+    if config.stablecoins:
+        add_stablecoins(store, config.stablecoins)
+    results: list[WalletScan] = []
+    for chain_key in config.chain_keys():
+        opened = open_source(plan_for(config, chain_key, environ, offline), progress)
+
+        def announce(wallet: str, chain_key: str = chain_key) -> None:
+            if on_wallet is not None:
+                on_wallet(chain_key, wallet)
+
+        results += scan(store, opened.source, config.wallets_on(chain_key),
+                        source_name=opened.name, labels=labels, rebuild=False,
+                        on_wallet=announce)
     refresh(store)
     return results
 

@@ -6,6 +6,7 @@ from the node when one is configured, else from the explorer's proxy module.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -13,7 +14,8 @@ from chains.evm.both import BothSource
 from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
 from chains.evm.rpc import RpcClient, safe_url
 from chains.evm.source import ChainSource, Progress, RpcSource
-from chains.registry import Chain
+from chains.registry import Chain, chain_by_name
+from scanner.config import Config
 from scanner.errors import SourceInconsistent, UserInputError
 
 API_KEY_ENV = "ETHERSCAN_API_KEY"
@@ -116,3 +118,19 @@ def _check_chain(source: ChainSource, plan: SourcePlan, where: str) -> None:
     if actual != plan.chain.chain_id:
         raise SourceInconsistent(f"{where} serves chain {actual}, not {plan.chain.name} "
                                  f"({plan.chain.chain_id})")
+
+
+def plan_for(config: Config, chain_key: str, environ: Mapping[str, str],
+             offline: bool = False) -> SourcePlan:
+    """The sources of one chain of a config file (the key comes from the environment)."""
+    chain = chain_by_name(chain_key)
+    settings = config.chains.get(chain.key)
+    return SourcePlan(
+        chain=chain,
+        rpc_url=settings.rpc if settings else None,
+        explorer_url=settings.explorer_url if settings else None,
+        flavor=Flavor(settings.explorer) if settings and settings.explorer else None,
+        api_key=config.api_key(chain.key, environ),
+        choice=SourceChoice(settings.source) if settings and settings.source else None,
+        offline=offline,
+    )

@@ -83,3 +83,18 @@ def test_an_unknown_format_is_a_usage_error(db: Path) -> None:
 
 def test_a_bad_as_of_date(db: Path) -> None:
     one_line_error(run_cli("harvest", "--as-of", "June 20", db=db), "--as-of")
+
+
+def test_a_broken_config_file_names_the_key(db: Path, tmp_path: Path) -> None:
+    config = tmp_path / "taxscan.toml"
+    config.write_text('[[wallets]]\naddress = "0x6e15887E2CEC81434C16D587709f64603b39b545"\n'
+                      'chains = ["ethereum"]\nlabell = "typo"\n')
+    before = counts(db)
+    one_line_error(run_cli("scan", "--config", str(config), db=db), "taxscan.toml", "labell")
+    assert counts(db) == before
+
+
+def test_an_explorer_without_a_chain(db: Path) -> None:
+    one_line_error(run_cli("scan", "0x6e15887E2CEC81434C16D587709f64603b39b545",
+                           "--source", "explorer", "--explorer-url", "https://example.org/api",
+                           db=db), "--chain")

@@ -127,8 +127,8 @@ class Store:
 
     # ---- wallets and cursors --------------------------------------------------------
 
-    def add_wallet(self, chain_id: int, address: str) -> None:
-        self._run("insert_wallet", [chain_id, address])
+    def add_wallet(self, chain_id: int, address: str, label: str | None = None) -> None:
+        self._run("insert_wallet", [chain_id, address, label])
 
     def wallets(self, chain_id: int) -> list[str]:
         return [row[0] for row in self._run("wallets", [chain_id])]

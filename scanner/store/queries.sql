@@ -1,5 +1,6 @@
 -- name: insert_wallet
-INSERT OR IGNORE INTO wallets VALUES (?, ?);
+INSERT INTO wallets VALUES (?, ?, ?)
+ON CONFLICT (chain_id, address) DO UPDATE SET label = coalesce(excluded.label, wallets.label);
 
 -- name: wallets
 SELECT address FROM wallets WHERE chain_id = ? ORDER BY address;

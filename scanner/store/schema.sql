@@ -10,8 +10,10 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS wallets (
     chain_id BIGINT NOT NULL,
     address VARCHAR NOT NULL,
+    label VARCHAR,
     PRIMARY KEY (chain_id, address)
 );
+ALTER TABLE wallets ADD COLUMN IF NOT EXISTS label VARCHAR;
 
 CREATE TABLE IF NOT EXISTS cursors (
     chain_id BIGINT NOT NULL,
