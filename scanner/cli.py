@@ -159,13 +159,15 @@ def prices_import(
 def ledger(
     year: Annotated[int | None, typer.Option("--year", help="Only this tax year.")] = None,
     wallet: Annotated[str | None, typer.Option("--wallet", help="Only this wallet.")] = None,
+    chain: Annotated[str | None, typer.Option("--chain", help="Only this chain.")] = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """Every leg, one row each: the normalized ledger."""
     only = parse_address(wallet) if wallet else None
+    chain_id = chain_by_name(chain).chain_id if chain else None
     with _store(db) as store:
-        rows = reports.ledger_rows(service.ledger(store, year, only))
+        rows = reports.ledger_rows(service.ledger(store, year, only, chain_id))
     emit(out, rows, reports.LEDGER, fmt, "Ledger")
 
 

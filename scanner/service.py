@@ -226,10 +226,12 @@ def lot_book(store: Store, method: str, until: datetime | None = None) -> LotBoo
     return _compute(entries, method, ranks)
 
 
-def ledger(store: Store, year: int | None = None, wallet: str | None = None) -> list[LedgerEntry]:
+def ledger(store: Store, year: int | None = None, wallet: str | None = None,
+           chain_id: int | None = None) -> list[LedgerEntry]:
     return [e for e in store.ledger()
             if (year is None or e.timestamp.year == year)
-            and (wallet is None or e.wallet == wallet)]
+            and (wallet is None or e.wallet == wallet)
+            and (chain_id is None or e.chain_id == chain_id)]
 
 
 def gains(store: Store, year: int, method: str = "fifo") -> list[Disposal]:

@@ -83,6 +83,7 @@ def test_the_explorer_and_the_node_give_the_same_ledger(
         expected = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
         assert [-f.raw_amount for f in fees] == ([expected] if receipt["from"] == WALLET else [])
     assert all(q.get("apikey") == KEY and q.get("chainid") == "1" for q in site.requests)
+    assert KEY.encode() not in (tmp_path / "explorer.duckdb").read_bytes()  # keys are never kept
     assert site.count("account") == 5  # one call per action: every answer fit in a page
 
 

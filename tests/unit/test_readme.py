@@ -1,0 +1,20 @@
+"""The README's config example is a config taxscan accepts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from scanner.config import load_config
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_config_example_loads(tmp_path: Path) -> None:
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks, "README lost its config example"
+    path = tmp_path / "taxscan.toml"
+    path.write_text(blocks[0])
+    config = load_config(path)
+    assert config.chain_keys() == ("ethereum", "base")
+    assert config.wallets[0].label == "cold storage"
