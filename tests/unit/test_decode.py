@@ -92,3 +92,13 @@ def test_token_amounts_use_the_tokens_decimals() -> None:
     (move,) = decode_movements(raw, {ME}, ETH, tokens)
     assert str(move.quantity) == "1.500000" and move.counterparty == YOU
     assert move.asset == f"eip155:1/erc20:{TOKEN}"
+
+
+def test_two_identical_transfers_in_one_transaction_stay_two_legs() -> None:
+    transfer = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+    same = (transfer, topic(YOU), topic(ME))
+    raw = tx(from_address=YOU, logs=(RawLog(3, TOKEN, same, "0x" + word(5)),
+                                     RawLog(4, TOKEN, same, "0x" + word(5))))
+    moves = decode_movements(raw, {ME}, ETH, {TOKEN: TokenInfo(1, TOKEN, "T", "T", 0)})
+    assert [(m.leg_key, m.log_index, m.raw_amount) for m in moves] == [
+        ("log:3", 3, 5), ("log:4", 4, 5)]
