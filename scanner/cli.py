@@ -155,6 +155,21 @@ def prices_import(
         _review(store)
 
 
+@prices_app.command("missing")
+def prices_missing(
+    method: MethodOption = Method.FIFO,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Assets without a price, and the quantities whose basis, proceeds or income that
+    leaves unknown (shown as unknown in every report, never as zero)."""
+    with _store(db) as store:
+        rows = reports.missing_rows(service.missing_prices(store, method.value))
+    emit(out, rows, reports.MISSING, fmt, "Missing prices")
+    if fmt is Format.TABLE and not rows:
+        err.print("every leg has a USD value")
+
+
 @app.command()
 def ledger(
     year: Annotated[int | None, typer.Option("--year", help="Only this tax year.")] = None,

@@ -10,7 +10,7 @@ from typing import Any
 
 from scanner.harvest import HarvestRow
 from scanner.money import cents
-from scanner.types import Disposal, IncomeEvent, LedgerEntry
+from scanner.types import Disposal, IncomeEvent, LedgerEntry, MissingPrice
 
 Row = dict[str, Any]
 
@@ -46,6 +46,12 @@ HARVEST = Shape(
             "value_usd", "unrealized_usd", "term", "wash_sale_risk", "lot_id", "price_source"),
     table=("symbol", "wallet", "acquired", "quantity", "cost_basis_usd", "price_usd",
            "value_usd", "unrealized_usd", "term", "wash_sale_risk"),
+)
+MISSING = Shape(
+    fields=("asset", "symbol", "legs", "first", "last", "disposed_unknown_proceeds",
+            "disposed_unknown_basis", "held_unknown_basis", "income_unknown"),
+    table=("symbol", "legs", "first", "last", "disposed_unknown_proceeds",
+           "disposed_unknown_basis", "held_unknown_basis", "income_unknown"),
 )
 
 
@@ -121,3 +127,12 @@ def total(rows: Iterable[Row], field: str) -> Decimal | None:
             return None
         amount += Decimal(row[field])
     return amount
+
+
+def missing_rows(rows: Iterable[MissingPrice]) -> list[Row]:
+    return [{
+        "asset": m.asset, "symbol": m.symbol, "legs": m.legs, "first": when(m.first),
+        "last": when(m.last), "disposed_unknown_proceeds": qty(m.disposed_unknown_proceeds),
+        "disposed_unknown_basis": qty(m.disposed_unknown_basis),
+        "held_unknown_basis": qty(m.held_unknown_basis), "income_unknown": qty(m.income_unknown),
+    } for m in rows]

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from chains.evm.source import ChainSource, Progress
@@ -20,7 +21,7 @@ from scanner.prices.csvfile import read_price_file
 from scanner.rebuild import build_ledger
 from scanner.sourcing import open_source, plan_for
 from scanner.store import Store
-from scanner.types import Disposal, IncomeEvent, LedgerEntry, LotBook
+from scanner.types import Disposal, IncomeEvent, Kind, LedgerEntry, LotBook, MissingPrice
 from scanner.valuation import AssetRanks
 
 RPC_SOURCE = "rpc"
@@ -247,3 +248,44 @@ def harvest(store: Store, as_of: datetime, method: str = "fifo",
     chains = _chains(store)
     return plan_harvest(lot_book(store, method, until=as_of), as_of,
                         price_book(store, chains), identity(chains), losses_only=losses_only)
+
+
+def missing_prices(store: Store, method: str = "fifo") -> list[MissingPrice]:
+    """Every asset with legs, disposals, lots or income that lack a USD figure."""
+    entries = store.ledger()
+    book = lot_book(store, method)
+    zero = Decimal(0)
+    legs: dict[str, list[LedgerEntry]] = {}
+    for entry in entries:
+        if entry.kind is not Kind.SPAM and entry.usd_value is None:
+            legs.setdefault(entry.asset, []).append(entry)
+    sums: dict[str, dict[str, Decimal]] = {}
+
+    def add(asset: str, field: str, quantity: Decimal) -> None:
+        sums.setdefault(asset, {}).setdefault(field, zero)
+        sums[asset][field] += quantity
+
+    for d in book.disposals:
+        if d.proceeds_usd is None:
+            add(d.asset, "proceeds", d.quantity)
+        if d.cost_basis_usd is None:
+            add(d.asset, "basis", d.quantity)
+    for lot in book.open_lots:
+        if lot.cost_basis_usd is None:
+            add(lot.asset, "held", lot.quantity)
+    for event in book.income:
+        if event.usd_value is None:
+            add(event.asset, "income", event.quantity)
+    symbols = {e.asset: e.symbol for e in entries}
+    stamps: dict[str, list[datetime]] = {}
+    for entry in entries:
+        stamps.setdefault(entry.asset, []).append(entry.timestamp)
+    rows = []
+    for asset in sorted(set(legs) | set(sums)):
+        found = sums.get(asset, {})
+        times = [e.timestamp for e in legs.get(asset, [])] or stamps.get(asset, [])
+        rows.append(MissingPrice(asset, symbols.get(asset), len(legs.get(asset, [])),
+                                 min(times), max(times), found.get("proceeds", zero),
+                                 found.get("basis", zero), found.get("held", zero),
+                                 found.get("income", zero)))
+    return rows

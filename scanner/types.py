@@ -209,3 +209,18 @@ class LotBook:
     disposals: tuple[Disposal, ...]
     income: tuple[IncomeEvent, ...]
     acquisitions: tuple[Lot, ...] = field(default=())  # every lot as first acquired
+
+
+@dataclass(frozen=True)
+class MissingPrice:
+    """An asset some figures cannot be computed for, and how much of it that touches."""
+
+    asset: str
+    symbol: str | None
+    legs: int  # ledger legs without a USD value
+    first: datetime
+    last: datetime
+    disposed_unknown_proceeds: Decimal  # quantity sold whose proceeds are unknown
+    disposed_unknown_basis: Decimal  # quantity sold whose basis is unknown
+    held_unknown_basis: Decimal  # quantity still held whose basis is unknown
+    income_unknown: Decimal  # quantity received as income of unknown value

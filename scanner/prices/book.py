@@ -1,4 +1,9 @@
-"""Price lookups: the latest price at or before a moment."""
+"""Price lookups: which price an asset had at a moment, and where it came from.
+
+Prices the user gave (a price file, the config) come first: the latest of them at or
+before the moment. Prices fetched from a source count only when they are at most
+`max_age` older than the moment. A USD stablecoin without either falls back to $1.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,14 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from scanner.types import PricePoint
 
 PEG_SOURCE = "usd_peg"
+USER_SOURCES = frozenset({"csv", "config"})
+FETCHED_MAX_AGE = timedelta(hours=24)
 ONE = Decimal(1)
 
 
@@ -21,30 +28,41 @@ class Quote:
     source: str
 
 
+class _Series:
+    def __init__(self, points: list[PricePoint]) -> None:
+        points.sort(key=lambda p: p.timestamp)
+        self.points = points
+        self.times = [p.timestamp for p in points]
+
+    def latest(self, when: datetime) -> PricePoint | None:
+        position = bisect_right(self.times, when)
+        return self.points[position - 1] if position else None
+
+
 class PriceBook:
-    def __init__(self, points: Iterable[PricePoint], pegged: Collection[str] = ()) -> None:
-        series: dict[str, list[PricePoint]] = defaultdict(list)
+    def __init__(self, points: Iterable[PricePoint], pegged: Collection[str] = (),
+                 max_age: timedelta = FETCHED_MAX_AGE) -> None:
+        given: dict[str, list[PricePoint]] = defaultdict(list)
+        fetched: dict[str, list[PricePoint]] = defaultdict(list)
         for point in points:
-            series[point.asset].append(point)
-        self._times: dict[str, list[datetime]] = {}
-        self._points: dict[str, list[PricePoint]] = {}
-        for asset, rows in series.items():
-            rows.sort(key=lambda p: p.timestamp)
-            self._points[asset] = rows
-            self._times[asset] = [p.timestamp for p in rows]
+            (given if point.source in USER_SOURCES else fetched)[point.asset].append(point)
+        self._given = {asset: _Series(rows) for asset, rows in given.items()}
+        self._fetched = {asset: _Series(rows) for asset, rows in fetched.items()}
         self._pegged = frozenset(pegged)
+        self._max_age = max_age
 
     def at(self, asset: str, when: datetime) -> Quote | None:
-        """The latest price at or before `when`; a pegged stablecoin falls back to $1."""
-        times = self._times.get(asset)
-        if times:
-            position = bisect_right(times, when)
-            if position:
-                point = self._points[asset][position - 1]
-                return Quote(point.usd, point.source)
+        series = self._given.get(asset)
+        point = series.latest(when) if series else None
+        if point is None and asset in self._fetched:
+            candidate = self._fetched[asset].latest(when)
+            if candidate is not None and when - candidate.timestamp <= self._max_age:
+                point = candidate
+        if point is not None:
+            return Quote(point.usd, point.source)
         if asset in self._pegged:
             return Quote(ONE, PEG_SOURCE)
         return None
 
     def has_any(self, asset: str) -> bool:
-        return asset in self._times or asset in self._pegged
+        return asset in self._given or asset in self._fetched or asset in self._pegged

@@ -226,9 +226,22 @@ def test_the_command_line_scan_lists_what_needs_review(played: Played, tmp_path:
     assert "10 new transactions (address index: trace_filter)" in scanned.stderr
     assert "ledger legs have no USD value" in scanned.stderr  # no prices imported yet
     assert "1 spam tokens" in scanned.stderr
+    missing = {r["symbol"]: r for r in cli_json("prices", "missing", db=db)}
+    assert set(missing) == {"ETH", "TKN"}  # DAI is a pegged stablecoin; spam is not asked for
+    gas = sum(facts(played, label).fee_eth for label in played.scenario.txs)
+    eth = missing["ETH"]
+    assert eth["legs"] == 1 + sum(1 for label in played.scenario.txs
+                                  if facts(played, label).fee_eth)
+    assert Decimal(eth["disposed_unknown_proceeds"]) == gas
+    assert Decimal(eth["held_unknown_basis"]) == 5 - gas
+    tkn_row = missing["TKN"]
+    assert (tkn_row["legs"], tkn_row["income_unknown"]) == (1, "500")  # the airdrop
+    assert Decimal(tkn_row["disposed_unknown_basis"]) == 200  # the airdrop lot, part sold
+    assert Decimal(tkn_row["held_unknown_basis"]) == 300
     imported = run_cli("prices", "import", str(played.prices_path), db=db)
     assert imported.returncode == 0, imported.stderr
     assert "no USD value" not in imported.stderr
+    assert cli_json("prices", "missing", db=db) == []
     again = run_cli("scan", played.scenario.wallet, "--rpc", played.node.url, db=db)
     assert "no new blocks, 0 new transactions" in again.stderr
     assert cli_json("ledger", db=db) == cli_json("ledger", db=played.db_path)

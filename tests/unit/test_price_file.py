@@ -65,3 +65,21 @@ def test_the_price_at_t_is_the_latest_row_at_or_before_t(tmp_path: Path) -> None
     assert quote is not None and quote.usd == 100
     peg = book.at(USDC, datetime(2024, 1, 1, tzinfo=UTC))
     assert peg is not None and (peg.usd, peg.source) == (1, "usd_peg")
+
+
+def test_given_prices_win_and_fetched_ones_must_be_recent() -> None:
+    from scanner.types import PricePoint
+
+    t = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    book = PriceBook([
+        PricePoint(ETH, datetime(2024, 1, 1, tzinfo=UTC), Decimal(100), "csv"),
+        PricePoint(ETH, datetime(2024, 3, 1, 11, tzinfo=UTC), Decimal(300), "defillama"),
+        PricePoint(USDC, datetime(2024, 2, 1, tzinfo=UTC), Decimal("0.97"), "defillama"),
+        PricePoint(USDC, datetime(2024, 3, 1, 6, tzinfo=UTC), Decimal("0.99"), "defillama"),
+    ], pegged={USDC})
+    quote = book.at(ETH, t)
+    assert quote is not None and (quote.usd, quote.source) == (100, "csv")  # the user's word
+    quote = book.at(USDC, t)
+    assert quote is not None and quote.usd == Decimal("0.99")  # a depeg shows
+    quote = book.at(USDC, datetime(2024, 2, 20, tzinfo=UTC))
+    assert quote is not None and quote.source == "usd_peg"  # 19 days old is too old
