@@ -16,12 +16,23 @@ from scanner.config import Config
 from scanner.errors import SourceInconsistent
 from scanner.harvest import HarvestRow, plan_harvest
 from scanner.lots import compute_lots, sort_key
+from scanner.money import price
 from scanner.prices.book import PriceBook
 from scanner.prices.csvfile import read_price_file
+from scanner.prices.fetch import ask, wanted
+from scanner.prices.sources import PriceSource
 from scanner.rebuild import build_ledger
 from scanner.sourcing import open_source, plan_for
 from scanner.store import Store
-from scanner.types import Disposal, IncomeEvent, Kind, LedgerEntry, LotBook, MissingPrice
+from scanner.types import (
+    Disposal,
+    IncomeEvent,
+    Kind,
+    LedgerEntry,
+    LotBook,
+    MissingPrice,
+    PricePoint,
+)
 from scanner.valuation import AssetRanks
 
 RPC_SOURCE = "rpc"
@@ -289,3 +300,29 @@ def missing_prices(store: Store, method: str = "fifo") -> list[MissingPrice]:
                                  found.get("basis", zero), found.get("held", zero),
                                  found.get("income", zero)))
     return rows
+
+
+@dataclass(frozen=True)
+class PriceFetch:
+    asked: int
+    found: int
+    unanswered: int
+    by_source: Mapping[str, int]
+
+
+def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
+    """Ask the sources, in order, for every price the ledger lacks; keep every answer and
+    every miss in the cache, so nothing is asked twice; then revalue the ledger."""
+    chains = _chains(store)
+    requests = wanted(store.ledger(), price_book(store, chains))
+    result = ask(requests, sources, store.price_misses())
+    points = {PricePoint(q.asset, q.timestamp, price(q.usd), q.source): q.confidence
+              for q in result.quotes}
+    with store.transaction():
+        store.save_prices(points, points)
+        store.save_price_misses(result.misses)
+    refresh(store)
+    by_source: dict[str, int] = {}
+    for quote in result.quotes:
+        by_source[quote.source] = by_source.get(quote.source, 0) + 1
+    return PriceFetch(len(requests), len(result.quotes), len(result.unanswered), by_source)

@@ -1,8 +1,9 @@
 """Price lookups: which price an asset had at a moment, and where it came from.
 
 Prices the user gave (a price file, the config) come first: the latest of them at or
-before the moment. Prices fetched from a source count only when they are at most
-`max_age` older than the moment. A USD stablecoin without either falls back to $1.
+before the moment. Prices fetched from a source count only when one is within `max_age`
+of the moment, the nearest (sources answer with the sample closest to what was asked).
+A USD stablecoin without either falls back to $1.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ class _Series:
         position = bisect_right(self.times, when)
         return self.points[position - 1] if position else None
 
+    def nearest(self, when: datetime, window: timedelta) -> PricePoint | None:
+        position = bisect_right(self.times, when)
+        around = self.points[max(position - 1, 0): position + 1]
+        close = [p for p in around if abs(p.timestamp - when) <= window]
+        return min(close, key=lambda p: (abs(p.timestamp - when), p.timestamp), default=None)
+
 
 class PriceBook:
     def __init__(self, points: Iterable[PricePoint], pegged: Collection[str] = (),
@@ -55,9 +62,7 @@ class PriceBook:
         series = self._given.get(asset)
         point = series.latest(when) if series else None
         if point is None and asset in self._fetched:
-            candidate = self._fetched[asset].latest(when)
-            if candidate is not None and when - candidate.timestamp <= self._max_age:
-                point = candidate
+            point = self._fetched[asset].nearest(when, self._max_age)
         if point is not None:
             return Quote(point.usd, point.source)
         if asset in self._pegged:

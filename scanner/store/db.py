@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -229,9 +229,17 @@ class Store:
 
     # ---- prices and lots ------------------------------------------------------------
 
-    def save_prices(self, points: Iterable[PricePoint]) -> None:
-        self._many("insert_price", [[p.asset, _naive_utc(p.timestamp), p.usd, p.source]
-                                    for p in points])
+    def save_prices(self, points: Iterable[PricePoint],
+                    confidence: Mapping[PricePoint, Decimal | None] | None = None) -> None:
+        self._many("insert_price", [[p.asset, _naive_utc(p.timestamp), p.usd, p.source,
+                                     (confidence or {}).get(p)] for p in points])
+
+    def save_price_misses(self, misses: Iterable[tuple[str, datetime, str]]) -> None:
+        self._many("insert_price_miss", [[asset, _naive_utc(when), source]
+                                         for asset, when, source in misses])
+
+    def price_misses(self) -> set[tuple[str, datetime, str]]:
+        return {(a, _aware(t) or t, s) for a, t, s in self._run("price_misses")}
 
     def prices(self) -> list[PricePoint]:
         return [PricePoint(a, _aware(t) or t, Decimal(u), s) for a, t, u, s in self._run("prices")]

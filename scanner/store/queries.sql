@@ -74,7 +74,14 @@ UPDATE ledger SET usd_value = ?, price_source = ?
 WHERE chain_id = ? AND tx_hash = ? AND leg_key = ? AND wallet = ?;
 
 -- name: insert_price
-INSERT OR REPLACE INTO prices VALUES (?, ?, ?, ?);
+INSERT OR REPLACE INTO prices (asset, timestamp, usd, source, confidence)
+VALUES (?, ?, ?, ?, ?);
+
+-- name: insert_price_miss
+INSERT OR IGNORE INTO price_misses VALUES (?, ?, ?);
+
+-- name: price_misses
+SELECT asset, requested, source FROM price_misses;
 
 -- name: prices
 SELECT asset, timestamp, usd, source FROM prices;

@@ -111,6 +111,15 @@ CREATE TABLE IF NOT EXISTS prices (
     source VARCHAR NOT NULL,
     PRIMARY KEY (asset, timestamp, source)
 );
+ALTER TABLE prices ADD COLUMN IF NOT EXISTS confidence DECIMAL(18, 6);
+
+-- (asset, moment) pairs a source was asked for and had no price: not asked again
+CREATE TABLE IF NOT EXISTS price_misses (
+    asset VARCHAR NOT NULL,
+    requested TIMESTAMP NOT NULL,
+    source VARCHAR NOT NULL,
+    PRIMARY KEY (asset, requested, source)
+);
 
 CREATE TABLE IF NOT EXISTS lots (
     lot_id VARCHAR NOT NULL,
