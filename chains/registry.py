@@ -21,6 +21,7 @@ class Chain:
     default_rpc: str | None = None
     confirmations: int = 12  # blocks below the head that are final enough to store
     aliases: tuple[str, ...] = field(default=())
+    uniswap_v2_factory: str | None = None  # lowercase; pool prices read from its pairs
     etherscan_v2: bool = True  # served by https://api.etherscan.io/v2/api?chainid=...
     blockscout_api: str | None = None  # Etherscan-compatible Blockscout API, ending in /api
 
@@ -44,6 +45,7 @@ class Chain:
 # addresses are fixed by (deployer, nonce) and known here.
 DEVNET_WETH = "0x5fbdb2315678afecb367f032d93f642f64180aa3"
 DEVNET_DAI = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"
+DEVNET_UNISWAP_V2_FACTORY = "0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9"  # the fourth contract
 
 # How many blocks below the head count as final enough to store. Ethereum: 12 (below the
 # usual reorg depth; true finality is ~64). Sidechains follow their own consensus: BNB 15,
@@ -53,6 +55,7 @@ DEVNET_DAI = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"
 CHAINS: tuple[Chain, ...] = (
     Chain(
         chain_id=1,
+        uniswap_v2_factory="0x5c69bee701ef814a2b6a3edd4b1652cb9cc5aa6f",
         key="ethereum",
         name="Ethereum",
         native_symbol="ETH",
@@ -252,6 +255,7 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=31337,
+        uniswap_v2_factory=DEVNET_UNISWAP_V2_FACTORY,
         key="devnet",
         name="Local devnet (anvil)",
         native_symbol="ETH",

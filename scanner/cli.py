@@ -22,7 +22,14 @@ from scanner.errors import TaxscanError, UserInputError
 from scanner.prices.csvfile import parse_timestamp
 from scanner.progress import RichProgress
 from scanner.render import Format, emit
-from scanner.sourcing import API_KEY_ENV, SourceChoice, SourcePlan, open_source
+from scanner.sourcing import (
+    API_KEY_ENV,
+    PriceSourceName,
+    SourceChoice,
+    SourcePlan,
+    open_source,
+    price_sources,
+)
 from scanner.store import Store, default_db_path
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -152,6 +159,26 @@ def prices_import(
     with _store(db) as store:
         count = service.import_prices(store, file)
         err.print(f"imported {count} prices from {file}")
+        _review(store)
+
+
+@prices_app.command("fetch")
+def prices_fetch(
+    source: Annotated[list[PriceSourceName] | None, typer.Option(
+        "--source", help="Price sources to ask, in order (repeat the option).")] = None,
+    rpc: Annotated[str | None, typer.Option(
+        "--rpc", envvar="TAXSCAN_RPC", help="Node whose pools `pool` reads.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Ask price sources for every price the ledger lacks; answers and misses are cached,
+    so nothing is asked twice and reports work offline afterwards."""
+    names = source or [PriceSourceName.POOL]
+    with _store(db) as store:
+        fetched = service.fetch_prices(store, price_sources(names, rpc))
+        found = ", ".join(f"{n} from {s}" for s, n in sorted(fetched.by_source.items()))
+        err.print(f"{fetched.lacking} prices lacking, {fetched.asked} asked: {fetched.found} "
+                  f"found{' (' + found + ')' if found else ''}, {fetched.unanswered} without "
+                  "an answer (a source that had none is not asked again)")
         _review(store)
 
 

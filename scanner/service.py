@@ -304,6 +304,7 @@ def missing_prices(store: Store, method: str = "fifo") -> list[MissingPrice]:
 
 @dataclass(frozen=True)
 class PriceFetch:
+    lacking: int
     asked: int
     found: int
     unanswered: int
@@ -325,4 +326,5 @@ def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
     by_source: dict[str, int] = {}
     for quote in result.quotes:
         by_source[quote.source] = by_source.get(quote.source, 0) + 1
-    return PriceFetch(len(requests), len(result.quotes), len(result.unanswered), by_source)
+    return PriceFetch(len(requests), result.sent, len(result.quotes), len(result.unanswered),
+                      by_source)

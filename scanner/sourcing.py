@@ -6,17 +6,20 @@ from the node when one is configured, else from the explorer's proxy module.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from chains.evm.both import BothSource
 from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
+from chains.evm.pools import UniswapV2Reader
 from chains.evm.rpc import RpcClient, safe_url
 from chains.evm.source import ChainSource, Progress, RpcSource
-from chains.registry import Chain, chain_by_name
+from chains.registry import Chain, chain_by_id, chain_by_name
 from scanner.config import Config
 from scanner.errors import SourceInconsistent, UserInputError
+from scanner.prices.pools import PoolPrices
+from scanner.prices.sources import PriceSource
 
 API_KEY_ENV = "ETHERSCAN_API_KEY"
 
@@ -134,3 +137,22 @@ def plan_for(config: Config, chain_key: str, environ: Mapping[str, str],
         choice=SourceChoice(settings.source) if settings and settings.source else None,
         offline=offline,
     )
+
+
+class PriceSourceName(StrEnum):
+    POOL = "pool"
+
+
+def price_sources(names: Sequence[PriceSourceName], rpc_url: str | None) -> list[PriceSource]:
+    """The price sources named, in order; `pool` reads the chain of the node at `rpc_url`."""
+    sources: list[PriceSource] = []
+    for name in names:
+        if name is PriceSourceName.POOL:
+            if rpc_url is None:
+                raise UserInputError("--source pool reads pools on a chain: give --rpc URL")
+            client = RpcClient(rpc_url)
+            chain = chain_by_id(RpcSource(client).chain_id())
+            if chain.uniswap_v2_factory is None:
+                raise UserInputError(f"no Uniswap V2 factory is known for {chain.name}")
+            sources.append(PoolPrices(UniswapV2Reader(client, chain.uniswap_v2_factory), chain))
+    return sources

@@ -21,7 +21,7 @@ from web3.contract import Contract
 from web3.types import Wei
 
 from chains.devnet.anvil import node_modules
-from chains.registry import DEVNET_DAI, DEVNET_WETH
+from chains.registry import DEVNET_DAI, DEVNET_UNISWAP_V2_FACTORY, DEVNET_WETH
 from scanner.errors import DevnetError
 
 E18 = 10**18
@@ -145,6 +145,9 @@ def play(url: str) -> Scenario:
                           "as the deployer's first two contracts")
     tkn = c.deploy(OZ_TOKEN, "Tax Token", "TKN")
     factory = c.deploy("@uniswap/v2-core/build/UniswapV2Factory.json", c.deployer)
+    if factory.address.lower() != DEVNET_UNISWAP_V2_FACTORY:
+        raise DevnetError("devnet addresses moved: the registry expects the Uniswap V2 "
+                          "factory as the deployer's fourth contract")
     router = c.deploy("@uniswap/v2-periphery/build/UniswapV2Router02.json",
                       factory.address, weth.address)
     for token, holder, amount in ((dai, c.deployer, 2_000_000), (tkn, c.deployer, 1_000_000),
@@ -155,6 +158,8 @@ def play(url: str) -> Scenario:
             c.send(token.functions.approve(router.address, 2**256 - 1), holder)
     c.send(router.functions.addLiquidity(dai.address, tkn.address, 400_000 * E18,
                                          200_000 * E18, 0, 0, c.deployer, DEADLINE), c.deployer)
+    c.send(router.functions.addLiquidityETH(dai.address, 230_000 * E18, 0, 0, c.deployer,
+                                            DEADLINE), c.deployer, value=100 * E18)
     pair = c.at_address("@uniswap/v2-core/build/UniswapV2Pair.json",
                         factory.functions.getPair(dai.address, tkn.address).call())
     leaf = Web3.solidity_keccak(["uint256", "address", "uint256"], [0, WALLET, AIRDROP])

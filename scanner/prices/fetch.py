@@ -23,7 +23,7 @@ def wanted(entries: Iterable[LedgerEntry], book: PriceBook) -> list[PriceRequest
         quote = book.at(entry.asset, entry.timestamp)
         if quote is None or quote.source == PEG_SOURCE:
             found.setdefault((entry.asset, entry.timestamp),
-                             PriceRequest(entry.asset, entry.timestamp))
+                             PriceRequest(entry.asset, entry.timestamp, entry.block_number))
     return sorted(found.values(), key=lambda r: (r.asset, r.timestamp))
 
 
@@ -32,6 +32,7 @@ class Fetched:
     quotes: tuple[Quote, ...]
     misses: tuple[Miss, ...]  # asked and not answered: not asked again
     unanswered: tuple[PriceRequest, ...]  # no source had these
+    sent: int  # requests put to at least one source (the rest were known misses)
 
 
 def ask(requests: Sequence[PriceRequest], sources: Sequence[PriceSource],
@@ -40,14 +41,16 @@ def ask(requests: Sequence[PriceRequest], sources: Sequence[PriceSource],
     quotes: list[Quote] = []
     misses: list[Miss] = []
     remaining = list(requests)
+    sent: set[PriceRequest] = set()
     for source in sources:
         asking = [r for r in remaining if (r.asset, r.timestamp, source.name) not in known_misses]
         if not asking:
             continue
+        sent.update(asking)
         answers = source.quotes(asking)
         answered = {(q.asset, q.requested) for q in answers}
         quotes.extend(answers)
         misses.extend((r.asset, r.timestamp, source.name) for r in asking
                       if (r.asset, r.timestamp) not in answered)
         remaining = [r for r in remaining if (r.asset, r.timestamp) not in answered]
-    return Fetched(tuple(quotes), tuple(misses), tuple(remaining))
+    return Fetched(tuple(quotes), tuple(misses), tuple(remaining), len(sent))

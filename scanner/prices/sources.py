@@ -18,6 +18,7 @@ from typing import Protocol
 class PriceRequest:
     asset: str  # CAIP-19, lowercase
     timestamp: datetime  # UTC
+    block: int | None = None  # the block of that moment on the asset's chain, when known
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,10 @@ class Quote:
     requested: datetime  # the moment asked for
     timestamp: datetime  # the moment the source's price is for
     usd: Decimal
-    source: str  # "defillama", "coingecko", ...
-    confidence: Decimal | None = None  # 0..1 where the source says
+    source: str  # "defillama", "coingecko", "uniswap-v2", ...
+    # how far to trust it, in the source's own terms: DefiLlama's 0..1, a pool's
+    # liquidity in USD
+    confidence: Decimal | None = None
 
 
 class PriceSource(Protocol):

@@ -37,7 +37,7 @@ def test_legs_without_their_own_price_are_wanted_once_and_spam_never() -> None:
                leg(T2, Kind.INCOME, ETH, "1", None, key="native"),
                leg(T2, Kind.SPAM, "eip155:1/erc20:0x" + "99" * 20, "7", None)]
     book = PriceBook([PricePoint(TKN, T1, Decimal(2), "csv")], pegged={USDC})
-    assert wanted(entries, book) == sorted([PriceRequest(USDC, T1), PriceRequest(ETH, T2)],
+    assert wanted(entries, book) == sorted([PriceRequest(USDC, T1, 1), PriceRequest(ETH, T2, 1)],
                                            key=lambda r: (r.asset, r.timestamp))
 
 
