@@ -168,13 +168,21 @@ def prices_fetch(
         "--source", help="Price sources to ask, in order (repeat the option).")] = None,
     rpc: Annotated[str | None, typer.Option(
         "--rpc", envvar="TAXSCAN_RPC", help="Node whose pools `pool` reads.")] = None,
+    defillama_url: Annotated[str | None, typer.Option(
+        "--defillama-url", help="DefiLlama coins API base URL (a proxy, the pro API).")] = None,
+    coingecko_url: Annotated[str | None, typer.Option(
+        "--coingecko-url", help="CoinGecko API base URL (a proxy).")] = None,
     db: DbOption = None,
 ) -> None:
     """Ask price sources for every price the ledger lacks; answers and misses are cached,
-    so nothing is asked twice and reports work offline afterwards."""
-    names = source or [PriceSourceName.POOL]
+    so nothing is asked twice and reports work offline afterwards. Keys come from
+    DEFILLAMA_API_KEY, COINGECKO_API_KEY (demo) or COINGECKO_PRO_API_KEY."""
+    names = source or ([PriceSourceName.DEFILLAMA, PriceSourceName.COINGECKO]
+                       + ([PriceSourceName.POOL] if rpc else []))
+    sources = price_sources(names, rpc, os.environ, defillama_url=defillama_url,
+                            coingecko_url=coingecko_url)
     with _store(db) as store:
-        fetched = service.fetch_prices(store, price_sources(names, rpc))
+        fetched = service.fetch_prices(store, sources)
         found = ", ".join(f"{n} from {s}" for s, n in sorted(fetched.by_source.items()))
         err.print(f"{fetched.lacking} prices lacking, {fetched.asked} asked: {fetched.found} "
                   f"found{' (' + found + ')' if found else ''}, {fetched.unanswered} without "

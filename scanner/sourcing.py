@@ -18,6 +18,8 @@ from chains.evm.source import ChainSource, Progress, RpcSource
 from chains.registry import Chain, chain_by_id, chain_by_name
 from scanner.config import Config
 from scanner.errors import SourceInconsistent, UserInputError
+from scanner.prices.coingecko import CoinGecko
+from scanner.prices.defillama import DefiLlama
 from scanner.prices.pools import PoolPrices
 from scanner.prices.sources import PriceSource
 
@@ -140,14 +142,30 @@ def plan_for(config: Config, chain_key: str, environ: Mapping[str, str],
 
 
 class PriceSourceName(StrEnum):
+    DEFILLAMA = "defillama"
+    COINGECKO = "coingecko"
     POOL = "pool"
 
 
-def price_sources(names: Sequence[PriceSourceName], rpc_url: str | None) -> list[PriceSource]:
-    """The price sources named, in order; `pool` reads the chain of the node at `rpc_url`."""
+DEFILLAMA_KEY_ENV = "DEFILLAMA_API_KEY"
+COINGECKO_KEY_ENV = "COINGECKO_API_KEY"
+COINGECKO_PRO_KEY_ENV = "COINGECKO_PRO_API_KEY"
+
+
+def price_sources(names: Sequence[PriceSourceName], rpc_url: str | None,
+                  environ: Mapping[str, str], *, defillama_url: str | None = None,
+                  coingecko_url: str | None = None) -> list[PriceSource]:
+    """The price sources named, in order. Keys come from the environment; `pool` reads
+    the chain of the node at `rpc_url`."""
     sources: list[PriceSource] = []
     for name in names:
-        if name is PriceSourceName.POOL:
+        if name is PriceSourceName.DEFILLAMA:
+            sources.append(DefiLlama(defillama_url, environ.get(DEFILLAMA_KEY_ENV) or None))
+        elif name is PriceSourceName.COINGECKO:
+            pro = environ.get(COINGECKO_PRO_KEY_ENV) or None
+            sources.append(CoinGecko(pro or environ.get(COINGECKO_KEY_ENV) or None,
+                                     "pro" if pro else "demo", coingecko_url))
+        elif name is PriceSourceName.POOL:
             if rpc_url is None:
                 raise UserInputError("--source pool reads pools on a chain: give --rpc URL")
             client = RpcClient(rpc_url)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
@@ -122,3 +125,36 @@ def test_a_failing_node_leaves_the_database_as_it_was(
     with Store(tmp_path / "t.duckdb") as store, pytest.raises(SourceUnavailable,
                                                                 match="kept failing"):
         service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
+
+
+def test_fetched_prices_value_the_ledger_and_are_asked_once(
+    realdata: Path, mock: responses.RequestsMock, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scanner.prices import defillama
+    from scanner.prices.defillama import DefiLlama
+
+    monkeypatch.setattr(defillama, "DEFAULT_BACKOFF_S", 0.001)
+    node(realdata, mock)
+    asked: list[dict[str, list[int]]] = []
+
+    def batch(request: Any) -> tuple[int, dict[str, str], str]:
+        coins = json.loads(dict(parse_qsl(urlsplit(request.url).query))["coins"])
+        asked.append(coins)
+        usd = {"coingecko:ethereum": "3120.5", f"ethereum:{USDT.rsplit(':', 1)[1]}": "0.9995"}
+        return 200, {}, json.dumps({"coins": {coin: {"symbol": "X", "prices": [
+            {"timestamp": stamp, "price": usd[coin], "confidence": 0.99} for stamp in stamps]}
+            for coin, stamps in coins.items()}}).replace('"3120.5"', "3120.5").replace(
+                '"0.9995"', "0.9995")
+
+    mock.add_callback(responses.GET, "https://coins.llama.fi/batchHistorical", callback=batch)
+    with Store(tmp_path / "t.duckdb") as store:
+        service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
+        fetched = service.fetch_prices(store, [DefiLlama()])
+        assert fetched.found == fetched.lacking > 0 and fetched.unanswered == 0
+        ledger = store.ledger()
+        assert all(e.usd_value is not None and e.price_source == "defillama" for e in ledger)
+        usdt = next(e for e in ledger if e.asset == USDT)
+        assert usdt.usd_value == abs(usdt.quantity) * Decimal("0.9995")  # not the $1 peg
+        again = service.fetch_prices(store, [DefiLlama()])
+    assert again.asked == 0 and len(asked) == 1

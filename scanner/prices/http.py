@@ -1,0 +1,202 @@
+"""HTTP plumbing shared by the price APIs: retries, rate limits, exact numbers, errors.
+
+The approach is the explorer client's (chains.evm.explorer): a requests.Session, tenacity
+retries on connection errors, timeouts, HTTP 429 and 5xx and torn JSON, a token bucket per
+(host, key, rate), and API keys kept out of every message. Bodies are parsed with
+`parse_float=Decimal`, so a price never passes through a float.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import requests
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from chains.evm.explorer import TokenBucket
+from chains.evm.rpc import safe_url
+from scanner.errors import SourceInconsistent, SourceRefused, SourceUnavailable
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_ATTEMPTS = 6
+
+# Texts in a 4xx body that mean "this will not work until the user changes something".
+_REFUSED = ("api key", "apikey", "api_key", "unauthorized", "forbidden", "plan", "upgrade",
+            "subscription", "exceeds the allowed time range")
+
+_BUCKETS: dict[tuple[str, str, float], TokenBucket] = {}
+_BUCKETS_LOCK = threading.Lock()
+
+
+def shared_bucket(url: str, key: str | None, calls_per_second: float) -> TokenBucket:
+    """One bucket per (host, key, rate): the limit is the key's, across instances."""
+    ident = (safe_url(url), key or "", calls_per_second)
+    with _BUCKETS_LOCK:
+        if ident not in _BUCKETS:
+            _BUCKETS[ident] = TokenBucket(calls_per_second)
+        return _BUCKETS[ident]
+
+
+class _Transient(Exception):
+    pass
+
+
+def _no_constant(text: str) -> Decimal:
+    return Decimal(text)  # NaN / Infinity become Decimals that the checks below refuse
+
+
+def parse_json(text: str) -> Any:
+    """JSON with every non-integer number as an exact Decimal."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
+
+
+class JsonHttp:
+    """GETs that answer parsed JSON, or raise one of the SourceError kinds."""
+
+    def __init__(self, where: str, base_url: str, *, secrets: Sequence[str] = (),
+                 calls_per_second: float, backoff_s: float, max_wait_s: float,
+                 attempts: int = DEFAULT_ATTEMPTS, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 headers: Mapping[str, str] | None = None,
+                 session: requests.Session | None = None) -> None:
+        self.where = where
+        self.session = session or requests.Session()
+        self.headers = dict(headers or {})
+        self.timeout_s = timeout_s
+        self.requests_sent = 0
+        self._secrets = tuple(s for s in secrets if s)
+        self.bucket = shared_bucket(base_url, self._secrets[0] if self._secrets else None,
+                                    calls_per_second)
+        self._retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=backoff_s, max=max_wait_s),
+            reraise=False,
+        )
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return one_line(text)
+
+    def get(self, url: str, params: Mapping[str, Any] | None, what: str,
+            missing_ok: bool = False) -> Any:
+        """The parsed body; None for HTTP 404 when `missing_ok` (the source does not know
+        the thing asked for)."""
+        try:
+            for attempt in self._retrying:
+                with attempt:
+                    return self._once(url, params, what, missing_ok)
+        except RetryError as exc:
+            cause = exc.last_attempt.exception()
+            raise SourceUnavailable(
+                self.redact(f"{self.where} kept failing on {what}: {cause}")) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, url: str, params: Mapping[str, Any] | None, what: str,
+              missing_ok: bool) -> Any:
+        self.bucket.take()
+        self.requests_sent += 1
+        try:
+            answer = self.session.get(url, params=dict(params or {}), headers=self.headers,
+                                      timeout=self.timeout_s)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Transient(type(exc).__name__) from None  # its text holds the URL
+        status = answer.status_code
+        if status == 429 or status >= 500:
+            raise _Transient(f"HTTP {status}")
+        if status in (401, 403):
+            raise SourceRefused(self.redact(
+                f"{self.where} refused {what}: HTTP {status} {_detail(answer.text)}"
+                " (check the API key and plan)"))
+        if status == 404 and missing_ok:
+            return None
+        if status >= 400:
+            detail = self.redact(_detail(answer.text))  # the key itself may say "apikey"
+            if any(word in detail.lower() for word in _REFUSED):
+                raise SourceRefused(self.redact(
+                    f"{self.where} refused {what}: HTTP {status} {detail}"))
+            raise SourceUnavailable(self.redact(
+                f"{self.where} answered {what} with HTTP {status} {detail}"))
+        try:
+            return parse_json(answer.text)
+        except ValueError:
+            raise _Transient("malformed JSON") from None
+
+
+def _detail(body: str) -> str:
+    """The error text of a JSON error body, else the start of the body."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return one_line(body, 120)
+    if isinstance(parsed, dict):
+        for key in ("error", "message", "status"):
+            value = parsed.get(key)
+            if isinstance(value, dict):  # CoinGecko: {"status": {"error_message": ...}}
+                value = value.get("error_message") or value.get("message")
+            if isinstance(value, str) and value:
+                return one_line(value, 120)
+    return one_line(body, 120)
+
+
+# ---- exact values out of parsed bodies ---------------------------------------------------
+
+def usd_value(value: Any, where: str, what: str) -> Decimal | None:
+    """A price from a body parsed by `parse_json`: a Decimal, None for zero (no price)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise SourceInconsistent(f"{where} sent a price for {what} that is no number")
+    price = Decimal(value)
+    if not price.is_finite() or price < 0:
+        raise SourceInconsistent(f"{where} sent an impossible price for {what}: {price}")
+    return price if price > 0 else None
+
+
+def unix_seconds(value: Any, where: str, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise SourceInconsistent(f"{where} sent a timestamp for {what} that is no number")
+    number = Decimal(value)
+    if not number.is_finite() or number != number.to_integral_value() or number < 0:
+        raise SourceInconsistent(f"{where} sent an impossible timestamp for {what}")
+    return int(number)
+
+
+def confidence_value(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        return None
+    number = Decimal(value)
+    return number if number.is_finite() else None
+
+
+def to_unix(moment: datetime) -> int:
+    """Whole seconds since the epoch; a naive moment is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(seconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def from_unix(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def from_unix_ms(milliseconds: int) -> datetime:
+    return datetime.fromtimestamp(milliseconds // 1000, UTC) + timedelta(
+        milliseconds=milliseconds % 1000)
