@@ -9,9 +9,7 @@ explorer's proxy module.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -28,6 +26,7 @@ from tenacity import (
 from chains.evm.mappers import block_timestamp, hex_int, raw_tx_from_json
 from chains.evm.rpc import safe_url
 from chains.evm.source import Discovery, NoProgress, Progress, RpcSource
+from chains.ratelimit import shared_bucket
 from scanner.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 from scanner.types import InternalTransfer, RawTx, TokenInfo
 
@@ -66,43 +65,6 @@ class ExplorerConfig:
     page_size: int = FREE_PAGE_SIZE
 
 
-class TokenBucket:
-    """At most `rate` calls a second on average, bursts up to `capacity`."""
-
-    def __init__(self, rate: float, capacity: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.rate, self.capacity = rate, capacity
-        self._clock, self._sleep = clock, sleep
-        self._tokens = capacity
-        self._stamp = clock()
-        self._lock = threading.Lock()
-
-    def take(self) -> None:
-        with self._lock:
-            while True:
-                now = self._clock()
-                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
-                self._stamp = now
-                if self._tokens >= 1 - 1e-9:  # seconds are floats; allow their rounding
-                    self._tokens = max(0.0, self._tokens - 1)
-                    return
-                self._sleep((1 - self._tokens) / self.rate)
-
-
-_BUCKETS: dict[tuple[str, str, float], TokenBucket] = {}
-_BUCKETS_LOCK = threading.Lock()
-
-
-def _bucket(config: ExplorerConfig) -> TokenBucket:
-    """One bucket per (explorer host, key): the limit is the key's, across chains."""
-    key = (safe_url(config.base_url), config.api_key or "", config.calls_per_second)
-    with _BUCKETS_LOCK:
-        if key not in _BUCKETS:
-            _BUCKETS[key] = TokenBucket(config.calls_per_second)
-        return _BUCKETS[key]
-
-
 class _Transient(Exception):
     pass
 
@@ -118,7 +80,7 @@ class ExplorerClient:
         self.config = config
         self.session = session or requests.Session()
         self.requests_sent = 0
-        self._bucket = _bucket(config)
+        self._bucket = shared_bucket(config.base_url, config.api_key, config.calls_per_second)
         self._retrying = Retrying(
             retry=retry_if_exception_type(_Transient),
             stop=stop_after_attempt(DEFAULT_ATTEMPTS),

@@ -9,7 +9,6 @@ retries on connection errors, timeouts, HTTP 429 and 5xx and torn JSON, a token 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -24,8 +23,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from chains.evm.explorer import TokenBucket
-from chains.evm.rpc import safe_url
+from chains.ratelimit import shared_bucket
 from scanner.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -34,19 +32,6 @@ DEFAULT_ATTEMPTS = 6
 # Texts in a 4xx body that mean "this will not work until the user changes something".
 _REFUSED = ("api key", "apikey", "api_key", "unauthorized", "forbidden", "plan", "upgrade",
             "subscription", "exceeds the allowed time range")
-
-_BUCKETS: dict[tuple[str, str, float], TokenBucket] = {}
-_BUCKETS_LOCK = threading.Lock()
-
-
-def shared_bucket(url: str, key: str | None, calls_per_second: float) -> TokenBucket:
-    """One bucket per (host, key, rate): the limit is the key's, across instances."""
-    ident = (safe_url(url), key or "", calls_per_second)
-    with _BUCKETS_LOCK:
-        if ident not in _BUCKETS:
-            _BUCKETS[ident] = TokenBucket(calls_per_second)
-        return _BUCKETS[ident]
-
 
 class _Transient(Exception):
     pass

@@ -16,10 +16,10 @@ from chains.evm.explorer import (
     ExplorerConfig,
     ExplorerSource,
     Flavor,
-    TokenBucket,
 )
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
+from chains.ratelimit import TokenBucket
 from scanner import service
 from scanner.errors import SourceRefused, SourceUnavailable
 from scanner.store import Store
