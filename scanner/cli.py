@@ -93,6 +93,9 @@ def scan(
     config: Annotated[Path | None, typer.Option(
         "--config", help="A TOML file of wallets, chains, sources and overrides: scans them "
         "all (see README).")] = None,
+    from_block: Annotated[int, typer.Option(
+        "--from-block", help="Where a wallet's first scan starts (later history only; what "
+        "came before shows as an unexplained opening balance).", min=0)] = 0,
     db: DbOption = None,
 ) -> None:
     """Fetch every movement of the wallets, classify it, and update lots and reports."""
@@ -112,10 +115,14 @@ def scan(
     with _store(db) as store, RichProgress(err) as progress:
         opened = open_source(plan, progress)
         results = service.scan(store, opened.source, wallets, source_name=opened.name,
-                               stablecoins=stablecoin or ())
+                               stablecoins=stablecoin or (), from_block=from_block)
         err.print(f"source: {opened.description}")
         _scan_summary(results)
         _review(store)
+        if opened.rpc_url is not None:
+            checks = [c for w in wallets
+                      for c in service.reconcile_chain(store, opened.rpc_url, wallet=w)]
+            _verdict(reports.reconcile_rows(checks))
 
 
 def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
@@ -160,6 +167,43 @@ def prices_import(
         count = service.import_prices(store, file)
         err.print(f"imported {count} prices from {file}")
         _review(store)
+
+
+@app.command()
+def reconcile(
+    rpc: Annotated[str, typer.Option("--rpc", envvar="TAXSCAN_RPC",
+                                     help="Node of the chain to check against.")],
+    wallet: Annotated[str | None, typer.Option("--wallet", help="Only this wallet.")] = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="A block number or a date (end of day UTC); default: the block the "
+        "wallets are scanned to.")] = None,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Every balance the ledger implies against the chain's, at one block: mismatches are
+    explained or located (the block where ledger and chain stop agreeing)."""
+    only = parse_address(wallet) if wallet else None
+    moment: int | datetime | None = None
+    if at is not None:
+        moment = int(at) if at.strip().isdigit() else _as_of(at)
+    with _store(db) as store:
+        rows = reports.reconcile_rows(service.reconcile_chain(store, rpc, wallet=only,
+                                                              at=moment))
+    emit(out, rows, reports.RECONCILE, fmt, "Reconciliation")
+    if fmt is Format.TABLE:
+        _verdict(rows)
+
+
+def _verdict(rows: list[dict[str, object]]) -> None:
+    wrong = [r for r in rows if r["status"] not in ("ok", "spam")]
+    if not rows:
+        err.print("reconcile: nothing to check")
+    elif not wrong:
+        err.print(f"reconciled: all {len(rows)} balances match the chain at block "
+                  f"{rows[0]['block_number']}")
+    else:
+        err.print(f"reconcile: {len(wrong)} of {len(rows)} balances differ from the chain: "
+                  "see `taxscan reconcile --rpc URL`")
 
 
 @prices_app.command("fetch")
@@ -309,6 +353,9 @@ def demo(
                 service.import_prices(store, prices)
                 _review(store)
                 _demo_reports(store, scenario.as_of)
+                rows = reports.reconcile_rows(service.reconcile_chain(store, node.url))
+                emit(out, rows, reports.RECONCILE, Format.TABLE, "Reconciliation")
+                _verdict(rows)
 
 
 def _demo_reports(store: Store, as_of: datetime) -> None:

@@ -18,7 +18,8 @@ from scanner.reports import Shape
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMERIC_FIELDS = {"quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd",
-                   "price_usd", "value_usd", "unrealized_usd"}
+                   "price_usd", "value_usd", "unrealized_usd", "ledger_balance",
+                   "chain_balance", "difference"}
 _HEXES = {"tx_hash", "wallet", "counterparty"}
 _DATES = {"acquired", "disposed"}
 _TABLE_QUANTUM = Decimal("1e-8")
@@ -62,7 +63,7 @@ def _for_people(field: str, value: str) -> str:
         return value[:10]
     if field == "timestamp":
         return value[:16].replace("T", " ")
-    if field in ("quantity", "price_usd"):
+    if field in ("quantity", "price_usd", "ledger_balance", "chain_balance", "difference"):
         rounded = Decimal(value).quantize(_TABLE_QUANTUM).normalize()
         return format(rounded, "f") + ("…" if rounded != Decimal(value) else "")
     return value

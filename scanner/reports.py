@@ -10,6 +10,7 @@ from typing import Any
 
 from scanner.harvest import HarvestRow
 from scanner.money import cents
+from scanner.reconcile import BalanceCheck
 from scanner.types import Disposal, IncomeEvent, LedgerEntry, MissingPrice
 
 Row = dict[str, Any]
@@ -52,6 +53,12 @@ MISSING = Shape(
             "disposed_unknown_basis", "held_unknown_basis", "income_unknown"),
     table=("symbol", "legs", "first", "last", "disposed_unknown_proceeds",
            "disposed_unknown_basis", "held_unknown_basis", "income_unknown"),
+)
+RECONCILE = Shape(
+    fields=("chain_id", "wallet", "asset", "symbol", "block_number", "ledger_balance",
+            "chain_balance", "difference", "status", "explanation"),
+    table=("wallet", "symbol", "block_number", "ledger_balance", "chain_balance",
+           "difference", "status", "explanation"),
 )
 
 
@@ -136,3 +143,18 @@ def missing_rows(rows: Iterable[MissingPrice]) -> list[Row]:
         "disposed_unknown_basis": qty(m.disposed_unknown_basis),
         "held_unknown_basis": qty(m.held_unknown_basis), "income_unknown": qty(m.income_unknown),
     } for m in rows]
+
+
+def reconcile_rows(checks: Iterable[BalanceCheck]) -> list[Row]:
+    rows = []
+    for c in checks:
+        chain = c.chain_balance
+        rows.append({
+            "chain_id": c.holding.chain_id, "wallet": c.holding.wallet, "asset": c.holding.asset,
+            "symbol": c.holding.symbol, "block_number": c.block,
+            "ledger_balance": qty(c.ledger_balance),
+            "chain_balance": None if chain is None else qty(chain),
+            "difference": None if chain is None else qty(chain - c.ledger_balance),
+            "status": c.status.value, "explanation": c.explanation,
+        })
+    return rows

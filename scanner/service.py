@@ -9,11 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from chains.evm.source import ChainSource, Progress
+from chains.evm.balances import BalanceQuery, BalanceReader
+from chains.evm.blocks import block_at
+from chains.evm.rpc import RpcClient
+from chains.evm.source import ChainSource, Progress, RpcSource
 from chains.registry import Chain, chain_by_id, is_known
-from scanner.addresses import parse_asset_id
+from scanner.addresses import asset_contract, parse_asset_id
 from scanner.config import Config
-from scanner.errors import SourceInconsistent
+from scanner.errors import SourceInconsistent, UserInputError
 from scanner.harvest import HarvestRow, plan_harvest
 from scanner.lots import compute_lots, sort_key
 from scanner.money import price
@@ -22,6 +25,7 @@ from scanner.prices.csvfile import read_price_file
 from scanner.prices.fetch import ask, wanted
 from scanner.prices.sources import PriceSource
 from scanner.rebuild import build_ledger
+from scanner.reconcile import BalanceCheck, Holding, holdings_of, reconcile
 from scanner.sourcing import open_source, plan_for
 from scanner.store import Store
 from scanner.types import (
@@ -100,7 +104,7 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
          source_name: str = RPC_SOURCE, stablecoins: Iterable[str] = (),
          labels: Mapping[str, str | None] | None = None,
          on_wallet: Callable[[str], None] | None = None, rebuild: bool = True,
-         ) -> list[WalletScan]:
+         from_block: int = 0) -> list[WalletScan]:
     """Fetch what is new for each wallet, store it, and rebuild the ledger and lots.
 
     Each (chain, wallet, source) keeps its own cursor; every wallet's records and cursor
@@ -117,7 +121,7 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
             raise SourceInconsistent(
                 f"the {source_name} source is at block {head}, below block {last} that "
                 f"{wallet} was already scanned to: is this the same chain?")
-        start = 0 if last is None else last + 1
+        start = from_block if last is None else last + 1
         if on_wallet is not None:
             on_wallet(wallet)
         discovery = source.discover(wallet, start, final) if start <= final else None
@@ -328,3 +332,40 @@ def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
         by_source[quote.source] = by_source.get(quote.source, 0) + 1
     return PriceFetch(len(requests), result.sent, len(result.quotes), len(result.unanswered),
                       by_source)
+
+
+def _balance_query(holding: Holding) -> BalanceQuery:
+    contract = asset_contract(holding.asset)
+    if contract is None:
+        return BalanceQuery(holding.wallet, "native")
+    standard = holding.asset.split("/", 1)[1].split(":", 1)[0]
+    token_id = int(holding.asset.rsplit("/", 1)[1]) if standard != "erc20" else None
+    return BalanceQuery(holding.wallet, standard, contract, token_id)
+
+
+def reconcile_chain(store: Store, rpc_url: str, *, wallet: str | None = None,
+                    at: int | datetime | None = None) -> list[BalanceCheck]:
+    """Every (wallet, asset) balance the ledger implies on the node's chain, against the
+    chain's balance at one block: `at`, else the block every wallet is scanned to."""
+    client = RpcClient(rpc_url)
+    chain_id = RpcSource(client).chain_id()
+    wallets = [w for w in store.wallets(chain_id) if wallet is None or w == wallet]
+    if isinstance(at, datetime):
+        found = block_at(client, at)
+        if found is None:
+            raise UserInputError(f"the chain has no block before {at:%Y-%m-%d %H:%M:%S} UTC")
+        block: int | None = found
+    else:
+        cursors = [store.scanned_to(chain_id, w) for w in wallets]
+        block = at if at is not None else min((c for c in cursors if c is not None),
+                                              default=None)
+    if block is None or not wallets:
+        return []
+    entries = [e for e in store.ledger() if e.chain_id == chain_id and e.wallet in wallets]
+    reader = BalanceReader(client)
+
+    def probe(holdings: Sequence[Holding], number: int) -> list[int | None]:
+        return reader.at([_balance_query(h) for h in holdings], number)
+
+    spam = {asset for asset, _, _ in store.spam()}
+    return reconcile(entries, holdings_of(entries), block, probe, spam)

@@ -48,6 +48,7 @@ class OpenedSource:
     source: ChainSource
     name: SourceChoice
     description: str
+    rpc_url: str | None = None  # the node, when one is used (reconciliation reads it)
 
 
 def _flavor(plan: SourcePlan, url: str) -> Flavor:
@@ -83,7 +84,7 @@ def open_source(plan: SourcePlan, progress: Progress) -> OpenedSource:
             raise UserInputError(_no_rpc(plan))
         rpc = RpcSource(RpcClient(rpc_url), progress)
         _check_chain(rpc, plan, f"node at {safe_url(rpc_url)}")
-        return OpenedSource(rpc, choice, f"node at {safe_url(rpc_url)}")
+        return OpenedSource(rpc, choice, f"node at {safe_url(rpc_url)}", rpc_url)
 
     if explorer_url is None:
         raise UserInputError(f"no explorer for {chain_name}: give --explorer-url, or set "
@@ -104,8 +105,8 @@ def open_source(plan: SourcePlan, progress: Progress) -> OpenedSource:
     where = f"explorer at {safe_url(explorer_url)}"
     if choice is SourceChoice.BOTH and receipts is not None:
         return OpenedSource(BothSource(receipts, explorer), choice,
-                            f"{where} and node at {safe_url(rpc_url or '')}")
-    return OpenedSource(explorer, choice, where)
+                            f"{where} and node at {safe_url(rpc_url or '')}", named_rpc)
+    return OpenedSource(explorer, choice, where, named_rpc)
 
 
 def _no_rpc(plan: SourcePlan) -> str:

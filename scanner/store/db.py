@@ -140,6 +140,11 @@ class Store:
         rows = self._run("get_cursor", [chain_id, wallet, source])
         return int(rows[0][0]) if rows else None
 
+    def scanned_to(self, chain_id: int, wallet: str) -> int | None:
+        """The highest block any source has scanned this wallet to."""
+        value = self._run("wallet_cursor", [chain_id, wallet])[0][0]
+        return None if value is None else int(value)
+
     def set_cursor(self, chain_id: int, wallet: str, source: str, last_block: int,
                    address_index: str | None) -> None:
         self._run("set_cursor", [chain_id, wallet, source, last_block, address_index])

@@ -114,3 +114,6 @@ SELECT (SELECT count(*) FROM ledger WHERE kind <> 'spam' AND usd_value IS NULL),
        (SELECT count(*) FROM disposals WHERE lot_id IS NULL),
        (SELECT count(*) FROM tokens WHERE decimals IS NULL
           AND 'eip155:' || chain_id || '/erc20:' || address IN (SELECT asset FROM ledger));
+
+-- name: wallet_cursor
+SELECT max(last_block) FROM cursors WHERE chain_id = ? AND wallet = ?;

@@ -1,0 +1,58 @@
+"""Balances at a block: native, ERC-20, ERC-721 ownership, ERC-1155, in JSON-RPC batches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chains.evm.rpc import RpcCallError, RpcClient
+
+SEL_BALANCE_OF = "0x70a08231"  # balanceOf(address)
+SEL_OWNER_OF = "0x6352211e"  # ownerOf(uint256)
+SEL_BALANCE_OF_1155 = "0x00fdd58e"  # balanceOf(address,uint256)
+
+
+@dataclass(frozen=True)
+class BalanceQuery:
+    wallet: str
+    standard: str  # "native", "erc20", "erc721", "erc1155"
+    token: str | None = None
+    token_id: int | None = None
+
+
+def _word(value: int | str) -> str:
+    if isinstance(value, str):
+        return value.lower().removeprefix("0x").rjust(64, "0")
+    return format(value, "064x")
+
+
+def _call(query: BalanceQuery, tag: str) -> tuple[str, list[object]]:
+    if query.standard == "native":
+        return "eth_getBalance", [query.wallet, tag]
+    if query.standard == "erc20":
+        data = SEL_BALANCE_OF + _word(query.wallet)
+    elif query.standard == "erc721":
+        data = SEL_OWNER_OF + _word(query.token_id or 0)
+    else:
+        data = SEL_BALANCE_OF_1155 + _word(query.wallet) + _word(query.token_id or 0)
+    return "eth_call", [{"to": query.token, "data": data}, tag]
+
+
+def _value(query: BalanceQuery, answer: object) -> int | None:
+    if isinstance(answer, RpcCallError) or not isinstance(answer, str) or len(answer) < 3:
+        return 0 if query.standard == "erc721" and isinstance(answer, RpcCallError) else None
+    number = int(answer, 16)
+    if query.standard == "erc721":  # ownerOf: 1 if the wallet owns it
+        return 1 if format(number, "040x")[-40:] == query.wallet.lower()[2:] else 0
+    return number
+
+
+class BalanceReader:
+    def __init__(self, client: RpcClient) -> None:
+        self.client = client
+
+    def at(self, queries: Sequence[BalanceQuery], block: int) -> list[int | None]:
+        """Each balance at the end of `block`; None where the node could not tell."""
+        tag = hex(block)
+        answers = self.client.batch_lenient([_call(q, tag) for q in queries])
+        return [_value(q, a) for q, a in zip(queries, answers, strict=True)]

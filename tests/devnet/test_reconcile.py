@@ -1,0 +1,70 @@
+"""Every balance the ledger implies, against the chain: matched, explained, or located."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from web3 import HTTPProvider, Web3
+
+from scanner import service
+from scanner.store import Store
+from tests.devnet.conftest import Played
+from tests.helpers import cli_json, run_cli
+
+pytestmark = pytest.mark.devnet
+
+
+def block_of(played: Played, label: str) -> int:
+    w3 = Web3(HTTPProvider(played.node.url))
+    receipt = w3.eth.get_transaction_receipt(played.scenario.txs[label])  # type: ignore[arg-type]
+    return int(receipt["blockNumber"])
+
+
+def test_the_scenario_reconciles_to_zero_for_every_token(played: Played) -> None:
+    rows = cli_json("reconcile", "--rpc", played.node.url, db=played.db_path)
+    by_symbol = {r["symbol"]: r for r in rows}
+    assert set(by_symbol) == {"ETH", "DAI", "TKN", "tkn-rewards.xyz"}
+    assert all(r["difference"] == "0" for r in rows)
+    assert {r["status"] for r in rows if r["symbol"] != "tkn-rewards.xyz"} == {"ok"}
+    assert by_symbol["tkn-rewards.xyz"]["status"] == "spam"
+    w3 = Web3(HTTPProvider(played.node.url))
+    on_chain = w3.eth.get_balance(Web3.to_checksum_address(played.scenario.wallet),
+                                  block_identifier=rows[0]["block_number"])
+    assert by_symbol["ETH"]["chain_balance"] == str(Web3.from_wei(on_chain, "ether"))
+
+
+def test_history_hidden_from_the_scan_is_an_opening_balance_located_where_it_arrived(
+    played: Played, tmp_path: Path
+) -> None:
+    db = tmp_path / "late.duckdb"
+    deposit = block_of(played, "deposit_dai")
+    scanned = run_cli("scan", played.scenario.wallet, "--rpc", played.node.url,
+                      "--from-block", str(deposit + 1), db=db)
+    assert scanned.returncode == 0, scanned.stderr
+    assert "balances differ from the chain" in scanned.stderr
+    rows = {r["symbol"]: r for r in cli_json("reconcile", "--rpc", played.node.url, db=db)}
+    assert rows["DAI"]["status"] == "unexplained_opening_balance"
+    assert rows["DAI"]["difference"] == "10000"
+    assert f"since block {deposit}:" in rows["DAI"]["explanation"]
+    assert rows["ETH"]["status"] == "unexplained_opening_balance"
+    assert f"since block {block_of(played, 'fund_eth')}:" in rows["ETH"]["explanation"]
+
+
+def test_a_missing_transaction_in_the_middle_is_located_by_bisection(
+    played: Played, tmp_path: Path
+) -> None:
+    db = tmp_path / "holes.duckdb"
+    db.write_bytes(played.db_path.read_bytes())
+    missing = played.scenario.txs["buy_2"]
+    with duckdb.connect(str(db)) as con:
+        for table in ("raw_txs", "raw_logs", "raw_internal", "wallet_txs"):
+            con.execute(f"DELETE FROM {table} WHERE tx_hash = ?", [missing])
+    with Store(db) as store:
+        service.refresh(store)
+        checks = {c.holding.symbol: c for c in service.reconcile_chain(store, played.node.url)}
+    block = block_of(played, "buy_2")
+    for symbol in ("TKN", "DAI", "ETH"):  # the swap's two legs, and its gas
+        assert checks[symbol].status.value == "mismatch"
+        assert f"differ from block {block}:" in checks[symbol].explanation
