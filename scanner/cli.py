@@ -170,6 +170,18 @@ def prices_import(
 
 
 @app.command()
+def balances(
+    year: Annotated[int, typer.Option("--year", help="Tax year: balances at its last second.")],
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Year-end balances per wallet and asset (December 31, 23:59:59 UTC), at that price."""
+    with _store(db) as store:
+        rows = reports.balance_rows(service.year_end_balances(store, year))
+    emit(out, rows, reports.BALANCES, fmt, f"Balances at the end of {year}")
+
+
+@app.command()
 def reconcile(
     rpc: Annotated[str, typer.Option("--rpc", envvar="TAXSCAN_RPC",
                                      help="Node of the chain to check against.")],

@@ -11,7 +11,7 @@ from typing import Any
 from scanner.harvest import HarvestRow
 from scanner.money import cents
 from scanner.reconcile import BalanceCheck
-from scanner.types import Disposal, IncomeEvent, LedgerEntry, MissingPrice
+from scanner.types import Disposal, IncomeEvent, LedgerEntry, MissingPrice, YearEndBalance
 
 Row = dict[str, Any]
 
@@ -59,6 +59,11 @@ RECONCILE = Shape(
             "chain_balance", "difference", "status", "explanation"),
     table=("wallet", "symbol", "block_number", "ledger_balance", "chain_balance",
            "difference", "status", "explanation"),
+)
+BALANCES = Shape(
+    fields=("as_of", "chain_id", "wallet", "asset", "symbol", "quantity", "price_usd",
+            "value_usd", "price_source"),
+    table=("wallet", "symbol", "quantity", "price_usd", "value_usd", "price_source"),
 )
 
 
@@ -158,3 +163,13 @@ def reconcile_rows(checks: Iterable[BalanceCheck]) -> list[Row]:
             "status": c.status.value, "explanation": c.explanation,
         })
     return rows
+
+
+def balance_rows(balances: Iterable[YearEndBalance]) -> list[Row]:
+    return [{
+        "as_of": when(b.as_of), "chain_id": b.chain_id, "wallet": b.wallet, "asset": b.asset,
+        "symbol": b.symbol, "quantity": qty(b.quantity),
+        "price_usd": None if b.price_usd is None else qty(b.price_usd),
+        "value_usd": None if b.price_usd is None else money(b.quantity * b.price_usd),
+        "price_source": b.price_source,
+    } for b in balances]

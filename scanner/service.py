@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from scanner.types import (
     LotBook,
     MissingPrice,
     PricePoint,
+    YearEndBalance,
 )
 from scanner.valuation import AssetRanks
 
@@ -369,3 +370,26 @@ def reconcile_chain(store: Store, rpc_url: str, *, wallet: str | None = None,
 
     spam = {asset for asset, _, _ in store.spam()}
     return reconcile(entries, holdings_of(entries), block, probe, spam)
+
+
+def year_end_balances(store: Store, year: int) -> list[YearEndBalance]:
+    """What each wallet held of each asset at December 31, 23:59:59 UTC (spam left out),
+    at that moment's price."""
+    moment = datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
+    held: dict[tuple[int, str, str], tuple[int, int, str | None]] = {}
+    for e in store.ledger():
+        if e.timestamp > moment or e.kind is Kind.SPAM:
+            continue
+        raw, _, _ = held.get((e.chain_id, e.wallet, e.asset), (0, e.decimals, e.symbol))
+        held[(e.chain_id, e.wallet, e.asset)] = (raw + e.raw_amount, e.decimals, e.symbol)
+    book = price_book(store, _chains(store))
+    rows = []
+    for (chain_id, wallet, asset), (raw, decimals, symbol) in sorted(held.items()):
+        if raw == 0:
+            continue
+        quote = book.at(asset, moment)
+        rows.append(YearEndBalance(moment, chain_id, wallet, asset, symbol,
+                                   Decimal(raw).scaleb(-decimals),
+                                   quote.usd if quote else None,
+                                   quote.source if quote else None))
+    return rows

@@ -224,3 +224,15 @@ class MissingPrice:
     disposed_unknown_basis: Decimal  # quantity sold whose basis is unknown
     held_unknown_basis: Decimal  # quantity still held whose basis is unknown
     income_unknown: Decimal  # quantity received as income of unknown value
+
+
+@dataclass(frozen=True)
+class YearEndBalance:
+    as_of: datetime
+    chain_id: int
+    wallet: str
+    asset: str
+    symbol: str | None
+    quantity: Decimal
+    price_usd: Decimal | None
+    price_source: str | None

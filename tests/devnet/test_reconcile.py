@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -68,3 +69,24 @@ def test_a_missing_transaction_in_the_middle_is_located_by_bisection(
     for symbol in ("TKN", "DAI", "ETH"):  # the swap's two legs, and its gas
         assert checks[symbol].status.value == "mismatch"
         assert f"differ from block {block}:" in checks[symbol].explanation
+
+
+def test_year_end_balances_are_what_the_chain_held_on_december_31(played: Played) -> None:
+    w3 = Web3(HTTPProvider(played.node.url))
+    last_2024 = max(block_of(played, label) for label in played.scenario.txs
+                    if label in ("fund_eth", "deposit_dai", "approve_dai", "buy_1", "claim",
+                                 "spam", "buy_2"))
+    rows = {r["symbol"]: r for r in cli_json("balances", "--year", "2024", db=played.db_path)}
+    assert set(rows) == {"ETH", "DAI", "TKN"}  # spam is left out
+    wallet = Web3.to_checksum_address(played.scenario.wallet)
+    eth = w3.eth.get_balance(wallet, block_identifier=last_2024)
+    assert rows["ETH"]["quantity"] == str(Web3.from_wei(eth, "ether"))
+    erc20 = [{"name": "balanceOf", "type": "function", "stateMutability": "view",
+              "inputs": [{"name": "", "type": "address"}],
+              "outputs": [{"name": "", "type": "uint256"}]}]
+    for symbol, token in (("DAI", played.scenario.dai), ("TKN", played.scenario.tkn)):
+        contract = w3.eth.contract(address=Web3.to_checksum_address(token), abi=erc20)
+        held = contract.functions.balanceOf(wallet).call(block_identifier=last_2024)
+        assert Decimal(rows[symbol]["quantity"]) == Decimal(held).scaleb(-18)
+    assert rows["ETH"]["as_of"] == "2024-12-31T23:59:59Z"
+    assert rows["ETH"]["price_usd"] == "3400"  # the price file's latest ETH row in 2024
