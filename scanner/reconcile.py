@@ -52,8 +52,13 @@ class BalanceCheck:
             Decimal(self.chain_raw).scaleb(-self.holding.decimals)
 
 
+DUST = 1000  # base units; with 6+ decimals, a difference this small is a token's rounding
+DUST_DECIMALS = 6
+
 # balances of holdings at the end of a block; None where the chain could not tell
 Probe = Callable[[Sequence[Holding], int], list[int | None]]
+# how many Transfer events of the holding's token touch its wallet in a block
+Announced = Callable[[Holding, int], int]
 
 
 class _History:
@@ -84,7 +89,8 @@ def holdings_of(entries: Iterable[LedgerEntry]) -> list[Holding]:
 
 
 def reconcile(entries: Sequence[LedgerEntry], holdings: Sequence[Holding], block: int,
-              probe: Probe, spam: Collection[str] = ()) -> list[BalanceCheck]:
+              probe: Probe, spam: Collection[str] = (),
+              announced: Announced | None = None) -> list[BalanceCheck]:
     history = _History(entries)
     chain = probe(holdings, block)
     checks = []
@@ -96,14 +102,18 @@ def reconcile(entries: Sequence[LedgerEntry], holdings: Sequence[Holding], block
             status, why = Status.MISMATCH, "the node could not tell this balance"
         elif chain_raw == ledger_raw:
             status, why = Status.OK, ""
+        elif abs(chain_raw - ledger_raw) <= DUST and holding.decimals >= DUST_DECIMALS:
+            status, why = Status.MISMATCH, (
+                f"dust: {abs(chain_raw - ledger_raw)} base units apart (a token's rounding)")
         else:
-            status, why = _locate(holding, history, ledger_raw, chain_raw, block, probe)
+            status, why = _locate(holding, history, ledger_raw, chain_raw, block, probe,
+                                  announced)
         checks.append(BalanceCheck(holding, block, ledger_raw, chain_raw, status, why))
     return checks
 
 
 def _locate(holding: Holding, history: _History, ledger_raw: int, chain_raw: int,
-            block: int, probe: Probe) -> tuple[Status, str]:
+            block: int, probe: Probe, announced: Announced | None) -> tuple[Status, str]:
     def on_chain(number: int) -> int | None:
         return probe([holding], number)[0]
 
@@ -118,9 +128,29 @@ def _locate(holding: Holding, history: _History, ledger_raw: int, chain_raw: int
             "transaction that brought it is not in the ledger, so its basis is unknown")
     agreed = _last_block_where(lambda n: on_chain(n) == history.at(holding, n),
                                max(before, 0), block)
-    return Status.MISMATCH, (
-        f"ledger and chain agree up to block {agreed} and differ from block {agreed + 1}: "
-        f"a movement in block {agreed + 1} is missing from the ledger")
+    where = f"ledger and chain agree up to block {agreed} and differ from block {agreed + 1}"
+    return _explain(holding, history, agreed, on_chain, announced, where)
+
+
+def _explain(holding: Holding, history: _History, agreed: int,
+             on_chain: Callable[[int], int | None], announced: Announced | None,
+             where: str) -> tuple[Status, str]:
+    """Why the first block that differs differs: what the ledger and the chain each saw."""
+    block = agreed + 1
+    ledger_moved = history.at(holding, block) - history.at(holding, agreed)
+    before, after = on_chain(agreed), on_chain(block)
+    chain_moved = None if before is None or after is None else after - before
+    scale = Decimal(1).scaleb(-holding.decimals)
+    if ledger_moved == 0 and announced is not None and announced(holding, block) == 0:
+        return Status.REBASING, (
+            f"{where}: the balance moved by {Decimal(chain_moved or 0) * scale} with no "
+            "Transfer event (a rebasing token; its growth is income once a decoder books it)")
+    if chain_moved is not None and ledger_moved and chain_moved != ledger_moved \
+            and (chain_moved > 0) == (ledger_moved > 0) and abs(chain_moved) != 0:
+        return Status.MISMATCH, (
+            f"{where}: its Transfer event says {Decimal(ledger_moved) * scale} but the balance "
+            f"moved by {Decimal(chain_moved) * scale} (a fee-on-transfer token)")
+    return Status.MISMATCH, f"{where}: a movement in block {block} is missing from the ledger"
 
 
 def _first_block_where(holds: Callable[[int], bool], lo: int, hi: int) -> int:

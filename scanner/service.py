@@ -14,7 +14,7 @@ from chains.evm.blocks import block_at
 from chains.evm.rpc import RpcClient
 from chains.evm.source import ChainSource, Progress, RpcSource
 from chains.registry import Chain, chain_by_id, is_known
-from scanner.addresses import asset_contract, parse_asset_id
+from scanner.addresses import asset_contract, erc20_asset, parse_asset_id
 from scanner.config import Config
 from scanner.errors import SourceInconsistent, UserInputError
 from scanner.harvest import HarvestRow, plan_harvest
@@ -368,8 +368,19 @@ def reconcile_chain(store: Store, rpc_url: str, *, wallet: str | None = None,
     def probe(holdings: Sequence[Holding], number: int) -> list[int | None]:
         return reader.at([_balance_query(h) for h in holdings], number)
 
+    def announced(holding: Holding, number: int) -> int:
+        token = asset_contract(holding.asset)
+        return 1 if token is None else reader.transfer_events(token, holding.wallet, number)
+
     spam = {asset for asset, _, _ in store.spam()}
-    return reconcile(entries, holdings_of(entries), block, probe, spam)
+    known = holdings_of(entries)
+    # tokens seen in the wallets' transactions that the ledger never moved for a wallet
+    seen = {(h.wallet, h.asset) for h in known}
+    unseen = [Holding(chain_id, w, erc20_asset(chain_id, t.address), t.symbol, t.decimals)
+              for t in store.tokens(chain_id).values() if t.decimals is not None
+              for w in wallets if (w, erc20_asset(chain_id, t.address)) not in seen]
+    held = [h for h, raw in zip(unseen, probe(unseen, block), strict=True) if raw]
+    return reconcile(entries, known + held, block, probe, spam, announced)
 
 
 def year_end_balances(store: Store, year: int) -> list[YearEndBalance]:

@@ -47,9 +47,20 @@ def _value(query: BalanceQuery, answer: object) -> int | None:
     return number
 
 
+TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+
+
 class BalanceReader:
     def __init__(self, client: RpcClient) -> None:
         self.client = client
+
+    def transfer_events(self, token: str, wallet: str, block: int) -> int:
+        """How many Transfer events of `token` to or from `wallet` are in `block`."""
+        me = "0x" + _word(wallet)
+        window = {"fromBlock": hex(block), "toBlock": hex(block), "address": token}
+        found = self.client.batch([("eth_getLogs", [{**window, "topics": [TRANSFER, me]}]),
+                                   ("eth_getLogs", [{**window, "topics": [TRANSFER, None, me]}])])
+        return sum(len(logs) for logs in found if isinstance(logs, list))
 
     def at(self, queries: Sequence[BalanceQuery], block: int) -> list[int | None]:
         """Each balance at the end of `block`; None where the node could not tell."""

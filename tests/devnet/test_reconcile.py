@@ -90,3 +90,46 @@ def test_year_end_balances_are_what_the_chain_held_on_december_31(played: Played
         assert Decimal(rows[symbol]["quantity"]) == Decimal(held).scaleb(-18)
     assert rows["ETH"]["as_of"] == "2024-12-31T23:59:59Z"
     assert rows["ETH"]["price_usd"] == "3400"  # the price file's latest ETH row in 2024
+
+
+def test_fee_on_transfer_and_rebasing_tokens_are_explained(fresh_chain: Played) -> None:
+    from datetime import UTC, datetime
+
+    from chains.devnet.anvil import devnet_dir
+    from chains.devnet.solidity import compile_contracts
+    from chains.evm.rpc import RpcClient
+    from chains.evm.source import RpcSource
+    from scanner.addresses import parse_address
+
+    compiled = compile_contracts(devnet_dir() / "contracts" / "OddTokens.sol")
+    w3 = Web3(HTTPProvider(fresh_chain.node.url))
+    deployer = w3.eth.accounts[0]
+    wallet = Web3.to_checksum_address(fresh_chain.scenario.wallet)
+    clock = [int(datetime(2025, 7, 1, tzinfo=UTC).timestamp())]
+
+    def mined(call: object) -> object:
+        clock[0] += 3600
+        w3.provider.make_request("evm_setNextBlockTimestamp", [clock[0]])  # type: ignore[arg-type]
+        receipt = w3.eth.wait_for_transaction_receipt(
+            call.transact({"from": deployer}))  # type: ignore[attr-defined]
+        assert receipt["status"] == 1
+        return receipt
+
+    tokens = {}
+    for name in ("FeeToken", "RebaseToken"):
+        abi, bytecode = compiled[name]
+        receipt = mined(w3.eth.contract(abi=abi, bytecode=bytecode).constructor(10**24))
+        tokens[name] = w3.eth.contract(address=receipt["contractAddress"], abi=abi)  # type: ignore[index]
+        mined(tokens[name].functions.transfer(wallet, 1000 * 10**18))
+    mined(tokens["RebaseToken"].functions.rebase(105 * 10**16))
+
+    with Store(fresh_chain.db_path) as store:
+        service.scan(store, RpcSource(RpcClient(fresh_chain.node.url)),
+                     [parse_address(fresh_chain.scenario.wallet)])
+        checks = {c.holding.symbol: c for c in service.reconcile_chain(store, fresh_chain.node.url)}
+    fee, rebase = checks["FEE"], checks["REB"]
+    assert fee.status.value == "mismatch" and "fee-on-transfer" in fee.explanation
+    assert fee.chain_balance is not None and fee.chain_balance - fee.ledger_balance == -10
+    assert rebase.status.value == "rebasing" and "no Transfer event" in rebase.explanation
+    assert rebase.chain_balance is not None and rebase.chain_balance - rebase.ledger_balance == 50
+    assert {checks[s].status.value for s in ("ETH", "DAI", "TKN")} == {"ok"}
