@@ -115,14 +115,19 @@ def scan(
     with _store(db) as store, RichProgress(err) as progress:
         opened = open_source(plan, progress)
         results = service.scan(store, opened.source, wallets, source_name=opened.name,
-                               stablecoins=stablecoin or (), from_block=from_block)
+                               stablecoins=stablecoin or (), from_block=from_block,
+                               node=opened.rpc_url)
         err.print(f"source: {opened.description}")
         _scan_summary(results)
         _review(store)
-        if opened.rpc_url is not None:
-            checks = [c for w in wallets
-                      for c in service.reconcile_chain(store, opened.rpc_url, wallet=w)]
-            _verdict(reports.reconcile_rows(checks))
+        _scan_verdict(store, results)
+
+
+def _scan_verdict(store: Store, results: list[service.WalletScan]) -> None:
+    if any(r.node for r in results):
+        _verdict(reports.reconcile_rows(service.reconcile_scanned(store, results)))
+    else:
+        err.print("reconcile: no node was used, so no balance was checked (give --rpc)")
 
 
 def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
@@ -135,6 +140,7 @@ def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
         results = service.scan_config(store, settings, progress, os.environ, offline=offline,
                                       on_wallet=announce)
         _scan_summary(results)
+        _scan_verdict(store, results)
         if settings.treatments:
             err.print(f"note: {len(settings.treatments)} treatment overrides were read; no "
                       "protocol decoder applies treatments yet, so they change nothing today")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -54,6 +54,7 @@ class WalletScan:
     new_txs: int
     address_index: str | None
     notes: tuple[str, ...]
+    node: str | None = field(default=None, repr=False)  # the node it used, if any: keys!
 
 
 # ---- settings kept in the database --------------------------------------------------
@@ -105,7 +106,7 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
          source_name: str = RPC_SOURCE, stablecoins: Iterable[str] = (),
          labels: Mapping[str, str | None] | None = None,
          on_wallet: Callable[[str], None] | None = None, rebuild: bool = True,
-         from_block: int = 0) -> list[WalletScan]:
+         from_block: int = 0, node: str | None = None) -> list[WalletScan]:
     """Fetch what is new for each wallet, store it, and rebuild the ledger and lots.
 
     Each (chain, wallet, source) keeps its own cursor; every wallet's records and cursor
@@ -143,7 +144,7 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
                          "wrapped native known for it")
         results.append(WalletScan(chain_id, chain.name, wallet, start, final, len(txs),
                                   discovery.address_index if discovery else None,
-                                  tuple(notes)))
+                                  tuple(notes), node))
     if stablecoins:
         add_stablecoins(store, stablecoins)
     if rebuild:
@@ -170,7 +171,7 @@ def scan_config(store: Store, config: Config, progress: Progress, environ: Mappi
 
         results += scan(store, opened.source, config.wallets_on(chain_key),
                         source_name=opened.name, labels=labels, rebuild=False,
-                        on_wallet=announce)
+                        on_wallet=announce, node=opened.rpc_url)
     refresh(store)
     return results
 
@@ -404,3 +405,9 @@ def year_end_balances(store: Store, year: int) -> list[YearEndBalance]:
                                    quote.usd if quote else None,
                                    quote.source if quote else None))
     return rows
+
+
+def reconcile_scanned(store: Store, results: Sequence[WalletScan]) -> list[BalanceCheck]:
+    """The reconciliation of every wallet a scan read through a node."""
+    return [check for result in results if result.node is not None
+            for check in reconcile_chain(store, result.node, wallet=result.wallet)]

@@ -56,6 +56,7 @@ chains = ["anvil"]
     result = run_cli("scan", "--config", str(config), db=fresh_chain.db_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("Local devnet (anvil)") == 2
+    assert "reconciled: all" in result.stderr  # both wallets' balances match the chain
 
     tx_hash = "0x" + bytes(sent).hex().removeprefix("0x")
     legs = [r for r in cli_json("ledger", db=fresh_chain.db_path) if r["tx_hash"] == tx_hash]
