@@ -43,13 +43,17 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class Method(StrEnum):
     FIFO = "fifo"
+    LIFO = "lifo"
+    HIFO = "hifo"
 
 
 DbOption = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB file (default: $TAXSCAN_DB, else the user data dir).",
     show_default=False)]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-MethodOption = Annotated[Method, typer.Option("--method", help="Cost-basis method.")]
+MethodOption = Annotated[Method | None, typer.Option(
+    "--method", help="Cost-basis method (default: the config file's, else fifo).",
+    show_default=False)]
 
 
 def _store(db: Path | None) -> Store:
@@ -254,14 +258,14 @@ def prices_fetch(
 
 @prices_app.command("missing")
 def prices_missing(
-    method: MethodOption = Method.FIFO,
+    method: MethodOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """Assets without a price, and the quantities whose basis, proceeds or income that
     leaves unknown (shown as unknown in every report, never as zero)."""
     with _store(db) as store:
-        rows = reports.missing_rows(service.missing_prices(store, method.value))
+        rows = reports.missing_rows(service.missing_prices(store, method))
     emit(out, rows, reports.MISSING, fmt, "Missing prices")
     if fmt is Format.TABLE and not rows:
         err.print("every leg has a USD value")
@@ -286,14 +290,15 @@ def ledger(
 @app.command()
 def gains(
     year: Annotated[int, typer.Option("--year", help="Tax year.")],
-    method: MethodOption = Method.FIFO,
+    method: MethodOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """Realized gains and losses, one row per lot disposed."""
     with _store(db) as store:
-        rows = reports.gains_rows(service.gains(store, year, method.value))
-    emit(out, rows, reports.GAINS, fmt, f"Realized gains {year} ({method.value})")
+        chosen = service.method_of(store, method)
+        rows = reports.gains_rows(service.gains(store, year, chosen))
+    emit(out, rows, reports.GAINS, fmt, f"Realized gains {year} ({chosen})")
     if fmt is Format.TABLE:
         _totals(rows)
 
@@ -326,14 +331,14 @@ def harvest(
     as_of: Annotated[str, typer.Option("--as-of", help="Date (YYYY-MM-DD, end of day UTC).")],
     include_gains: Annotated[bool, typer.Option(
         "--all", help="List every open lot, not only those at a loss.")] = False,
-    method: MethodOption = Method.FIFO,
+    method: MethodOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """Open lots at the as-of price: what can be sold to realize a loss, and wash-sale risk."""
     moment = _as_of(as_of)
     with _store(db) as store:
-        rows = reports.harvest_rows(service.harvest(store, moment, method.value,
+        rows = reports.harvest_rows(service.harvest(store, moment, method,
                                                     losses_only=not include_gains))
     emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}")
     if fmt is Format.TABLE:

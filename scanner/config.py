@@ -2,7 +2,7 @@
 
 ```toml
 # taxscan config
-method = "fifo"                      # cost-basis method (optional, default "fifo"; only "fifo" exists today)
+method = "fifo"                      # cost-basis method (optional): "fifo", "lifo" or "hifo"
 stablecoins = ["eip155:1/erc20:0x..."]   # extra USD stablecoins (optional, CAIP-19 ids)
 
 [api_keys]                           # API keys by ENVIRONMENT VARIABLE NAME, never the key itself
@@ -60,7 +60,7 @@ from scanner.money import PRICE_LIMIT, price
 from scanner.prices.csvfile import parse_timestamp
 from scanner.types import Kind, PricePoint
 
-METHODS = ("fifo",)
+METHODS = ("fifo", "lifo", "hifo")
 SOURCES = ("rpc", "explorer", "both")
 EXPLORERS = ("etherscan", "blockscout")
 TREATMENTS = ("taxable", "non_taxable", "carry_basis")

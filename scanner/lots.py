@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from scanner.errors import UserInputError
+from scanner.money import usd
 from scanner.types import Disposal, IncomeEvent, Kind, LedgerEntry, Lot, LotBook, Term
 
 ZERO = Decimal(0)
@@ -41,7 +42,7 @@ class _OpenLot:
         if quantity >= self.quantity:
             taken_basis = self.basis
         else:
-            taken_basis = None if self.basis is None else self.basis * quantity / self.quantity
+            taken_basis = None if self.basis is None else usd(self.basis * quantity / self.quantity)
         part = _OpenLot(self.lot_id, self.seq, self.wallet, self.asset, self.symbol,
                         self.acquired, quantity, taken_basis, self.origin_tx, self.origin_leg,
                         self.origin_kind)
@@ -59,8 +60,22 @@ class _OpenLot:
 SortKey = Callable[[_OpenLot], tuple[object, ...]]
 
 
+def _microseconds(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def _highest_cost(lot: _OpenLot) -> tuple[object, ...]:
+    # unit cost never changes when a lot is drawn on pro rata; unknown costs go last
+    if lot.basis is None or lot.quantity == 0:
+        return (1, ZERO, lot.acquired, lot.seq)
+    return (0, -(lot.basis / lot.quantity), lot.acquired, lot.seq)
+
+
+# A method is the order in which a disposal draws on open lots: a sort key.
 METHODS: dict[str, SortKey] = {
     "fifo": lambda lot: (lot.acquired, lot.seq),
+    "lifo": lambda lot: (-_microseconds(lot.acquired), -lot.seq),
+    "hifo": _highest_cost,
 }
 
 
@@ -181,15 +196,16 @@ class _Engine:
                 kind: Kind) -> None:
         when = leg.timestamp
         parts, uncovered = self.pools[(leg.wallet, leg.asset)].take(quantity)
-        for part, basis in parts:
-            share = None if proceeds is None else proceeds * part.quantity / quantity
+        sizes = [part.quantity for part, _ in parts] + ([uncovered] if uncovered > 0 else [])
+        shares = _split(proceeds, sizes)
+        for (part, basis), share in zip(parts, shares, strict=False):
             self.disposals.append(Disposal(
                 leg.wallet, leg.asset, leg.symbol, part.quantity, part.acquired, when, share,
                 basis, term_of(part.acquired, when), leg.tx_hash, part.lot_id, kind))
         if uncovered > 0:
-            share = None if proceeds is None else proceeds * uncovered / quantity
             self.disposals.append(Disposal(leg.wallet, leg.asset, leg.symbol, uncovered, None,
-                                           when, share, None, None, leg.tx_hash, None, kind))
+                                           when, shares[-1], None, None, leg.tx_hash, None,
+                                           kind))
 
     def _new_lot(self, leg: LedgerEntry, quantity: Decimal, basis: Decimal | None) -> _OpenLot:
         return _OpenLot(f"{leg.tx_hash}:{leg.leg_key}", next(self.seq), leg.wallet, leg.asset,
@@ -255,6 +271,18 @@ class _Engine:
                 self.income.append(IncomeEvent(leg.timestamp, leg.wallet, leg.asset,
                                                leg.symbol, quantity, value, "claim",
                                                leg.tx_hash))
+
+
+def _split(total: Decimal | None, sizes: list[Decimal]) -> list[Decimal | None]:
+    """`total` shared in proportion to `sizes`; the last share takes the remainder, so the
+    shares always add up to the total exactly."""
+    if total is None:
+        return [None] * len(sizes)
+    total = usd(total)
+    whole = sum(sizes, ZERO)
+    shares: list[Decimal | None] = [usd(total * size / whole) for size in sizes[:-1]]
+    shares.append(total - sum((s for s in shares if s is not None), ZERO))
+    return shares
 
 
 def _sum_known(values: Iterable[Decimal | None]) -> Decimal | None:

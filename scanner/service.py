@@ -161,6 +161,7 @@ def scan_config(store: Store, config: Config, progress: Progress, environ: Mappi
         store.save_prices(config.prices)
     if config.stablecoins:
         add_stablecoins(store, config.stablecoins)
+    store.set_meta(METHOD_KEY, config.method)
     results: list[WalletScan] = []
     for chain_key in config.chain_keys():
         opened = open_source(plan_for(config, chain_key, environ, offline), progress)
@@ -176,7 +177,18 @@ def scan_config(store: Store, config: Config, progress: Progress, environ: Mappi
     return results
 
 
-def refresh(store: Store, method: str = "fifo") -> None:
+METHOD_KEY = "method"
+
+
+def method_of(store: Store, method: str | None = None) -> str:
+    """The cost-basis method: the one asked for, else the config's (kept from the last
+    config scan), else FIFO."""
+    chosen = method or store.meta(METHOD_KEY) or "fifo"
+    sort_key(chosen)  # an unknown method stops here, with the ones there are
+    return chosen
+
+
+def refresh(store: Store, method: str | None = None) -> None:
     """Rebuild every chain's ledger from the raw records, value it, and recompute the lots."""
     chains = _chains(store)
     ranks = asset_ranks(chains, extra_stablecoins(store))
@@ -189,7 +201,8 @@ def refresh(store: Store, method: str = "fifo") -> None:
             store.replace_ledger(chain.chain_id, built.entries)
             store.replace_spam(chain.chain_id, [(v.asset, v.score, "; ".join(v.reasons))
                                                 for v in built.spam if v.is_spam])
-        store.replace_lots(_compute(store.ledger(), method, ranks), method)
+        chosen = method_of(store, method)
+        store.replace_lots(_compute(store.ledger(), chosen, ranks), chosen)
 
 
 @dataclass(frozen=True)
@@ -237,8 +250,9 @@ def _compute(entries: Sequence[LedgerEntry], method: str, ranks: AssetRanks) -> 
     return compute_lots(entries, method=method, purchase_currencies=ranks.stablecoins)
 
 
-def lot_book(store: Store, method: str, until: datetime | None = None) -> LotBook:
-    sort_key(method)
+def lot_book(store: Store, method: str | None = None,
+             until: datetime | None = None) -> LotBook:
+    method = method_of(store, method)
     ranks = asset_ranks(_chains(store), extra_stablecoins(store))
     entries = [e for e in store.ledger() if until is None or e.timestamp <= until]
     return _compute(entries, method, ranks)
@@ -252,22 +266,22 @@ def ledger(store: Store, year: int | None = None, wallet: str | None = None,
             and (chain_id is None or e.chain_id == chain_id)]
 
 
-def gains(store: Store, year: int, method: str = "fifo") -> list[Disposal]:
+def gains(store: Store, year: int, method: str | None = None) -> list[Disposal]:
     return [d for d in lot_book(store, method).disposals if d.disposed.year == year]
 
 
-def income(store: Store, year: int, method: str = "fifo") -> list[IncomeEvent]:
+def income(store: Store, year: int, method: str | None = None) -> list[IncomeEvent]:
     return [i for i in lot_book(store, method).income if i.timestamp.year == year]
 
 
-def harvest(store: Store, as_of: datetime, method: str = "fifo",
+def harvest(store: Store, as_of: datetime, method: str | None = None,
             losses_only: bool = True) -> list[HarvestRow]:
     chains = _chains(store)
     return plan_harvest(lot_book(store, method, until=as_of), as_of,
                         price_book(store, chains), identity(chains), losses_only=losses_only)
 
 
-def missing_prices(store: Store, method: str = "fifo") -> list[MissingPrice]:
+def missing_prices(store: Store, method: str | None = None) -> list[MissingPrice]:
     """Every asset with legs, disposals, lots or income that lack a USD figure."""
     entries = store.ledger()
     book = lot_book(store, method)

@@ -281,7 +281,7 @@ BAD_CONFIGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "a wallet with no chains": (wallet(chains="[]"), ("wallets[1].chains", "at least one")),
     "a wallet without chains": (wallet(chains=""), ("wallets[1]", "missing key chains")),
     # choices
-    "unknown method": ('method = "lifo"\n' + WALLET, ("method", "fifo", "'lifo'")),
+    "unknown method": ('method = "average"\n' + WALLET, ("method", "fifo", "'average'")),
     "unknown source": ('[chains.ethereum]\nsource = "ws"\n' + WALLET,
                        ("chains.ethereum.source", "rpc, explorer, both")),
     "unknown explorer": ('[chains.ethereum]\nexplorer = "etherscan2"\n' + WALLET,

@@ -164,3 +164,41 @@ def test_quantities_are_conserved_and_lots_are_used_after_acquisition(
             used[disposal.lot_id] = used.get(disposal.lot_id, Decimal(0)) + disposal.quantity
     sizes = {lot.lot_id: lot.quantity for lot in book.acquisitions}
     assert all(used[lot_id] <= sizes[lot_id] for lot_id in used)
+
+
+def test_each_method_draws_on_its_own_lots() -> None:
+    entries = (usdc_deposit(day(2023, 1, 1), "10000") + buy(day(2023, 1, 2), "10", "100")
+               + buy(day(2023, 3, 1), "10", "50") + buy(day(2023, 6, 1), "10", "300")
+               + sell(day(2023, 9, 1), "15", "600"))
+
+    def drawn(method: str) -> list[tuple[object, Decimal, Decimal | None]]:
+        book = compute_lots(entries, method=method, purchase_currencies={USDC})
+        return [(d.acquired, d.quantity, d.cost_basis_usd) for d in book.disposals
+                if d.asset == TKN]
+
+    assert drawn("fifo") == [(day(2023, 1, 2), 10, 100), (day(2023, 3, 1), 5, 25)]
+    assert drawn("lifo") == [(day(2023, 6, 1), 10, 300), (day(2023, 3, 1), 5, 25)]
+    assert drawn("hifo") == [(day(2023, 6, 1), 10, 300), (day(2023, 1, 2), 5, 50)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(1, 50), st.integers(1, 999)),
+                min_size=1, max_size=30))
+def test_methods_agree_on_quantities_and_total_basis(steps: list[tuple[bool, int, int]]) -> None:
+    entries = usdc_deposit(day(2020, 1, 1), "100000000")
+    when = day(2020, 1, 2)
+    for is_buy, quantity, usd in steps:
+        when += timedelta(days=7)
+        entries += buy(when, str(quantity), str(usd)) if is_buy else \
+            sell(when, str(quantity), str(usd))
+    books = {m: compute_lots(entries, method=m, purchase_currencies={USDC})
+             for m in ("fifo", "lifo", "hifo")}
+
+    def totals(book):  # type: ignore[no-untyped-def]
+        sold = [d for d in book.disposals if d.asset == TKN]
+        held = [lot for lot in book.open_lots if lot.asset == TKN]
+        return (sum((d.quantity for d in sold), Decimal(0)),
+                sum((d.proceeds_usd or 0 for d in sold), Decimal(0)),
+                sum((lot.quantity for lot in held), Decimal(0)))
+
+    assert totals(books["fifo"]) == totals(books["lifo"]) == totals(books["hifo"])
