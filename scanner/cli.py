@@ -180,6 +180,38 @@ def prices_import(
 
 
 @app.command()
+def lots(
+    wallet: Annotated[str | None, typer.Option("--wallet", help="Only this wallet.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date (YYYY-MM-DD, end of day UTC); default: everything.")] = None,
+    method: MethodOption = None,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Open lots with their ids (for `taxscan trace ID`), oldest first."""
+    only = parse_address(wallet) if wallet else None
+    moment = _as_of(as_of) if as_of else None
+    with _store(db) as store:
+        rows = reports.lot_rows(service.open_lots(store, method, moment, only))
+    emit(out, rows, reports.LOTS, fmt, "Open lots")
+
+
+@app.command()
+def trace(
+    ident: Annotated[str, typer.Argument(help="A lot id, or the hash of a transaction that "
+                                              "disposed of something.")],
+    method: MethodOption = None,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """The lineage behind a figure: lot -> acquisition leg (transaction, price source) ->
+    the disposals that drew on it -> what is still open."""
+    with _store(db) as store:
+        rows = reports.trace_rows(service.trace(store, ident, method))
+    emit(out, rows, reports.TRACE, fmt, f"Trace of {ident}")
+
+
+@app.command()
 def balances(
     year: Annotated[int, typer.Option("--year", help="Tax year: balances at its last second.")],
     fmt: FormatOption = Format.TABLE,

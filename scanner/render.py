@@ -17,10 +17,10 @@ from rich.text import Text
 from scanner.reports import Shape
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMERIC_FIELDS = {"quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd",
+_NUMERIC_FIELDS = {"quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd", "usd",
                    "price_usd", "value_usd", "unrealized_usd", "ledger_balance",
                    "chain_balance", "difference"}
-_HEXES = {"tx_hash", "wallet", "counterparty"}
+_HEXES = {"tx_hash", "wallet", "counterparty", "origin_tx"}
 _DATES = {"acquired", "disposed"}
 _TABLE_QUANTUM = Decimal("1e-8")
 

@@ -11,7 +11,15 @@ from typing import Any
 from scanner.harvest import HarvestRow
 from scanner.money import cents
 from scanner.reconcile import BalanceCheck
-from scanner.types import Disposal, IncomeEvent, LedgerEntry, MissingPrice, YearEndBalance
+from scanner.types import (
+    Disposal,
+    IncomeEvent,
+    LedgerEntry,
+    Lot,
+    MissingPrice,
+    TraceStep,
+    YearEndBalance,
+)
 
 Row = dict[str, Any]
 
@@ -64,6 +72,17 @@ BALANCES = Shape(
     fields=("as_of", "chain_id", "wallet", "asset", "symbol", "quantity", "price_usd",
             "value_usd", "price_source"),
     table=("wallet", "symbol", "quantity", "price_usd", "value_usd", "price_source"),
+)
+LOTS = Shape(
+    fields=("lot_id", "wallet", "asset", "symbol", "acquired", "quantity", "cost_basis_usd",
+            "origin_tx", "origin_kind"),
+    table=("lot_id", "wallet", "symbol", "acquired", "quantity", "cost_basis_usd",
+           "origin_kind"),
+)
+TRACE = Shape(
+    fields=("step", "lot_id", "timestamp", "wallet", "asset", "symbol", "quantity", "usd",
+            "gain_usd", "tx_hash", "detail"),
+    table=("step", "timestamp", "symbol", "quantity", "usd", "gain_usd", "tx_hash", "detail"),
 )
 
 
@@ -173,3 +192,21 @@ def balance_rows(balances: Iterable[YearEndBalance]) -> list[Row]:
         "value_usd": None if b.price_usd is None else money(b.quantity * b.price_usd),
         "price_source": b.price_source,
     } for b in balances]
+
+
+def lot_rows(lots: Iterable[Lot]) -> list[Row]:
+    return [{
+        "lot_id": lot.lot_id, "wallet": lot.wallet, "asset": lot.asset, "symbol": lot.symbol,
+        "acquired": when(lot.acquired), "quantity": qty(lot.quantity),
+        "cost_basis_usd": money(lot.cost_basis_usd), "origin_tx": lot.origin_tx,
+        "origin_kind": lot.origin_kind.value,
+    } for lot in lots]
+
+
+def trace_rows(steps: Iterable[TraceStep]) -> list[Row]:
+    return [{
+        "step": s.step, "lot_id": s.lot_id, "timestamp": when(s.timestamp), "wallet": s.wallet,
+        "asset": s.asset, "symbol": s.symbol, "quantity": qty(s.quantity),
+        "usd": money(s.usd), "gain_usd": money(s.gain_usd), "tx_hash": s.tx_hash,
+        "detail": s.detail,
+    } for s in steps]

@@ -33,9 +33,11 @@ from scanner.types import (
     IncomeEvent,
     Kind,
     LedgerEntry,
+    Lot,
     LotBook,
     MissingPrice,
     PricePoint,
+    TraceStep,
     YearEndBalance,
 )
 from scanner.valuation import AssetRanks
@@ -425,3 +427,53 @@ def reconcile_scanned(store: Store, results: Sequence[WalletScan]) -> list[Balan
     """The reconciliation of every wallet a scan read through a node."""
     return [check for result in results if result.node is not None
             for check in reconcile_chain(store, result.node, wallet=result.wallet)]
+
+
+def open_lots(store: Store, method: str | None = None, as_of: datetime | None = None,
+              wallet: str | None = None) -> list[Lot]:
+    return [lot for lot in lot_book(store, method, until=as_of).open_lots
+            if wallet is None or lot.wallet == wallet]
+
+
+def trace(store: Store, ident: str, method: str | None = None) -> list[TraceStep]:
+    """The lineage behind a lot id, or behind every disposal of a transaction hash: each
+    lot's acquisition leg (its transaction and price source), the disposals that drew on
+    it, and what is still open."""
+    book = lot_book(store, method)
+    wanted = ident.strip().lower()
+    lot_ids = ([d.lot_id for d in book.disposals if d.tx_hash == wanted and d.lot_id]
+               if ":" not in wanted else [wanted])
+    known = any(d.tx_hash == wanted for d in book.disposals) or \
+        any(lot.lot_id == wanted for lot in book.acquisitions)
+    if not known:
+        raise UserInputError(f"no lot and no disposal is known by {ident!r} "
+                             "(a lot id from `taxscan lots`, or a transaction hash)")
+    legs = {(e.tx_hash, e.leg_key, e.wallet): e for e in store.ledger()}
+    steps: list[TraceStep] = []
+    for lot_id in dict.fromkeys(lot_ids):
+        first = next((lot for lot in book.acquisitions if lot.lot_id == lot_id), None)
+        if first is None:
+            continue
+        leg = legs.get((first.origin_tx, first.origin_leg, first.wallet))
+        source = leg.price_source if leg else None
+        steps.append(TraceStep("acquired", lot_id, first.acquired, first.wallet, first.asset,
+                               first.symbol, first.quantity, first.cost_basis_usd, None,
+                               first.origin_tx, f"{first.origin_leg} {first.origin_kind.value}"
+                               f", priced by {source or 'nothing (unknown)'}"))
+        for d in book.disposals:
+            if d.lot_id == lot_id:
+                steps.append(TraceStep("disposed", lot_id, d.disposed, d.wallet, d.asset,
+                                       d.symbol, d.quantity, d.proceeds_usd, d.gain_usd,
+                                       d.tx_hash, f"{d.kind.value}, "
+                                       f"{d.term.value if d.term else '?'}-term"))
+        for lot in book.open_lots:
+            if lot.lot_id == lot_id:
+                steps.append(TraceStep("open", lot_id, lot.acquired, lot.wallet, lot.asset,
+                                       lot.symbol, lot.quantity, lot.cost_basis_usd, None,
+                                       lot.origin_tx, "still held"))
+    for d in book.disposals:
+        if d.tx_hash == wanted and d.lot_id is None:
+            steps.append(TraceStep("disposed", None, d.disposed, d.wallet, d.asset, d.symbol,
+                                   d.quantity, d.proceeds_usd, None, d.tx_hash,
+                                   "no lot covered it: basis unknown"))
+    return steps

@@ -236,3 +236,21 @@ class YearEndBalance:
     quantity: Decimal
     price_usd: Decimal | None
     price_source: str | None
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One link of lineage: a lot's acquisition leg, a disposal drawing on it, or what is
+    still open."""
+
+    step: str  # "acquired", "disposed", "open"
+    lot_id: str | None
+    timestamp: datetime
+    wallet: str
+    asset: str
+    symbol: str | None
+    quantity: Decimal
+    usd: Decimal | None  # basis at acquisition, proceeds at disposal, basis still open
+    gain_usd: Decimal | None
+    tx_hash: str
+    detail: str  # the leg and its kind and price source, or the disposal's term

@@ -245,3 +245,24 @@ def test_the_command_line_scan_lists_what_needs_review(played: Played, tmp_path:
     again = run_cli("scan", played.scenario.wallet, "--rpc", played.node.url, db=db)
     assert "no new blocks, 0 new transactions" in again.stderr
     assert cli_json("ledger", db=db) == cli_json("ledger", db=played.db_path)
+
+
+def test_lots_and_their_lineage_can_be_traced(played: Played) -> None:
+    lots = cli_json("lots", "--as-of", "2025-06-20", db=played.db_path)
+    claim_lot = next(r for r in lots if r["symbol"] == "TKN"
+                     and r["origin_tx"] == played.scenario.txs["claim"])
+    assert Decimal(claim_lot["quantity"]) == 300 and claim_lot["origin_kind"] == "income"
+
+    steps = cli_json("trace", claim_lot["lot_id"], db=played.db_path)
+    assert [s["step"] for s in steps] == ["acquired", "disposed", "open"]
+    acquired, disposed, still = steps
+    assert acquired["tx_hash"] == played.scenario.txs["claim"]
+    assert "priced by csv" in acquired["detail"]
+    assert disposed["tx_hash"] == played.scenario.txs["sell"] and disposed["quantity"] == "200"
+    assert Decimal(disposed["quantity"]) + Decimal(still["quantity"]) == 500
+
+    by_sale = cli_json("trace", played.scenario.txs["sell"], db=played.db_path)
+    sold_from = {s["lot_id"] for s in by_sale if s["step"] == "disposed"}
+    assert claim_lot["lot_id"] in sold_from and len(sold_from) >= 2  # the two TKN lots (+ gas)
+    unknown = run_cli("trace", "0x" + "ab" * 32, db=played.db_path)
+    assert unknown.returncode == 2 and "no lot and no disposal" in unknown.stderr
