@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from datetime import UTC, datetime, time
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ from scanner import reports, service
 from scanner.addresses import checksum, parse_address
 from scanner.config import Config, load_config
 from scanner.errors import TaxscanError, UserInputError
+from scanner.harvest import Rates, suggest
 from scanner.prices.csvfile import parse_timestamp
 from scanner.progress import RichProgress
 from scanner.render import Format, emit
@@ -363,18 +365,53 @@ def harvest(
     as_of: Annotated[str, typer.Option("--as-of", help="Date (YYYY-MM-DD, end of day UTC).")],
     include_gains: Annotated[bool, typer.Option(
         "--all", help="List every open lot, not only those at a loss.")] = False,
+    target_loss: Annotated[str | None, typer.Option(
+        "--target-loss", help="Suggest loss lots to sell to realize this much loss (USD).")
+    ] = None,
+    offset_gains: Annotated[bool, typer.Option(
+        "--offset-gains", help="Suggest loss lots to offset the as-of year's realized "
+        "gains.")] = False,
+    short_rate: Annotated[str, typer.Option(
+        "--short-rate", help="Marginal rate a short-term loss saves.")] = "0.37",
+    long_rate: Annotated[str, typer.Option(
+        "--long-rate", help="Marginal rate a long-term loss saves.")] = "0.20",
     method: MethodOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
-    """Open lots at the as-of price: what can be sold to realize a loss, and wash-sale risk."""
+    """Open lots at the as-of price: what can be sold to realize a loss, the tax it would
+    save and the gas it may cost, and wash-sale risk; with a target, which lots to sell."""
     moment = _as_of(as_of)
+    rates = Rates(_decimal(short_rate, "--short-rate", 1), _decimal(long_rate, "--long-rate", 1))
+    if target_loss is not None and offset_gains:
+        raise UserInputError("give --target-loss or --offset-gains, not both")
     with _store(db) as store:
-        rows = reports.harvest_rows(service.harvest(store, moment, method,
-                                                    losses_only=not include_gains))
+        planned = service.harvest(store, moment, method, losses_only=not include_gains)
+        target = _decimal(target_loss, "--target-loss") if target_loss is not None else (
+            max(service.realized_gains(store, moment.year, method), Decimal(0))
+            if offset_gains else None)
+        plan = suggest(planned, target, rates) if target is not None else None
+        rows = reports.harvest_rows(planned, plan.lot_ids if plan else (), rates,
+                                    service.gas_per_trade(store))
     emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}")
     if fmt is Format.TABLE:
+        if plan is not None:
+            err.print(f"suggested: sell {len(plan.lot_ids)} lots to realize "
+                      f"{plan.loss_usd:,.2f} USD of loss against a target of "
+                      f"{plan.target_usd:,.2f}; estimated tax saved {plan.tax_saved_usd:,.2f} "
+                      f"USD at {rates.short} short / {rates.long} long")
         _wash_sale_warning(rows)
+
+
+def _decimal(text: str, option: str, most: int | None = None) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise UserInputError(f"{option} must be a decimal number: {text!r}") from None
+    if not value.is_finite() or value < 0 or (most is not None and value > most):
+        limit = f" and at most {most}" if most is not None else ""
+        raise UserInputError(f"{option} must be at least 0{limit}: {text!r}")
+    return value
 
 
 def _wash_sale_warning(rows: list[dict[str, object]]) -> None:

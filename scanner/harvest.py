@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -58,3 +58,40 @@ def plan_harvest(
     rows.sort(key=lambda r: (r.unrealized_usd is None, r.unrealized_usd or Decimal(0),
                              r.lot.acquired))
     return rows
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Marginal tax rates that a realized loss saves, by term."""
+
+    short: Decimal
+    long: Decimal
+
+    def of(self, term: Term) -> Decimal:
+        return self.long if term is Term.LONG else self.short
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    lot_ids: tuple[str, ...]
+    target_usd: Decimal
+    loss_usd: Decimal  # positive: the loss selling those lots would realize
+    tax_saved_usd: Decimal
+
+
+def suggest(rows: Sequence[HarvestRow], target: Decimal, rates: Rates) -> Suggestion:
+    """Loss lots to sell, biggest loss first and lots at wash-sale risk last, until their
+    losses reach `target` (whole lots: the last one may overshoot it)."""
+    candidates = sorted((r for r in rows if r.unrealized_usd is not None
+                         and cents(r.unrealized_usd) < 0),
+                        key=lambda r: (r.wash_sale_risk, r.unrealized_usd or Decimal(0)))
+    chosen: list[HarvestRow] = []
+    loss = Decimal(0)
+    for row in candidates:
+        if loss >= target:
+            break
+        chosen.append(row)
+        loss -= row.unrealized_usd or Decimal(0)
+    saved = sum((-(r.unrealized_usd or Decimal(0)) * rates.of(r.term) for r in chosen),
+                Decimal(0))
+    return Suggestion(tuple(r.lot.lot_id for r in chosen), target, loss, saved)

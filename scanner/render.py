@@ -18,6 +18,7 @@ from scanner.reports import Shape
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMERIC_FIELDS = {"quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd", "usd",
+                   "tax_saved_usd", "gas_usd_estimate",
                    "price_usd", "value_usd", "unrealized_usd", "ledger_balance",
                    "chain_balance", "difference"}
 _HEXES = {"tx_hash", "wallet", "counterparty", "origin_tx"}

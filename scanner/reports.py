@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from scanner.harvest import HarvestRow
+from scanner.addresses import asset_chain_id
+from scanner.harvest import HarvestRow, Rates
 from scanner.money import cents
 from scanner.reconcile import BalanceCheck
 from scanner.types import (
@@ -52,9 +53,11 @@ INCOME = Shape(
 )
 HARVEST = Shape(
     fields=("asset", "symbol", "wallet", "acquired", "quantity", "cost_basis_usd", "price_usd",
-            "value_usd", "unrealized_usd", "term", "wash_sale_risk", "lot_id", "price_source"),
+            "value_usd", "unrealized_usd", "term", "wash_sale_risk", "lot_id", "price_source",
+            "suggested", "tax_saved_usd", "gas_usd_estimate"),
     table=("symbol", "wallet", "acquired", "quantity", "cost_basis_usd", "price_usd",
-           "value_usd", "unrealized_usd", "term", "wash_sale_risk"),
+           "value_usd", "unrealized_usd", "term", "wash_sale_risk", "suggested",
+           "tax_saved_usd", "gas_usd_estimate"),
 )
 MISSING = Shape(
     fields=("asset", "symbol", "legs", "first", "last", "disposed_unknown_proceeds",
@@ -133,9 +136,14 @@ def income_rows(events: Iterable[IncomeEvent]) -> list[Row]:
     } for i in events]
 
 
-def harvest_rows(rows: Iterable[HarvestRow]) -> list[Row]:
+def harvest_rows(rows: Iterable[HarvestRow], suggested: Collection[str] = (),
+                 rates: Rates | None = None,
+                 gas: Mapping[int, Decimal] | None = None) -> list[Row]:
     out = []
     for r in rows:
+        saved = None if rates is None or r.unrealized_usd is None or r.unrealized_usd >= 0 \
+            else -r.unrealized_usd * rates.of(r.term)
+        gas_usd = (gas or {}).get(asset_chain_id(r.lot.asset))
         basis = None if r.lot.cost_basis_usd is None else cents(r.lot.cost_basis_usd)
         value = None if r.value_usd is None else cents(r.value_usd)
         out.append({
@@ -145,7 +153,8 @@ def harvest_rows(rows: Iterable[HarvestRow]) -> list[Row]:
             else qty(r.price_usd), "value_usd": money(value),
             "unrealized_usd": None if value is None or basis is None else money(value - basis),
             "term": r.term.value, "wash_sale_risk": r.wash_sale_risk, "lot_id": r.lot.lot_id,
-            "price_source": r.price_source,
+            "price_source": r.price_source, "suggested": r.lot.lot_id in suggested,
+            "tax_saved_usd": money(saved), "gas_usd_estimate": money(gas_usd),
         })
     return out
 

@@ -283,6 +283,22 @@ def harvest(store: Store, as_of: datetime, method: str | None = None,
                         price_book(store, chains), identity(chains), losses_only=losses_only)
 
 
+def realized_gains(store: Store, year: int, method: str | None = None) -> Decimal:
+    """The year's net realized gain over the disposals whose gain is known."""
+    return sum((d.gain_usd for d in gains(store, year, method) if d.gain_usd is not None),
+               Decimal(0))
+
+
+def gas_per_trade(store: Store) -> dict[int, Decimal]:
+    """Per chain, the mean USD gas of the trades in the ledger: what a sale may cost."""
+    trades = {e.group_id for e in store.ledger() if e.kind is Kind.TRADE}
+    fees: dict[int, list[Decimal]] = {}
+    for e in store.ledger():
+        if e.kind is Kind.FEE and e.group_id in trades and e.usd_value is not None:
+            fees.setdefault(e.chain_id, []).append(e.usd_value)
+    return {chain: sum(values, Decimal(0)) / len(values) for chain, values in fees.items()}
+
+
 def missing_prices(store: Store, method: str | None = None) -> list[MissingPrice]:
     """Every asset with legs, disposals, lots or income that lack a USD figure."""
     entries = store.ledger()

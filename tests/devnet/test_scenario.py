@@ -266,3 +266,30 @@ def test_lots_and_their_lineage_can_be_traced(played: Played) -> None:
     assert claim_lot["lot_id"] in sold_from and len(sold_from) >= 2  # the two TKN lots (+ gas)
     unknown = run_cli("trace", "0x" + "ab" * 32, db=played.db_path)
     assert unknown.returncode == 2 and "no lot and no disposal" in unknown.stderr
+
+
+def test_the_harvest_planner_picks_lots_to_reach_a_target(played: Played) -> None:
+    rows = cli_json("harvest", "--as-of", "2025-06-20", "--target-loss", "1000",
+                    "--short-rate", "0.35", db=played.db_path)
+    chosen = [r for r in rows if r["suggested"]]
+    loss = -sum(Decimal(r["unrealized_usd"]) for r in chosen)
+    assert loss >= 1000
+    # lots without wash-sale risk go first, then the biggest losses
+    safe = [r for r in rows if not r["wash_sale_risk"]]
+    assert all(r["suggested"] for r in safe)
+    last = sorted(chosen, key=lambda r: (r["wash_sale_risk"], Decimal(r["unrealized_usd"])))[-1]
+    assert loss + Decimal(last["unrealized_usd"]) < 1000  # no lot more than needed
+    for row in rows:
+        rate = Decimal("0.35") if row["term"] == "short" else Decimal("0.20")
+        saved = -Decimal(row["unrealized_usd"]) * rate
+        assert abs(Decimal(row["tax_saved_usd"]) - saved) <= Decimal("0.01")
+        assert Decimal(row["gas_usd_estimate"]) > 0
+
+    realized = sum(Decimal(r["gain_usd"]) for r in cli_json("gains", "--year", "2025",
+                                                              db=played.db_path))
+    offset = cli_json("harvest", "--as-of", "2025-06-20", "--offset-gains", db=played.db_path)
+    offset_loss = -sum(Decimal(r["unrealized_usd"]) for r in offset if r["suggested"])
+    assert offset_loss >= realized > 0
+    both = run_cli("harvest", "--as-of", "2025-06-20", "--offset-gains", "--target-loss", "5",
+                   db=played.db_path)
+    assert both.returncode == 2 and "not both" in both.stderr
