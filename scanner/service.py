@@ -252,11 +252,13 @@ def _compute(entries: Sequence[LedgerEntry], method: str, ranks: AssetRanks) -> 
     return compute_lots(entries, method=method, purchase_currencies=ranks.stablecoins)
 
 
-def lot_book(store: Store, method: str | None = None,
-             until: datetime | None = None) -> LotBook:
+def lot_book(store: Store, method: str | None = None, until: datetime | None = None,
+             ledger: Sequence[LedgerEntry] | None = None) -> LotBook:
+    """The lots from the stored ledger (or `ledger`, when the caller has read it)."""
     method = method_of(store, method)
     ranks = asset_ranks(_chains(store), extra_stablecoins(store))
-    entries = [e for e in store.ledger() if until is None or e.timestamp <= until]
+    entries = [e for e in (store.ledger() if ledger is None else ledger)
+               if until is None or e.timestamp <= until]
     return _compute(entries, method, ranks)
 
 
@@ -291,9 +293,10 @@ def realized_gains(store: Store, year: int, method: str | None = None) -> Decima
 
 def gas_per_trade(store: Store) -> dict[int, Decimal]:
     """Per chain, the mean USD gas of the trades in the ledger: what a sale may cost."""
-    trades = {e.group_id for e in store.ledger() if e.kind is Kind.TRADE}
+    entries = store.ledger()
+    trades = {e.group_id for e in entries if e.kind is Kind.TRADE}
     fees: dict[int, list[Decimal]] = {}
-    for e in store.ledger():
+    for e in entries:
         if e.kind is Kind.FEE and e.group_id in trades and e.usd_value is not None:
             fees.setdefault(e.chain_id, []).append(e.usd_value)
     return {chain: sum(values, Decimal(0)) / len(values) for chain, values in fees.items()}
@@ -302,7 +305,7 @@ def gas_per_trade(store: Store) -> dict[int, Decimal]:
 def missing_prices(store: Store, method: str | None = None) -> list[MissingPrice]:
     """Every asset with legs, disposals, lots or income that lack a USD figure."""
     entries = store.ledger()
-    book = lot_book(store, method)
+    book = lot_book(store, method, ledger=entries)
     zero = Decimal(0)
     legs: dict[str, list[LedgerEntry]] = {}
     for entry in entries:
@@ -455,7 +458,8 @@ def trace(store: Store, ident: str, method: str | None = None) -> list[TraceStep
     """The lineage behind a lot id, or behind every disposal of a transaction hash: each
     lot's acquisition leg (its transaction and price source), the disposals that drew on
     it, and what is still open."""
-    book = lot_book(store, method)
+    entries = store.ledger()
+    book = lot_book(store, method, ledger=entries)
     wanted = ident.strip().lower()
     lot_ids = ([d.lot_id for d in book.disposals if d.tx_hash == wanted and d.lot_id]
                if ":" not in wanted else [wanted])
@@ -464,7 +468,7 @@ def trace(store: Store, ident: str, method: str | None = None) -> list[TraceStep
     if not known:
         raise UserInputError(f"no lot and no disposal is known by {ident!r} "
                              "(a lot id from `taxscan lots`, or a transaction hash)")
-    legs = {(e.tx_hash, e.leg_key, e.wallet): e for e in store.ledger()}
+    legs = {(e.tx_hash, e.leg_key, e.wallet): e for e in entries}
     steps: list[TraceStep] = []
     for lot_id in dict.fromkeys(lot_ids):
         first = next((lot for lot in book.acquisitions if lot.lot_id == lot_id), None)

@@ -23,7 +23,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from chains.evm.mappers import block_timestamp, hex_int, raw_tx_from_json
+from chains.evm.mappers import block_timestamp, hex_int, raw_tx_from_json, untrusted_text
 from chains.evm.rpc import safe_url
 from chains.evm.source import Discovery, NoProgress, Progress, RpcSource
 from chains.ratelimit import shared_bucket
@@ -280,8 +280,8 @@ class ExplorerSource:
         if action == "tokentx" and isinstance(decimals_text, str) and decimals_text.isdigit():
             decimals = int(decimals_text) if int(decimals_text) <= 77 else None
         self._tokens[token.lower()] = TokenInfo(
-            self.client.config.chain_id, token.lower(), _clean(row.get("tokenSymbol")),
-            _clean(row.get("tokenName")), decimals)
+            self.client.config.chain_id, token.lower(), untrusted_text(row.get("tokenSymbol")),
+            untrusted_text(row.get("tokenName")), decimals)
 
     def fetch(self, chain_id: int, tx_hashes: Iterable[str],
               internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]:
@@ -318,10 +318,3 @@ class ExplorerSource:
                                                       TokenInfo(chain_id, t.lower(), None, None,
                                                                 None)) for t in missing})
         return [found[t.lower()] for t in tokens]
-
-
-def _clean(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    text = "".join(ch for ch in value if ch.isprintable())[:128]
-    return text or None

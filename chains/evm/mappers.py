@@ -10,6 +10,14 @@ from scanner.errors import SourceInconsistent
 from scanner.types import InternalTransfer, RawLog, RawTx
 
 _VALUE_CALL_TYPES = {"call", "callcode"}
+MAX_TEXT = 128
+
+
+def untrusted_text(value: Any) -> str | None:
+    """A token's name or symbol as the chain gave it: printable characters only, bounded."""
+    if not isinstance(value, str):
+        return None
+    return "".join(ch for ch in value if ch.isprintable())[:MAX_TEXT] or None
 
 
 def hex_int(value: Any, what: str) -> int:

@@ -15,6 +15,7 @@ from chains.evm.mappers import (
     internal_from_ots,
     internal_from_trace,
     raw_tx_from_json,
+    untrusted_text,
 )
 from chains.evm.rpc import RpcCallError, RpcClient
 from scanner.errors import SourceError, SourceInconsistent, SourceUnavailable
@@ -27,7 +28,6 @@ TRANSFER_BATCH = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8
 SEL_DECIMALS = "0x313ce567"
 SEL_SYMBOL = "0x95d89b41"
 SEL_NAME = "0x06fdde03"
-MAX_TEXT = 128
 
 
 class Progress(Protocol):
@@ -271,7 +271,4 @@ def _text(answer: Any) -> str | None:
     except (DecodingError, OverflowError, ValueError, UnicodeDecodeError):
         if len(raw) == 32:
             text = raw.rstrip(b"\0").decode("utf-8", errors="replace")
-    if text is None:
-        return None
-    cleaned = "".join(ch for ch in text if ch.isprintable())
-    return cleaned[:MAX_TEXT] or None
+    return untrusted_text(text)
