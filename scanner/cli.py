@@ -20,7 +20,7 @@ from scanner import reports, service
 from scanner.addresses import checksum, parse_address
 from scanner.config import Config, load_config
 from scanner.errors import TaxscanError, UserInputError
-from scanner.harvest import Rates, suggest
+from scanner.harvest import RULE_WARNINGS, Rates, suggest
 from scanner.prices.csvfile import parse_timestamp
 from scanner.progress import RichProgress
 from scanner.render import Format, emit
@@ -38,6 +38,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="Scan wallets, keep cost-basis lots, report gains, income and harvests.")
 prices_app = typer.Typer(no_args_is_help=True, help="Price data.")
 app.add_typer(prices_app, name="prices")
+basis_app = typer.Typer(no_args_is_help=True, help="Lots per wallet: the allocation of "
+                        "universal lots to wallets (US, Rev. Proc. 2024-28).")
+app.add_typer(basis_app, name="basis")
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -47,6 +50,19 @@ class Method(StrEnum):
     FIFO = "fifo"
     LIFO = "lifo"
     HIFO = "hifo"
+    SPECIFIC = "specific"
+
+
+class Jurisdiction(StrEnum):
+    US = "us"
+    UK = "uk"
+    CA = "ca"
+    DE = "de"
+
+
+class LotScope(StrEnum):
+    PER_WALLET = "per-wallet"
+    UNIVERSAL = "universal"
 
 
 DbOption = Annotated[Path | None, typer.Option(
@@ -54,8 +70,24 @@ DbOption = Annotated[Path | None, typer.Option(
     show_default=False)]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 MethodOption = Annotated[Method | None, typer.Option(
-    "--method", help="Cost-basis method (default: the config file's, else fifo).",
+    "--method", help="Cost-basis method (default: the config file's, else fifo); specific: "
+    "the lots named by --assign or the config's [[assign]], else fifo.", show_default=False)]
+JurisdictionOption = Annotated[Jurisdiction | None, typer.Option(
+    "--jurisdiction", help="Tax rules (default: the config file's, else us).",
     show_default=False)]
+ScopeOption = Annotated[LotScope | None, typer.Option(
+    "--scope", help="Lots per wallet or universal, for every year (default: the config "
+    "file's, else universal before 2025 and per wallet from 2025).", show_default=False)]
+AssignOption = Annotated[list[str] | None, typer.Option(
+    "--assign", help="Specific identification: TX_HASH=LOT_ID[,LOT_ID...] (repeatable; "
+    "lot ids from `taxscan lots`).", show_default=False)]
+
+
+def _rules(method: Method | None, jurisdiction: Jurisdiction | None, scope: LotScope | None,
+           assign: list[str] | None) -> service.Rules:
+    return service.Rules(method.value if method else None,
+                         jurisdiction.value if jurisdiction else None,
+                         scope.value if scope else None, tuple(assign or ()))
 
 
 def _store(db: Path | None) -> Store:
@@ -187,14 +219,18 @@ def lots(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Date (YYYY-MM-DD, end of day UTC); default: everything.")] = None,
     method: MethodOption = None,
+    jurisdiction: JurisdictionOption = None,
+    scope: ScopeOption = None,
+    assign: AssignOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """Open lots with their ids (for `taxscan trace ID`), oldest first."""
     only = parse_address(wallet) if wallet else None
     moment = _as_of(as_of) if as_of else None
+    rules = _rules(method, jurisdiction, scope, assign)
     with _store(db) as store:
-        rows = reports.lot_rows(service.open_lots(store, method, moment, only))
+        rows = reports.lot_rows(service.open_lots(store, rules, moment, only))
     emit(out, rows, reports.LOTS, fmt, "Open lots")
 
 
@@ -203,13 +239,17 @@ def trace(
     ident: Annotated[str, typer.Argument(help="A lot id, or the hash of a transaction that "
                                               "disposed of something.")],
     method: MethodOption = None,
+    jurisdiction: JurisdictionOption = None,
+    scope: ScopeOption = None,
+    assign: AssignOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """The lineage behind a figure: lot -> acquisition leg (transaction, price source) ->
     the disposals that drew on it -> what is still open."""
+    rules = _rules(method, jurisdiction, scope, assign)
     with _store(db) as store:
-        rows = reports.trace_rows(service.trace(store, ident, method))
+        rows = reports.trace_rows(service.trace(store, ident, rules))
     emit(out, rows, reports.TRACE, fmt, f"Trace of {ident}")
 
 
@@ -293,13 +333,17 @@ def prices_fetch(
 @prices_app.command("missing")
 def prices_missing(
     method: MethodOption = None,
+    jurisdiction: JurisdictionOption = None,
+    scope: ScopeOption = None,
+    assign: AssignOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """Assets without a price, and the quantities whose basis, proceeds or income that
     leaves unknown (shown as unknown in every report, never as zero)."""
+    rules = _rules(method, jurisdiction, scope, assign)
     with _store(db) as store:
-        rows = reports.missing_rows(service.missing_prices(store, method))
+        rows = reports.missing_rows(service.missing_prices(store, rules))
     emit(out, rows, reports.MISSING, fmt, "Missing prices")
     if fmt is Format.TABLE and not rows:
         err.print("every leg has a USD value")
@@ -325,25 +369,35 @@ def ledger(
 def gains(
     year: Annotated[int, typer.Option("--year", help="Tax year.")],
     method: MethodOption = None,
+    jurisdiction: JurisdictionOption = None,
+    scope: ScopeOption = None,
+    assign: AssignOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """Realized gains and losses, one row per lot disposed."""
     with _store(db) as store:
-        chosen = service.method_of(store, method)
-        rows = reports.gains_rows(service.gains(store, year, chosen))
+        rules = _rules(method, jurisdiction, scope, assign)
+        chosen = service.describe(service.policy_of(store, rules))
+        rows = reports.gains_rows(service.gains(store, year, rules))
     emit(out, rows, reports.GAINS, fmt, f"Realized gains {year} ({chosen})")
     if fmt is Format.TABLE:
         _totals(rows)
 
 
 def _totals(rows: list[dict[str, object]]) -> None:
-    for term in ("short", "long"):
-        part = [r for r in rows if r["term"] == term]
+    terms = [t for t in ("short", "long") if any(r["term"] == t for r in rows)]
+    for term in terms or ["all"]:
+        part = [r for r in rows if r["lot_id"] is not None and term in ("all", r["term"])]
         gain = reports.total(part, "gain_usd")
-        err.print(f"{term}-term: {len(part)} rows, gain "
+        err.print(f"{term}{'-term' if terms else ''}: {len(part)} rows, gain "
                   f"{'unknown' if gain is None else f'{gain:,.2f}'} USD")
-    unknown = [r for r in rows if r["term"] is None]
+    free = [r for r in rows if r["rule"] == "tax-free-after-1y"]
+    if free:
+        gain = reports.total(free, "gain_usd")
+        err.print(f"of which tax-free (held over a year): {len(free)} rows, gain "
+                  f"{'unknown' if gain is None else f'{gain:,.2f}'} USD")
+    unknown = [r for r in rows if r["lot_id"] is None]
     if unknown:
         err.print(f"[bold]{len(unknown)} disposals have no lot (unknown basis): review them[/]")
 
@@ -351,12 +405,17 @@ def _totals(rows: list[dict[str, object]]) -> None:
 @app.command()
 def income(
     year: Annotated[int, typer.Option("--year", help="Tax year.")],
+    method: MethodOption = None,
+    jurisdiction: JurisdictionOption = None,
+    scope: ScopeOption = None,
+    assign: AssignOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """Income (claims, rewards) at fair value on receipt."""
+    rules = _rules(method, jurisdiction, scope, assign)
     with _store(db) as store:
-        rows = reports.income_rows(service.income(store, year))
+        rows = reports.income_rows(service.income(store, year, rules))
     emit(out, rows, reports.INCOME, fmt, f"Income {year}")
 
 
@@ -376,6 +435,9 @@ def harvest(
     long_rate: Annotated[str, typer.Option(
         "--long-rate", help="Marginal rate a long-term loss saves.")] = "0.20",
     method: MethodOption = None,
+    jurisdiction: JurisdictionOption = None,
+    scope: ScopeOption = None,
+    assign: AssignOption = None,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
@@ -386,9 +448,11 @@ def harvest(
     if target_loss is not None and offset_gains:
         raise UserInputError("give --target-loss or --offset-gains, not both")
     with _store(db) as store:
-        planned = service.harvest(store, moment, method, losses_only=not include_gains)
+        rules = _rules(method, jurisdiction, scope, assign)
+        policy = service.policy_of(store, rules)
+        planned = service.harvest(store, moment, rules, losses_only=not include_gains)
         target = _decimal(target_loss, "--target-loss") if target_loss is not None else (
-            max(service.realized_gains(store, moment.year, method), Decimal(0))
+            max(service.realized_gains(store, moment.year, rules), Decimal(0))
             if offset_gains else None)
         plan = suggest(planned, target, rates) if target is not None else None
         rows = reports.harvest_rows(planned, plan.lot_ids if plan else (), rates,
@@ -400,7 +464,7 @@ def harvest(
                       f"{plan.loss_usd:,.2f} USD of loss against a target of "
                       f"{plan.target_usd:,.2f}; estimated tax saved {plan.tax_saved_usd:,.2f} "
                       f"USD at {rates.short} short / {rates.long} long")
-        _wash_sale_warning(rows)
+        _wash_sale_warning(rows, policy.jurisdiction)
 
 
 def _decimal(text: str, option: str, most: int | None = None) -> Decimal:
@@ -414,10 +478,46 @@ def _decimal(text: str, option: str, most: int | None = None) -> Decimal:
     return value
 
 
-def _wash_sale_warning(rows: list[dict[str, object]]) -> None:
-    if any(r["wash_sale_risk"] for r in rows):
-        err.print("wash-sale risk: the same or a substantially identical asset was bought in "
-                  "the 30 days before; do not buy it back within 30 days after a loss sale.")
+def _wash_sale_warning(rows: list[dict[str, object]], jurisdiction: str = "us") -> None:
+    if (rows and jurisdiction in ("uk", "ca")) or any(r["wash_sale_risk"] for r in rows):
+        err.print(RULE_WARNINGS[jurisdiction])
+
+
+@basis_app.command("allocate")
+def basis_allocate(
+    as_of: Annotated[str, typer.Option(
+        "--as-of", help="January 1 of the first year with lots per wallet (YYYY-01-01).")
+    ] = "2025-01-01",
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Give the lots held universally to the wallets that hold the coins at the start of
+    the year, and record it: each wallet's own lots first, the rest by the method's order
+    to wallets still short. Replaces a recorded allocation."""
+    try:
+        moment = datetime.strptime(as_of.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise UserInputError(f"--as-of must be a date (YYYY-01-01): {as_of!r}") from None
+    with _store(db) as store:
+        rows = reports.allocation_rows(service.allocate_basis(store, moment))
+    emit(out, rows, reports.ALLOCATION, fmt, f"Basis allocation recorded as of {as_of}")
+    if fmt is Format.TABLE:
+        err.print(f"{len(rows)} lot parts given to wallets; reports use this allocation "
+                  "from now on (`taxscan basis show`)")
+
+
+@basis_app.command("show")
+def basis_show(
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """The recorded allocation of universal lots to wallets."""
+    with _store(db) as store:
+        rows = reports.allocation_rows(service.recorded_allocation(store))
+    emit(out, rows, reports.ALLOCATION, fmt, "Recorded basis allocation")
+    if fmt is Format.TABLE and not rows:
+        err.print("no allocation recorded: the lots are given to wallets by the rule when a "
+                  "year turns to per-wallet lots (`taxscan basis allocate` records it)")
 
 
 @app.command()

@@ -2,7 +2,8 @@
 
 ```toml
 # taxscan config
-method = "fifo"                      # cost-basis method (optional): "fifo", "lifo" or "hifo"
+method = "fifo"                      # cost-basis method (optional): "fifo", "lifo", "hifo" or "specific"
+jurisdiction = "us"                  # tax rules (optional): "us", "uk", "ca" or "de"
 stablecoins = ["eip155:1/erc20:0x..."]   # extra USD stablecoins (optional, CAIP-19 ids)
 
 [api_keys]                           # API keys by ENVIRONMENT VARIABLE NAME, never the key itself
@@ -25,6 +26,17 @@ timestamp = "2024-01-01T00:00:00Z"
 asset = "eip155:1/slip44:60"
 usd = "2300.00"
 
+[scope]                              # lots per wallet or universal, per tax year (optional)
+default = "per-wallet"               # unlisted years (default: universal before 2025, then per-wallet)
+2024 = "universal"
+
+[[assign]]                           # specific identification (method "specific"): lots by id
+tx = "0x5e1f00000000000000000000000000000000000000000000000000000000aa01"
+lots = ["0x9a3c00000000000000000000000000000000000000000000000000000000bb02:log:7"]
+
+[identical]                          # substantially identical assets, for wash-sale warnings
+ETH = ["eip155:1/slip44:60", "eip155:1/erc20:0xae7ab96520de3a18e5e111b5eaab095312d7fe84"]
+
 [[treatments]]                       # overrides of the treatment table (optional)
 kind = "trade"                       # a ledger kind
 protocol = "weth"                    # a protocol name
@@ -33,7 +45,7 @@ treatment = "non_taxable"            # "taxable", "non_taxable" or "carry_basis"
 
 Every key is checked: an unknown key, a wrong type or a bad value stops the load with a
 one-line ConfigError naming the file and the key (`cfg.toml: wallets[2].address: ...`;
-`[[wallets]]`, `[[prices]]` and `[[treatments]]` blocks are counted from 1), or the line
+`[[wallets]]`, `[[prices]]`, `[[assign]]` and `[[treatments]]` blocks are counted from 1), or the line
 for a TOML syntax error (`cfg.toml:7: ...`). A price may be a string, an integer or a
 float; floats are read as exact decimals. The key a chain's explorer uses is named by its
 `api_key_env`, else by `api_keys[explorer]` (explorer "etherscan" when not given). Keys
@@ -46,7 +58,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -55,12 +67,14 @@ from typing import NoReturn
 
 from chains.registry import chain_by_name
 from scanner.addresses import parse_address, parse_asset_id
-from scanner.errors import AddressError, ConfigError, UnknownChainError
+from scanner.errors import AddressError, ConfigError, UnknownChainError, UserInputError
+from scanner.jurisdictions.lotwise import METHODS
 from scanner.money import PRICE_LIMIT, price
+from scanner.policy import JURISDICTIONS
 from scanner.prices.csvfile import parse_timestamp
+from scanner.scope import ScopePlan
 from scanner.types import Kind, PricePoint
 
-METHODS = ("fifo", "lifo", "hifo")
 SOURCES = ("rpc", "explorer", "both")
 EXPLORERS = ("etherscan", "blockscout")
 TREATMENTS = ("taxable", "non_taxable", "carry_basis")
@@ -68,7 +82,10 @@ KINDS = tuple(kind.value for kind in Kind)
 PRICE_SOURCE = "config"
 DEFAULT_EXPLORER = "etherscan"
 
-_TOP_KEYS = ("method", "stablecoins", "api_keys", "chains", "wallets", "prices", "treatments")
+_TOP_KEYS = ("method", "jurisdiction", "stablecoins", "api_keys", "chains", "wallets", "prices",
+             "scope", "assign", "identical", "treatments")
+_ASSIGN_KEYS = ("tx", "lots")
+_TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
 _CHAIN_KEYS = ("rpc", "explorer_url", "explorer", "api_key_env", "source")
 _WALLET_KEYS = ("address", "label", "chains")
 _PRICE_KEYS = ("timestamp", "asset", "usd")
@@ -118,6 +135,10 @@ class Config:
     wallets: tuple[WalletConfig, ...]
     prices: tuple[PricePoint, ...]
     treatments: tuple[TreatmentOverride, ...]
+    jurisdiction: str = "us"
+    scope: Mapping[str, str] = field(default_factory=dict)  # "default" or a year -> scope
+    assignments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tx -> lots
+    identical: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group -> assets
 
     def wallets_on(self, chain_key: str) -> tuple[str, ...]:
         """The addresses configured for a chain, in file order."""
@@ -274,7 +295,9 @@ class _Reader:
         for key in document:
             if key not in _TOP_KEYS:
                 self.unknown(key, "top level", _TOP_KEYS)
-        method = self.choice(document.get("method", METHODS[0]), "method", METHODS)
+        method = self.choice(document.get("method", "fifo"), "method", tuple(METHODS))
+        jurisdiction = self.choice(document.get("jurisdiction", "us"), "jurisdiction",
+                                   JURISDICTIONS)
         stablecoins = self.stablecoins(document.get("stablecoins", []))
         api_keys = self.api_keys(document.get("api_keys", {}))
         chains = self.chains(document.get("chains", {}))
@@ -282,7 +305,57 @@ class _Reader:
         prices = self.prices(document.get("prices", []))
         treatments = self.treatments(document.get("treatments", []))
         return Config(self.path, method, stablecoins, MappingProxyType(api_keys),
-                      MappingProxyType(chains), wallets, prices, treatments)
+                      MappingProxyType(chains), wallets, prices, treatments, jurisdiction,
+                      MappingProxyType(self.scope(document.get("scope", {}))),
+                      MappingProxyType(self.assignments(document.get("assign", []))),
+                      MappingProxyType(self.identical(document.get("identical", {}))))
+
+    def scope(self, value: object) -> dict[str, str]:
+        if not isinstance(value, dict):
+            self.fail("scope", f"must be a table, not {_toml_type(value)}")
+        raw = {str(key): self.string(item, f"scope.{key}") for key, item in value.items()}
+        try:
+            return ScopePlan.from_mapping(raw).as_mapping()
+        except UserInputError as exc:
+            self.fail("scope", str(exc))
+
+    def assignments(self, value: object) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for n, item in enumerate(self.tables(value, "assign"), start=1):
+            where = f"assign[{n}]"
+            table = self.table(item, where, _ASSIGN_KEYS)
+            tx = self.string(self.required(table, "tx", where), f"{where}.tx").strip().lower()
+            if not _TX_HASH.match(tx):
+                self.fail(f"{where}.tx", f"not a transaction hash (0x and 64 hex digits): {tx!r}")
+            lots = [lot.strip().lower() for lot in
+                    self.strings(self.required(table, "lots", where), f"{where}.lots")]
+            if not lots or not all(lots):
+                self.fail(f"{where}.lots", "must name at least one lot id (from `taxscan lots`)")
+            out[tx] = out.get(tx, ()) + tuple(lots)
+        return out
+
+    def identical(self, value: object) -> dict[str, tuple[str, ...]]:
+        if not isinstance(value, dict):
+            self.fail("identical", f"must be a table of name = [asset ids], not "
+                                   f"{_toml_type(value)}")
+        groups: dict[str, tuple[str, ...]] = {}
+        owner: dict[str, str] = {}
+        for name, items in value.items():
+            where = f"identical.{name}"
+            assets = []
+            for n, text in enumerate(self.strings(items, where), start=1):
+                try:
+                    asset = parse_asset_id(text)
+                except AddressError as exc:
+                    self.fail(f"{where}[{n}]", str(exc))
+                if asset in owner:
+                    self.fail(f"{where}[{n}]", f"{asset} is already in group {owner[asset]!r}")
+                owner[asset] = str(name)
+                assets.append(asset)
+            if len(assets) < 2:
+                self.fail(where, "a group of identical assets needs at least two")
+            groups[str(name)] = tuple(assets)
+        return groups
 
     def stablecoins(self, value: object) -> tuple[str, ...]:
         assets = []

@@ -13,6 +13,7 @@ from scanner.harvest import HarvestRow, Rates
 from scanner.money import cents
 from scanner.reconcile import BalanceCheck
 from scanner.types import (
+    Allocation,
     Disposal,
     IncomeEvent,
     LedgerEntry,
@@ -42,9 +43,10 @@ LEDGER = Shape(
 )
 GAINS = Shape(
     fields=("asset", "symbol", "wallet", "quantity", "acquired", "disposed", "proceeds_usd",
-            "cost_basis_usd", "gain_usd", "term", "tx_hash", "lot_id", "kind"),
+            "cost_basis_usd", "gain_usd", "term", "tx_hash", "lot_id", "kind", "rule",
+            "disallowed_loss_usd"),
     table=("symbol", "quantity", "acquired", "disposed", "proceeds_usd", "cost_basis_usd",
-           "gain_usd", "term", "kind", "tx_hash"),
+           "gain_usd", "term", "rule", "kind", "tx_hash"),
 )
 INCOME = Shape(
     fields=("timestamp", "asset", "symbol", "wallet", "quantity", "usd_value", "kind",
@@ -82,6 +84,11 @@ LOTS = Shape(
     table=("lot_id", "wallet", "symbol", "acquired", "quantity", "cost_basis_usd",
            "origin_kind"),
 )
+ALLOCATION = Shape(
+    fields=("as_of", "wallet", "asset", "symbol", "lot_id", "acquired", "quantity",
+            "cost_basis_usd", "how"),
+    table=("wallet", "symbol", "lot_id", "acquired", "quantity", "cost_basis_usd", "how"),
+)
 TRACE = Shape(
     fields=("step", "lot_id", "timestamp", "wallet", "asset", "symbol", "quantity", "usd",
             "gain_usd", "tx_hash", "detail"),
@@ -117,13 +124,16 @@ def gains_rows(disposals: Iterable[Disposal]) -> list[Row]:
     for d in disposals:
         proceeds = None if d.proceeds_usd is None else cents(d.proceeds_usd)
         basis = None if d.cost_basis_usd is None else cents(d.cost_basis_usd)
-        gain = None if proceeds is None or basis is None else proceeds - basis
+        disallowed = cents(d.disallowed_loss_usd)
+        gain = None if proceeds is None or basis is None else proceeds - basis + disallowed
         rows.append({
             "asset": d.asset, "symbol": d.symbol, "wallet": d.wallet, "quantity": qty(d.quantity),
             "acquired": when(d.acquired), "disposed": when(d.disposed),
             "proceeds_usd": money(proceeds), "cost_basis_usd": money(basis),
             "gain_usd": money(gain), "term": d.term.value if d.term else None,
             "tx_hash": d.tx_hash, "lot_id": d.lot_id, "kind": d.kind.value,
+            "rule": d.rule or None, "disallowed_loss_usd": money(disallowed) if disallowed
+            else None,
         })
     return rows
 
@@ -210,6 +220,14 @@ def lot_rows(lots: Iterable[Lot]) -> list[Row]:
         "cost_basis_usd": money(lot.cost_basis_usd), "origin_tx": lot.origin_tx,
         "origin_kind": lot.origin_kind.value,
     } for lot in lots]
+
+
+def allocation_rows(allocations: Iterable[Allocation]) -> list[Row]:
+    return [{
+        "as_of": when(a.as_of), "wallet": a.wallet, "asset": a.asset, "symbol": a.symbol,
+        "lot_id": a.lot_id, "acquired": when(a.acquired), "quantity": qty(a.quantity),
+        "cost_basis_usd": money(a.cost_basis_usd), "how": a.how,
+    } for a in allocations]
 
 
 def trace_rows(steps: Iterable[TraceStep]) -> list[Row]:

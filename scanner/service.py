@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,17 +18,20 @@ from scanner.addresses import asset_contract, erc20_asset, parse_asset_id
 from scanner.config import Config
 from scanner.errors import SourceInconsistent, UserInputError
 from scanner.harvest import HarvestRow, plan_harvest
-from scanner.lots import compute_lots, sort_key
+from scanner.lots import compute_lots
 from scanner.money import price
+from scanner.policy import Policy, assignments_from
 from scanner.prices.book import PriceBook
 from scanner.prices.csvfile import read_price_file
 from scanner.prices.fetch import ask, wanted
 from scanner.prices.sources import PriceSource
 from scanner.rebuild import build_ledger
 from scanner.reconcile import BalanceCheck, Holding, holdings_of, reconcile
+from scanner.scope import Scope, ScopePlan, parse_scope
 from scanner.sourcing import open_source, plan_for
 from scanner.store import Store
 from scanner.types import (
+    Allocation,
     Disposal,
     IncomeEvent,
     Kind,
@@ -83,13 +86,26 @@ def asset_ranks(chains: Iterable[Chain], extra: frozenset[str]) -> AssetRanks:
     return AssetRanks(frozenset(stables), frozenset(natives))
 
 
-def identity(chains: Iterable[Chain]) -> Callable[[str], str]:
-    """Substantially identical assets share a group: a chain's native and wrapped native."""
+def identity(chains: Iterable[Chain],
+             identical: Mapping[str, Sequence[str]] | None = None) -> Callable[[str], str]:
+    """Substantially identical assets share a group: by default a chain's native coin and
+    its wrapped native, and every chain's ETH; `identical` (from the config) adds or
+    overrides groups."""
     groups: dict[str, str] = {}
     for chain in chains:
-        if chain.wrapped_native_asset:
-            groups[chain.wrapped_native_asset] = chain.native_asset
+        natives = [chain.native_asset, *filter(None, [chain.wrapped_native_asset])]
+        name = "ETH" if chain.native_symbol == "ETH" else chain.native_asset
+        for asset in natives:
+            groups[asset] = name
+    for name, assets in (identical or {}).items():
+        for asset in assets:
+            groups[asset] = f"group:{name}"
     return lambda asset: groups.get(asset, asset)
+
+
+def identical_groups(store: Store) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = json.loads(store.meta(IDENTICAL_KEY) or "{}")
+    return groups
 
 
 def _chains(store: Store) -> list[Chain]:
@@ -163,7 +179,7 @@ def scan_config(store: Store, config: Config, progress: Progress, environ: Mappi
         store.save_prices(config.prices)
     if config.stablecoins:
         add_stablecoins(store, config.stablecoins)
-    store.set_meta(METHOD_KEY, config.method)
+    keep_rules(store, config)
     results: list[WalletScan] = []
     for chain_key in config.chain_keys():
         opened = open_source(plan_for(config, chain_key, environ, offline), progress)
@@ -180,17 +196,90 @@ def scan_config(store: Store, config: Config, progress: Progress, environ: Mappi
 
 
 METHOD_KEY = "method"
+JURISDICTION_KEY = "jurisdiction"
+SCOPE_KEY = "scope"
+ASSIGN_KEY = "assignments"
+IDENTICAL_KEY = "identical"
 
 
-def method_of(store: Store, method: str | None = None) -> str:
-    """The cost-basis method: the one asked for, else the config's (kept from the last
-    config scan), else FIFO."""
-    chosen = method or store.meta(METHOD_KEY) or "fifo"
-    sort_key(chosen)  # an unknown method stops here, with the ones there are
-    return chosen
+@dataclass(frozen=True)
+class Rules:
+    """What the command line asks for; what it leaves out comes from the config (kept by
+    the last config scan), else the defaults: US, FIFO, universal lots before 2025."""
+
+    method: str | None = None
+    jurisdiction: str | None = None
+    scope: str | None = None  # one scope for every year
+    assign: tuple[str, ...] = ()  # TX=LOT[,LOT...]
 
 
-def refresh(store: Store, method: str | None = None) -> None:
+def keep_rules(store: Store, config: Config) -> None:
+    """A config scan keeps the config's tax rules for the reports that follow."""
+    store.set_meta(METHOD_KEY, config.method)
+    store.set_meta(JURISDICTION_KEY, config.jurisdiction)
+    store.set_meta(SCOPE_KEY, json.dumps(dict(config.scope)))
+    store.set_meta(ASSIGN_KEY, json.dumps({tx: list(ids) for tx, ids in
+                                           config.assignments.items()}))
+    store.set_meta(IDENTICAL_KEY, json.dumps({name: list(assets) for name, assets in
+                                              config.identical.items()}))
+
+
+def policy_of(store: Store, rules: Rules | None = None) -> Policy:
+    rules = rules or Rules()
+    jurisdiction = rules.jurisdiction or store.meta(JURISDICTION_KEY) or "us"
+    method = rules.method or store.meta(METHOD_KEY) or "fifo"
+    if rules.method is None and jurisdiction != "us":
+        method = "fifo"  # the UK, Canada and Germany fix how lots are matched
+    scopes = ScopePlan.everywhere(parse_scope(rules.scope)) if rules.scope else \
+        ScopePlan.from_mapping(json.loads(store.meta(SCOPE_KEY) or "{}"))
+    if rules.assign:
+        assignments = assignments_from(list(rules.assign))
+    elif method == "specific":
+        assignments = assignments_from(json.loads(store.meta(ASSIGN_KEY) or "{}"))
+    else:
+        assignments = {}
+    return Policy(jurisdiction, method, scopes, assignments,
+                  tuple(store.basis_allocations()))
+
+
+def allocate_basis(store: Store, as_of: datetime, rules: Rules | None = None) -> \
+        list[Allocation]:
+    """Record how the lots held universally up to `as_of` (January 1) are given to the
+    wallets that hold the coins (the safe harbor of Rev. Proc. 2024-28), replacing any
+    allocation recorded before. From then on the lots are per wallet."""
+    if (as_of.month, as_of.day, as_of.hour, as_of.minute, as_of.second) != (1, 1, 0, 0, 0):
+        raise UserInputError("the allocation is made at the start of a year: give "
+                             f"--as-of {as_of.year + 1}-01-01 or {as_of.year}-01-01")
+    policy = policy_of(store, rules)
+    if policy.jurisdiction != "us":
+        raise UserInputError("the basis allocation is a US rule (Rev. Proc. 2024-28); "
+                             f"{policy.jurisdiction.upper()} lots are not per wallet")
+    entries = [e for e in store.ledger() if e.timestamp < as_of]
+    first = min((e.timestamp.year for e in entries), default=as_of.year)
+    universal_until = ScopePlan(tuple((y, Scope.UNIVERSAL) for y in range(first, as_of.year)),
+                                Scope.PER_WALLET)
+    ranks = asset_ranks(_chains(store), extra_stablecoins(store))
+    book = compute_lots(entries, purchase_currencies=ranks.stablecoins,
+                        policy=replace(policy, scopes=universal_until, allocation=()),
+                        through_year=as_of.year)
+    rows = [replace(a, how="recorded") for a in book.allocations if a.as_of == as_of]
+    with store.transaction():
+        store.replace_basis_allocations(rows)
+    refresh(store)
+    return rows
+
+
+def recorded_allocation(store: Store) -> list[Allocation]:
+    return store.basis_allocations()
+
+
+def describe(policy: Policy) -> str:
+    """`fifo`, or `uk` and the like: what a report's figures were computed by."""
+    return policy.method if policy.jurisdiction == "us" else \
+        f"{policy.jurisdiction.upper()} rules"
+
+
+def refresh(store: Store, rules: Rules | None = None) -> None:
     """Rebuild every chain's ledger from the raw records, value it, and recompute the lots."""
     chains = _chains(store)
     ranks = asset_ranks(chains, extra_stablecoins(store))
@@ -203,8 +292,8 @@ def refresh(store: Store, method: str | None = None) -> None:
             store.replace_ledger(chain.chain_id, built.entries)
             store.replace_spam(chain.chain_id, [(v.asset, v.score, "; ".join(v.reasons))
                                                 for v in built.spam if v.is_spam])
-        chosen = method_of(store, method)
-        store.replace_lots(_compute(store.ledger(), chosen, ranks), chosen)
+        policy = policy_of(store, rules)
+        store.replace_lots(_compute(store.ledger(), policy, ranks), describe(policy))
 
 
 @dataclass(frozen=True)
@@ -248,18 +337,19 @@ def import_prices(store: Store, path: Path) -> int:
 # ---- reports ----------------------------------------------------------------------------
 
 
-def _compute(entries: Sequence[LedgerEntry], method: str, ranks: AssetRanks) -> LotBook:
-    return compute_lots(entries, method=method, purchase_currencies=ranks.stablecoins)
+def _compute(entries: Sequence[LedgerEntry], policy: Policy, ranks: AssetRanks) -> LotBook:
+    return compute_lots(entries, purchase_currencies=ranks.stablecoins, policy=policy)
 
 
-def lot_book(store: Store, method: str | None = None, until: datetime | None = None,
-             ledger: Sequence[LedgerEntry] | None = None) -> LotBook:
+def lot_book(store: Store, rules: Rules | None = None, until: datetime | None = None,
+             ledger: Sequence[LedgerEntry] | None = None,
+             policy: Policy | None = None) -> LotBook:
     """The lots from the stored ledger (or `ledger`, when the caller has read it)."""
-    method = method_of(store, method)
+    policy = policy or policy_of(store, rules)
     ranks = asset_ranks(_chains(store), extra_stablecoins(store))
     entries = [e for e in (store.ledger() if ledger is None else ledger)
                if until is None or e.timestamp <= until]
-    return _compute(entries, method, ranks)
+    return _compute(entries, policy, ranks)
 
 
 def ledger(store: Store, year: int | None = None, wallet: str | None = None,
@@ -270,25 +360,28 @@ def ledger(store: Store, year: int | None = None, wallet: str | None = None,
             and (chain_id is None or e.chain_id == chain_id)]
 
 
-def gains(store: Store, year: int, method: str | None = None) -> list[Disposal]:
-    return [d for d in lot_book(store, method).disposals if d.disposed.year == year]
+def gains(store: Store, year: int, rules: Rules | None = None) -> list[Disposal]:
+    return [d for d in lot_book(store, rules).disposals if d.disposed.year == year]
 
 
-def income(store: Store, year: int, method: str | None = None) -> list[IncomeEvent]:
-    return [i for i in lot_book(store, method).income if i.timestamp.year == year]
+def income(store: Store, year: int, rules: Rules | None = None) -> list[IncomeEvent]:
+    return [i for i in lot_book(store, rules).income if i.timestamp.year == year]
 
 
-def harvest(store: Store, as_of: datetime, method: str | None = None,
+def harvest(store: Store, as_of: datetime, rules: Rules | None = None,
             losses_only: bool = True) -> list[HarvestRow]:
     chains = _chains(store)
-    return plan_harvest(lot_book(store, method, until=as_of), as_of,
-                        price_book(store, chains), identity(chains), losses_only=losses_only)
+    policy = policy_of(store, rules)
+    return plan_harvest(lot_book(store, until=as_of, policy=policy), as_of,
+                        price_book(store, chains), identity(chains, identical_groups(store)),
+                        losses_only=losses_only, jurisdiction=policy.jurisdiction)
 
 
-def realized_gains(store: Store, year: int, method: str | None = None) -> Decimal:
-    """The year's net realized gain over the disposals whose gain is known."""
-    return sum((d.gain_usd for d in gains(store, year, method) if d.gain_usd is not None),
-               Decimal(0))
+def realized_gains(store: Store, year: int, rules: Rules | None = None) -> Decimal:
+    """The year's net realized gain over the disposals whose gain is known (and taxable:
+    Germany's gains after a year are tax-free)."""
+    return sum((d.gain_usd for d in gains(store, year, rules)
+                if d.gain_usd is not None and d.rule != "tax-free-after-1y"), Decimal(0))
 
 
 def gas_per_trade(store: Store) -> dict[int, Decimal]:
@@ -302,10 +395,10 @@ def gas_per_trade(store: Store) -> dict[int, Decimal]:
     return {chain: sum(values, Decimal(0)) / len(values) for chain, values in fees.items()}
 
 
-def missing_prices(store: Store, method: str | None = None) -> list[MissingPrice]:
+def missing_prices(store: Store, rules: Rules | None = None) -> list[MissingPrice]:
     """Every asset with legs, disposals, lots or income that lack a USD figure."""
     entries = store.ledger()
-    book = lot_book(store, method, ledger=entries)
+    book = lot_book(store, rules, ledger=entries)
     zero = Decimal(0)
     legs: dict[str, list[LedgerEntry]] = {}
     for entry in entries:
@@ -448,18 +541,18 @@ def reconcile_scanned(store: Store, results: Sequence[WalletScan]) -> list[Balan
             for check in reconcile_chain(store, result.node, wallet=result.wallet)]
 
 
-def open_lots(store: Store, method: str | None = None, as_of: datetime | None = None,
+def open_lots(store: Store, rules: Rules | None = None, as_of: datetime | None = None,
               wallet: str | None = None) -> list[Lot]:
-    return [lot for lot in lot_book(store, method, until=as_of).open_lots
+    return [lot for lot in lot_book(store, rules, until=as_of).open_lots
             if wallet is None or lot.wallet == wallet]
 
 
-def trace(store: Store, ident: str, method: str | None = None) -> list[TraceStep]:
+def trace(store: Store, ident: str, rules: Rules | None = None) -> list[TraceStep]:
     """The lineage behind a lot id, or behind every disposal of a transaction hash: each
     lot's acquisition leg (its transaction and price source), the disposals that drew on
     it, and what is still open."""
     entries = store.ledger()
-    book = lot_book(store, method, ledger=entries)
+    book = lot_book(store, rules, ledger=entries)
     wanted = ident.strip().lower()
     lot_ids = ([d.lot_id for d in book.disposals if d.tx_hash == wanted and d.lot_id]
                if ":" not in wanted else [wanted])

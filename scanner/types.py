@@ -173,10 +173,14 @@ class Disposal:
     cost_basis_usd: Decimal | None
     term: Term | None
     tx_hash: str
-    lot_id: str | None
+    lot_id: str | None  # a lot id, a pool ("pool:<asset>"), or None when nothing covered it
     kind: Kind
+    rule: str = ""  # how the basis was matched: "fifo", "same-day", "section-104", "acb"...
+    disallowed_loss_usd: Decimal = Decimal(0)  # a loss the rules deny (Canada's superficial loss)
 
     def __post_init__(self) -> None:
+        if self.disallowed_loss_usd < 0:
+            raise ValueError("a disallowed loss is a positive amount")
         if self.quantity <= 0:
             raise ValueError("a disposal disposes a positive quantity")
         if self.acquired is not None and self.acquired > self.disposed:
@@ -184,9 +188,10 @@ class Disposal:
 
     @property
     def gain_usd(self) -> Decimal | None:
+        """The gain as it counts: proceeds less basis, plus any loss the rules deny."""
         if self.proceeds_usd is None or self.cost_basis_usd is None:
             return None
-        return self.proceeds_usd - self.cost_basis_usd
+        return self.proceeds_usd - self.cost_basis_usd + self.disallowed_loss_usd
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,21 @@ class IncomeEvent:
 
 
 @dataclass(frozen=True)
+class Allocation:
+    """Part of a universal lot given to a wallet when lots became per-wallet."""
+
+    as_of: datetime
+    wallet: str
+    asset: str
+    symbol: str | None
+    lot_id: str
+    acquired: datetime
+    quantity: Decimal
+    cost_basis_usd: Decimal | None
+    how: str  # "recorded": as the user recorded it; "rule": by the allocation rule
+
+
+@dataclass(frozen=True)
 class LotBook:
     """The engine's result: what is still held, what was disposed, what was earned."""
 
@@ -209,6 +229,8 @@ class LotBook:
     disposals: tuple[Disposal, ...]
     income: tuple[IncomeEvent, ...]
     acquisitions: tuple[Lot, ...] = field(default=())  # every lot as first acquired
+    notes: tuple[str, ...] = field(default=())  # what the reader should know about them
+    allocations: tuple[Allocation, ...] = field(default=())  # universal lots given to wallets
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from platformdirs import user_data_dir
 from scanner.errors import StoreError
 from scanner.money import usd
 from scanner.types import (
+    Allocation,
     InternalTransfer,
     Kind,
     LedgerEntry,
@@ -58,6 +59,13 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def _usd(amount: Decimal | None) -> Decimal | None:
     return None if amount is None else usd(amount)
+
+
+def _ledger_row(e: LedgerEntry) -> list[Any]:
+    return [e.chain_id, e.tx_hash, e.leg_key, e.wallet, e.log_index, e.block_number,
+            e.tx_index, _naive_utc(e.timestamp), e.kind.value, e.protocol, e.asset, e.symbol,
+            str(e.raw_amount), e.decimals, fits_quantity(e.quantity), e.usd_value,
+            e.price_source, e.counterparty, e.group_id]
 
 
 def fits_quantity(quantity: Decimal) -> Decimal | None:
@@ -208,13 +216,7 @@ class Store:
 
     def replace_ledger(self, chain_id: int, entries: Iterable[LedgerEntry]) -> None:
         self._run("clear_ledger_of_chain", [chain_id])
-        self._many("insert_ledger", [
-            [e.chain_id, e.tx_hash, e.leg_key, e.wallet, e.log_index, e.block_number,
-             e.tx_index, _naive_utc(e.timestamp), e.kind.value, e.protocol, e.asset, e.symbol,
-             str(e.raw_amount), e.decimals, fits_quantity(e.quantity), e.usd_value,
-             e.price_source, e.counterparty, e.group_id]
-            for e in entries
-        ])
+        self._many("insert_ledger", [_ledger_row(e) for e in entries])
 
     def ledger(self) -> list[LedgerEntry]:
         return [
@@ -227,6 +229,23 @@ class Store:
             )
             for r in self._run("ledger")
         ]
+
+    def save_imported(self, source: str, entries: Iterable[LedgerEntry]) -> None:
+        """Legs read from a file; a leg whose key the chain scan also has is left out of
+        the ledger (the scanned one counts)."""
+        self._many("insert_imported", [[*_ledger_row(e), source] for e in entries])
+
+    def basis_allocations(self) -> list[Allocation]:
+        return [Allocation(_aware(r[0]) or r[0], r[1], r[2], r[3], r[4], _aware(r[5]) or r[5],
+                           Decimal(r[6]), r[7], "recorded")
+                for r in self._run("basis_allocations")]
+
+    def replace_basis_allocations(self, rows: Iterable[Allocation]) -> None:
+        recorded = _naive_utc(datetime.now(UTC))
+        self._run("clear_basis_allocations")
+        self._many("insert_basis_allocation", [
+            [_naive_utc(a.as_of), a.wallet, a.asset, a.symbol, a.lot_id, _naive_utc(a.acquired),
+             fits_quantity(a.quantity), _usd(a.cost_basis_usd), recorded] for a in rows])
 
     def set_valuations(self, entries: Iterable[LedgerEntry]) -> None:
         self._many("set_valuation", [[e.usd_value, e.price_source, e.chain_id, e.tx_hash,
@@ -262,7 +281,8 @@ class Store:
             [d.wallet, d.asset, d.symbol, fits_quantity(d.quantity),
              None if d.acquired is None else _naive_utc(d.acquired), _naive_utc(d.disposed),
              _usd(d.proceeds_usd), _usd(d.cost_basis_usd), d.term.value if d.term else None,
-             d.tx_hash, d.lot_id, d.kind.value, method]
+             d.tx_hash, d.lot_id, d.kind.value, method, d.rule or None,
+             _usd(d.disallowed_loss_usd)]
             for d in book.disposals
         ])
 

@@ -66,8 +66,29 @@ INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 SELECT chain_id, tx_hash, leg_key, wallet, log_index, block_number, tx_index, timestamp, kind,
        protocol, asset, symbol, raw_amount, decimals, usd_value, price_source, counterparty,
        group_id
-FROM ledger
+FROM (
+    SELECT * FROM ledger
+    UNION ALL BY NAME
+    SELECT * EXCLUDE (source) FROM imported_ledger i
+    WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.chain_id = i.chain_id
+                      AND l.tx_hash = i.tx_hash AND l.leg_key = i.leg_key
+                      AND l.wallet = i.wallet)
+)
 ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS FIRST, leg_key;
+
+-- name: insert_imported
+INSERT OR REPLACE INTO imported_ledger
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: clear_basis_allocations
+DELETE FROM basis_allocations;
+
+-- name: insert_basis_allocation
+INSERT INTO basis_allocations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: basis_allocations
+SELECT as_of, wallet, asset, symbol, lot_id, acquired, quantity, cost_basis_usd, recorded_at
+FROM basis_allocations ORDER BY as_of, asset, wallet, acquired, lot_id;
 
 -- name: set_valuation
 UPDATE ledger SET usd_value = ?, price_source = ?
@@ -96,7 +117,7 @@ DELETE FROM disposals;
 INSERT INTO lots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: insert_disposal
-INSERT INTO disposals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+INSERT INTO disposals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: count_rows
 SELECT (SELECT count(*) FROM raw_txs), (SELECT count(*) FROM raw_logs),

@@ -150,3 +150,44 @@ CREATE TABLE IF NOT EXISTS disposals (
     kind VARCHAR NOT NULL,
     method VARCHAR NOT NULL
 );
+
+ALTER TABLE disposals ADD COLUMN IF NOT EXISTS rule VARCHAR;
+ALTER TABLE disposals ADD COLUMN IF NOT EXISTS disallowed_loss_usd DECIMAL(38, 10);
+
+-- legs imported from files (off-chain trades, an exported ledger): joined to the ledger
+CREATE TABLE IF NOT EXISTS imported_ledger (
+    chain_id BIGINT NOT NULL,
+    tx_hash VARCHAR NOT NULL,
+    leg_key VARCHAR NOT NULL,
+    wallet VARCHAR NOT NULL,
+    log_index INTEGER,
+    block_number BIGINT NOT NULL,
+    tx_index INTEGER NOT NULL,
+    timestamp TIMESTAMP NOT NULL,
+    kind VARCHAR NOT NULL,
+    protocol VARCHAR NOT NULL,
+    asset VARCHAR NOT NULL,
+    symbol VARCHAR,
+    raw_amount VARCHAR NOT NULL,
+    decimals INTEGER NOT NULL,
+    quantity DECIMAL(38, 18),
+    usd_value DECIMAL(38, 10),
+    price_source VARCHAR,
+    counterparty VARCHAR,
+    group_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    PRIMARY KEY (chain_id, tx_hash, leg_key, wallet)
+);
+
+-- a recorded allocation of universal lots to wallets (Rev. Proc. 2024-28 safe harbor)
+CREATE TABLE IF NOT EXISTS basis_allocations (
+    as_of TIMESTAMP NOT NULL,
+    wallet VARCHAR NOT NULL,
+    asset VARCHAR NOT NULL,
+    symbol VARCHAR,
+    lot_id VARCHAR NOT NULL,
+    acquired TIMESTAMP NOT NULL,
+    quantity DECIMAL(38, 18) NOT NULL,
+    cost_basis_usd DECIMAL(38, 10),
+    recorded_at TIMESTAMP NOT NULL
+);
