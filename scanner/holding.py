@@ -9,7 +9,8 @@ from scanner.types import Term
 
 
 @lru_cache(maxsize=65536)
-def _anniversary(start: date) -> date:
+def anniversary(start: date) -> date:
+    """The first anniversary of `start` (Feb 28 for Feb 29)."""
     try:
         return start.replace(year=start.year + 1)
     except ValueError:  # acquired on Feb 29
@@ -18,7 +19,7 @@ def _anniversary(start: date) -> date:
 
 def is_long_term(acquired: datetime, disposed: datetime) -> bool:
     """Held more than one year: disposed after the first anniversary of acquisition."""
-    return disposed.date() > _anniversary(acquired.date())
+    return disposed.date() > anniversary(acquired.date())
 
 
 def term_of(acquired: datetime, disposed: datetime) -> Term:

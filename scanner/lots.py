@@ -153,11 +153,20 @@ class _Engine:
 
     def apply(self, legs: list[LedgerEntry]) -> None:
         """One transaction of one wallet: gas, then what left, then what arrived."""
-        if len(legs) == 1 and legs[0].kind is not _FEE:  # the common case: one leg
+        if len(legs) == 1:  # the common case: one leg, often a trade
             leg = legs[0]
-            if leg.kind is not _SPAM:
-                self._move(leg, leg.quantity, leg.usd_value, ZERO, ZERO)
-            return
+            kind = leg.kind
+            if kind is _TRADE:
+                quantity = leg.quantity
+                if quantity < 0:
+                    self.matcher.dispose(leg, -quantity, leg.usd_value, _TRADE)
+                else:
+                    self.acquire(leg, quantity, leg.usd_value, leg.usd_value)
+                return
+            if kind is not _FEE:
+                if kind is not _SPAM:
+                    self._move(leg, leg.quantity, leg.usd_value, ZERO, ZERO)
+                return
         fees = [leg for leg in legs if leg.kind is _FEE]
         for fee in fees:
             self.matcher.dispose(fee, -fee.quantity, fee.usd_value, _FEE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 USD_QUANTUM = Decimal("1e-10")  # stored USD values: DECIMAL(38, 10)
@@ -22,3 +23,24 @@ def cents(amount: Decimal) -> Decimal:
 
 def price(amount: Decimal) -> Decimal:
     return amount.quantize(PRICE_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def split_usd(total: Decimal | None, weights: Sequence[Decimal]) -> list[Decimal | None]:
+    """`total` (USD, None: unknown) shared in proportion to `weights`, each share quantized
+    with `usd()`: cumulative shares are rounded and each share is the difference of two of
+    them, so the last takes the remainder and a share is never of the wrong sign."""
+    if total is None:
+        return [None] * len(weights)
+    if not weights:
+        return []
+    total = usd(total)
+    whole = sum(weights, Decimal(0))
+    shares: list[Decimal | None] = []
+    done, running = Decimal(0), Decimal(0)
+    for weight in weights[:-1]:
+        running += weight
+        upto = usd(total * running / whole) if whole > 0 else Decimal(0)
+        shares.append(upto - done)
+        done = upto
+    shares.append(total - done)
+    return shares

@@ -161,6 +161,10 @@ class Lot:
             raise ValueError(f"lot {self.lot_id} has negative quantity")
 
 
+# UK rules that match a disposal with an acquisition later that day or in the 30 days after
+MATCHED_LATER = frozenset({"same-day", "bed-and-breakfast"})
+
+
 @dataclass(frozen=True)
 class Disposal:
     wallet: str
@@ -183,7 +187,8 @@ class Disposal:
             raise ValueError("a disallowed loss is a positive amount")
         if self.quantity <= 0:
             raise ValueError("a disposal disposes a positive quantity")
-        if self.acquired is not None and self.acquired > self.disposed:
+        if self.acquired is not None and self.acquired > self.disposed \
+                and self.rule not in MATCHED_LATER:
             raise ValueError(f"lot {self.lot_id} used before it was acquired")
 
     @property

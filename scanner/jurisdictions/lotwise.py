@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from scanner.errors import UserInputError
-from scanner.holding import is_long_term
+from scanner.holding import anniversary
 from scanner.matching import Matched, OpenLot
-from scanner.money import usd
+from scanner.money import split_usd, usd
 from scanner.scope import Allocation, Scope, ScopePlan, allocate_by_rule
 from scanner.types import Disposal, Kind, LedgerEntry, Term
 
@@ -205,14 +205,15 @@ class LotMatcher:
     # ---- steps -------------------------------------------------------------------------
 
     def acquire(self, lot: OpenLot) -> None:
-        self._pool_of(lot.wallet, lot.asset).add(lot)
-        self.held[(lot.wallet, lot.asset)] += lot.quantity
+        wallet, asset = lot.wallet, lot.asset
+        self.pools[(UNIVERSAL if self.universal else wallet, asset)].add(lot)
+        self.held[(wallet, asset)] += lot.quantity
 
     def dispose(self, leg: LedgerEntry, quantity: Decimal, proceeds: Decimal | None,
                 kind: Kind) -> None:
         wallet, asset = leg.wallet, leg.asset
         self.held[(wallet, asset)] -= quantity
-        pool = self._pool_of(wallet, asset)
+        pool = self.pools[(UNIVERSAL if self.universal else wallet, asset)]
         named: list[Draw] = []
         if self.assignments and leg.tx_hash in self.assignments:
             named, quantity = self._take_named(pool, leg, quantity)
@@ -226,7 +227,7 @@ class LotMatcher:
             return
         every = [(*draw, "specific") for draw in named] + [(*draw, rule) for draw in draws]
         sizes = [amount for _, amount, _, _ in every] + ([uncovered] if uncovered else [])
-        shares = _split(proceeds, sizes)
+        shares = split_usd(proceeds, sizes)
         for (lot, amount, basis, how), share in zip(every, shares, strict=False):
             self.disposals.append(self._disposal(leg, lot, amount, basis, share, kind, how))
         if uncovered > 0:
@@ -238,7 +239,7 @@ class LotMatcher:
                   basis: Decimal | None, proceeds: Decimal | None, kind: Kind,
                   rule: str) -> Disposal:
         when = leg.timestamp
-        long = is_long_term(lot.acquired, when)
+        long = when.date() > anniversary(lot.acquired.date())
         if long and self.tax_free:
             rule = "tax-free-after-1y"
         return Disposal(leg.wallet, leg.asset, leg.symbol, amount, lot.acquired, when,
@@ -301,17 +302,3 @@ class LotMatcher:
                            key=lambda lot: (lot.acquired, lot.lot_id))
         return Matched(tuple(open_lots), tuple(self.disposals), tuple(self.notes),
                        tuple(self.allocations))
-
-
-def _split(total: Decimal | None, sizes: list[Decimal]) -> list[Decimal | None]:
-    """`total` shared in proportion to `sizes`; the last share takes the remainder, so the
-    shares always add up to the total exactly."""
-    if total is None:
-        return [None] * len(sizes)
-    total = usd(total)
-    if len(sizes) == 1:
-        return [total]
-    whole = sum(sizes, ZERO)
-    shares: list[Decimal | None] = [usd(total * size / whole) for size in sizes[:-1]]
-    shares.append(total - sum((s for s in shares if s is not None), ZERO))
-    return shares
