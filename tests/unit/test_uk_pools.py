@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.jurisdictions.uk import UkPools, split_quantity
-from scanner.money import split_usd
 from scanner.matching import OpenLot
+from scanner.money import split_usd
 from scanner.types import Disposal, Kind
 from tests.unit.builders import ETH, OTHER, TKN, WALLET, day, leg
 
