@@ -18,3 +18,7 @@ def test_the_readme_config_example_loads(tmp_path: Path) -> None:
     config = load_config(path)
     assert config.chain_keys() == ("ethereum", "base")
     assert config.wallets[0].label == "cold storage"
+    assert config.scope == {"default": "per-wallet", "2024": "universal"}
+    assert list(config.assignments.values()) == [
+        ("0x9a3c00000000000000000000000000000000000000000000000000000000bb02:log:7",)]
+    assert config.identical["ETH"][0] == "eip155:1/slip44:60"
