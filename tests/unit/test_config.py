@@ -338,6 +338,17 @@ BAD_CONFIGS: dict[str, tuple[str, tuple[str, ...]]] = {
         WALLET + '[[prices]]\ntimestamp = "2024-01-01"\nasset = "eip155:1/slip44:60"\nusd = 1\n'
                  '[[prices]]\ntimestamp = 2024-01-01T00:00:00Z\nasset = "eip155:1/slip44:60"\n'
                  'usd = 2\n', ("prices[2]", "prices[1]")),
+    "unknown jurisdiction": ('jurisdiction = "fr"\n' + WALLET, ("jurisdiction", "us, uk")),
+    "a scope that is no scope": ('[scope]\n2024 = "pooled"\n' + WALLET,
+                                 ("scope", "unknown lot scope")),
+    "a scope key that is no year": ('[scope]\nlater = "universal"\n' + WALLET,
+                                    ("scope", "neither a year")),
+    "an assignment without a hash": (WALLET + '[[assign]]\ntx = "0x12"\nlots = ["a:log:1"]\n',
+                                     ("assign[1].tx", "transaction hash")),
+    "an assignment naming no lot": (WALLET + '[[assign]]\ntx = "0x' + "ab" * 32 + '"\nlots = []\n',
+                                    ("assign[1].lots", "at least one lot")),
+    "an identical group of one": ('[identical]\nETH = ["eip155:1/slip44:60"]\n' + WALLET,
+                                  ("identical.ETH", "at least two")),
 }
 
 
