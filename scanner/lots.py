@@ -9,13 +9,12 @@ moves or approves pays gas and nothing else.
 
 from __future__ import annotations
 
-import gc
 import itertools
-from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from scanner.collector import collector_paused
 from scanner.holding import is_long_term, term_of
 from scanner.jurisdictions import matcher_for
 from scanner.jurisdictions.lotwise import METHODS, sort_key
@@ -45,7 +44,7 @@ def compute_lots(
     policy = policy or Policy(method=method)
     engine = _Engine(matcher_for(policy), frozenset(purchase_currencies))
     year = None
-    with _collector_paused():
+    with collector_paused():
         for legs in _groups_in_order(entries):
             if legs[0].timestamp.year != year:
                 year = legs[0].timestamp.year
@@ -54,19 +53,6 @@ def compute_lots(
         if through_year is not None and (year is None or through_year > year):
             engine.matcher.start_year(through_year)
         return engine.book()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The engine makes millions of small acyclic objects: the cycle collector would walk
-    them all again and again (a third of the run time) and find nothing."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _groups_in_order(entries: Iterable[LedgerEntry]) -> list[list[LedgerEntry]]:

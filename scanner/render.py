@@ -14,9 +14,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from scanner.collector import without_collector
 from scanner.reports import Shape
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(_FORMULA_START)
 _NUMERIC_FIELDS = {"quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd", "usd",
                    "tax_saved_usd", "gas_usd_estimate",
                    "price_usd", "value_usd", "unrealized_usd", "ledger_balance",
@@ -36,23 +38,31 @@ def to_json(rows: Sequence[dict[str, Any]]) -> str:
     return json.dumps(list(rows), indent=2, ensure_ascii=False)
 
 
-def _csv_cell(field: str, value: Any) -> str:
+def _csv_cell(field: str, value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if value.__class__ is bool:
         return "true" if value else "false"
-    text = str(value)
-    if field not in _NUMERIC_FIELDS and text.startswith(_FORMULA_START):
-        return "'" + text  # a spreadsheet must not run a token's name as a formula
-    return text
+    if value.__class__ is not str:
+        value = str(value)
+    if field not in _NUMERIC_FIELDS and value.startswith(_FORMULA_START):
+        return "'" + value  # a spreadsheet must not run a token's name as a formula
+    return value
 
 
+@without_collector
 def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(fields)
+    text = [f not in _NUMERIC_FIELDS for f in fields]
     for row in rows:
-        writer.writerow([_csv_cell(f, row.get(f)) for f in fields])
+        cells = [row.get(f) for f in fields]
+        # the common cells (numbers, and text that starts harmlessly) go to csv as they are
+        if any(c is not None and (c.__class__ is not str or (t and c[:1] in _FORMULA_CHARS))
+               for c, t in zip(cells, text, strict=True)):
+            cells = [_csv_cell(f, c) for f, c in zip(fields, cells, strict=True)]
+        writer.writerow(cells)
     return buffer.getvalue()
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from scanner.addresses import asset_chain_id
+from scanner.collector import without_collector
 from scanner.harvest import HarvestRow, Rates
 from scanner.money import cents
 from scanner.reconcile import BalanceCheck
@@ -96,8 +97,21 @@ TRACE = Shape(
 )
 
 
+_WHEN: dict[datetime, str] = {}  # a report names the same moments many times over
+_WHEN_LIMIT = 1 << 17
+
+
 def when(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 UTC to the second: 2024-03-01T12:30:05Z."""
+    if moment is None:
+        return None
+    text = _WHEN.get(moment)
+    if text is None:
+        if len(_WHEN) >= _WHEN_LIMIT:
+            _WHEN.clear()
+        utc = moment.astimezone(UTC) if moment.utcoffset() else moment
+        text = _WHEN[moment] = utc.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    return text
 
 
 def qty(amount: Decimal) -> str:
@@ -109,6 +123,7 @@ def money(amount: Decimal | None) -> str | None:
     return None if amount is None else str(cents(amount))
 
 
+@without_collector
 def ledger_rows(entries: Iterable[LedgerEntry]) -> list[Row]:
     return [{
         "timestamp": when(e.timestamp), "chain_id": e.chain_id, "block_number": e.block_number,
@@ -119,25 +134,31 @@ def ledger_rows(entries: Iterable[LedgerEntry]) -> list[Row]:
     } for e in entries]
 
 
+@without_collector
 def gains_rows(disposals: Iterable[Disposal]) -> list[Row]:
-    rows = []
+    rows: list[Row] = []
+    append_row = rows.append
     for d in disposals:
         proceeds = None if d.proceeds_usd is None else cents(d.proceeds_usd)
         basis = None if d.cost_basis_usd is None else cents(d.cost_basis_usd)
-        disallowed = cents(d.disallowed_loss_usd)
-        gain = None if proceeds is None or basis is None else proceeds - basis + disallowed
-        rows.append({
+        disallowed = cents(d.disallowed_loss_usd) if d.disallowed_loss_usd else None
+        gain = None if proceeds is None or basis is None else \
+            proceeds - basis + (disallowed or 0)
+        term = d.term
+        append_row({
             "asset": d.asset, "symbol": d.symbol, "wallet": d.wallet, "quantity": qty(d.quantity),
             "acquired": when(d.acquired), "disposed": when(d.disposed),
-            "proceeds_usd": money(proceeds), "cost_basis_usd": money(basis),
-            "gain_usd": money(gain), "term": d.term.value if d.term else None,
-            "tx_hash": d.tx_hash, "lot_id": d.lot_id, "kind": d.kind.value,
-            "rule": d.rule or None, "disallowed_loss_usd": money(disallowed) if disallowed
-            else None,
+            "proceeds_usd": None if proceeds is None else str(proceeds),
+            "cost_basis_usd": None if basis is None else str(basis),
+            "gain_usd": None if gain is None else str(gain),
+            "term": None if term is None else term.value, "tx_hash": d.tx_hash,
+            "lot_id": d.lot_id, "kind": d.kind.value, "rule": d.rule or None,
+            "disallowed_loss_usd": None if disallowed is None else str(disallowed),
         })
     return rows
 
 
+@without_collector
 def income_rows(events: Iterable[IncomeEvent]) -> list[Row]:
     return [{
         "timestamp": when(i.timestamp), "asset": i.asset, "symbol": i.symbol, "wallet": i.wallet,

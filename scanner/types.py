@@ -77,7 +77,7 @@ class TokenInfo:
 # ---- decoded and classified records ----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Movement:
     """One leg of value crossing a wallet's boundary, before it is classified."""
 
@@ -106,7 +106,7 @@ class Movement:
         return Decimal(self.raw_amount).scaleb(-self.decimals)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerEntry:
     chain_id: int
     tx_hash: str
@@ -143,7 +143,7 @@ class PricePoint:
 # ---- tax results -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lot:
     lot_id: str
     wallet: str
@@ -165,7 +165,7 @@ class Lot:
 MATCHED_LATER = frozenset({"same-day", "bed-and-breakfast"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Disposal:
     wallet: str
     asset: str
@@ -199,7 +199,7 @@ class Disposal:
         return self.proceeds_usd - self.cost_basis_usd + self.disallowed_loss_usd
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IncomeEvent:
     timestamp: datetime
     wallet: str
