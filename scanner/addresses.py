@@ -65,12 +65,38 @@ def parse_asset_id(text: str) -> str:
     return candidate
 
 
+_ANY_ASSET_ID = re.compile(
+    r"[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}/[-a-z0-9]{3,8}:[-.%a-zA-Z0-9]{1,128}"
+    r"(?:/[-.%a-zA-Z0-9]{1,78})?"
+)
+
+
+def parse_any_asset_id(text: str) -> str:
+    """A CAIP-19 asset id of any namespace, or AddressError: eip155 ids as parse_asset_id
+    reads them (lowercase); others keep their case (Solana references are case-sensitive)."""
+    candidate = text.strip()
+    if candidate.lower().startswith("eip155:"):
+        return parse_asset_id(candidate)
+    if not _ANY_ASSET_ID.fullmatch(candidate):
+        raise AddressError(
+            f"not a CAIP-19 asset id such as bip122:000000000019d6689c085ae165831e93/slip44:0 "
+            f"or eip155:1/slip44:60: {text!r}"
+        )
+    return candidate
+
+
 def asset_chain_id(asset: str) -> int:
-    return int(asset.split("/", 1)[0].split(":", 1)[1])
+    """The EVM chain id of an eip155 asset; 0 for an asset of another namespace (bip122,
+    solana...), which lives on no EVM chain."""
+    namespace, _, reference = asset.split("/", 1)[0].partition(":")
+    return int(reference) if namespace == "eip155" else 0
 
 
 def asset_contract(asset: str) -> str | None:
-    """The token contract of an erc20/erc721/erc1155 asset id; None for a native coin."""
+    """The token contract of an eip155 erc20/erc721/erc1155 asset id; None for a native
+    coin or an asset of another namespace."""
+    if not asset.startswith("eip155:"):
+        return None
     _, _, rest = asset.partition("/")
     standard, _, tail = rest.partition(":")
     return None if standard == "slip44" else tail.partition("/")[0]

@@ -483,6 +483,39 @@ def _wash_sale_warning(rows: list[dict[str, object]], jurisdiction: str = "us") 
         err.print(RULE_WARNINGS[jurisdiction])
 
 
+class LedgerFormat(StrEnum):
+    LEDGER = "ledger"
+    KOINLY = "koinly"
+
+
+@app.command("import")
+def import_file(
+    path: Annotated[Path, typer.Argument(help="The file to import.")],
+    fmt: Annotated[LedgerFormat, typer.Option(
+        "--format", "-f", help="ledger: the CSV `taxscan ledger --format csv` writes; "
+        "koinly: Koinly's universal CSV.")],
+    account: Annotated[str | None, typer.Option(
+        "--account", help="Koinly: the off-chain account the rows belong to (its lots are "
+        "kept apart per account; default koinly:FILE_NAME).")] = None,
+    asset: Annotated[list[str] | None, typer.Option(
+        "--asset", help="Koinly: SYMBOL=ASSET_ID for a currency the defaults do not know "
+        "(repeatable), e.g. SOL=solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp/slip44:501.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Off-chain trades (or an exported ledger) join the same lots as the chain's."""
+    assets: dict[str, str] = {}
+    for pair in asset or []:
+        symbol, sep, ident = pair.partition("=")
+        if not sep or not symbol.strip() or not ident.strip():
+            raise UserInputError(f"--asset {pair!r}: expected SYMBOL=ASSET_ID")
+        assets[symbol.strip()] = ident.strip()
+    with _store(db) as store:
+        done = service.import_ledger(store, path, fmt.value, account=account, assets=assets)
+        err.print(f"{done.legs} legs imported from {path} ({done.source}); importing the "
+                  "file again replaces them")
+        _review(store)
+
+
 @basis_app.command("allocate")
 def basis_allocate(
     as_of: Annotated[str, typer.Option(

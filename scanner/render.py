@@ -53,7 +53,7 @@ def _csv_cell(field: str, value: Any) -> Any:
 @without_collector
 def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(fields)
     text = [f not in _NUMERIC_FIELDS for f in fields]
     for row in rows:

@@ -18,8 +18,11 @@ from scanner.addresses import asset_contract, erc20_asset, parse_asset_id
 from scanner.config import Config
 from scanner.errors import SourceInconsistent, UserInputError
 from scanner.harvest import HarvestRow, plan_harvest
+from scanner.imports.koinly import read_koinly
+from scanner.imports.ledger_csv import read_ledger_csv
 from scanner.lots import compute_lots
 from scanner.money import price
+from scanner.pairing import pair_own_transfers
 from scanner.policy import Policy, assignments_from
 from scanner.prices.book import PriceBook
 from scanner.prices.csvfile import read_price_file
@@ -109,7 +112,15 @@ def identical_groups(store: Store) -> dict[str, list[str]]:
 
 
 def _chains(store: Store) -> list[Chain]:
-    return [chain_by_id(cid) for cid in sorted({cid for cid, _ in store.all_wallets()})]
+    """The chains of the scanned wallets and of the imported legs."""
+    ids = {cid for cid, _ in store.all_wallets()} | {
+        cid for cid in store.imported_chain_ids() if cid and is_known(cid)}
+    return [chain_by_id(cid) for cid in sorted(ids)]
+
+
+def _ledger(store: Store) -> list[LedgerEntry]:
+    """The scanned and imported legs, moves between your own accounts paired."""
+    return pair_own_transfers(store.ledger())
 
 
 def price_book(store: Store, chains: Iterable[Chain]) -> PriceBook:
@@ -254,7 +265,7 @@ def allocate_basis(store: Store, as_of: datetime, rules: Rules | None = None) ->
     if policy.jurisdiction != "us":
         raise UserInputError("the basis allocation is a US rule (Rev. Proc. 2024-28); "
                              f"{policy.jurisdiction.upper()} lots are not per wallet")
-    entries = [e for e in store.ledger() if e.timestamp < as_of]
+    entries = [e for e in _ledger(store) if e.timestamp < as_of]
     first = min((e.timestamp.year for e in entries), default=as_of.year)
     universal_until = ScopePlan(tuple((y, Scope.UNIVERSAL) for y in range(first, as_of.year)),
                                 Scope.PER_WALLET)
@@ -293,7 +304,7 @@ def refresh(store: Store, rules: Rules | None = None) -> None:
             store.replace_spam(chain.chain_id, [(v.asset, v.score, "; ".join(v.reasons))
                                                 for v in built.spam if v.is_spam])
         policy = policy_of(store, rules)
-        store.replace_lots(_compute(store.ledger(), policy, ranks), describe(policy))
+        store.replace_lots(_compute(_ledger(store), policy, ranks), describe(policy))
 
 
 @dataclass(frozen=True)
@@ -326,6 +337,35 @@ def review(store: Store) -> Review:
     return Review(*store.review_counts())
 
 
+@dataclass(frozen=True)
+class Imported:
+    legs: int
+    source: str
+
+
+LEDGER_FORMATS = ("ledger", "koinly")
+
+
+def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = None,
+                  assets: Mapping[str, str] | None = None) -> Imported:
+    """Legs from a file join the ledger: the ledger CSV that `taxscan ledger --format csv`
+    writes, or Koinly's universal CSV for an off-chain `account`. Importing a file again
+    replaces its legs; a leg the chain scan also has counts once."""
+    if fmt == "ledger":
+        entries = read_ledger_csv(path)
+    elif fmt == "koinly":
+        name = account or f"koinly:{path.stem}"
+        entries = read_koinly(path, account=name, assets=assets)
+    else:
+        raise UserInputError(f"unknown import format {fmt!r} (available: "
+                             f"{', '.join(LEDGER_FORMATS)})")
+    source = f"{fmt}:{path.name}"
+    with store.transaction():
+        store.save_imported(source, entries)
+    refresh(store)
+    return Imported(len(entries), source)
+
+
 def import_prices(store: Store, path: Path) -> int:
     points = read_price_file(path)
     with store.transaction():
@@ -347,14 +387,14 @@ def lot_book(store: Store, rules: Rules | None = None, until: datetime | None = 
     """The lots from the stored ledger (or `ledger`, when the caller has read it)."""
     policy = policy or policy_of(store, rules)
     ranks = asset_ranks(_chains(store), extra_stablecoins(store))
-    entries = [e for e in (store.ledger() if ledger is None else ledger)
+    entries = [e for e in (_ledger(store) if ledger is None else ledger)
                if until is None or e.timestamp <= until]
     return _compute(entries, policy, ranks)
 
 
 def ledger(store: Store, year: int | None = None, wallet: str | None = None,
            chain_id: int | None = None) -> list[LedgerEntry]:
-    return [e for e in store.ledger()
+    return [e for e in _ledger(store)
             if (year is None or e.timestamp.year == year)
             and (wallet is None or e.wallet == wallet)
             and (chain_id is None or e.chain_id == chain_id)]
@@ -386,7 +426,7 @@ def realized_gains(store: Store, year: int, rules: Rules | None = None) -> Decim
 
 def gas_per_trade(store: Store) -> dict[int, Decimal]:
     """Per chain, the mean USD gas of the trades in the ledger: what a sale may cost."""
-    entries = store.ledger()
+    entries = _ledger(store)
     trades = {e.group_id for e in entries if e.kind is Kind.TRADE}
     fees: dict[int, list[Decimal]] = {}
     for e in entries:
@@ -397,7 +437,7 @@ def gas_per_trade(store: Store) -> dict[int, Decimal]:
 
 def missing_prices(store: Store, rules: Rules | None = None) -> list[MissingPrice]:
     """Every asset with legs, disposals, lots or income that lack a USD figure."""
-    entries = store.ledger()
+    entries = _ledger(store)
     book = lot_book(store, rules, ledger=entries)
     zero = Decimal(0)
     legs: dict[str, list[LedgerEntry]] = {}
@@ -449,7 +489,7 @@ def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
     """Ask the sources, in order, for every price the ledger lacks; keep every answer and
     every miss in the cache, so nothing is asked twice; then revalue the ledger."""
     chains = _chains(store)
-    requests = wanted(store.ledger(), price_book(store, chains))
+    requests = wanted(_ledger(store), price_book(store, chains))
     result = ask(requests, sources, store.price_misses())
     points = {PricePoint(q.asset, q.timestamp, price(q.usd), q.source): q.confidence
               for q in result.quotes}
@@ -491,7 +531,7 @@ def reconcile_chain(store: Store, rpc_url: str, *, wallet: str | None = None,
                                               default=None)
     if block is None or not wallets:
         return []
-    entries = [e for e in store.ledger() if e.chain_id == chain_id and e.wallet in wallets]
+    entries = [e for e in _ledger(store) if e.chain_id == chain_id and e.wallet in wallets]
     reader = BalanceReader(client)
 
     def probe(holdings: Sequence[Holding], number: int) -> list[int | None]:
@@ -517,7 +557,7 @@ def year_end_balances(store: Store, year: int) -> list[YearEndBalance]:
     at that moment's price."""
     moment = datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
     held: dict[tuple[int, str, str], tuple[int, int, str | None]] = {}
-    for e in store.ledger():
+    for e in _ledger(store):
         if e.timestamp > moment or e.kind is Kind.SPAM:
             continue
         raw, _, _ = held.get((e.chain_id, e.wallet, e.asset), (0, e.decimals, e.symbol))
@@ -551,7 +591,7 @@ def trace(store: Store, ident: str, rules: Rules | None = None) -> list[TraceSte
     """The lineage behind a lot id, or behind every disposal of a transaction hash: each
     lot's acquisition leg (its transaction and price source), the disposals that drew on
     it, and what is still open."""
-    entries = store.ledger()
+    entries = _ledger(store)
     book = lot_book(store, rules, ledger=entries)
     wanted = ident.strip().lower()
     lot_ids = ([d.lot_id for d in book.disposals if d.tx_hash == wanted and d.lot_id]

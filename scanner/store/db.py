@@ -231,9 +231,13 @@ class Store:
         ]
 
     def save_imported(self, source: str, entries: Iterable[LedgerEntry]) -> None:
-        """Legs read from a file; a leg whose key the chain scan also has is left out of
-        the ledger (the scanned one counts)."""
+        """Legs read from a file, replacing what the same source gave before; a leg whose
+        key the chain scan also has is left out of the ledger (the scanned one counts)."""
+        self._run("clear_imported_source", [source])
         self._many("insert_imported", [[*_ledger_row(e), source] for e in entries])
+
+    def imported_chain_ids(self) -> list[int]:
+        return [int(r[0]) for r in self._run("imported_chain_ids")]
 
     def basis_allocations(self) -> list[Allocation]:
         return [Allocation(_aware(r[0]) or r[0], r[1], r[2], r[3], r[4], _aware(r[5]) or r[5],

@@ -80,6 +80,12 @@ ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS 
 INSERT OR REPLACE INTO imported_ledger
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
+-- name: clear_imported_source
+DELETE FROM imported_ledger WHERE source = ?;
+
+-- name: imported_chain_ids
+SELECT DISTINCT chain_id FROM imported_ledger ORDER BY chain_id;
+
 -- name: clear_basis_allocations
 DELETE FROM basis_allocations;
 

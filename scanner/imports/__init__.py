@@ -1,0 +1,1 @@
+"""Files of ledger legs from elsewhere: a ledger CSV taxscan wrote, a Koinly universal CSV."""

@@ -1,0 +1,243 @@
+"""Ledger CSV: what `taxscan ledger --format csv` writes, read back into ledger entries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from scanner.addresses import parse_any_asset_id
+from scanner.errors import AddressError, UserInputError
+from scanner.render import _FORMULA_START, _NUMERIC_FIELDS
+from scanner.reports import LEDGER
+from scanner.types import Kind, LedgerEntry
+
+# ISO 8601 to the second as the ledger report writes it (2024-03-01T12:30:05Z); also a space
+# for the T, a fraction of a second, +00:00 for the Z, or no offset at all (taken as UTC)
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|\+00:00)?")
+_INTEGER = re.compile(r"\d{1,19}")
+_MAX_DECIMALS = 255  # an ERC-20 token has at most 255 decimals (uint8)
+_MAX_DIGITS = 100  # integer digits: a uint256 amount has 78
+
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record: the line it starts on, its text as in the file, its cells."""
+
+    line: int
+    text: str
+    cells: list[str]
+
+
+def read_text(path: Path, what: str) -> str:
+    """The file as text (UTF-8, a byte order mark dropped, line ends as they are: a quoted
+    cell may hold a carriage return), or a one-line error."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"{path}: cannot read {what} ({exc})") from None
+
+
+def records(path: Path, text: str) -> Iterator[Record]:
+    """Every CSV record with the line it starts on, blank ones included."""
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines)
+    start = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise UserInputError(f"{path}:{start + 1}: not valid CSV ({exc})") from None
+        end = reader.line_num
+        yield Record(start + 1, "".join(lines[start:end]).rstrip("\r\n"), cells)
+        start = end
+
+
+def is_blank(record: Record) -> bool:
+    return all(not cell.strip() for cell in record.cells)
+
+
+def columns(path: Path, header: Record | None, expected: Sequence[str]) -> dict[str, int]:
+    """Where each expected column is (by name, any order, any case); none missing, no other."""
+    if header is None:
+        raise UserInputError(f"{path}:1: the file is empty: expected a header row "
+                             f"{','.join(expected)}")
+    wanted = {name.casefold(): name for name in expected}
+    found: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(header.cells):
+        name = wanted.get(cell.strip().casefold())
+        if name is None:
+            unknown.append(cell.strip())
+        elif name in found:
+            raise UserInputError(f"{path}:{header.line}: column {name!r} appears twice")
+        else:
+            found[name] = index
+    missing = [name for name in expected if name not in found]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append("missing " + ", ".join(repr(name) for name in missing))
+        if unknown:
+            problems.append("unknown " + ", ".join(repr(name) for name in unknown))
+        raise UserInputError(f"{path}:{header.line}: header columns {'; '.join(problems)} "
+                             f"(expected {','.join(expected)})")
+    return found
+
+
+def exact_amount(amount: Decimal) -> tuple[int, int]:
+    """(raw_amount, decimals) with Decimal(raw_amount).scaleb(-decimals) == amount exactly:
+    decimals is the number of fractional digits as written."""
+    sign, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int):
+        raise ValueError("not a finite number")
+    coefficient = int("".join(str(digit) for digit in digits))
+    decimals = max(0, -exponent)
+    raw = coefficient * 10 ** (exponent + decimals)
+    return (-raw if sign else raw), decimals
+
+
+def parse_amount(text: str) -> tuple[int, int] | None:
+    """A decimal number as written, exactly, as (raw_amount, decimals); None if it is not
+    one or is out of range."""
+    try:
+        amount = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount.adjusted() >= _MAX_DIGITS:
+        return None
+    raw_amount, decimals = exact_amount(amount)
+    return None if decimals > _MAX_DECIMALS else (raw_amount, decimals)
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """A finite decimal number, or None if the text is not one."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def unique_key(seen: dict[tuple[str, str, str], int], tx_hash: str, wallet: str,
+               key: str) -> str:
+    """`key`, or `key:2`, `key:3`... when it was already used in (tx_hash, wallet)."""
+    count = seen.get((tx_hash, wallet, key), 0) + 1
+    seen[(tx_hash, wallet, key)] = count
+    return key if count == 1 else f"{key}:{count}"
+
+
+def _unguard(text: str) -> str:
+    """Undo render's formula guard: the apostrophe put before a text cell starting = + - @
+    tab or carriage return."""
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+        return text[1:]
+    return text
+
+
+def _timestamp(text: str) -> datetime:
+    value = text.strip()
+    if not _TIMESTAMP.fullmatch(value):
+        raise ValueError
+    if value.endswith("Z"):
+        value = value[:-1]
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+class _Row:
+    """A row's cells by field name, each checked as it is read."""
+
+    def __init__(self, path: Path, record: Record, where: dict[str, int]) -> None:
+        self.path, self.line = path, record.line
+        self.cells = {name: record.cells[index] for name, index in where.items()}
+
+    def fail(self, problem: str) -> UserInputError:
+        return UserInputError(f"{self.path}:{self.line}: {problem}")
+
+    def text(self, field: str) -> str:
+        value = self.cells[field]
+        return value if field in _NUMERIC_FIELDS else _unguard(value)
+
+    def required(self, field: str) -> str:
+        value = self.text(field)
+        if not value:
+            raise self.fail(f"{field} is empty")
+        return value
+
+    def optional(self, field: str) -> str | None:
+        return self.text(field) or None
+
+    def integer(self, field: str) -> int:
+        value = self.required(field).strip()
+        if not _INTEGER.fullmatch(value):
+            raise self.fail(f"{field} is not a whole number from 0: {value!r}")
+        return int(value)
+
+
+def read_ledger_csv(path: Path) -> list[LedgerEntry]:
+    """Every row of a ledger CSV as a ledger entry, in file order; the first bad row stops
+    the import with its line number."""
+    rows = records(path, read_text(path, "ledger file"))
+    where = columns(path, next(rows, None), LEDGER.fields)
+    seen: dict[tuple[str, str, str], int] = {}
+    entries = []
+    for record in rows:
+        if is_blank(record):
+            continue
+        if len(record.cells) != len(LEDGER.fields):
+            raise UserInputError(f"{path}:{record.line}: expected {len(LEDGER.fields)} fields, "
+                                 f"found {len(record.cells)}")
+        entries.append(_entry(_Row(path, record, where), seen))
+    return entries
+
+
+def _entry(row: _Row, seen: dict[tuple[str, str, str], int]) -> LedgerEntry:
+    stamp_text = row.required("timestamp")
+    try:
+        timestamp = _timestamp(stamp_text)
+    except ValueError:
+        raise row.fail("timestamp is not ISO 8601 UTC such as 2024-03-01T12:30:05Z: "
+                       f"{stamp_text!r}") from None
+    kind_text = row.required("kind").strip()
+    try:
+        kind = Kind(kind_text)
+    except ValueError:
+        known = ", ".join(k.value for k in Kind)
+        raise row.fail(f"unknown kind {kind_text!r} (known: {known})") from None
+    try:
+        asset = parse_any_asset_id(row.required("asset"))
+    except AddressError as exc:
+        raise row.fail(str(exc)) from None
+    quantity_text = row.required("quantity")
+    amount = parse_amount(quantity_text)
+    if amount is None:
+        raise row.fail(f"quantity is not a decimal number: {quantity_text!r}")
+    raw_amount, decimals = amount
+    if raw_amount == 0:
+        raise row.fail("quantity is zero: a ledger leg moves something")
+    usd_text = row.optional("usd_value")
+    usd_value = None if usd_text is None else parse_decimal(usd_text)
+    if usd_text is not None and (usd_value is None or usd_value < 0):
+        raise row.fail(f"usd_value is not a decimal number from 0: {usd_text!r}")
+    log_index = None if not row.text("log_index").strip() else row.integer("log_index")
+    tx_hash, wallet = row.required("tx_hash"), row.required("wallet")
+    plain = "gas" if kind is Kind.FEE else "native"
+    key = plain if log_index is None else f"log:{log_index}"
+    return LedgerEntry(
+        chain_id=row.integer("chain_id"), tx_hash=tx_hash,
+        leg_key=unique_key(seen, tx_hash, wallet, key), log_index=log_index,
+        block_number=row.integer("block_number"), tx_index=0, timestamp=timestamp,
+        wallet=wallet, kind=kind, protocol=row.text("protocol"), asset=asset,
+        symbol=row.optional("symbol"), raw_amount=raw_amount, decimals=decimals,
+        counterparty=row.optional("counterparty"), group_id=row.required("group_id"),
+        usd_value=usd_value, price_source=row.optional("price_source"),
+    )

@@ -1,0 +1,77 @@
+"""`taxscan import`: Koinly's off-chain trades join the lots, and an exported ledger
+imported again gives the same figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import cli_json, run_cli
+
+KOINLY = """Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash
+2024-01-05 10:00,40000,USD,1,BTC,10,USD,,,,buy,
+2024-03-01 09:30,6000,USD,2,ETH,,,,,,buy,
+2024-06-01 00:00,,,0.1,ETH,,,350,USD,staking,reward,
+2025-02-01 12:00,0.5,BTC,50000,USD,,,,,,sell,
+2025-02-02 12:00,1,ETH,0.05,BTC,,,3300,USD,,swap,
+"""  # noqa: E501
+
+
+def koinly_db(tmp_path: Path) -> Path:
+    source = tmp_path / "coinbase.csv"
+    source.write_text(KOINLY)
+    db = tmp_path / "k.duckdb"
+    result = run_cli("import", str(source), "--format", "koinly", "--account", "coinbase",
+                     db=db)
+    assert result.returncode == 0, result.stderr
+    assert "6 legs imported" in result.stderr
+    return db
+
+
+def test_koinly_trades_become_lots_gains_and_income(tmp_path: Path) -> None:
+    db = koinly_db(tmp_path)
+    gains = {(g["symbol"], g["tx_hash"][:7]): g for g in cli_json("gains", "--year", "2025",
+                                                                   db=db)}
+    btc = next(g for (symbol, _), g in gains.items() if symbol == "BTC")
+    assert (btc["quantity"], btc["cost_basis_usd"], btc["proceeds_usd"], btc["gain_usd"],
+            btc["term"], btc["wallet"]) == ("0.5", "20005.00", "50000.00", "29995.00", "long",
+                                           "coinbase")
+    eth = next(g for (symbol, _), g in gains.items() if symbol == "ETH")
+    assert (eth["cost_basis_usd"], eth["proceeds_usd"], eth["term"]) == \
+        ("3000.00", "3300.00", "short")  # FIFO: the first ETH lot, at 6000 / 2
+    (reward,) = cli_json("income", "--year", "2024", db=db)
+    assert (reward["symbol"], reward["quantity"], reward["usd_value"]) == ("ETH", "0.1", "350.00")
+    again = run_cli("import", str(tmp_path / "coinbase.csv"), "--format", "koinly",
+                    "--account", "coinbase", db=db)
+    assert again.returncode == 0, again.stderr
+    assert len(cli_json("ledger", db=db)) == 6  # the same file again replaces its legs
+
+
+def test_an_exported_ledger_imported_again_gives_the_same_figures(tmp_path: Path) -> None:
+    db = koinly_db(tmp_path)
+    exported = run_cli("ledger", "--format", "csv", db=db)
+    assert exported.returncode == 0, exported.stderr
+    path = tmp_path / "ledger.csv"
+    path.write_text(exported.stdout, newline="")
+    fresh = tmp_path / "fresh.duckdb"
+    imported = run_cli("import", str(path), "--format", "ledger", db=fresh)
+    assert imported.returncode == 0, imported.stderr
+
+    def figures(db: Path, report: str, year: str) -> list[dict[str, object]]:
+        rows = cli_json(report, "--year", year, db=db)
+        return [{k: v for k, v in row.items() if k != "lot_id"} for row in rows]
+
+    for report, year in (("gains", "2025"), ("income", "2024"), ("gains", "2024")):
+        assert figures(fresh, report, year) == figures(db, report, year)
+    assert cli_json("ledger", db=fresh) == cli_json("ledger", db=db)
+
+
+def test_an_unmapped_currency_is_one_line_naming_it(tmp_path: Path) -> None:
+    source = tmp_path / "k.csv"
+    source.write_text(KOINLY.splitlines()[0] + "\n2024-01-05 10:00,100,USD,5,SOL,,,,,,,\n")
+    result = run_cli("import", str(source), "--format", "koinly", db=tmp_path / "k.duckdb")
+    assert result.returncode == 2
+    assert "SOL" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    mapped = run_cli("import", str(source), "--format", "koinly", "--asset",
+                     "SOL=solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp/slip44:501",
+                     db=tmp_path / "k.duckdb")
+    assert mapped.returncode == 0, mapped.stderr
