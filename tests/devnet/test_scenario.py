@@ -293,3 +293,18 @@ def test_the_harvest_planner_picks_lots_to_reach_a_target(played: Played) -> Non
     both = run_cli("harvest", "--as-of", "2025-06-20", "--offset-gains", "--target-loss", "5",
                    db=played.db_path)
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_the_exported_ledger_imports_to_the_same_figures(played: Played, tmp_path: Path) -> None:
+    exported = run_cli("ledger", "--format", "csv", db=played.db_path)
+    assert exported.returncode == 0, exported.stderr
+    path = tmp_path / "ledger.csv"
+    path.write_text(exported.stdout, newline="")
+    fresh = tmp_path / "fresh.duckdb"
+    imported = run_cli("import", str(path), "--format", "ledger", db=fresh)
+    assert imported.returncode == 0, imported.stderr
+    assert cli_json("ledger", db=fresh) == cli_json("ledger", db=played.db_path)
+    for year in ("2024", "2025"):
+        for report in ("gains", "income"):
+            assert cli_json(report, "--year", year, db=fresh) == \
+                cli_json(report, "--year", year, db=played.db_path)
