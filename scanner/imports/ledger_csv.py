@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator, Sequence
@@ -12,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from scanner.addresses import parse_any_asset_id
+from scanner.collector import without_collector
 from scanner.errors import AddressError, UserInputError
 from scanner.render import _FORMULA_START, _NUMERIC_FIELDS
 from scanner.reports import LEDGER
@@ -22,8 +24,12 @@ from scanner.types import Kind, LedgerEntry
 _TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|\+00:00)?")
 _INTEGER = re.compile(r"\d{1,19}")
+_PLAIN_NUMBER = re.compile(r"\s*([-+]?)(\d+)(?:\.(\d+))?\s*")
 _MAX_DECIMALS = 255  # an ERC-20 token has at most 255 decimals (uint8)
 _MAX_DIGITS = 100  # integer digits: a uint256 amount has 78
+
+
+_asset_id = functools.lru_cache(maxsize=1 << 14)(parse_any_asset_id)  # few assets, many rows
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,14 @@ def exact_amount(amount: Decimal) -> tuple[int, int]:
 def parse_amount(text: str) -> tuple[int, int] | None:
     """A decimal number as written, exactly, as (raw_amount, decimals); None if it is not
     one or is out of range."""
+    plain = _PLAIN_NUMBER.fullmatch(text)
+    if plain is not None:  # how the ledger report writes them: no exponent
+        sign, whole, fraction = plain.groups()
+        fraction = fraction or ""
+        if len(whole.lstrip("0")) > _MAX_DIGITS or len(fraction) > _MAX_DECIMALS:
+            return None
+        raw = int(whole + fraction)
+        return (-raw if sign else raw), len(fraction)
     try:
         amount = Decimal(text.strip())
     except InvalidOperation:
@@ -139,7 +153,7 @@ def unique_key(seen: dict[tuple[str, str, str], int], tx_hash: str, wallet: str,
 def _unguard(text: str) -> str:
     """Undo render's formula guard: the apostrophe put before a text cell starting = + - @
     tab or carriage return."""
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+    if text[:1] == "'" and text[1:].startswith(_FORMULA_START):
         return text[1:]
     return text
 
@@ -165,7 +179,9 @@ class _Row:
 
     def text(self, field: str) -> str:
         value = self.cells[field]
-        return value if field in _NUMERIC_FIELDS else _unguard(value)
+        if value[:1] != "'" or field in _NUMERIC_FIELDS:
+            return value
+        return _unguard(value)
 
     def required(self, field: str) -> str:
         value = self.text(field)
@@ -183,21 +199,66 @@ class _Row:
         return int(value)
 
 
+@without_collector
 def read_ledger_csv(path: Path) -> list[LedgerEntry]:
     """Every row of a ledger CSV as a ledger entry, in file order; the first bad row stops
     the import with its line number."""
     rows = records(path, read_text(path, "ledger file"))
     where = columns(path, next(rows, None), LEDGER.fields)
+    order = tuple(where[name] for name in LEDGER.fields)
     seen: dict[tuple[str, str, str], int] = {}
     entries = []
     for record in rows:
-        if is_blank(record):
-            continue
         if len(record.cells) != len(LEDGER.fields):
+            if is_blank(record):
+                continue
             raise UserInputError(f"{path}:{record.line}: expected {len(LEDGER.fields)} fields, "
                                  f"found {len(record.cells)}")
-        entries.append(_entry(_Row(path, record, where), seen))
+        entry = _plain_entry(record.cells, order, seen)
+        entries.append(entry if entry is not None else _entry(_Row(path, record, where), seen))
     return entries
+
+
+_KINDS = {kind.value: kind for kind in Kind}
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def _plain_entry(cells: list[str], order: tuple[int, ...],
+                 seen: dict[tuple[str, str, str], int]) -> LedgerEntry | None:
+    """The row read the quick way when it is exactly as the ledger report writes it; None
+    for anything else, which `_entry` then reads with every check and message."""
+    (stamp, chain, block, tx_hash, log, wallet, kind_text, protocol, asset_text, symbol,
+     quantity, usd_text, source, counterparty, group) = (cells[i] for i in order)
+    kind = _KINDS.get(kind_text)
+    amount = _plain_amount(quantity)
+    texts = (tx_hash, wallet, protocol, symbol, source, counterparty, group)
+    if kind is None or amount is None or not amount[0] or not _STAMP.fullmatch(stamp) \
+            or not (tx_hash and wallet and group) or any(t[:1] == "'" for t in texts) \
+            or not (chain.isdigit() and block.isdigit() and len(chain) < 20
+                    and len(block) < 20) or (log and not (log.isdigit() and len(log) < 20)):
+        return None
+    usd_value = None
+    if usd_text:
+        if _PLAIN_NUMBER.fullmatch(usd_text) is None or usd_text.lstrip()[:1] == "-":
+            return None
+        usd_value = Decimal(usd_text)
+    try:
+        asset = _asset_id(asset_text)
+        when = datetime.fromisoformat(stamp[:-1]).replace(tzinfo=UTC)
+    except (AddressError, ValueError):
+        return None
+    log_index = int(log) if log else None
+    key = ("gas" if kind is Kind.FEE else "native") if log_index is None else f"log:{log_index}"
+    return LedgerEntry(
+        int(chain), tx_hash, unique_key(seen, tx_hash, wallet, key), log_index, int(block), 0,
+        when, wallet, kind, protocol,
+        asset, symbol or None, amount[0], amount[1], counterparty or None, group, usd_value,
+        source or None)
+
+
+def _plain_amount(text: str) -> tuple[int, int] | None:
+    plain = _PLAIN_NUMBER.fullmatch(text)
+    return None if plain is None else parse_amount(text)
 
 
 def _entry(row: _Row, seen: dict[tuple[str, str, str], int]) -> LedgerEntry:
@@ -214,7 +275,7 @@ def _entry(row: _Row, seen: dict[tuple[str, str, str], int]) -> LedgerEntry:
         known = ", ".join(k.value for k in Kind)
         raise row.fail(f"unknown kind {kind_text!r} (known: {known})") from None
     try:
-        asset = parse_any_asset_id(row.required("asset"))
+        asset = _asset_id(row.required("asset"))
     except AddressError as exc:
         raise row.fail(str(exc)) from None
     quantity_text = row.required("quantity")
