@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: setup
-	$(BIN)/python bench/bench_lots.py
+	$(BIN)/python bench/bench_engine.py
 
 clean:
 	rm -rf $(VENV) $(DEVNET)/node_modules .pytest_cache .mypy_cache .ruff_cache
