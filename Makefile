@@ -6,7 +6,7 @@ DEVNET := fixtures/devnet
 STAMP := $(VENV)/.installed-stamp
 NPM_STAMP := $(DEVNET)/node_modules/.installed-stamp
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup browser demo test lint bench clean
 
 setup: $(STAMP) $(NPM_STAMP)
 
@@ -20,10 +20,17 @@ $(NPM_STAMP): $(DEVNET)/package.json $(DEVNET)/package-lock.json
 	cd $(DEVNET) && npm ci --no-audit --no-fund
 	touch $@
 
+# The HTML report's tests render it in headless Chromium (Debian's `chromium`); set CHROMIUM
+# to use another build of it.
+browser:
+	@command -v $${CHROMIUM:-chromium} >/dev/null 2>&1 || { \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium >/dev/null; }
+
 demo: setup
 	$(BIN)/taxscan demo
 
-test: setup lint
+test: setup browser lint
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

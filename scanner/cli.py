@@ -16,7 +16,7 @@ from rich.console import Console
 
 from chains.evm.explorer import Flavor
 from chains.registry import chain_by_name
-from scanner import reports, service
+from scanner import exporting, reports, service
 from scanner.addresses import checksum, parse_address
 from scanner.config import Config, load_config
 from scanner.errors import TaxscanError, UserInputError
@@ -514,6 +514,72 @@ def import_file(
         err.print(f"{done.legs} legs imported from {path} ({done.source}); importing the "
                   "file again replaces them")
         _review(store)
+
+
+class ExportFormat(StrEnum):
+    LEDGER = "ledger"
+    FORM8949 = "form8949"
+    SCHEDULE_D = "schedule-d"
+    TURBOTAX = "turbotax"
+    TXF = "txf"
+    KOINLY = "koinly"
+    COINTRACKER = "cointracker"
+    COINLEDGER = "coinledger"
+
+
+class Reported(StrEnum):
+    NONE = "none"
+    BASIS = "basis"
+    NO_BASIS = "no-basis"
+
+
+@app.command("export")
+def export_file(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write (ledger: .parquet for "
+                                                    "Parquet; form8949: .pdf for PDF; else "
+                                                    "CSV, or TXF text).")],
+    year: Annotated[int | None, typer.Option(
+        "--year", help="Tax year (needed for form8949, schedule-d, turbotax, txf).")] = None,
+    reported: Annotated[Reported, typer.Option(
+        "--reported", help="Form 8949 box: none (no 1099-DA/1099-B: boxes I/L, C/F before "
+        "2025), basis (G/J, A/D) or no-basis (H/K, B/E).")] = Reported.NONE,
+    method: MethodOption = None,
+    jurisdiction: JurisdictionOption = None,
+    scope: ScopeOption = None,
+    assign: AssignOption = None,
+    db: DbOption = None,
+) -> None:
+    """Files for accountants and other tools: the ledger, Form 8949, Schedule D, TurboTax,
+    TXF, and Koinly, CoinTracker or CoinLedger transaction CSVs."""
+    rules = _rules(method, jurisdiction, scope, assign)
+    with _store(db) as store:
+        done = exporting.export(store, fmt.value, out, year=year, rules=rules,
+                              reported=reported.value)
+    err.print(f"{fmt.value}: {done.rows} rows written to {done.path}")
+
+
+@app.command("report")
+def report_page(
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    year: Annotated[int | None, typer.Option(
+        "--year", help="Tax year (default: every year).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date for the harvestable losses and open positions (default: the "
+        "end of the year, or today).")] = None,
+    method: MethodOption = None,
+    jurisdiction: JurisdictionOption = None,
+    scope: ScopeOption = None,
+    assign: AssignOption = None,
+    db: DbOption = None,
+) -> None:
+    """One self-contained HTML page: gains by term, income by kind, harvestable losses per
+    asset, open positions, what needs review, and the lineage behind each figure."""
+    rules = _rules(method, jurisdiction, scope, assign)
+    moment = _as_of(as_of) if as_of else None
+    with _store(db) as store:
+        done = exporting.report(store, out, year=year, as_of=moment, rules=rules)
+    err.print(f"report: {done.rows} disposals, written to {done.path}")
 
 
 @basis_app.command("allocate")

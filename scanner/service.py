@@ -111,14 +111,14 @@ def identical_groups(store: Store) -> dict[str, list[str]]:
     return groups
 
 
-def _chains(store: Store) -> list[Chain]:
+def chains_of(store: Store) -> list[Chain]:
     """The chains of the scanned wallets and of the imported legs."""
     ids = {cid for cid, _ in store.all_wallets()} | {
         cid for cid in store.imported_chain_ids() if cid and is_known(cid)}
     return [chain_by_id(cid) for cid in sorted(ids)]
 
 
-def _ledger(store: Store) -> list[LedgerEntry]:
+def all_legs(store: Store) -> list[LedgerEntry]:
     """The scanned and imported legs, moves between your own accounts paired."""
     return pair_own_transfers(store.ledger())
 
@@ -265,11 +265,11 @@ def allocate_basis(store: Store, as_of: datetime, rules: Rules | None = None) ->
     if policy.jurisdiction != "us":
         raise UserInputError("the basis allocation is a US rule (Rev. Proc. 2024-28); "
                              f"{policy.jurisdiction.upper()} lots are not per wallet")
-    entries = [e for e in _ledger(store) if e.timestamp < as_of]
+    entries = [e for e in all_legs(store) if e.timestamp < as_of]
     first = min((e.timestamp.year for e in entries), default=as_of.year)
     universal_until = ScopePlan(tuple((y, Scope.UNIVERSAL) for y in range(first, as_of.year)),
                                 Scope.PER_WALLET)
-    ranks = asset_ranks(_chains(store), extra_stablecoins(store))
+    ranks = asset_ranks(chains_of(store), extra_stablecoins(store))
     book = compute_lots(entries, purchase_currencies=ranks.stablecoins,
                         policy=replace(policy, scopes=universal_until, allocation=()),
                         through_year=as_of.year)
@@ -292,7 +292,7 @@ def describe(policy: Policy) -> str:
 
 def refresh(store: Store, rules: Rules | None = None) -> None:
     """Rebuild every chain's ledger from the raw records, value it, and recompute the lots."""
-    chains = _chains(store)
+    chains = chains_of(store)
     ranks = asset_ranks(chains, extra_stablecoins(store))
     book = PriceBook(store.prices(), pegged=ranks.stablecoins)
     with store.transaction():
@@ -304,7 +304,7 @@ def refresh(store: Store, rules: Rules | None = None) -> None:
             store.replace_spam(chain.chain_id, [(v.asset, v.score, "; ".join(v.reasons))
                                                 for v in built.spam if v.is_spam])
         policy = policy_of(store, rules)
-        store.replace_lots(_compute(_ledger(store), policy, ranks), describe(policy))
+        store.replace_lots(_compute(all_legs(store), policy, ranks), describe(policy))
 
 
 @dataclass(frozen=True)
@@ -386,15 +386,15 @@ def lot_book(store: Store, rules: Rules | None = None, until: datetime | None = 
              policy: Policy | None = None) -> LotBook:
     """The lots from the stored ledger (or `ledger`, when the caller has read it)."""
     policy = policy or policy_of(store, rules)
-    ranks = asset_ranks(_chains(store), extra_stablecoins(store))
-    entries = [e for e in (_ledger(store) if ledger is None else ledger)
+    ranks = asset_ranks(chains_of(store), extra_stablecoins(store))
+    entries = [e for e in (all_legs(store) if ledger is None else ledger)
                if until is None or e.timestamp <= until]
     return _compute(entries, policy, ranks)
 
 
 def ledger(store: Store, year: int | None = None, wallet: str | None = None,
            chain_id: int | None = None) -> list[LedgerEntry]:
-    return [e for e in _ledger(store)
+    return [e for e in all_legs(store)
             if (year is None or e.timestamp.year == year)
             and (wallet is None or e.wallet == wallet)
             and (chain_id is None or e.chain_id == chain_id)]
@@ -410,7 +410,7 @@ def income(store: Store, year: int, rules: Rules | None = None) -> list[IncomeEv
 
 def harvest(store: Store, as_of: datetime, rules: Rules | None = None,
             losses_only: bool = True) -> list[HarvestRow]:
-    chains = _chains(store)
+    chains = chains_of(store)
     policy = policy_of(store, rules)
     return plan_harvest(lot_book(store, until=as_of, policy=policy), as_of,
                         price_book(store, chains), identity(chains, identical_groups(store)),
@@ -426,7 +426,7 @@ def realized_gains(store: Store, year: int, rules: Rules | None = None) -> Decim
 
 def gas_per_trade(store: Store) -> dict[int, Decimal]:
     """Per chain, the mean USD gas of the trades in the ledger: what a sale may cost."""
-    entries = _ledger(store)
+    entries = all_legs(store)
     trades = {e.group_id for e in entries if e.kind is Kind.TRADE}
     fees: dict[int, list[Decimal]] = {}
     for e in entries:
@@ -437,7 +437,7 @@ def gas_per_trade(store: Store) -> dict[int, Decimal]:
 
 def missing_prices(store: Store, rules: Rules | None = None) -> list[MissingPrice]:
     """Every asset with legs, disposals, lots or income that lack a USD figure."""
-    entries = _ledger(store)
+    entries = all_legs(store)
     book = lot_book(store, rules, ledger=entries)
     zero = Decimal(0)
     legs: dict[str, list[LedgerEntry]] = {}
@@ -488,8 +488,8 @@ class PriceFetch:
 def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
     """Ask the sources, in order, for every price the ledger lacks; keep every answer and
     every miss in the cache, so nothing is asked twice; then revalue the ledger."""
-    chains = _chains(store)
-    requests = wanted(_ledger(store), price_book(store, chains))
+    chains = chains_of(store)
+    requests = wanted(all_legs(store), price_book(store, chains))
     result = ask(requests, sources, store.price_misses())
     points = {PricePoint(q.asset, q.timestamp, price(q.usd), q.source): q.confidence
               for q in result.quotes}
@@ -531,7 +531,7 @@ def reconcile_chain(store: Store, rpc_url: str, *, wallet: str | None = None,
                                               default=None)
     if block is None or not wallets:
         return []
-    entries = [e for e in _ledger(store) if e.chain_id == chain_id and e.wallet in wallets]
+    entries = [e for e in all_legs(store) if e.chain_id == chain_id and e.wallet in wallets]
     reader = BalanceReader(client)
 
     def probe(holdings: Sequence[Holding], number: int) -> list[int | None]:
@@ -557,12 +557,12 @@ def year_end_balances(store: Store, year: int) -> list[YearEndBalance]:
     at that moment's price."""
     moment = datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
     held: dict[tuple[int, str, str], tuple[int, int, str | None]] = {}
-    for e in _ledger(store):
+    for e in all_legs(store):
         if e.timestamp > moment or e.kind is Kind.SPAM:
             continue
         raw, _, _ = held.get((e.chain_id, e.wallet, e.asset), (0, e.decimals, e.symbol))
         held[(e.chain_id, e.wallet, e.asset)] = (raw + e.raw_amount, e.decimals, e.symbol)
-    book = price_book(store, _chains(store))
+    book = price_book(store, chains_of(store))
     rows = []
     for (chain_id, wallet, asset), (raw, decimals, symbol) in sorted(held.items()):
         if raw == 0:
@@ -591,7 +591,7 @@ def trace(store: Store, ident: str, rules: Rules | None = None) -> list[TraceSte
     """The lineage behind a lot id, or behind every disposal of a transaction hash: each
     lot's acquisition leg (its transaction and price source), the disposals that drew on
     it, and what is still open."""
-    entries = _ledger(store)
+    entries = all_legs(store)
     book = lot_book(store, rules, ledger=entries)
     wanted = ident.strip().lower()
     lot_ids = ([d.lot_id for d in book.disposals if d.tx_hash == wanted and d.lot_id]

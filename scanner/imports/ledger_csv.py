@@ -1,4 +1,6 @@
-"""Ledger CSV: what `taxscan ledger --format csv` writes, read back into ledger entries."""
+"""Ledger CSV: what `taxscan ledger --format csv` and `taxscan export --format ledger` write,
+read back into ledger entries. The export's lineage columns are derived figures: they are
+accepted and ignored, since the lots are computed again from the legs."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 from scanner.addresses import parse_any_asset_id
 from scanner.collector import without_collector
 from scanner.errors import AddressError, UserInputError
+from scanner.exports.ledger import LINEAGE_FIELDS
 from scanner.render import _FORMULA_START, _NUMERIC_FIELDS
 from scanner.reports import LEDGER
 from scanner.types import Kind, LedgerEntry
@@ -72,12 +75,14 @@ def is_blank(record: Record) -> bool:
     return all(not cell.strip() for cell in record.cells)
 
 
-def columns(path: Path, header: Record | None, expected: Sequence[str]) -> dict[str, int]:
-    """Where each expected column is (by name, any order, any case); none missing, no other."""
+def columns(path: Path, header: Record | None, expected: Sequence[str],
+            ignored: Sequence[str] = ()) -> dict[str, int]:
+    """Where each expected column is (by name, any order, any case); none missing, no other
+    but the `ignored` ones, which may be there or not."""
     if header is None:
         raise UserInputError(f"{path}:1: the file is empty: expected a header row "
                              f"{','.join(expected)}")
-    wanted = {name.casefold(): name for name in expected}
+    wanted = {name.casefold(): name for name in (*expected, *ignored)}
     found: dict[str, int] = {}
     unknown: list[str] = []
     for index, cell in enumerate(header.cells):
@@ -89,6 +94,8 @@ def columns(path: Path, header: Record | None, expected: Sequence[str]) -> dict[
         else:
             found[name] = index
     missing = [name for name in expected if name not in found]
+    for name in ignored:
+        found.pop(name, None)
     if missing or unknown:
         problems = []
         if missing:
@@ -204,15 +211,17 @@ def read_ledger_csv(path: Path) -> list[LedgerEntry]:
     """Every row of a ledger CSV as a ledger entry, in file order; the first bad row stops
     the import with its line number."""
     rows = records(path, read_text(path, "ledger file"))
-    where = columns(path, next(rows, None), LEDGER.fields)
+    header = next(rows, None)
+    where = columns(path, header, LEDGER.fields, LINEAGE_FIELDS)
+    width = len(header.cells) if header is not None else 0
     order = tuple(where[name] for name in LEDGER.fields)
     seen: dict[tuple[str, str, str], int] = {}
     entries = []
     for record in rows:
-        if len(record.cells) != len(LEDGER.fields):
+        if len(record.cells) != width:
             if is_blank(record):
                 continue
-            raise UserInputError(f"{path}:{record.line}: expected {len(LEDGER.fields)} fields, "
+            raise UserInputError(f"{path}:{record.line}: expected {width} fields, "
                                  f"found {len(record.cells)}")
         entry = _plain_entry(record.cells, order, seen)
         entries.append(entry if entry is not None else _entry(_Row(path, record, where), seen))

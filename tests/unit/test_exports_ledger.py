@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from scanner.errors import UserInputError
+from scanner.exports.ledger import (
+    EXPORT_FIELDS,
+    ledger_export_rows,
+    write_ledger_parquet,
+)
+from scanner.imports.ledger_csv import read_ledger_csv
+from scanner.lots import compute_lots
+from scanner.render import to_csv
+from scanner.reports import gains_rows
+from scanner.types import Kind, LedgerEntry
+from tests.unit.builders import ETH, TKN, USDC, day, leg
+
+PURCHASES = frozenset({USDC})
+
+
+def url(chain_id: int, tx_hash: str) -> str | None:
+    return f"https://explorer.test/{chain_id}/tx/{tx_hash}" if chain_id == 1 else None
+
+
+def history() -> list[LedgerEntry]:
+    return [
+        leg(day(2024, 1, 10), Kind.TRADE, USDC, "-2000", "2000", key="log:1", decimals=6),
+        leg(day(2024, 1, 10), Kind.TRADE, ETH, "1", "2000", key="trace:0"),
+        leg(day(2024, 2, 10), Kind.TRADE, USDC, "-3000", "3000", key="log:1", decimals=6),
+        leg(day(2024, 2, 10), Kind.TRADE, ETH, "1", "3000", key="trace:0"),
+        # one sale spans both lots and pays gas in the coin it sells
+        leg(day(2024, 3, 5), Kind.TRADE, ETH, "-1.5", "3750", key="native"),
+        leg(day(2024, 3, 5), Kind.TRADE, USDC, "3750", "3750", key="log:3", decimals=6),
+        leg(day(2024, 3, 5), Kind.FEE, ETH, "-0.001", "2.5", key="gas"),
+        # a token sold that was never acquired: no lot, unknown basis
+        leg(day(2024, 4, 1), Kind.TRADE, TKN, "-10", "50", key="log:0"),
+        leg(day(2024, 4, 1), Kind.TRADE, USDC, "50", "50", key="log:2", decimals=6),
+    ]
+
+
+def export_rows(entries: list[LedgerEntry]) -> list[dict[str, object]]:
+    book = compute_lots(entries, purchase_currencies=PURCHASES)
+    return ledger_export_rows(entries, book, url)
+
+
+def test_each_acquiring_leg_names_the_lot_it_opened() -> None:
+    entries = history()
+    rows = export_rows(entries)
+    opened = {r["tx_hash"]: r["opens_lot"] for r in rows if r["asset"] == ETH
+              and r["quantity"] == "1"}
+    assert opened == {e.tx_hash: f"{e.tx_hash}:trace:0" for e in entries
+                      if e.asset == ETH and e.raw_amount > 0}
+    assert all(r["opens_lot"] is None for r in rows if str(r["quantity"]).startswith("-"))
+
+
+def test_a_disposing_leg_names_its_lots_and_its_figures_match_the_gains_report() -> None:
+    entries = history()
+    rows = export_rows(entries)
+    sale = next(r for r in rows if r["kind"] == "trade" and r["quantity"] == "-1.5")
+    first, second = (e.tx_hash for e in entries[1:4:2])
+    # the gas is paid before the trade, from the first lot
+    assert sale["draws_on"] == f"{first}:trace:0=0.999; {second}:trace:0=0.501"
+    book = compute_lots(entries, purchase_currencies=PURCHASES)
+    sold = [g for g in gains_rows(book.disposals)
+            if g["tx_hash"] == sale["tx_hash"] and g["kind"] == "trade"]
+    for field in ("proceeds_usd", "cost_basis_usd", "gain_usd"):
+        assert Decimal(str(sale[field])) == sum(Decimal(g[field]) for g in sold)
+    gas = next(r for r in rows if r["kind"] == "fee" and r["tx_hash"] == sale["tx_hash"])
+    assert gas["draws_on"] == f"{first}:trace:0=0.001"  # the gas is a disposal of its own
+
+
+def test_a_leg_no_lot_covered_says_so_and_keeps_its_figures_unknown() -> None:
+    rows = export_rows(history())
+    token = next(r for r in rows if r["asset"] == TKN)
+    assert token["draws_on"] == "no lot=10"
+    assert token["proceeds_usd"] == "50.00"
+    assert token["cost_basis_usd"] is None and token["gain_usd"] is None
+
+
+def test_explorer_links_come_from_the_chain() -> None:
+    rows = export_rows(history())
+    assert {r["explorer_url"] for r in rows} == {url(1, str(r["tx_hash"])) for r in rows}
+    assert all(str(r["explorer_url"]).endswith(str(r["tx_hash"])) for r in rows)
+
+
+def test_the_exported_csv_imports_back_to_the_same_legs(tmp_path: Path) -> None:
+    entries = history()
+    path = tmp_path / "ledger.csv"
+    path.write_text(to_csv(export_rows(entries), EXPORT_FIELDS), encoding="utf-8")
+    header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert tuple(header) == EXPORT_FIELDS
+    back = read_ledger_csv(path)
+    assert [(e.tx_hash, e.wallet, e.asset, e.quantity, e.usd_value, e.kind) for e in back] == \
+        [(e.tx_hash, e.wallet, e.asset, e.quantity, e.usd_value, e.kind) for e in entries]
+
+
+def test_an_unknown_column_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.csv"
+    text = to_csv(export_rows(history()), EXPORT_FIELDS)
+    path.write_text(text.replace("gain_usd", "profit", 1), encoding="utf-8")
+    with pytest.raises(UserInputError, match="unknown 'profit'"):
+        read_ledger_csv(path)
+
+
+def test_parquet_has_typed_exact_columns(tmp_path: Path) -> None:
+    entries = history()
+    huge = leg(day(2024, 5, 1), Kind.TRANSFER_IN, TKN, "1", None, key="log:9")
+    entries.append(LedgerEntry(**{**_fields(huge), "raw_amount": 2**256 - 1}))
+    rows = export_rows(entries)
+    path = tmp_path / "ledger.parquet"
+    write_ledger_parquet(rows, entries, path)
+    db = duckdb.connect()
+    types = dict(db.execute(f"SELECT column_name, column_type FROM (DESCRIBE "
+                            f"SELECT * FROM '{path}')").fetchall())
+    assert types["quantity"] == "DECIMAL(38,18)" and types["gain_usd"] == "DECIMAL(38,2)"
+    assert types["timestamp"] == "TIMESTAMP WITH TIME ZONE"
+    back = db.execute(f"SELECT timezone('UTC', timestamp), tx_hash, usd_value, quantity, "
+                      f"gain_usd, raw_amount, decimals FROM '{path}'").fetchall()
+    assert len(back) == len(entries)
+    assert [(t, h, r, d) for t, h, _, _, _, r, d in back] == \
+        [(e.timestamp.replace(tzinfo=None), e.tx_hash, str(e.raw_amount), e.decimals)
+         for e in entries]
+    assert [(v, g) for _, _, v, _, g, _, _ in back] == \
+        [(None if r["usd_value"] is None else Decimal(str(r["usd_value"])),
+          None if r["gain_usd"] is None else Decimal(str(r["gain_usd"]))) for r in rows]
+    quantities = [q for _, _, _, q, _, _, _ in back]
+    assert quantities[:-1] == [e.quantity for e in entries[:-1]]
+    assert quantities[-1] is None  # too big for DECIMAL(38, 18): raw_amount keeps it exactly
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
+
+
+def test_parquet_into_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    entries = history()
+    with pytest.raises(UserInputError, match="does not exist"):
+        write_ledger_parquet(export_rows(entries), entries, tmp_path / "no" / "l.parquet")
+
+
+def _fields(entry: LedgerEntry) -> dict[str, object]:
+    return {name: getattr(entry, name) for name in LedgerEntry.__dataclass_fields__}
+
+
+def test_a_moment_is_written_as_utc() -> None:
+    rows = export_rows(history())
+    assert rows[0]["timestamp"] == datetime(2024, 1, 10, 12, tzinfo=UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
