@@ -1,4 +1,5 @@
-"""The README's config example is a config taxscan accepts."""
+"""The README stays true: its config example is a config taxscan accepts, and it documents
+what taxscan writes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 from pathlib import Path
 
 from scanner.config import load_config
+from scanner.exporting import EXPORT_FORMATS
+from scanner.exports.ledger import LINEAGE_FIELDS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -22,3 +25,12 @@ def test_the_readme_config_example_loads(tmp_path: Path) -> None:
     assert list(config.assignments.values()) == [
         ("0x9a3c00000000000000000000000000000000000000000000000000000000bb02:log:7",)]
     assert config.identical["ETH"][0] == "eip155:1/slip44:60"
+
+
+def test_the_readme_documents_every_export_format_and_the_ledger_lineage_columns() -> None:
+    text = README.read_text()
+    section = text[text.index("## Exports for accountants"):text.index("## Prices")]
+    for fmt in EXPORT_FORMATS:
+        assert f"`{fmt}`" in section or f"--format {fmt}" in section, fmt
+    for column in LINEAGE_FIELDS:
+        assert f"`{column}`" in section, column
