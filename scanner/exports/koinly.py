@@ -3,7 +3,8 @@
     Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,
     Net Worth Amount,Net Worth Currency,Label,Description,TxHash
 
-- Date: UTC, `YYYY-MM-DD HH:MM:SS`, the form Koinly documents for its universal file.
+- Date: UTC, `YYYY-MM-DD HH:MM`, the form Koinly documents ("YYYY-MM-DD 00:00 UTC"); the
+  seconds are dropped, and rows of one minute keep the ledger's order.
 - Label: income is "reward" (one of Koinly's income labels, and one the importer books as
   income); a row that only pays a fee is "cost" (Koinly: still a disposal, and listed as an
   expense); trades, transfers and self transfers have none.
@@ -33,7 +34,7 @@ from scanner.imports.koinly import HEADER
 from scanner.reports import qty
 from scanner.types import Kind, LedgerEntry
 
-DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+DATE_FORMAT = "%Y-%m-%d %H:%M"
 INCOME_LABEL = "reward"
 FEE_LABEL = "cost"
 _LABELS = {Kind.INCOME: INCOME_LABEL, Kind.FEE: FEE_LABEL}

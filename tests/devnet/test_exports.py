@@ -77,6 +77,9 @@ def test_the_ledger_exports_as_csv_and_parquet_and_imports_back(played: Played,
     fresh = tmp_path / "fresh.duckdb"
     assert run_cli("import", str(path), "--format", "ledger", db=fresh).returncode == 0
     assert cli_json("ledger", db=fresh) == ledger
+    for year in ("2024", "2025"):
+        assert cli_json("gains", "--year", year, db=fresh) == \
+            cli_json("gains", "--year", year, db=played.db_path)
     exported = rows(path)
     assert [{k: v for k, v in r.items() if k in ledger[0]} for r in exported] == \
         [{k: "" if v is None else str(v) for k, v in r.items()} for r in ledger]
