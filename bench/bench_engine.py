@@ -5,10 +5,11 @@ a positive quantity, usd_value the USD paid; a sale: a negative quantity, usd_va
 USD received), so events = legs = trades. Sales never exceed what is held; the events
 spread over 2019-2025. Histories are built before any timing.
 
-Timed, as `taxscan gains` and `taxscan income` make them for every year: compute_lots, then
-the report rows (scanner.reports.gains_rows and income_rows) of each year with the year's
-total gain (scanner.reports.total of gain_usd), then those rows as CSV text
-(scanner.render.to_csv), whose share is printed on its own.
+Timed, as `taxscan gains --format csv` and `taxscan income --format csv` make them for
+every year: compute_lots, then each year's gains CSV text straight from the disposals
+(scanner.render.gains_to_csv, the same text as the gains rows through to_csv) and its
+income rows (scanner.reports.income_rows) as CSV text (scanner.render.to_csv); the CSV
+share is printed on its own.
 
 RP2 (bench/rp2_adapter.py, shared with tests/unit/test_against_rp2.py) runs in process on
 the same 10k-event history (1k with --quick), two ways, each against taxscan:
@@ -21,8 +22,8 @@ the same 10k-event history (1k with --quick), two ways, each against taxscan:
   tax_report_us (three ODS files), logging as it sets itself up (./log file and console);
   timed: that call alone. taxscan: the history as a ledger CSV file (what `taxscan ledger
   --format csv` writes), timed from reading it back (scanner.imports.ledger_csv
-  .read_ledger_csv) through everything the run below times (engine, report rows, totals and
-  their CSV text; the text is made, not written to a file). Writing either input file is
+  .read_ledger_csv) through everything the run below times (engine, report rows and CSV
+  text; the text is made, not written to a file). Writing either input file is
   preparation, not timed; so are the Python imports of either side. Both results are
   checked: RP2's report files exist and are not empty, and the gains it computed agree with
   taxscan's to the cent per asset and year (RP2 and taxscan split long and short term
@@ -60,7 +61,7 @@ from scanner import reports
 from scanner.classify import group_id
 from scanner.imports.ledger_csv import read_ledger_csv
 from scanner.lots import compute_lots
-from scanner.render import to_csv
+from scanner.render import gains_to_csv, to_csv
 from scanner.types import Disposal, IncomeEvent, Kind, LedgerEntry
 
 WALLET = "0x" + "aa" * 20
@@ -104,8 +105,8 @@ def history(events: int, assets: int, seed: int = 7) -> list[LedgerEntry]:
 @dataclass(frozen=True)
 class Timing:
     engine: float  # compute_lots
-    rows: float  # report rows and the totals of each year
-    csv: float  # the rows as CSV text
+    rows: float  # the income report rows
+    csv: float  # the gains CSV (from the disposals) and the income CSV (from its rows)
     disposals: int
     csv_bytes: int
     read: float = 0.0  # the ledger CSV file read back (whole job only)
@@ -131,8 +132,9 @@ def run_job(ledger: Path, method: str) -> Timing:
 
 
 def _lots_and_reports(entries: list[LedgerEntry], method: str, start: float) -> Timing:
-    """From `start` (a perf_counter reading just taken): compute_lots, each year's report
-    rows and total gain, and the rows as CSV text."""
+    """From `start` (a perf_counter reading just taken): compute_lots, then year by year
+    what `taxscan gains --year Y --format csv` and `taxscan income --year Y --format csv`
+    write (the gains CSV straight from the disposals, the income from its rows)."""
     book = compute_lots(entries, method=method)
     engine = time.perf_counter()
     gains_of: defaultdict[int, list[Disposal]] = defaultdict(list)
@@ -141,23 +143,19 @@ def _lots_and_reports(entries: list[LedgerEntry], method: str, start: float) -> 
         gains_of[disposal.disposed.year].append(disposal)
     for event in book.income:
         income_of[event.timestamp.year].append(event)
-    # year by year, as `taxscan gains --year Y` makes them: each year's rows are made,
-    # totalled and written out before the next year's, so no more than a year is held
-    totals = {}
+    # each year's files are made and written out before the next year's
     rows = csv_time = 0.0
     size = 0
     for year in sorted(gains_of.keys() | income_of.keys()):
         begin = time.perf_counter()
-        gains = reports.gains_rows(gains_of[year])
         income = reports.income_rows(income_of[year])
-        totals[year] = reports.total(gains, "gain_usd")
         made = time.perf_counter()
-        size += len(to_csv(gains, reports.GAINS.fields))
+        size += len(gains_to_csv(gains_of[year]))
         size += len(to_csv(income, reports.INCOME.fields))
-        del gains, income
+        del income
         rows += made - begin
         csv_time += time.perf_counter() - made
-    if None in totals.values():
+    if any(d.gain_usd is None for d in book.disposals):
         raise AssertionError("a gain is unknown: the history is not what the bench meant")
     return Timing(engine - start, rows, csv_time, len(book.disposals), size)
 

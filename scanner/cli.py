@@ -23,7 +23,7 @@ from scanner.errors import TaxscanError, UserInputError
 from scanner.harvest import RULE_WARNINGS, Rates, suggest
 from scanner.prices.csvfile import parse_timestamp
 from scanner.progress import RichProgress
-from scanner.render import Format, emit
+from scanner.render import Format, emit, gains_to_csv
 from scanner.sourcing import (
     API_KEY_ENV,
     PriceSourceName,
@@ -379,7 +379,11 @@ def gains(
     with _store(db) as store:
         rules = _rules(method, jurisdiction, scope, assign)
         chosen = service.describe(service.policy_of(store, rules))
-        rows = reports.gains_rows(service.gains(store, year, rules))
+        disposals = service.gains(store, year, rules)
+    if fmt is Format.CSV:
+        out.file.write(gains_to_csv(disposals))
+        return
+    rows = reports.gains_rows(disposals)
     emit(out, rows, reports.GAINS, fmt, f"Realized gains {year} ({chosen})")
     if fmt is Format.TABLE:
         _totals(rows)
