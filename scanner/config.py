@@ -38,9 +38,9 @@ lots = ["0x9a3c00000000000000000000000000000000000000000000000000000000bb02:log:
 ETH = ["eip155:1/slip44:60", "eip155:1/erc20:0xae7ab96520de3a18e5e111b5eaab095312d7fe84"]
 
 [[treatments]]                       # overrides of the treatment table (optional)
-kind = "trade"                       # a ledger kind
-protocol = "weth"                    # a protocol name
-treatment = "non_taxable"            # "taxable", "non_taxable" or "carry_basis"
+kind = "lp_deposit"                  # trade, wrap, unwrap, lp_deposit or lp_withdraw
+protocol = "uniswap-v2"              # a protocol name, as the ledger shows it
+treatment = "taxable"                # "taxable", "non_taxable" or "carry_basis"
 ```
 
 Every key is checked: an unknown key, a wrong type or a bad value stops the load with a
@@ -73,12 +73,12 @@ from scanner.money import PRICE_LIMIT, price
 from scanner.policy import JURISDICTIONS
 from scanner.prices.csvfile import parse_timestamp
 from scanner.scope import ScopePlan
-from scanner.types import Kind, PricePoint
+from scanner.treatment import TREATABLE_KINDS
+from scanner.types import PricePoint
 
 SOURCES = ("rpc", "explorer", "both")
 EXPLORERS = ("etherscan", "blockscout")
 TREATMENTS = ("taxable", "non_taxable", "carry_basis")
-KINDS = tuple(kind.value for kind in Kind)
 PRICE_SOURCE = "config"
 DEFAULT_EXPLORER = "etherscan"
 
@@ -477,7 +477,8 @@ class _Reader:
         for n, item in enumerate(self.tables(value, "treatments"), start=1):
             where = f"treatments[{n}]"
             table = self.table(item, where, _TREATMENT_KEYS)
-            kind = self.choice(self.required(table, "kind", where), f"{where}.kind", KINDS)
+            kind = self.choice(self.required(table, "kind", where), f"{where}.kind",
+                               TREATABLE_KINDS)
             protocol = self.string(self.required(table, "protocol", where),
                                    f"{where}.protocol").strip()
             if not protocol:

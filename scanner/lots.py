@@ -17,10 +17,12 @@ from decimal import Decimal
 from scanner.collector import collector_paused
 from scanner.holding import is_long_term, term_of
 from scanner.jurisdictions import matcher_for
-from scanner.jurisdictions.lotwise import METHODS, sort_key
+from scanner.jurisdictions.lotwise import METHODS, LotMatcher, sort_key
 from scanner.matching import Matcher, OpenLot
+from scanner.money import split_usd
 from scanner.policy import Policy
-from scanner.types import IncomeEvent, Kind, LedgerEntry, Lot, LotBook
+from scanner.treatment import Treatment
+from scanner.types import EXCHANGES, IncomeEvent, Kind, LedgerEntry, Lot, LotBook
 
 __all__ = ["METHODS", "compute_lots", "is_long_term", "sort_key", "term_of"]
 
@@ -42,7 +44,7 @@ def compute_lots(
     `through_year`: the lots as they stand at the start of that year, after any change of
     scope it brings, even when the entries end before it."""
     policy = policy or Policy(method=method)
-    engine = _Engine(matcher_for(policy), frozenset(purchase_currencies))
+    engine = _Engine(matcher_for(policy), frozenset(purchase_currencies), policy)
     year = None
     with collector_paused():
         for legs in _groups_in_order(entries):
@@ -114,17 +116,27 @@ class _Engine:
     """Turns each transaction into the matcher's steps and keeps what was acquired and
     earned."""
 
-    def __init__(self, matcher: Matcher, purchase_currencies: frozenset[str]) -> None:
+    def __init__(self, matcher: Matcher, purchase_currencies: frozenset[str],
+                 policy: Policy) -> None:
         self.matcher = matcher
         self.purchase_currencies = purchase_currencies
         self.seq = itertools.count()
         self.income: list[IncomeEvent] = []
         self.acquisitions: list[Lot] = []
+        self.notes: list[str] = []
+        # lot by lot matchers carry basis over; the UK and Canadian pools take a trade
+        self.carrier = matcher if isinstance(matcher, LotMatcher) else None
+        self.policy = policy
+        # the kinds some protocol may carry over: others never need the table
+        self.carrying = frozenset(kind for (kind, _), treatment in policy.treatments.items()
+                                  if treatment is Treatment.CARRY)
+        self.pooled_carry_noted = False
 
     def book(self) -> LotBook:
         matched = self.matcher.result()
         return LotBook(matched.open_lots, matched.disposals, tuple(self.income),
-                       tuple(self.acquisitions), matched.notes, matched.allocations)
+                       tuple(self.acquisitions), matched.notes + tuple(self.notes),
+                       matched.allocations)
 
     def acquire(self, leg: LedgerEntry, quantity: Decimal, basis: Decimal | None,
                 value: Decimal | None) -> None:
@@ -149,7 +161,7 @@ class _Engine:
                 else:
                     self.acquire(leg, quantity, leg.usd_value, leg.usd_value)
                 return
-            if kind is not _FEE:
+            if kind is not _FEE and kind not in self.carrying:
                 if kind is not _SPAM:
                     self._move(leg, leg.quantity, leg.usd_value, ZERO, ZERO)
                 return
@@ -164,9 +176,15 @@ class _Engine:
         outs = [n for n in net if n[0] < 0]
         ins = [n for n in net if n[0] > 0]
         kind = moves[0].kind
+        if kind in self.carrying and self.policy.carries(kind, moves[0].protocol):
+            if self.carrier is not None:
+                self._carry(self.carrier, outs, ins, fee_usd)
+                return
+            self._note_pooled_carry()
+        trade = kind in EXCHANGES
         buying = kind is _INCOME or (
-            kind is _TRADE and all(leg.asset in self.purchase_currencies for _, _, leg in outs))
-        proceeds_fee = fee_usd if kind is _TRADE and not buying else ZERO
+            trade and all(leg.asset in self.purchase_currencies for _, _, leg in outs))
+        proceeds_fee = fee_usd if trade and not buying else ZERO
         basis_fee = fee_usd if buying else ZERO
         total_out = _sum_known(value for _, value, _ in outs) if proceeds_fee else ZERO
         for quantity, value, leg in outs:
@@ -175,14 +193,73 @@ class _Engine:
         for quantity, value, leg in ins:
             self._move(leg, quantity, value, basis_fee, total_in)
 
+    def _carry(self, carrier: LotMatcher,
+               outs: list[tuple[Decimal, Decimal | None, LedgerEntry]],
+               ins: list[tuple[Decimal, Decimal | None, LedgerEntry]],
+               fee_usd: Decimal | None) -> None:
+        """What went out becomes what came in, basis and (one for one) dates carried over,
+        the gas added to the basis (scanner.treatment)."""
+        if not outs:  # nothing went out in the wallet's view: a receipt at fair value
+            for quantity, value, leg in ins:
+                self.acquire(leg, quantity, value, value)
+            return
+        taken = [carrier.take(leg, -quantity) for quantity, _, leg in outs]
+        if not ins:
+            return  # nothing came back in the wallet's view: the lots left the books
+        fees = split_usd(fee_usd or None, [quantity for quantity, _, _ in ins])
+        if len(ins) == 1 and len(outs) == 1:
+            (quantity, _, leg), = ins
+            self._carry_one(leg, quantity, taken[0], fees[0])
+            return
+        parts = [part for lots in taken for part in lots]
+        basis = _sum_known(part.basis for part in parts)
+        values = [value for _, value, _ in ins]
+        if len(ins) == 1:
+            shares: list[Decimal | None] = [basis]
+        elif basis is None or any(value is None for value in values):
+            shares = [None] * len(ins)
+        else:
+            shares = list(split_usd(basis, [value or ZERO for value in values]))
+        for (quantity, value, leg), share, fee in zip(ins, shares, fees, strict=True):
+            self._carried_lot(leg, 0, leg.timestamp, quantity, _plus(share, fee), value)
+
+    def _carry_one(self, leg: LedgerEntry, quantity: Decimal, parts: list[OpenLot],
+                   fee: Decimal | None) -> None:
+        """Each lot drawn on becomes a lot of `leg.asset`, the quantities scaled so that
+        they add up to `quantity` exactly, the gas shared by quantity."""
+        given = sum((part.quantity for part in parts), ZERO)
+        fees = split_usd(fee, [part.quantity for part in parts]) if parts else []
+        left = quantity
+        for n, (part, part_fee) in enumerate(zip(parts, fees, strict=True)):
+            share = left if n == len(parts) - 1 else quantity * part.quantity / given
+            left -= share
+            self._carried_lot(leg, n, part.acquired, share, _plus(part.basis, part_fee),
+                              None)
+
+    def _carried_lot(self, leg: LedgerEntry, n: int, acquired: datetime, quantity: Decimal,
+                     basis: Decimal | None, value: Decimal | None) -> None:
+        suffix = f":{n + 1}" if n else ""
+        lot = OpenLot(f"{leg.tx_hash}:{leg.leg_key}{suffix}", next(self.seq), leg.wallet,
+                      leg.asset, leg.symbol, acquired, quantity, basis, leg.tx_hash,
+                      leg.leg_key, leg.kind)
+        self.acquisitions.append(lot.frozen())
+        self.matcher.acquire(lot)
+
+    def _note_pooled_carry(self) -> None:
+        if not self.pooled_carry_noted:
+            self.pooled_carry_noted = True
+            self.notes.append("wraps and liquidity deposits are taken as trades under these "
+                              "rules: pooled cost does not carry over from one asset to "
+                              "another")
+
     def _move(self, leg: LedgerEntry, quantity: Decimal, value: Decimal | None,
               fee: Decimal | None, total: Decimal | None) -> None:
         """One asset's net flow: `fee` is the gas to take from its proceeds (out) or add to
         its basis (in), shared by value among the legs worth `total`."""
         kind = leg.kind
         if quantity < 0:
-            if kind is _TRADE:
-                self.matcher.dispose(leg, -quantity, _share(value, fee, total, -1), _TRADE)
+            if kind in EXCHANGES:
+                self.matcher.dispose(leg, -quantity, _share(value, fee, total, -1), kind)
             elif kind is _SELF:
                 self.matcher.send_own(leg, -quantity)
             else:  # transfer_out: the lots leave the books, nothing is realized
@@ -197,6 +274,10 @@ def _share(value: Decimal | None, fee: Decimal | None, total: Decimal | None,
     if value is None or not fee or not total:  # unknown gas leaves the value as it is
         return value
     return value + sign * fee * value / total
+
+
+def _plus(basis: Decimal | None, fee: Decimal | None) -> Decimal | None:
+    return basis if basis is None or fee is None else basis + fee
 
 
 def _sum_known(values: Iterable[Decimal | None]) -> Decimal | None:

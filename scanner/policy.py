@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from scanner.errors import UserInputError
 from scanner.scope import Allocation, Scope, ScopePlan
+from scanner.treatment import DEFAULT_TREATMENTS, Treatment, TreatmentTable, treatment_of
+from scanner.types import Kind
 
 JURISDICTIONS = ("us", "uk", "ca", "de")
 
@@ -19,6 +21,7 @@ class Policy:
     scopes: ScopePlan = field(default_factory=ScopePlan)
     assignments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     allocation: tuple[Allocation, ...] = ()
+    treatments: TreatmentTable = field(default_factory=lambda: DEFAULT_TREATMENTS)
 
     def __post_init__(self) -> None:
         if self.jurisdiction not in JURISDICTIONS:
@@ -33,6 +36,10 @@ class Policy:
         if self.jurisdiction in ("uk", "ca") and self.method != "fifo":
             raise UserInputError(f"the {self.jurisdiction.upper()} rules pool each asset at "
                                  f"average cost: the method {self.method} does not apply")
+
+    def carries(self, kind: Kind, protocol: str) -> bool:
+        """Whether legs of `kind` and `protocol` carry basis over (else: a trade)."""
+        return treatment_of(self.treatments, kind, protocol) is Treatment.CARRY
 
     @property
     def effective_scopes(self) -> ScopePlan:

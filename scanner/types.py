@@ -16,6 +16,16 @@ class Kind(StrEnum):
     SELF_TRANSFER = "self_transfer"
     FEE = "fee"
     SPAM = "spam"
+    # kinds protocol decoders give; the treatment table says what each does to the lots
+    WRAP = "wrap"  # native coin into its wrapped token (WETH9 deposit), and the like
+    UNWRAP = "unwrap"
+    LP_DEPOSIT = "lp_deposit"  # tokens into a liquidity pool for its LP token
+    LP_WITHDRAW = "lp_withdraw"  # an LP token back into the pool's tokens
+
+
+# kinds where something is given for something else: valued like a trade, and taxed as one
+# unless the treatment table says the basis carries over
+EXCHANGES = frozenset({Kind.TRADE, Kind.WRAP, Kind.UNWRAP, Kind.LP_DEPOSIT, Kind.LP_WITHDRAW})
 
 
 class Term(StrEnum):

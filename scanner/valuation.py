@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from scanner.money import usd
 from scanner.prices.book import PriceBook, Quote
-from scanner.types import Kind, LedgerEntry
+from scanner.types import EXCHANGES, Kind, LedgerEntry
 
 STABLE, NATIVE, OTHER = 0, 1, 2
 
@@ -37,7 +37,7 @@ def value_entries(
         groups[entry.group_id].append(entry)
     valued: list[LedgerEntry] = []
     for legs in groups.values():
-        trade = [leg for leg in legs if leg.kind is Kind.TRADE]
+        trade = [leg for leg in legs if leg.kind in EXCHANGES]
         derived = _value_trade(trade, book, ranks) if trade else {}
         for leg in legs:
             if leg.kind is Kind.SPAM:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from chains.registry import chain_by_id, is_known
 from scanner.render import _FORMULA_START
 from scanner.reports import qty
-from scanner.types import Kind, LedgerEntry
+from scanner.types import EXCHANGES, Kind, LedgerEntry
 
 ZERO = Decimal(0)
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
@@ -89,7 +89,8 @@ def _group_rows(legs: list[LedgerEntry]) -> list[Row]:
     ins = [side for side in net if side.quantity > 0]
     fee, extra_fees = (fees[0], fees[1:]) if fees else (None, [])
     rows: list[Row] = []
-    if len(outs) == 1 and len(ins) == 1 and outs[0].kind is ins[0].kind is Kind.TRADE:
+    if len(outs) == 1 and len(ins) == 1 and outs[0].kind in EXCHANGES \
+            and ins[0].kind in EXCHANGES:
         rows.append(row(Kind.TRADE, _positive(outs[0]), ins[0], fee))
     else:
         for side in outs + ins:

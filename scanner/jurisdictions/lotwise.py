@@ -265,6 +265,19 @@ class LotMatcher:
         self.held[(leg.wallet, leg.asset)] -= quantity
         self._pool_of(leg.wallet, leg.asset).take(quantity)
 
+    def take(self, leg: LedgerEntry, quantity: Decimal) -> list[OpenLot]:
+        """`quantity` of `leg.asset` leaves `leg.wallet`'s lots without a gain or loss, as
+        the parts of the lots it drew on (in the method's order), for the engine to carry
+        over into another asset; a part no lot covered has an unknown basis."""
+        self.held[(leg.wallet, leg.asset)] -= quantity
+        draws, uncovered = self._pool_of(leg.wallet, leg.asset).take(quantity)
+        parts = [lot.part(amount, basis) for lot, amount, basis in draws]
+        if uncovered > 0:
+            parts.append(OpenLot(f"{leg.tx_hash}:{leg.leg_key}", -1, leg.wallet, leg.asset,
+                                 leg.symbol, leg.timestamp, uncovered, None, leg.tx_hash,
+                                 leg.leg_key, leg.kind))
+        return parts
+
     def send_own(self, leg: LedgerEntry, quantity: Decimal) -> None:
         self.held[(leg.wallet, leg.asset)] -= quantity
         if self.universal:  # one pool for all: only which wallet holds the lots changes

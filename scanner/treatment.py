@@ -1,0 +1,66 @@
+"""The treatment table: what a (kind, protocol) of the exchange kinds does to the lots.
+
+    taxable      a trade: what goes out is disposed of (a gain or loss), what comes in is a
+                 new lot at its fair value. The generic rule for a swap
+    carry_basis  nothing is realized: what comes in takes over the basis of what went out.
+    non_taxable  One asset for one other (a wrap): each lot drawn on becomes a lot of the
+                 new asset with the same acquisition date and basis, quantities scaled.
+                 Several for one (an LP deposit): one lot of the new asset, acquired then,
+                 with the sum of their basis. One for several (an LP withdrawal taken this
+                 way): a lot of each, acquired then, the basis split by their values. For
+                 these kinds "non-taxable" can only mean this: a basis is never dropped
+
+Defaults: wrap, unwrap and lp_deposit carry the basis over; lp_withdraw and trade are
+taxable. Config rows (`[[treatments]]`: kind, protocol, treatment) override a kind for one
+protocol.
+
+The US and Germany follow the table. The UK and Canadian pools take every exchange as a
+trade: whether wrapping or pooling tokens is a disposal there is a question for an adviser,
+and a disposal is the cautious answer (the lot book says so in its notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+
+from scanner.errors import UserInputError
+from scanner.types import EXCHANGES, Kind
+
+
+class Treatment(StrEnum):
+    TRADE = "taxable"
+    CARRY = "carry_basis"
+
+
+CHOICES = {"taxable": Treatment.TRADE, "carry_basis": Treatment.CARRY,
+           "non_taxable": Treatment.CARRY}
+TREATABLE_KINDS = tuple(sorted(kind.value for kind in EXCHANGES))
+
+# (kind, protocol or None for any protocol) -> treatment
+TreatmentTable = Mapping[tuple[Kind, str | None], Treatment]
+
+DEFAULT_TREATMENTS: TreatmentTable = {
+    (Kind.WRAP, None): Treatment.CARRY,
+    (Kind.UNWRAP, None): Treatment.CARRY,
+    (Kind.LP_DEPOSIT, None): Treatment.CARRY,
+}
+
+
+def treatment_of(table: TreatmentTable, kind: Kind, protocol: str) -> Treatment:
+    """The row for (kind, protocol), else for the kind, else taxable."""
+    return table.get((kind, protocol)) or table.get((kind, None)) or Treatment.TRADE
+
+
+def table_with(overrides: Iterable[tuple[str, str, str]]) -> dict[tuple[Kind, str | None],
+                                                                 Treatment]:
+    """The default table with the user's (kind, protocol, treatment) rows over it."""
+    table = dict(DEFAULT_TREATMENTS)
+    for kind_name, protocol, chosen in overrides:
+        if kind_name not in TREATABLE_KINDS:
+            raise UserInputError(f"treatment for kind {kind_name!r}: only "
+                                 f"{', '.join(TREATABLE_KINDS)} can be treated either way")
+        if chosen not in CHOICES:
+            raise UserInputError(f"treatment {chosen!r}: use {', '.join(CHOICES)}")
+        table[(Kind(kind_name), protocol)] = CHOICES[chosen]
+    return table
