@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 
+from scanner.decode.protocols import Refinement
 from scanner.types import Kind, LedgerEntry, Movement
 
 PROTOCOL_GENERIC = "transfer"
@@ -22,21 +23,34 @@ def classify(
     own_wallets: Collection[str],
     spam_assets: Collection[str],
     symbols: Mapping[str, str | None],
+    refinements: Mapping[tuple[str, str], Refinement] | None = None,
 ) -> list[LedgerEntry]:
-    """Kinds per (transaction, wallet) on net flows; spam legs stay in, marked as spam."""
+    """Kinds per (transaction, wallet): a protocol decoder's refinement when there is one
+    (keyed by (tx_hash, wallet)), else the generic rules on net flows; spam legs stay in,
+    marked as spam."""
     groups: dict[tuple[str, str], list[Movement]] = defaultdict(list)
     for move in movements:
         groups[(move.tx_hash, move.wallet)].append(move)
     entries: list[LedgerEntry] = []
     for (tx_hash, wallet), moves in groups.items():
-        sent_by_wallet = tx_senders.get(tx_hash) == wallet
-        kinds = _group_kinds(moves, sent_by_wallet, own_wallets, spam_assets)
+        refined = (refinements or {}).get((tx_hash, wallet))
+        # a spam token in the group (marked by the user, or dropped into the transaction)
+        # leaves it to the generic rules, which keep spam out of the net flows
+        if refined is not None and all(m.leg_key in refined.kinds and
+                                       m.asset not in spam_assets
+                                       for m in moves if not m.is_fee):
+            kinds = [Kind.FEE if m.is_fee else refined.kinds[m.leg_key] for m in moves]
+            protocol = refined.protocol
+        else:
+            sent_by_wallet = tx_senders.get(tx_hash) == wallet
+            kinds = _group_kinds(moves, sent_by_wallet, own_wallets, spam_assets)
+            protocol = PROTOCOL_GENERIC
         for move, kind in zip(moves, kinds, strict=True):
             entries.append(LedgerEntry(
                 chain_id=move.chain_id, tx_hash=move.tx_hash, leg_key=move.leg_key,
                 log_index=move.log_index, block_number=move.block_number,
                 tx_index=move.tx_index, timestamp=move.timestamp, wallet=move.wallet,
-                kind=kind, protocol=PROTOCOL_GAS if move.is_fee else PROTOCOL_GENERIC,
+                kind=kind, protocol=PROTOCOL_GAS if move.is_fee else protocol,
                 asset=move.asset, symbol=symbols.get(move.asset), raw_amount=move.raw_amount,
                 decimals=move.decimals, counterparty=move.counterparty,
                 group_id=group_id(move.chain_id, tx_hash, wallet),

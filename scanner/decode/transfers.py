@@ -31,18 +31,23 @@ class TokenTransfer:
     token_id: int | None
 
 
-def _word_address(word: str) -> str | None:
-    hexpart = word.removeprefix("0x")
-    if len(hexpart) != 64 or hexpart[:24].strip("0"):
+def topic_address(topic: str) -> str | None:
+    """The address in an indexed address topic, or None when the word is not one."""
+    body = topic.removeprefix("0x")
+    if len(body) != 64 or body[:24].strip("0"):
         return None
-    return "0x" + hexpart[24:]
+    return "0x" + body[24:]
 
 
-def _words(data: str) -> list[int]:
+def data_words(data: str) -> list[int] | None:
+    """The 32-byte words of a log's data, or None when it is not whole words of hex."""
     body = data.removeprefix("0x")
     if len(body) % 64:
-        return []
-    return [int(body[i : i + 64], 16) for i in range(0, len(body), 64)]
+        return None
+    try:
+        return [int(body[i : i + 64], 16) for i in range(0, len(body), 64)]
+    except ValueError:
+        return None
 
 
 def token_transfers(log: RawLog) -> Iterator[TokenTransfer]:
@@ -51,30 +56,30 @@ def token_transfers(log: RawLog) -> Iterator[TokenTransfer]:
         return
     topic0 = log.topics[0]
     if topic0 == TRANSFER and len(log.topics) == 3:
-        sender, recipient = _word_address(log.topics[1]), _word_address(log.topics[2])
-        words = _words(log.data)
+        sender, recipient = topic_address(log.topics[1]), topic_address(log.topics[2])
+        words = data_words(log.data) or []
         if sender and recipient and len(words) == 1:
             yield TokenTransfer(log.log_index, 0, log.address, sender, recipient, words[0],
                                 "erc20", None)
     elif topic0 == TRANSFER and len(log.topics) == 4 and log.data in ("0x", ""):
-        sender, recipient = _word_address(log.topics[1]), _word_address(log.topics[2])
+        sender, recipient = topic_address(log.topics[1]), topic_address(log.topics[2])
         if sender and recipient:
             yield TokenTransfer(log.log_index, 0, log.address, sender, recipient, 1,
                                 "erc721", int(log.topics[3], 16))
     elif topic0 == TRANSFER_SINGLE and len(log.topics) == 4:
-        sender, recipient = _word_address(log.topics[2]), _word_address(log.topics[3])
-        words = _words(log.data)
+        sender, recipient = topic_address(log.topics[2]), topic_address(log.topics[3])
+        words = data_words(log.data) or []
         if sender and recipient and len(words) == 2:
             yield TokenTransfer(log.log_index, 0, log.address, sender, recipient, words[1],
                                 "erc1155", words[0])
     elif topic0 == TRANSFER_BATCH and len(log.topics) == 4:
-        sender, recipient = _word_address(log.topics[2]), _word_address(log.topics[3])
+        sender, recipient = topic_address(log.topics[2]), topic_address(log.topics[3])
         if sender and recipient:
             yield from _batch_items(log, sender, recipient)
 
 
 def _batch_items(log: RawLog, sender: str, recipient: str) -> Iterator[TokenTransfer]:
-    words = _words(log.data)
+    words = data_words(log.data) or []
     try:
         ids_at, values_at = words[0] // 32, words[1] // 32
         count = words[ids_at]

@@ -1,0 +1,11 @@
+"""The protocol decoders, in the order they are asked: the first that claims a wallet's legs
+in a transaction refines them."""
+
+from __future__ import annotations
+
+from scanner.decode.protocols import ProtocolDecoder
+from scanner.decode.protocols.uniswap_v2 import UniswapV2Decoder
+from scanner.decode.protocols.weth import WethDecoder
+
+# WETH first: a wallet's own wrap is the narrowest reading of a transaction
+DECODERS: tuple[ProtocolDecoder, ...] = (WethDecoder(), UniswapV2Decoder())
