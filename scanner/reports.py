@@ -13,6 +13,7 @@ from scanner.collector import without_collector
 from scanner.harvest import HarvestRow, Rates
 from scanner.money import cents
 from scanner.reconcile import BalanceCheck
+from scanner.spam import SpamRow
 from scanner.types import (
     Allocation,
     Disposal,
@@ -94,6 +95,10 @@ TRACE = Shape(
     fields=("step", "lot_id", "timestamp", "wallet", "asset", "symbol", "quantity", "usd",
             "gain_usd", "tx_hash", "detail"),
     table=("step", "timestamp", "symbol", "quantity", "usd", "gain_usd", "tx_hash", "detail"),
+)
+SPAM = Shape(
+    fields=("asset", "symbol", "score", "is_spam", "marked", "reasons"),
+    table=("asset", "symbol", "score", "is_spam", "marked", "reasons"),
 )
 
 
@@ -258,3 +263,11 @@ def trace_rows(steps: Iterable[TraceStep]) -> list[Row]:
         "usd": money(s.usd), "gain_usd": money(s.gain_usd), "tx_hash": s.tx_hash,
         "detail": s.detail,
     } for s in steps]
+
+
+def spam_rows(rows: Iterable[SpamRow]) -> list[Row]:
+    """`marked`: true (you said spam), false (you said not spam), null (the score decides)."""
+    return [{
+        "asset": r.asset, "symbol": r.symbol, "score": r.score, "is_spam": r.is_spam,
+        "marked": r.marked, "reasons": "; ".join(r.reasons),
+    } for r in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,6 +18,7 @@ from platformdirs import user_data_dir
 
 from scanner.errors import StoreError
 from scanner.money import usd
+from scanner.spam import SpamRow, SpamVerdict
 from scanner.types import (
     Allocation,
     InternalTransfer,
@@ -31,6 +32,7 @@ from scanner.types import (
 )
 
 SCHEMA_VERSION = "1"
+REASON_SEPARATOR = "; "  # spam reasons in one text column
 _QUANTITY_LIMIT = Decimal(10) ** 20
 _QUANTITY_PLACES = Decimal("1e-18")
 
@@ -205,12 +207,39 @@ class Store:
                                    None if decimals is None else int(decimals))
                 for address, symbol, name, decimals in self._run("tokens_of_chain", [chain_id])}
 
-    def replace_spam(self, chain_id: int, verdicts: Iterable[tuple[str, int, str]]) -> None:
+    def replace_spam(self, chain_id: int, verdicts: Iterable[SpamVerdict]) -> None:
+        """Every judged token's verdict on the chain, spam or not."""
         self._run("clear_spam_of_chain", [f"eip155:{chain_id}/%"])
-        self._many("insert_spam", [list(v) for v in verdicts])
+        self._many("insert_spam", [[v.asset, v.score, REASON_SEPARATOR.join(v.reasons),
+                                    v.is_spam] for v in verdicts])
 
     def spam(self) -> list[tuple[str, int, str]]:
+        """The tokens treated as spam: (asset, score, reasons)."""
         return [(str(a), int(s), str(r)) for a, s, r in self._run("spam")]
+
+    def spam_verdicts(self, include_all: bool = False) -> list[SpamRow]:
+        """The tokens treated as spam, or with `include_all` every judged token: spam
+        first, highest score first."""
+        return [SpamRow(str(asset), symbol, int(score), bool(is_spam),
+                        None if marked is None else bool(marked),
+                        tuple(reasons.split(REASON_SEPARATOR)) if reasons else ())
+                for asset, symbol, score, reasons, is_spam, marked
+                in self._run("spam_verdicts", [include_all])]
+
+    def spam_marks(self) -> dict[str, bool]:
+        """asset -> the user's word: True spam, False not spam."""
+        return {str(asset): bool(spam) for asset, spam in self._run("spam_marks")}
+
+    def set_spam_marks(self, assets: Iterable[str], spam: bool) -> None:
+        self._many("set_spam_mark", [[asset, spam] for asset in assets])
+
+    def clear_spam_marks(self, assets: Iterable[str]) -> None:
+        self._many("clear_spam_mark", [[asset] for asset in assets])
+
+    def ledger_assets_among(self, assets: Collection[str]) -> set[str]:
+        """Those of `assets` that some leg of the ledger (scanned or imported) moves."""
+        wanted = list(assets)
+        return {str(row[0]) for row in self._run("ledger_assets_among", [wanted, wanted])}
 
     # ---- ledger ---------------------------------------------------------------------
 

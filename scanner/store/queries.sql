@@ -51,10 +51,31 @@ SELECT address, symbol, name, decimals FROM tokens WHERE chain_id = ?;
 DELETE FROM spam WHERE asset LIKE ?;
 
 -- name: insert_spam
-INSERT OR REPLACE INTO spam VALUES (?, ?, ?);
+INSERT OR REPLACE INTO spam (asset, score, reasons, is_spam) VALUES (?, ?, ?, ?);
 
 -- name: spam
-SELECT asset, score, reasons FROM spam ORDER BY asset;
+SELECT asset, score, reasons FROM spam WHERE is_spam ORDER BY asset;
+
+-- name: spam_verdicts
+SELECT s.asset, (SELECT min(l.symbol) FROM ledger l WHERE l.asset = s.asset), s.score,
+       s.reasons, s.is_spam, m.spam
+FROM spam s LEFT JOIN spam_marks m ON m.asset = s.asset
+WHERE s.is_spam OR ?
+ORDER BY s.is_spam DESC, s.score DESC, s.asset;
+
+-- name: spam_marks
+SELECT asset, spam FROM spam_marks ORDER BY asset;
+
+-- name: set_spam_mark
+INSERT OR REPLACE INTO spam_marks (asset, spam, marked_at) VALUES (?, ?, now());
+
+-- name: clear_spam_mark
+DELETE FROM spam_marks WHERE asset = ?;
+
+-- name: ledger_assets_among
+SELECT asset FROM ledger WHERE asset IN (SELECT unnest(?))
+UNION
+SELECT asset FROM imported_ledger WHERE asset IN (SELECT unnest(?));
 
 -- name: clear_ledger_of_chain
 DELETE FROM ledger WHERE chain_id = ?;
@@ -137,7 +158,7 @@ INSERT OR REPLACE INTO meta VALUES (?, ?);
 
 -- name: review_counts
 SELECT (SELECT count(*) FROM ledger WHERE kind <> 'spam' AND usd_value IS NULL),
-       (SELECT count(*) FROM spam),
+       (SELECT count(*) FROM spam WHERE is_spam),
        (SELECT count(*) FROM disposals WHERE lot_id IS NULL),
        (SELECT count(*) FROM tokens WHERE decimals IS NULL
           AND 'eip155:' || chain_id || '/erc20:' || address IN (SELECT asset FROM ledger));

@@ -75,10 +75,21 @@ CREATE TABLE IF NOT EXISTS tokens (
     PRIMARY KEY (chain_id, address)
 );
 
+-- every judged token's verdict; is_spam: treated as spam (the user's mark, else the score)
 CREATE TABLE IF NOT EXISTS spam (
     asset VARCHAR PRIMARY KEY,
     score INTEGER NOT NULL,
-    reasons VARCHAR NOT NULL
+    reasons VARCHAR NOT NULL,
+    is_spam BOOLEAN DEFAULT true
+);
+-- older files kept only the spam tokens' verdicts
+ALTER TABLE spam ADD COLUMN IF NOT EXISTS is_spam BOOLEAN DEFAULT true;
+
+-- the user's word on a token, over its score: spam true (spam) or false (not spam)
+CREATE TABLE IF NOT EXISTS spam_marks (
+    asset VARCHAR PRIMARY KEY,
+    spam BOOLEAN NOT NULL,
+    marked_at TIMESTAMPTZ
 );
 
 CREATE TABLE IF NOT EXISTS ledger (
