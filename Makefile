@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: setup
+	$(BIN)/python bench/bench_decode.py
 	$(BIN)/python bench/bench_engine.py
 
 clean:

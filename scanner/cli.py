@@ -16,7 +16,7 @@ from rich.console import Console
 
 from chains.evm.explorer import Flavor
 from chains.registry import chain_by_name
-from scanner import exporting, reports, service
+from scanner import explaining, exporting, reports, service
 from scanner.addresses import checksum, parse_address
 from scanner.config import Config, load_config
 from scanner.errors import TaxscanError, UserInputError
@@ -179,9 +179,6 @@ def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
                                       on_wallet=announce)
         _scan_summary(results)
         _scan_verdict(store, results)
-        if settings.treatments:
-            err.print(f"note: {len(settings.treatments)} treatment overrides were read; no "
-                      "protocol decoder applies treatments yet, so they change nothing today")
         _review(store)
 
 
@@ -563,6 +560,30 @@ def export_file(
     err.print(f"{fmt.value}: {done.rows} rows written to {done.path}")
 
 
+@app.command("explain")
+def explain_tx(
+    tx_hash: Annotated[str, typer.Argument(help="The transaction hash.")],
+    method: MethodOption = None,
+    jurisdiction: JurisdictionOption = None,
+    scope: ScopeOption = None,
+    assign: AssignOption = None,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """A transaction's legs: kind and treatment of each, the decoder or rule behind it, and
+    the lots it opened or drew on."""
+    rules = _rules(method, jurisdiction, scope, assign)
+    with _store(db) as store:
+        done = explaining.explain(store, tx_hash, rules)
+    emit(out, done.rows, explaining.EXPLAIN, fmt, f"Transaction {done.tx_hash}")
+    if fmt is Format.TABLE:
+        gain = explaining.total_gain(done.rows)
+        if done.url:
+            err.print(f"explorer: {done.url}")
+        if gain is not None:
+            err.print(f"realized gain: {gain:,.2f} USD")
+
+
 @app.command("report")
 def report_page(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
@@ -665,6 +686,64 @@ def _demo_reports(store: Store, as_of: datetime) -> None:
     rows = reports.harvest_rows(service.harvest(store, as_of))
     emit(out, rows, reports.HARVEST, Format.TABLE, f"Harvest as of {as_of.date()}")
     _wash_sale_warning(rows)
+
+
+# ---- spam: the verdicts, and your word over them ----------------------------------------
+
+spam_app = typer.Typer(invoke_without_command=True)
+app.add_typer(spam_app, name="spam")
+
+AssetsArgument = Annotated[list[str], typer.Argument(
+    help="Asset ids (CAIP-19), as `taxscan spam --all` lists them.", show_default=False)]
+
+
+@spam_app.callback()
+def spam_list(
+    ctx: typer.Context,
+    include_all: Annotated[bool, typer.Option(
+        "--all", help="Every judged token, those below the threshold too.")] = False,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Spam tokens, with the score and reasons of each: spam at a score of 3, unless you
+    marked it. They stay in the ledger (kind spam) and out of every figure."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = db
+        return
+    with _store(db) as store:
+        rows = reports.spam_rows(service.spam_tokens(store, include_all))
+    emit(out, rows, reports.SPAM, fmt, "Judged tokens" if include_all else "Spam tokens")
+    if fmt is Format.TABLE and not rows:
+        err.print("no token is judged" if include_all else "no spam token (`--all` lists "
+                  "every judged token)")
+
+
+@spam_app.command("mark")
+def spam_mark(ctx: typer.Context, assets: AssetsArgument, db: DbOption = None) -> None:
+    """Mark tokens as spam: out of every figure, whatever their score."""
+    _mark_spam(assets, True, db or ctx.obj)
+
+
+@spam_app.command("unmark")
+def spam_unmark(ctx: typer.Context, assets: AssetsArgument, db: DbOption = None) -> None:
+    """Mark tokens as not spam: their legs count like any other, whatever their score."""
+    _mark_spam(assets, False, db or ctx.obj)
+
+
+@spam_app.command("clear")
+def spam_clear(ctx: typer.Context, assets: AssetsArgument, db: DbOption = None) -> None:
+    """Forget your mark on tokens: their score decides again."""
+    _mark_spam(assets, None, db or ctx.obj)
+
+
+def _mark_spam(assets: list[str], spam: bool | None, db: Path | None) -> None:
+    with _store(db) as store:
+        for row in service.mark_spam(store, assets, spam):
+            verdict = "spam" if row.is_spam else "not spam"
+            why = "marked by you" if row.marked is not None else "by its score"
+            err.print(f"{row.asset} ({row.symbol or 'no symbol'}): {verdict}, {why} "
+                      f"(score {row.score})", markup=False)
+        _review(store)
 
 
 def main() -> None:

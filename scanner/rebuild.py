@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chains.registry import Chain
 from scanner.addresses import asset_contract
 from scanner.classify import classify
+from scanner.decode.protocols import DecodeContext, ProtocolDecoder, Refinement, refine_all
+from scanner.decode.registry import DECODERS
 from scanner.decode.transfers import decode_movements
 from scanner.prices.book import PriceBook
-from scanner.spam import SpamVerdict, judge
+from scanner.spam import SpamVerdict, judge, widest_fan_outs
 from scanner.types import LedgerEntry, Movement, RawTx, TokenInfo
 from scanner.valuation import AssetRanks, value_entries
 
@@ -43,22 +45,40 @@ def build_ledger(
     tokens: Mapping[str, TokenInfo],
     prices: PriceBook,
     ranks: AssetRanks,
+    *,
+    spam_marks: Mapping[str, bool] | None = None,
+    decoders: Sequence[ProtocolDecoder] = DECODERS,
 ) -> ChainLedger:
+    """The chain's ledger. `spam_marks`: asset -> True (the user says spam) or False (the
+    user says not spam), over the score's verdict."""
     own = frozenset(wallets)
-    movements = [m for tx in txs for m in decode_movements(tx, own, chain.native_asset, tokens)]
+    context = DecodeContext(chain.chain_id, chain.native_asset, chain.wrapped_native, own,
+                            tokens)
+    movements: list[Movement] = []
+    refinements: dict[tuple[str, str], Refinement] = {}
+    for tx in txs:
+        moves = decode_movements(tx, own, chain.native_asset, tokens)
+        for wallet, refined in refine_all(tx, moves, context, decoders).items():
+            refinements[(tx.tx_hash, wallet)] = refined
+            moves.extend(refined.extra)
+        movements.extend(moves)
     senders = {tx.tx_hash: tx.from_address for tx in txs}
     never_spam = ranks.stablecoins | ranks.natives | {chain.native_asset}
-    verdicts = _judge_assets(movements, senders, own, tokens, prices, frozenset(never_spam))
-    spam_assets = {v.asset for v in verdicts if v.is_spam}
+    verdicts = _judge_assets(movements, txs, senders, own, tokens, prices,
+                             frozenset(never_spam), spam_marks or {})
+    marks = spam_marks or {}
+    spam_assets = {v.asset for v in verdicts if v.is_spam and marks.get(v.asset, True)} | {
+        asset for asset, spam in marks.items() if spam}
     entries = classify(movements, tx_senders=senders, own_wallets=own, spam_assets=spam_assets,
-                       symbols=symbols_for(chain, movements, tokens))
+                       symbols=symbols_for(chain, movements, tokens), refinements=refinements)
     valued = value_entries(entries, prices, ranks)
     return ChainLedger(tuple(valued), tuple(verdicts))
 
 
 def _judge_assets(
-    movements: list[Movement], senders: Mapping[str, str], own: frozenset[str],
-    tokens: Mapping[str, TokenInfo], prices: PriceBook, never_spam: frozenset[str],
+    movements: list[Movement], txs: Iterable[RawTx], senders: Mapping[str, str],
+    own: frozenset[str], tokens: Mapping[str, TokenInfo], prices: PriceBook,
+    never_spam: frozenset[str], marks: Mapping[str, bool],
 ) -> list[SpamVerdict]:
     solicited: dict[str, bool] = {}
     for move in movements:
@@ -66,9 +86,11 @@ def _judge_assets(
             continue
         asked = senders.get(move.tx_hash) in own or move.raw_amount < 0
         solicited[move.asset] = solicited.get(move.asset, False) or asked
+    fan_outs = widest_fan_outs(txs, own)
     verdicts = []
     for asset, asked in sorted(solicited.items()):
-        info = tokens.get(asset_contract(asset) or "")
-        verdicts.append(judge(asset, info, solicited=asked,
-                              priced=prices.has_any(asset)))
+        contract = asset_contract(asset) or ""
+        verdicts.append(judge(asset, tokens.get(contract), solicited=asked,
+                              priced=prices.has_any(asset), fan_out=fan_outs.get(contract),
+                              marked=marks.get(asset)))
     return verdicts

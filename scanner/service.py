@@ -14,7 +14,7 @@ from chains.evm.blocks import block_at
 from chains.evm.rpc import RpcClient
 from chains.evm.source import ChainSource, Progress, RpcSource
 from chains.registry import Chain, chain_by_id, is_known
-from scanner.addresses import asset_contract, erc20_asset, parse_asset_id
+from scanner.addresses import asset_contract, erc20_asset, parse_any_asset_id, parse_asset_id
 from scanner.config import Config
 from scanner.errors import SourceInconsistent, UserInputError
 from scanner.harvest import HarvestRow, plan_harvest
@@ -32,7 +32,9 @@ from scanner.rebuild import build_ledger
 from scanner.reconcile import BalanceCheck, Holding, holdings_of, reconcile
 from scanner.scope import Scope, ScopePlan, parse_scope
 from scanner.sourcing import open_source, plan_for
+from scanner.spam import SpamRow
 from scanner.store import Store
+from scanner.treatment import table_with
 from scanner.types import (
     Allocation,
     Disposal,
@@ -211,6 +213,7 @@ JURISDICTION_KEY = "jurisdiction"
 SCOPE_KEY = "scope"
 ASSIGN_KEY = "assignments"
 IDENTICAL_KEY = "identical"
+TREATMENTS_KEY = "treatments"
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,8 @@ def keep_rules(store: Store, config: Config) -> None:
                                            config.assignments.items()}))
     store.set_meta(IDENTICAL_KEY, json.dumps({name: list(assets) for name, assets in
                                               config.identical.items()}))
+    store.set_meta(TREATMENTS_KEY, json.dumps([[t.kind, t.protocol, t.treatment]
+                                               for t in config.treatments]))
 
 
 def policy_of(store: Store, rules: Rules | None = None) -> Policy:
@@ -249,8 +254,10 @@ def policy_of(store: Store, rules: Rules | None = None) -> Policy:
         assignments = assignments_from(json.loads(store.meta(ASSIGN_KEY) or "{}"))
     else:
         assignments = {}
+    rows = json.loads(store.meta(TREATMENTS_KEY) or "[]")
     return Policy(jurisdiction, method, scopes, assignments,
-                  tuple(store.basis_allocations()))
+                  tuple(store.basis_allocations()),
+                  table_with((str(k), str(p), str(t)) for k, p, t in rows))
 
 
 def allocate_basis(store: Store, as_of: datetime, rules: Rules | None = None) -> \
@@ -299,10 +306,9 @@ def refresh(store: Store, rules: Rules | None = None) -> None:
         for chain in chains:
             built = build_ledger(chain, store.raw_txs(chain.chain_id),
                                  store.wallets(chain.chain_id), store.tokens(chain.chain_id),
-                                 book, ranks)
+                                 book, ranks, spam_marks=store.spam_marks())
             store.replace_ledger(chain.chain_id, built.entries)
-            store.replace_spam(chain.chain_id, [(v.asset, v.score, "; ".join(v.reasons))
-                                                for v in built.spam if v.is_spam])
+            store.replace_spam(chain.chain_id, built.spam)
         policy = policy_of(store, rules)
         store.replace_lots(_compute(all_legs(store), policy, ranks), describe(policy))
 
@@ -630,3 +636,48 @@ def trace(store: Store, ident: str, rules: Rules | None = None) -> list[TraceSte
                                    d.quantity, d.proceeds_usd, None, d.tx_hash,
                                    "no lot covered it: basis unknown"))
     return steps
+
+
+# ---- spam -------------------------------------------------------------------------------
+
+
+def spam_tokens(store: Store, include_all: bool = False) -> list[SpamRow]:
+    """The tokens treated as spam (the user's mark, else the score) with their reasons; with
+    `include_all`, every judged token, those below the threshold too."""
+    return store.spam_verdicts(include_all)
+
+
+def mark_spam(store: Store, assets: Sequence[str], spam: bool | None) -> list[SpamRow]:
+    """The user's word on tokens, over their score: spam (True), not spam (False), or none
+    (None: the score decides again). The marks are stored and the ledger rebuilt with them,
+    in one go: when the rebuild fails, the marks are put back as they were."""
+    wanted = list(dict.fromkeys(parse_any_asset_id(a) for a in assets))
+    if not wanted:
+        raise UserInputError("name the tokens by asset id (`taxscan spam --all` lists them)")
+    before = store.spam_marks()
+    moved = store.ledger_assets_among(wanted)
+    unknown = [a for a in wanted if a not in moved and (spam is not None or a not in before)]
+    if unknown:
+        raise UserInputError(f"not in the ledger (no leg moves it): {', '.join(unknown)}")
+    judged = {row.asset for row in store.spam_verdicts(include_all=True)}
+    unjudged = [a for a in wanted if a not in judged and spam is not None]
+    if unjudged:
+        raise UserInputError(f"never judged as spam, so it cannot be marked: "
+                             f"{', '.join(unjudged)} (a native coin, a wrapped native, a USD "
+                             "stablecoin, or a token of imported legs only)")
+    with store.transaction():
+        _write_marks(store, wanted, {a: spam for a in wanted})
+    try:
+        refresh(store)
+    except BaseException:
+        with store.transaction():
+            _write_marks(store, wanted, before)
+        raise
+    verdicts = {row.asset: row for row in store.spam_verdicts(include_all=True)}
+    return [verdicts[a] for a in wanted if a in verdicts]
+
+
+def _write_marks(store: Store, assets: Sequence[str], marks: Mapping[str, bool | None]) -> None:
+    store.clear_spam_marks(assets)
+    for value in (True, False):
+        store.set_spam_marks([a for a in assets if marks.get(a) is value], value)
