@@ -5,8 +5,8 @@ Fixed-layout events are decoded by slicing the log's bytes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from typing import NamedTuple
 
 from scanner.addresses import erc20_asset, nft_asset
 from scanner.types import Movement, RawLog, RawTx, TokenInfo
@@ -17,8 +17,12 @@ TRANSFER_BATCH = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8
 NATIVE_DECIMALS = 18
 
 
-@dataclass(frozen=True)
-class TokenTransfer:
+_TRANSFER_TOPICS = frozenset({TRANSFER, TRANSFER_SINGLE, TRANSFER_BATCH})
+_ADDRESS_PAD = "0" * 24
+_NONE: tuple[()] = ()
+
+
+class TokenTransfer(NamedTuple):
     """A decoded Transfer/TransferSingle/TransferBatch item (one per id for batches)."""
 
     log_index: int
@@ -50,50 +54,70 @@ def data_words(data: str) -> list[int] | None:
         return None
 
 
-def token_transfers(log: RawLog) -> Iterator[TokenTransfer]:
-    """Transfers in one log; malformed logs (spam contracts emit them) yield nothing."""
-    if not log.topics:
-        return
-    topic0 = log.topics[0]
-    if topic0 == TRANSFER and len(log.topics) == 3:
-        sender, recipient = topic_address(log.topics[1]), topic_address(log.topics[2])
+def token_transfers(log: RawLog) -> tuple[TokenTransfer, ...] | list[TokenTransfer]:
+    """Transfers in one log; malformed logs (spam contracts emit them) give none."""
+    topics = log.topics
+    if not topics or topics[0] not in _TRANSFER_TOPICS:
+        return _NONE  # most logs: decided by one set lookup
+    if topics[0] == TRANSFER and len(topics) == 3:  # ERC-20, the common case: sliced
+        data, sender, recipient = log.data, topics[1], topics[2]
+        if len(data) == 66 and len(sender) == 66 and len(recipient) == 66 \
+                and sender[2:26] == _ADDRESS_PAD and recipient[2:26] == _ADDRESS_PAD \
+                and data[:2] == "0x":
+            try:
+                amount = int(data[2:], 16)
+            except ValueError:
+                return _NONE
+            return (TokenTransfer(log.log_index, 0, log.address, "0x" + sender[26:],
+                                  "0x" + recipient[26:], amount, "erc20", None),)
+    return _checked_transfers(log)
+
+
+def _checked_transfers(log: RawLog) -> list[TokenTransfer]:
+    """Every transfer standard, each word checked."""
+    topics = log.topics
+    topic0, count = topics[0], len(topics)
+    if topic0 == TRANSFER and count == 3:
+        sender, recipient = topic_address(topics[1]), topic_address(topics[2])
         words = data_words(log.data) or []
         if sender and recipient and len(words) == 1:
-            yield TokenTransfer(log.log_index, 0, log.address, sender, recipient, words[0],
-                                "erc20", None)
-    elif topic0 == TRANSFER and len(log.topics) == 4 and log.data in ("0x", ""):
-        sender, recipient = topic_address(log.topics[1]), topic_address(log.topics[2])
-        if sender and recipient:
-            yield TokenTransfer(log.log_index, 0, log.address, sender, recipient, 1,
-                                "erc721", int(log.topics[3], 16))
-    elif topic0 == TRANSFER_SINGLE and len(log.topics) == 4:
-        sender, recipient = topic_address(log.topics[2]), topic_address(log.topics[3])
+            return [TokenTransfer(log.log_index, 0, log.address, sender, recipient, words[0],
+                                  "erc20", None)]
+    elif topic0 == TRANSFER and count == 4 and log.data in ("0x", ""):
+        sender, recipient = topic_address(topics[1]), topic_address(topics[2])
+        token_id = data_words(topics[3])
+        if sender and recipient and token_id and len(token_id) == 1:
+            return [TokenTransfer(log.log_index, 0, log.address, sender, recipient, 1,
+                                  "erc721", token_id[0])]
+    elif topic0 == TRANSFER_SINGLE and count == 4:
+        sender, recipient = topic_address(topics[2]), topic_address(topics[3])
         words = data_words(log.data) or []
         if sender and recipient and len(words) == 2:
-            yield TokenTransfer(log.log_index, 0, log.address, sender, recipient, words[1],
-                                "erc1155", words[0])
-    elif topic0 == TRANSFER_BATCH and len(log.topics) == 4:
-        sender, recipient = topic_address(log.topics[2]), topic_address(log.topics[3])
+            return [TokenTransfer(log.log_index, 0, log.address, sender, recipient, words[1],
+                                  "erc1155", words[0])]
+    elif topic0 == TRANSFER_BATCH and count == 4:
+        sender, recipient = topic_address(topics[2]), topic_address(topics[3])
         if sender and recipient:
-            yield from _batch_items(log, sender, recipient)
+            return _batch_items(log, sender, recipient)
+    return []
 
 
-def _batch_items(log: RawLog, sender: str, recipient: str) -> Iterator[TokenTransfer]:
+def _batch_items(log: RawLog, sender: str, recipient: str) -> list[TokenTransfer]:
     words = data_words(log.data) or []
     try:
         ids_at, values_at = words[0] // 32, words[1] // 32
         count = words[ids_at]
         if words[values_at] != count or count > len(words):
-            return
+            return []
         ids = words[ids_at + 1 : ids_at + 1 + count]
         values = words[values_at + 1 : values_at + 1 + count]
     except IndexError:
-        return
+        return []
     if len(ids) != count or len(values) != count:
-        return
-    for position, (token_id, value) in enumerate(zip(ids, values, strict=True)):
-        yield TokenTransfer(log.log_index, position, log.address, sender, recipient, value,
-                            "erc1155", token_id)
+        return []
+    return [TokenTransfer(log.log_index, position, log.address, sender, recipient, value,
+                          "erc1155", token_id)
+            for position, (token_id, value) in enumerate(zip(ids, values, strict=True))]
 
 
 def decode_movements(

@@ -50,8 +50,10 @@ def test_malformed_transfer_logs_are_skipped() -> None:
         RawLog(1, TOKEN, (transfer, topic(ME), topic(YOU)), "0x" + word(1)[:10]),  # short data
         RawLog(2, TOKEN, (transfer, "0x" + "ff" * 32, topic(YOU)), "0x" + word(1)),  # no address
         RawLog(3, TOKEN, (), "0x"),
+        RawLog(4, TOKEN, (transfer, topic(ME), topic(YOU)), "0x" + "zz" * 32),  # not hex
+        RawLog(5, TOKEN, (transfer, topic(ME), topic(YOU), "0xnot-an-id"), "0x"),  # ERC-721
     ]
-    assert [list(token_transfers(log)) for log in bad] == [[], [], [], []]
+    assert [list(token_transfers(log)) for log in bad] == [[]] * len(bad)
 
 
 def test_erc1155_batches_give_one_movement_per_id() -> None:
