@@ -38,7 +38,7 @@ lots = ["0x9a3c00000000000000000000000000000000000000000000000000000000bb02:log:
 ETH = ["eip155:1/slip44:60", "eip155:1/erc20:0xae7ab96520de3a18e5e111b5eaab095312d7fe84"]
 
 [[treatments]]                       # overrides of the treatment table (optional)
-kind = "lp_deposit"                  # trade, wrap, unwrap, lp_deposit or lp_withdraw
+kind = "lp_deposit"                  # an exchange: trade, wrap, lp_deposit, stake, supply...
 protocol = "uniswap-v2"              # a protocol name, as the ledger shows it
 treatment = "taxable"                # "taxable", "non_taxable" or "carry_basis"
 ```

@@ -49,6 +49,8 @@ _TREATMENTS = {
     Kind.FEE: "the coin spent is a disposal; its value goes into the trade's basis or "
               "proceeds",
     Kind.SPAM: "out of every figure",
+    Kind.BORROW: "a loan received: a lot at fair value, not income",
+    Kind.REPAY: "a loan paid back: the lots leave the books, nothing is realized",
 }
 
 

@@ -10,8 +10,10 @@
                  way): a lot of each, acquired then, the basis split by their values. For
                  these kinds "non-taxable" can only mean this: a basis is never dropped
 
-Defaults: wrap, unwrap and lp_deposit carry the basis over; lp_withdraw and trade are
-taxable. Config rows (`[[treatments]]`: kind, protocol, treatment) override a kind for one
+Defaults: wrap, unwrap, lp_deposit, stake, unstake, supply and withdraw carry the basis
+over; lp_withdraw and trade are taxable. (borrow and repay are no exchanges: a loan received
+is a lot at fair value, not income; a loan repaid takes lots off the books, realizing
+nothing.) Config rows (`[[treatments]]`: kind, protocol, treatment) override a kind for one
 protocol.
 
 The US and Germany follow the table. The UK and Canadian pools take every exchange as a
@@ -41,9 +43,9 @@ TREATABLE_KINDS = tuple(sorted(kind.value for kind in EXCHANGES))
 TreatmentTable = Mapping[tuple[Kind, str | None], Treatment]
 
 DEFAULT_TREATMENTS: TreatmentTable = {
-    (Kind.WRAP, None): Treatment.CARRY,
-    (Kind.UNWRAP, None): Treatment.CARRY,
-    (Kind.LP_DEPOSIT, None): Treatment.CARRY,
+    (kind, None): Treatment.CARRY
+    for kind in (Kind.WRAP, Kind.UNWRAP, Kind.LP_DEPOSIT, Kind.STAKE, Kind.UNSTAKE,
+                 Kind.SUPPLY, Kind.WITHDRAW)
 }
 
 

@@ -21,11 +21,18 @@ class Kind(StrEnum):
     UNWRAP = "unwrap"
     LP_DEPOSIT = "lp_deposit"  # tokens into a liquidity pool for its LP token
     LP_WITHDRAW = "lp_withdraw"  # an LP token back into the pool's tokens
+    STAKE = "stake"  # the coin into a liquid staking token (Lido: ETH for stETH)
+    UNSTAKE = "unstake"
+    SUPPLY = "supply"  # a token lent to a pool for its receipt token (Aave: USDC for aUSDC)
+    WITHDRAW = "withdraw"  # the receipt token back into the token
+    BORROW = "borrow"  # a loan received: not income
+    REPAY = "repay"  # a loan paid back: not a sale
 
 
 # kinds where something is given for something else: valued like a trade, and taxed as one
 # unless the treatment table says the basis carries over
-EXCHANGES = frozenset({Kind.TRADE, Kind.WRAP, Kind.UNWRAP, Kind.LP_DEPOSIT, Kind.LP_WITHDRAW})
+EXCHANGES = frozenset({Kind.TRADE, Kind.WRAP, Kind.UNWRAP, Kind.LP_DEPOSIT, Kind.LP_WITHDRAW,
+                       Kind.STAKE, Kind.UNSTAKE, Kind.SUPPLY, Kind.WITHDRAW})
 
 
 class Term(StrEnum):
