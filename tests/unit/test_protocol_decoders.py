@@ -103,7 +103,7 @@ def ledger(raw: RawTx) -> list[Leg]:
 
 
 def test_the_registry_asks_weth_first_then_uniswap_v2() -> None:
-    assert [d.name for d in DECODERS] == ["weth", "uniswap-v2"]
+    assert [d.name for d in DECODERS][:2] == ["weth", "uniswap-v2"]
 
 
 # ---- WETH9 ---------------------------------------------------------------------------------
