@@ -9,7 +9,8 @@ Timed, as `taxscan gains --format csv` and `taxscan income --format csv` make th
 every year: compute_lots, then each year's gains CSV text straight from the disposals
 (scanner.render.gains_to_csv, the same text as the gains rows through to_csv) and its
 income rows (scanner.reports.income_rows) as CSV text (scanner.render.to_csv); the CSV
-share is printed on its own.
+share is printed on its own. The cycle collector is paused over all of it, as the report
+commands pause it (their objects hold no cycles).
 
 RP2 (bench/rp2_adapter.py, shared with tests/unit/test_against_rp2.py) runs in process on
 the same 10k-event history (1k with --quick), two ways, each against taxscan:
@@ -59,6 +60,7 @@ from rp2_adapter import CliRun, Rp2
 
 from scanner import reports
 from scanner.classify import group_id
+from scanner.collector import collector_paused
 from scanner.imports.ledger_csv import read_ledger_csv
 from scanner.lots import compute_lots
 from scanner.render import gains_to_csv, to_csv
@@ -119,16 +121,18 @@ class Timing:
 def run_once(entries: list[LedgerEntry], method: str) -> Timing:
     """The engine and the reports on `entries`."""
     gc.collect()
-    return _lots_and_reports(entries, method, time.perf_counter())
+    with collector_paused():  # as the report commands run (scanner.cli)
+        return _lots_and_reports(entries, method, time.perf_counter())
 
 
 def run_job(ledger: Path, method: str) -> Timing:
     """taxscan's whole job: the ledger CSV file read back, then all `run_once` times."""
     gc.collect()
-    start = time.perf_counter()
-    entries = read_ledger_csv(ledger)
-    read = time.perf_counter()
-    return replace(_lots_and_reports(entries, method, read), read=read - start)
+    with collector_paused():
+        start = time.perf_counter()
+        entries = read_ledger_csv(ledger)
+        read = time.perf_counter()
+        return replace(_lots_and_reports(entries, method, read), read=read - start)
 
 
 def _lots_and_reports(entries: list[LedgerEntry], method: str, start: float) -> Timing:

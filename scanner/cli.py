@@ -18,6 +18,7 @@ from chains.evm.explorer import Flavor
 from chains.registry import chain_by_name
 from scanner import explaining, exporting, reports, service
 from scanner.addresses import checksum, parse_address
+from scanner.collector import without_collector
 from scanner.config import Config, load_config
 from scanner.errors import TaxscanError, UserInputError
 from scanner.harvest import RULE_WARNINGS, Rates, suggest
@@ -71,7 +72,7 @@ DbOption = Annotated[Path | None, typer.Option(
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 MethodOption = Annotated[Method | None, typer.Option(
     "--method", help="Cost-basis method (default: the config file's, else fifo); specific: "
-    "the lots named by --assign or the config's [[assign]], else fifo.", show_default=False)]
+    "the lots named by --assign or the config's assign blocks, else fifo.", show_default=False)]
 JurisdictionOption = Annotated[Jurisdiction | None, typer.Option(
     "--jurisdiction", help="Tax rules (default: the config file's, else us).",
     show_default=False)]
@@ -211,6 +212,7 @@ def prices_import(
 
 
 @app.command()
+@without_collector
 def lots(
     wallet: Annotated[str | None, typer.Option("--wallet", help="Only this wallet.")] = None,
     as_of: Annotated[str | None, typer.Option(
@@ -232,6 +234,7 @@ def lots(
 
 
 @app.command()
+@without_collector
 def trace(
     ident: Annotated[str, typer.Argument(help="A lot id, or the hash of a transaction that "
                                               "disposed of something.")],
@@ -347,6 +350,7 @@ def prices_missing(
 
 
 @app.command()
+@without_collector
 def ledger(
     year: Annotated[int | None, typer.Option("--year", help="Only this tax year.")] = None,
     wallet: Annotated[str | None, typer.Option("--wallet", help="Only this wallet.")] = None,
@@ -363,6 +367,7 @@ def ledger(
 
 
 @app.command()
+@without_collector
 def gains(
     year: Annotated[int, typer.Option("--year", help="Tax year.")],
     method: MethodOption = None,
@@ -404,6 +409,7 @@ def _totals(rows: list[dict[str, object]]) -> None:
 
 
 @app.command()
+@without_collector
 def income(
     year: Annotated[int, typer.Option("--year", help="Tax year.")],
     method: MethodOption = None,
@@ -421,6 +427,7 @@ def income(
 
 
 @app.command()
+@without_collector
 def harvest(
     as_of: Annotated[str, typer.Option("--as-of", help="Date (YYYY-MM-DD, end of day UTC).")],
     include_gains: Annotated[bool, typer.Option(
@@ -535,6 +542,7 @@ class Reported(StrEnum):
 
 
 @app.command("export")
+@without_collector
 def export_file(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")],
     out: Annotated[Path, typer.Option("--out", help="The file to write (ledger: .parquet for "
@@ -561,6 +569,7 @@ def export_file(
 
 
 @app.command("explain")
+@without_collector
 def explain_tx(
     tx_hash: Annotated[str, typer.Argument(help="The transaction hash.")],
     method: MethodOption = None,
@@ -585,6 +594,7 @@ def explain_tx(
 
 
 @app.command("report")
+@without_collector
 def report_page(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
     year: Annotated[int | None, typer.Option(
