@@ -19,7 +19,7 @@ from scanner.holding import is_long_term, term_of
 from scanner.jurisdictions import matcher_for
 from scanner.jurisdictions.lotwise import METHODS, LotMatcher, sort_key
 from scanner.matching import Matcher, OpenLot
-from scanner.money import split_usd
+from scanner.money import split_usd, sum_known
 from scanner.policy import Policy
 from scanner.treatment import Treatment
 from scanner.types import EXCHANGES, IncomeEvent, Kind, LedgerEntry, Lot, LotBook
@@ -107,7 +107,7 @@ def _net(legs: list[LedgerEntry]) -> list[tuple[Decimal, Decimal | None, LedgerE
         sign = 1 if net > 0 else -1
         same_way = [leg for leg in asset_legs if leg.quantity * sign > 0]
         gross = sum((abs(leg.quantity) for leg in same_way), ZERO)
-        value = _sum_known(leg.usd_value for leg in same_way)
+        value = sum_known(leg.usd_value for leg in same_way)
         out.append((net, None if value is None else value * abs(net) / gross, same_way[0]))
     return out
 
@@ -171,7 +171,7 @@ class _Engine:
         moves = [leg for leg in legs if leg.kind is not _FEE and leg.kind is not _SPAM]
         if not moves:
             return
-        fee_usd = _sum_known(fee.usd_value for fee in fees) if fees else ZERO
+        fee_usd = sum_known(fee.usd_value for fee in fees) if fees else ZERO
         net = _net(moves)
         outs = [n for n in net if n[0] < 0]
         ins = [n for n in net if n[0] > 0]
@@ -186,10 +186,10 @@ class _Engine:
             trade and all(leg.asset in self.purchase_currencies for _, _, leg in outs))
         proceeds_fee = fee_usd if trade and not buying else ZERO
         basis_fee = fee_usd if buying else ZERO
-        total_out = _sum_known(value for _, value, _ in outs) if proceeds_fee else ZERO
+        total_out = sum_known(value for _, value, _ in outs) if proceeds_fee else ZERO
         for quantity, value, leg in outs:
             self._move(leg, quantity, value, proceeds_fee, total_out)
-        total_in = _sum_known(value for _, value, _ in ins) if basis_fee else ZERO
+        total_in = sum_known(value for _, value, _ in ins) if basis_fee else ZERO
         for quantity, value, leg in ins:
             self._move(leg, quantity, value, basis_fee, total_in)
 
@@ -212,7 +212,7 @@ class _Engine:
             self._carry_one(leg, quantity, taken[0], fees[0])
             return
         parts = [part for lots in taken for part in lots]
-        basis = _sum_known(part.basis for part in parts)
+        basis = sum_known(part.basis for part in parts)
         values = [value for _, value, _ in ins]
         if len(ins) == 1:
             shares: list[Decimal | None] = [basis]
@@ -278,12 +278,3 @@ def _share(value: Decimal | None, fee: Decimal | None, total: Decimal | None,
 
 def _plus(basis: Decimal | None, fee: Decimal | None) -> Decimal | None:
     return basis if basis is None or fee is None else basis + fee
-
-
-def _sum_known(values: Iterable[Decimal | None]) -> Decimal | None:
-    total = ZERO
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 USD_QUANTUM = Decimal("1e-10")  # stored USD values: DECIMAL(38, 10)
@@ -44,3 +44,13 @@ def split_usd(total: Decimal | None, weights: Sequence[Decimal]) -> list[Decimal
         done = upto
     shares.append(total - done)
     return shares
+
+
+def sum_known(values: Iterable[Decimal | None]) -> Decimal | None:
+    """The sum of the amounts, or None when one of them is unknown."""
+    total = Decimal(0)
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from chains.registry import chain_by_id, is_known
+from scanner.money import sum_known
 from scanner.render import _FORMULA_START
 from scanner.reports import qty
 from scanner.types import EXCHANGES, Kind, LedgerEntry
@@ -117,7 +118,7 @@ def _fee_sides(fee_legs: Iterable[LedgerEntry]) -> list[Side]:
         total = -sum((leg.quantity for leg in asset_legs), ZERO)
         if total > 0:
             sides.append(Side(asset, currency(asset_legs[0]), total,
-                              _known_sum(leg.usd_value for leg in asset_legs), Kind.FEE))
+                              sum_known(leg.usd_value for leg in asset_legs), Kind.FEE))
     return sides
 
 
@@ -135,20 +136,11 @@ def _net(moves: list[LedgerEntry]) -> list[Side]:
             continue
         same_way = [leg for leg in asset_legs if (leg.quantity > 0) == (net > 0)]
         gross = sum((abs(leg.quantity) for leg in same_way), ZERO)
-        value = _known_sum(leg.usd_value for leg in same_way)
+        value = sum_known(leg.usd_value for leg in same_way)
         if value is not None and gross != abs(net):
             value = value * abs(net) / gross
         sides.append(Side(asset, currency(same_way[0]), net, value, same_way[0].kind))
     return sides
-
-
-def _known_sum(values: Iterable[Decimal | None]) -> Decimal | None:
-    total = ZERO
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
 
 
 # ---- cells -------------------------------------------------------------------------------
