@@ -51,6 +51,7 @@ _TREATMENTS = {
     Kind.SPAM: "out of every figure",
     Kind.BORROW: "a loan received: a lot at fair value, not income",
     Kind.REPAY: "a loan paid back: the lots leave the books, nothing is realized",
+    Kind.DEBT: "the loan's debt token: a liability, kept out of the lots",
 }
 
 

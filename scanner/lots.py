@@ -22,7 +22,7 @@ from scanner.matching import Matcher, OpenLot
 from scanner.money import split_usd, sum_known
 from scanner.policy import Policy
 from scanner.treatment import Treatment
-from scanner.types import EXCHANGES, IncomeEvent, Kind, LedgerEntry, Lot, LotBook
+from scanner.types import EXCHANGES, NOT_HOLDINGS, IncomeEvent, Kind, LedgerEntry, Lot, LotBook
 
 __all__ = ["METHODS", "compute_lots", "is_long_term", "sort_key", "term_of"]
 
@@ -162,13 +162,13 @@ class _Engine:
                     self.acquire(leg, quantity, leg.usd_value, leg.usd_value)
                 return
             if kind is not _FEE and kind not in self.carrying:
-                if kind is not _SPAM:
+                if kind not in NOT_HOLDINGS:
                     self._move(leg, leg.quantity, leg.usd_value, ZERO, ZERO)
                 return
         fees = [leg for leg in legs if leg.kind is _FEE]
         for fee in fees:
             self.matcher.dispose(fee, -fee.quantity, fee.usd_value, _FEE)
-        moves = [leg for leg in legs if leg.kind is not _FEE and leg.kind is not _SPAM]
+        moves = [leg for leg in legs if leg.kind is not _FEE and leg.kind not in NOT_HOLDINGS]
         if not moves:
             return
         fee_usd = sum_known(fee.usd_value for fee in fees) if fees else ZERO

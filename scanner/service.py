@@ -36,6 +36,7 @@ from scanner.spam import SpamRow
 from scanner.store import Store
 from scanner.treatment import table_with
 from scanner.types import (
+    NOT_HOLDINGS,
     Allocation,
     Disposal,
     IncomeEvent,
@@ -448,7 +449,7 @@ def missing_prices(store: Store, rules: Rules | None = None) -> list[MissingPric
     zero = Decimal(0)
     legs: dict[str, list[LedgerEntry]] = {}
     for entry in entries:
-        if entry.kind is not Kind.SPAM and entry.usd_value is None:
+        if entry.kind not in NOT_HOLDINGS and entry.usd_value is None:
             legs.setdefault(entry.asset, []).append(entry)
     sums: dict[str, dict[str, Decimal]] = {}
 
@@ -564,7 +565,7 @@ def year_end_balances(store: Store, year: int) -> list[YearEndBalance]:
     moment = datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
     held: dict[tuple[int, str, str], tuple[int, int, str | None]] = {}
     for e in all_legs(store):
-        if e.timestamp > moment or e.kind is Kind.SPAM:
+        if e.timestamp > moment or e.kind in NOT_HOLDINGS:
             continue
         raw, _, _ = held.get((e.chain_id, e.wallet, e.asset), (0, e.decimals, e.symbol))
         held[(e.chain_id, e.wallet, e.asset)] = (raw + e.raw_amount, e.decimals, e.symbol)

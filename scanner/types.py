@@ -27,6 +27,11 @@ class Kind(StrEnum):
     WITHDRAW = "withdraw"  # the receipt token back into the token
     BORROW = "borrow"  # a loan received: not income
     REPAY = "repay"  # a loan paid back: not a sale
+    DEBT = "debt"  # a debt token minted or burned: the loan's record, a liability, not a lot
+
+
+# kinds kept in the ledger (balances reconcile with them) but out of every tax figure
+NOT_HOLDINGS = frozenset({Kind.SPAM, Kind.DEBT})
 
 
 # kinds where something is given for something else: valued like a trade, and taxed as one

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from scanner.money import usd
 from scanner.prices.book import PriceBook, Quote
-from scanner.types import EXCHANGES, Kind, LedgerEntry
+from scanner.types import EXCHANGES, NOT_HOLDINGS, LedgerEntry
 
 STABLE, NATIVE, OTHER = 0, 1, 2
 
@@ -40,7 +40,7 @@ def value_entries(
         trade = [leg for leg in legs if leg.kind in EXCHANGES]
         derived = _value_trade(trade, book, ranks) if trade else {}
         for leg in legs:
-            if leg.kind is Kind.SPAM:
+            if leg.kind in NOT_HOLDINGS:
                 valued.append(replace(leg, usd_value=None, price_source=None))
             elif leg.leg_key in derived:
                 value, source = derived[leg.leg_key]

@@ -24,7 +24,7 @@ from chains.registry import chain_by_id, is_known
 from scanner.money import sum_known
 from scanner.render import _FORMULA_START
 from scanner.reports import qty
-from scanner.types import EXCHANGES, Kind, LedgerEntry
+from scanner.types import EXCHANGES, NOT_HOLDINGS, Kind, LedgerEntry
 
 ZERO = Decimal(0)
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
@@ -63,7 +63,7 @@ class Row:
 
 def transaction_rows(entries: Iterable[LedgerEntry]) -> list[Row]:
     """The rows of `entries`, spam left out, in ledger order."""
-    ordered = sorted((e for e in entries if e.kind is not Kind.SPAM),
+    ordered = sorted((e for e in entries if e.kind not in NOT_HOLDINGS),
                      key=lambda e: e.timestamp)  # stable: ties keep the order given
     groups: dict[str, list[LedgerEntry]] = {}
     for entry in ordered:

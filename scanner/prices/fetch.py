@@ -8,7 +8,7 @@ from datetime import datetime
 
 from scanner.prices.book import PEG_SOURCE, PriceBook
 from scanner.prices.sources import PriceRequest, PriceSource, Quote
-from scanner.types import Kind, LedgerEntry
+from scanner.types import NOT_HOLDINGS, LedgerEntry
 
 Miss = tuple[str, datetime, str]  # (asset, requested moment, source name)
 
@@ -18,7 +18,7 @@ def wanted(entries: Iterable[LedgerEntry], book: PriceBook) -> list[PriceRequest
     $1 fallback of a stablecoin (a source's price shows a depeg)."""
     found: dict[tuple[str, datetime], PriceRequest] = {}
     for entry in entries:
-        if entry.kind is Kind.SPAM:
+        if entry.kind in NOT_HOLDINGS:
             continue
         quote = book.at(entry.asset, entry.timestamp)
         if quote is None or quote.source == PEG_SOURCE:

@@ -157,7 +157,7 @@ SELECT value FROM meta WHERE key = ?;
 INSERT OR REPLACE INTO meta VALUES (?, ?);
 
 -- name: review_counts
-SELECT (SELECT count(*) FROM ledger WHERE kind <> 'spam' AND usd_value IS NULL),
+SELECT (SELECT count(*) FROM ledger WHERE kind NOT IN ('spam', 'debt') AND usd_value IS NULL),
        (SELECT count(*) FROM spam WHERE is_spam),
        (SELECT count(*) FROM disposals WHERE lot_id IS NULL),
        (SELECT count(*) FROM tokens WHERE decimals IS NULL

@@ -252,7 +252,7 @@ def test_a_borrow_is_a_loan_not_income() -> None:
              transfer(2, TKA, ATOKEN, ME, 500), borrow(3, TKA, ME, ME, 500), to=POOL)
     found = refine(AaveV3Decoder(), raw)
     assert found is not None and "not income" in found.note
-    assert ledger(raw) == [("log:0", DEBT_A, 500, "borrow", "aave-v3"),
+    assert ledger(raw) == [("log:0", DEBT_A, 500, "debt", "aave-v3"),
                            ("log:2", A, 500, "borrow", "aave-v3")]
     # without the decoder, the generic rule reads the same legs as income
     chain = chain_by_id(1)
@@ -261,12 +261,24 @@ def test_a_borrow_is_a_loan_not_income() -> None:
     assert {e.kind for e in generic.entries if e.leg_key != "gas"} == {Kind.INCOME}
 
 
+def test_the_debt_token_of_a_loan_is_no_holding_and_needs_no_price() -> None:
+    borrowed = tx(transfer(0, DEBT, ZERO, ME, 500), token_mint(1, DEBT, ME, 500),
+                  transfer(2, TKA, ATOKEN, ME, 500), borrow(3, TKA, ME, ME, 500), to=POOL)
+    chain = chain_by_id(1)
+    built = build_ledger(chain, [borrowed], [ME], {}, PriceBook([]),
+                         asset_ranks([chain], frozenset()))
+    book = compute_lots(built.entries)
+    assert {lot.asset for lot in book.open_lots} == {A}  # the loan's tokens, not the debt
+    assert book.income == ()
+    assert [d.kind for d in book.disposals] == [Kind.FEE]  # only the gas
+
+
 def test_repaying_burns_the_debt_token() -> None:
     raw = tx(transfer(0, DEBT, ME, ZERO, 495), token_burn(1, DEBT, ME, ZERO, 495, 5),
              transfer(2, TKA, ME, ATOKEN, 500), repay(3, TKA, ME, ME, 500), to=POOL)
     found = refine(AaveV3Decoder(), raw)
     assert found is not None and "not a sale" in found.note
-    assert ledger(raw) == [("log:0", DEBT_A, -495, "repay", "aave-v3"),
+    assert ledger(raw) == [("log:0", DEBT_A, -495, "debt", "aave-v3"),
                            ("log:2", A, -500, "repay", "aave-v3")]
 
 
@@ -274,7 +286,7 @@ def test_repaying_with_atokens() -> None:
     raw = tx(transfer(0, DEBT, ME, ZERO, 500), token_burn(1, DEBT, ME, ZERO, 500),
              transfer(2, ATOKEN, ME, ZERO, 500), token_burn(3, ATOKEN, ME, ATOKEN, 500),
              repay(4, TKA, ME, ME, 500, with_atokens=True), to=POOL)
-    assert ledger(raw) == [("log:0", DEBT_A, -500, "repay", "aave-v3"),
+    assert ledger(raw) == [("log:0", DEBT_A, -500, "debt", "aave-v3"),
                            ("log:2", ATOKEN_A, -500, "repay", "aave-v3")]
 
 
@@ -282,7 +294,7 @@ def test_someone_else_repaying_the_wallets_debt_only_burns_its_debt_token() -> N
     raw = tx(transfer(0, DEBT, ME, ZERO, 500), token_burn(1, DEBT, ME, ZERO, 500),
              transfer(2, TKA, STRANGER, ATOKEN, 500), repay(3, TKA, ME, STRANGER, 500),
              to=POOL)
-    assert ledger(raw) == [("log:0", DEBT_A, -500, "repay", "aave-v3")]
+    assert ledger(raw) == [("log:0", DEBT_A, -500, "debt", "aave-v3")]
 
 
 SUPPLIED = (transfer(0, TKA, ME, ATOKEN, 1_000), transfer(1, ATOKEN, ZERO, ME, 1_000),
@@ -415,7 +427,7 @@ CASES: dict[str, tuple[str, list[Leg]]] = {
         [
             ("gas", ETH, -344954 * 32210464489, "fee", "gas"),  # gasUsed 0x5437a x 0x77fe4aee9
             # debt token Transfer log 0xd8 (216), 0x0 -> wallet, 0x129c49e6c5
-            ("log:216", USDC_DEBT, 79931500229, "borrow", "aave-v3"),
+            ("log:216", USDC_DEBT, 79931500229, "debt", "aave-v3"),
             # USDC Transfer log 0xdc (220), aToken 0x98c23e9d -> wallet, 0x129c49e6c5
             ("log:220", USDC, 79931500229, "borrow", "aave-v3"),
         ],
@@ -430,7 +442,7 @@ CASES: dict[str, tuple[str, list[Leg]]] = {
         [
             ("gas", ETH, -189493 * 34127569520, "fee", "gas"),  # gasUsed 0x2e435 x 0x7f2296270
             # debt token Transfer log 0x9d (157), wallet -> 0x0, 0x1cdb8e088e
-            ("log:157", USDC_DEBT, -123942602894, "repay", "aave-v3"),
+            ("log:157", USDC_DEBT, -123942602894, "debt", "aave-v3"),
             # USDC Transfer log 0xa0 (160), wallet -> aToken 0x98c23e9d, 0x1cdcada9bb
             ("log:160", USDC, -123961452987, "repay", "aave-v3"),
         ],

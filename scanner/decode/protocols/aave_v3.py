@@ -28,9 +28,9 @@ wallet in the transaction:
 - supply:   Supply with onBehalfOf = the wallet; the underlying out, a position token in
 - withdraw: Withdraw with user = to = the wallet; the underlying in, a position token moved
 - borrow:   Borrow with onBehalfOf = the wallet; the underlying in (the debt token's mint
-  shows too), nothing out
+  shows too, as kind debt: a liability, kept out of the lots), nothing out
 - repay:    Repay with user = the wallet (its debt); the underlying (or, with useATokens, the
-  aToken) out, the debt token's burn too, nothing else in
+  aToken) out, the debt token's burn too (kind debt), nothing else in
 
 Accrued interest makes position-token amounts differ from the underlying (a withdrawal burns
 the amount less the interest accrued since the last action, a supply mints the amount plus
@@ -77,6 +77,7 @@ _NOTES = {
     REPAY: "Aave v3 Repay: a loan paid back to the Pool, not a sale",
 }
 _ADDRESS_LIMIT = 1 << 160
+_ZERO_ADDRESS = "0x" + "00" * 20
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,28 @@ class AaveV3Decoder:
         if not _is_the_pattern(topic, moves, underlying, positions):
             return None
         kind = _KINDS[topic]
-        return Refinement(decoder=self.name, kinds={m.leg_key: kind for m in moves},
+        debts = _debt_tokens(tx, wallet, topic)
+        return Refinement(decoder=self.name,
+                          kinds={m.leg_key: Kind.DEBT if m.asset in debts else kind
+                                 for m in moves},
                           protocol=PROTOCOL, note=_NOTES[topic])
+
+
+def _debt_tokens(tx: RawTx, wallet: str, topic: str) -> set[str]:
+    """The wallet's variable debt tokens in a borrow (every position token minted to it) or
+    a repay (a Burn to no one: an aToken's Burn names who gets the underlying, a debt
+    token's names the zero address; or a Mint, when the interest exceeded the payment)."""
+    if topic not in (BORROW, REPAY):
+        return set()
+    found = set()
+    for log in tx.logs:
+        token = position_token(log, wallet)
+        if token is None:
+            continue
+        minted = log.topics[0] == TOKEN_MINT
+        if minted or topic_address(log.topics[2]) == _ZERO_ADDRESS:
+            found.add(erc20_asset(MAINNET, token))
+    return found
 
 
 def _word_address(word: int) -> str:
