@@ -140,7 +140,8 @@ def report(store: Store, path: Path, *, year: int | None = None,
         open_lots=lot_rows(held.open_lots),
         acquisitions=dict(zip((lot.lot_id for lot in book.acquisitions),
                               lot_rows(book.acquisitions), strict=True)),
-        missing=missing_rows(missing_prices(store, rules)), spam=store.spam(),
+        missing=missing_rows(missing_prices(store, ledger=every, book=book)),
+        spam=store.spam(),
         review=review(store).lines(), tx_urls=urls)
     write_atomically(path, render_report(page))
     return Exported(path, len(disposals))

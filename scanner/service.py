@@ -442,10 +442,13 @@ def gas_per_trade(store: Store) -> dict[int, Decimal]:
     return {chain: sum(values, Decimal(0)) / len(values) for chain, values in fees.items()}
 
 
-def missing_prices(store: Store, rules: Rules | None = None) -> list[MissingPrice]:
-    """Every asset with legs, disposals, lots or income that lack a USD figure."""
-    entries = all_legs(store)
-    book = lot_book(store, rules, ledger=entries)
+def missing_prices(store: Store, rules: Rules | None = None, *,
+                   ledger: Sequence[LedgerEntry] | None = None,
+                   book: LotBook | None = None) -> list[MissingPrice]:
+    """Every asset with legs, disposals, lots or income that lack a USD figure (`ledger` and
+    its `book`, when the caller has them already)."""
+    entries = all_legs(store) if ledger is None else ledger
+    book = book or lot_book(store, rules, ledger=entries)
     zero = Decimal(0)
     legs: dict[str, list[LedgerEntry]] = {}
     for entry in entries:

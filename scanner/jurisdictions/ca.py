@@ -38,10 +38,7 @@ from scanner.jurisdictions.uk import (
     Removed,
     Step,
     StepLog,
-    in_time_order,
-    open_lots,
 )
-from scanner.matching import Matched
 from scanner.money import split_usd, usd
 from scanner.types import Disposal
 
@@ -106,14 +103,10 @@ class CanadaAcb(StepLog):
     """One ACB pool per asset across wallets, with superficial losses denied and added to
     the ACB."""
 
-    def result(self) -> Matched:
-        rows: list[tuple[Disposed, Disposal]] = []
-        pools: list[Pool] = []
-        for asset, steps in self.by_asset().items():
-            asset_rows, pool = match_asset(asset, steps)
-            rows.extend(asset_rows)
-            pools.append(pool)
-        return Matched(open_lots(pools), in_time_order(rows))
+    @staticmethod
+    def match(asset: str, steps: Sequence[Step]) -> tuple[list[tuple[Disposed, Disposal]],
+                                                          Pool]:
+        return match_asset(asset, steps)
 
 
 def match_asset(asset: str, steps: Sequence[Step]) -> tuple[list[tuple[Disposed, Disposal]],

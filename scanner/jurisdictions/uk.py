@@ -187,6 +187,22 @@ class StepLog:
             out[step_asset(step)].append(step)
         return dict(out)
 
+    def result(self) -> Matched:
+        """Every asset's steps through the jurisdiction's `match` (one pool per asset)."""
+        rows: list[tuple[Disposed, Disposal]] = []
+        pools: list[Pool] = []
+        for asset, steps in self.by_asset().items():
+            asset_rows, pool = self.match(asset, steps)
+            rows.extend(asset_rows)
+            pools.append(pool)
+        return Matched(open_lots(pools), in_time_order(rows))
+
+    @staticmethod
+    def match(asset: str, steps: Sequence[Step]) -> tuple[list[tuple[Disposed, Disposal]],
+                                                          Pool]:
+        """One asset's disposals matched, and its pool at the end."""
+        raise NotImplementedError
+
 
 # ---- the pool ------------------------------------------------------------------------------
 
@@ -392,11 +408,7 @@ class UkPools(StepLog):
     come after the disposal: a 30-day match, or a same-day one later that day), None for
     the pool. `term` is None."""
 
-    def result(self) -> Matched:
-        rows: list[tuple[Disposed, Disposal]] = []
-        pools: list[Pool] = []
-        for asset, steps in self.by_asset().items():
-            asset_rows, pool = match_asset(asset, steps)
-            rows.extend(asset_rows)
-            pools.append(pool)
-        return Matched(open_lots(pools), in_time_order(rows))
+    @staticmethod
+    def match(asset: str, steps: Sequence[Step]) -> tuple[list[tuple[Disposed, Disposal]],
+                                                          Pool]:
+        return match_asset(asset, steps)
