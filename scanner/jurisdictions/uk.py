@@ -281,14 +281,22 @@ def share_rows(group: Sequence[Disposed], portions: Sequence[Portion]) -> list[
     """Share `portions` (which add up to the disposals' total) among the disposals of
     `group` pro rata: each disposal takes its part of what is left of every portion, so
     that each disposal's parts add up to its quantity and each portion's parts to the
-    portion's quantity and cost, exactly. Per disposal: (portion, quantity, cost)."""
+    portion's quantity and cost, exactly. Per disposal: (portion, quantity, cost).
+
+    Pro rata, every disposal takes the same fraction of every portion, its quantity over
+    the group's: a portion's cost is shared in proportion to the disposals' quantities,
+    not to the parts of it they took, which are rounded (to 1e-18: at a cost of 1e12 a
+    token, 1e-6 of cost). A disposal whose part of a portion rounds to nothing has no row
+    for it and takes none of its cost."""
     left = [p.quantity for p in portions]
     table: list[list[Decimal]] = []
     for disposal in group:
         row = split_quantity(disposal.quantity, left)
         left = [have - took for have, took in zip(left, row, strict=True)]
         table.append(row)
-    costs = [split_usd(p.cost, [row[i] for row in table]) for i, p in enumerate(portions)]
+    costs = [split_usd(p.cost, [d.quantity if row[i] > 0 else ZERO
+                                for d, row in zip(group, table, strict=True)])
+             for i, p in enumerate(portions)]
     return [(disposal, [(p, table[j][i], costs[i][j]) for i, p in enumerate(portions)
                         if table[j][i] > 0])
             for j, disposal in enumerate(group)]
@@ -297,11 +305,13 @@ def share_rows(group: Sequence[Disposed], portions: Sequence[Portion]) -> list[
 def disposal_rows(group: Sequence[Disposed], portions: Sequence[Portion],
                   asset_lot_id: str) -> list[tuple[Disposed, Disposal]]:
     """The `Disposal` rows of a group of disposals matched as one with `portions`; each
-    disposal's proceeds are shared among its rows in proportion to quantity."""
+    disposal's proceeds are shared among its rows in proportion to the portions'
+    quantities (the exact fractions of it that its rounded parts stand for, see
+    `share_rows`)."""
     out: list[tuple[Disposed, Disposal]] = []
     for disposal, parts in share_rows(group, portions):
         leg = disposal.leg
-        proceeds = split_usd(disposal.proceeds, [quantity for _, quantity, _ in parts])
+        proceeds = split_usd(disposal.proceeds, [portion.quantity for portion, _, _ in parts])
         for (portion, quantity, cost), share in zip(parts, proceeds, strict=True):
             acquired = portion.acquired
             lot_id = asset_lot_id if portion.rule == SECTION_104 else portion.lot_id
@@ -326,12 +336,46 @@ def open_lots(pools: Iterable[Pool]) -> tuple[Lot, ...]:
 
 def _draw(lots: Sequence[OpenLot], wanted: Decimal, rule: str) -> list[Portion]:
     """Up to `wanted` from `lots` (one day's acquisitions, one acquisition in law), pro
-    rata to what is left of each."""
+    rata to what is left of each.
+
+    Every lot gives the same exact fraction of itself, drawn / available, and so of its
+    basis: the costs are that fraction of the bases, never worked out from the rounded
+    quantity shares (a share is rounded to 1e-18, and at a cost of 1e12 a token that is
+    1e-6 of cost). Cumulative sums of the costs are rounded with `_usd_exact`, each cost
+    the difference of two of them, so the match costs what the day's acquisitions cost
+    times the fraction, to half of 1e-10. A lot that gives all it has gives all its basis."""
     lots = [lot for lot in lots if lot.quantity > 0]
     available = sum((lot.quantity for lot in lots), ZERO)
-    shares = split_quantity(min(wanted, available), [lot.quantity for lot in lots])
-    return [Portion(rule, lot.lot_id, lot.acquired, share, lot.draw(share))
-            for lot, share in zip(lots, shares, strict=True) if share > 0]
+    if available <= 0:
+        return []
+    drawn = min(wanted, available)
+    shares = split_quantity(drawn, [lot.quantity for lot in lots])
+    fraction = Fraction(drawn) / Fraction(available)
+    portions: list[Portion] = []
+    exact, done = Fraction(0), ZERO
+    for lot, share in zip(lots, shares, strict=True):
+        if share <= 0:
+            continue
+        basis = lot.basis
+        if basis is None or share >= lot.quantity:
+            cost = lot.draw(share)
+            if cost is not None:
+                exact += Fraction(cost)
+                done += cost
+        else:
+            exact += Fraction(basis) * fraction
+            upto = _usd_exact(exact)
+            cost = upto - done
+            done = upto
+            lot.quantity -= share
+            lot.basis = basis - cost
+        portions.append(Portion(rule, lot.lot_id, lot.acquired, share, cost))
+    return portions
+
+
+def _usd_exact(amount: Fraction) -> Decimal:
+    """`amount` to the quantum of `usd()` (1e-10), half even, in exact arithmetic."""
+    return Decimal(f"{round(amount * 10**10)}E-10")
 
 
 def _by_day(steps: Iterable[_Dated]) -> dict[date, list[_Dated]]:

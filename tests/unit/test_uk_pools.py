@@ -227,6 +227,47 @@ def test_unknown_proceeds_stay_unknown_and_assets_are_matched_apart() -> None:
     assert [lot.asset for lot in m.result().open_lots] == [TKN]
 
 
+def test_a_same_day_match_costs_its_exact_fraction_of_the_days_cost() -> None:
+    # one day: 108e-8 bought for 13,185.18 in ten lots (one of 1e-8 for 13,185.09), 1e-8
+    # sold: the match is 1/108 of the day's cost, 122.085 exactly, and the pool the rest.
+    # Each lot gives 1/108 of itself; its share of quantity is rounded to 1e-18, and
+    # costing it from that share was 5.372e-7 off (the lot's token costs 1.3e12).
+    m = UkPools()
+    units = [1, 1, 99, 1, 1, 1, 1, 1, 1, 1]
+    for n, unit in enumerate(units[:5], 1):
+        m.acquire(lot(n, day(2021, 3, 1, n), f"{unit}E-8", "0.01"))
+    sell(m, day(2021, 3, 1, 6), "1E-8", "0.01")
+    for n, unit in enumerate(units[5:], 7):
+        cost = "13185.09" if n == 11 else "0.01"
+        m.acquire(lot(n, day(2021, 3, 1, n), f"{unit}E-8", cost))
+    disposals = m.result().disposals
+    assert [d.rule for d in disposals] == ["same-day"] * 10
+    assert sum(d.quantity for d in disposals) == D("1E-8")
+    assert sum(d.cost_basis_usd or 0 for d in disposals) == D("122.085")
+    (expensive,) = [d.cost_basis_usd for d in disposals if d.lot_id == "lot11"]
+    assert expensive is not None and abs(expensive - D("13185.09") / 108) <= D("1e-10")
+    (held,) = m.result().open_lots
+    assert (held.quantity, held.cost_basis_usd) == (D("107E-8"), D("13063.095"))
+
+
+def test_a_days_disposals_take_exact_fractions_of_proceeds_and_cost() -> None:
+    # 5e-8 sold for 0.06, then 1e-8 for 13,185.09; 1e-8 bought that day for 13,185.06, the
+    # rest from a pool of 1e-6 for 100. Each sale takes 1/6 of its quantity from the
+    # same-day buy and 5/6 from the pool, and so those fractions of its proceeds, and the
+    # portions' costs go 5:1 between the sales. The parts of quantity are rounded to 1e-18
+    # (1/6 of 1e-8 is 1.666666667e-9); proceeds and costs are not shared by them.
+    m = UkPools()
+    m.acquire(lot(1, day(2021, 1, 4), "1E-6", "100"))
+    sell(m, day(2021, 3, 1, 9), "5E-8", "0.06")
+    sell(m, day(2021, 3, 1, 10), "1E-8", "13185.09")
+    m.acquire(lot(2, day(2021, 3, 1, 11), "1E-8", "13185.06"))
+    assert rows(m) == [
+        ("same-day", "lot2", D("8.333333333E-9"), D("0.01"), D("10987.55")),
+        ("section-104", POOL, D("4.1666666667E-8"), D("0.05"), D("4.1666666667")),
+        ("same-day", "lot2", D("1.666666667E-9"), D("2197.515"), D("2197.51")),
+        ("section-104", POOL, D("8.333333333E-9"), D("10987.575"), D("0.8333333333"))]
+
+
 def test_proceeds_shares_add_up_exactly() -> None:
     m = UkPools()
     m.acquire(lot(1, day(2023, 1, 1), "3", "10"))
