@@ -9,10 +9,11 @@ where to see it and what it did to the lots.
                     a disposing leg's figures, the sums of its disposals' cents as
                     `taxscan gains` shows them; empty when any part is unknown
 
-The first fields are exactly the ledger report's, so `taxscan import --format ledger` reads
-the file back (it ignores the lineage columns). Parquet gets the same rows, typed, and each
-leg's exact raw_amount (text: a uint256 can exceed any SQL integer) and decimals; its quantity
-is empty when DECIMAL(38, 18) cannot hold it exactly.
+The first fields are the ledger report's, so `taxscan import --format ledger` reads the file
+back (it ignores the lineage columns). Its usd_value is exact, as stored (the report shows
+cents): an import gives the same lots and gains to the cent. Parquet gets the same rows,
+typed, and each leg's exact raw_amount (text: a uint256 can exceed any SQL integer) and
+decimals; its quantity is empty when DECIMAL(38, 18) cannot hold it exactly.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ NO_LOT = "no lot"
 # any SQL integer)
 _PARQUET_TYPES = {
     "timestamp": "TIMESTAMPTZ", "chain_id": "BIGINT", "block_number": "BIGINT",
-    "log_index": "BIGINT", "quantity": "DECIMAL(38, 18)", "usd_value": "DECIMAL(38, 2)",
+    "log_index": "BIGINT", "quantity": "DECIMAL(38, 18)", "usd_value": "DECIMAL(38, 10)",
     "proceeds_usd": "DECIMAL(38, 2)", "cost_basis_usd": "DECIMAL(38, 2)",
     "gain_usd": "DECIMAL(38, 2)", "raw_amount": "VARCHAR", "decimals": "INTEGER",
 }
@@ -66,6 +67,7 @@ def ledger_export_rows(entries: Sequence[LedgerEntry], book: LotBook,
         if where not in urls:
             urls[where] = tx_url(*where)
         row["explorer_url"] = urls[where]
+        row["usd_value"] = None if entry.usd_value is None else qty(entry.usd_value)
         row["opens_lot"] = opened.get((entry.tx_hash, entry.leg_key, entry.wallet)) \
             if entry.raw_amount > 0 else None
         taken = _take(draws, entry) if entry.raw_amount < 0 else []

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
+from scanner.money import cents
 from tests.chromium import rendered_dom
 from tests.devnet.conftest import Played
 from tests.helpers import cli_json, run_cli
@@ -81,7 +82,9 @@ def test_the_ledger_exports_as_csv_and_parquet_and_imports_back(played: Played,
         assert cli_json("gains", "--year", year, db=fresh) == \
             cli_json("gains", "--year", year, db=played.db_path)
     exported = rows(path)
-    assert [{k: v for k, v in r.items() if k in ledger[0]} for r in exported] == \
+    # the report's fields, its usd_value exact where the report shows cents
+    assert [{k: str(cents(Decimal(v))) if k == "usd_value" and v else v
+             for k, v in r.items() if k in ledger[0]} for r in exported] == \
         [{k: "" if v is None else str(v) for k, v in r.items()} for r in ledger]
     gains = cli_json("gains", "--year", "2025", db=played.db_path)
     this_year = [r for r in exported if r["timestamp"].startswith("2025") and r["draws_on"]]
@@ -93,7 +96,7 @@ def test_the_ledger_exports_as_csv_and_parquet_and_imports_back(played: Played,
     parquet = export(played, tmp_path, "ledger", "ledger.parquet")
     back = duckdb.sql(f"SELECT tx_hash, quantity, usd_value FROM '{parquet}' "
                       "ORDER BY timestamp, chain_id, block_number").fetchall()
-    assert [(tx, Decimal(q).normalize(), None if v is None else f"{v:.2f}")
+    assert [(tx, Decimal(q).normalize(), None if v is None else str(cents(v)))
             for tx, q, v in back] == \
         [(r["tx_hash"], Decimal(r["quantity"]).normalize(), r["usd_value"]) for r in ledger]
 

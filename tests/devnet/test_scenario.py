@@ -296,10 +296,9 @@ def test_the_harvest_planner_picks_lots_to_reach_a_target(played: Played) -> Non
 
 
 def test_the_exported_ledger_imports_to_the_same_figures(played: Played, tmp_path: Path) -> None:
-    exported = run_cli("ledger", "--format", "csv", db=played.db_path)
-    assert exported.returncode == 0, exported.stderr
     path = tmp_path / "ledger.csv"
-    path.write_text(exported.stdout, newline="")
+    exported = run_cli("export", "--format", "ledger", "--out", str(path), db=played.db_path)
+    assert exported.returncode == 0, exported.stderr
     fresh = tmp_path / "fresh.duckdb"
     imported = run_cli("import", str(path), "--format", "ledger", db=fresh)
     assert imported.returncode == 0, imported.stderr
