@@ -6,7 +6,7 @@ DEVNET := fixtures/devnet
 STAMP := $(VENV)/.installed-stamp
 NPM_STAMP := $(DEVNET)/node_modules/.installed-stamp
 
-.PHONY: setup browser demo test lint bench clean
+.PHONY: setup browser demo test lint bench contracts clean
 
 setup: $(STAMP) $(NPM_STAMP)
 
@@ -40,6 +40,10 @@ lint: $(STAMP)
 bench: setup
 	$(BIN)/python bench/bench_decode.py
 	$(BIN)/python bench/bench_engine.py
+
+# Recompile $(DEVNET)/contracts/Protocols.sol into $(DEVNET)/build/Protocols.json (commit both).
+contracts: setup
+	$(BIN)/python -m chains.devnet.solidity
 
 clean:
 	rm -rf $(VENV) $(DEVNET)/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from scanner.addresses import erc20_asset, native_asset
 from scanner.errors import UnknownChainError
+
+_TX_ID = re.compile(r"0x[0-9a-fA-F]+")  # a transaction hash, not a ledger id of another kind
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,12 @@ class Chain:
     uniswap_v2_factory: str | None = None  # lowercase; pool prices read from its pairs
     etherscan_v2: bool = True  # served by https://api.etherscan.io/v2/api?chainid=...
     blockscout_api: str | None = None  # Etherscan-compatible Blockscout API, ending in /api
+    # tokens whose balances grow with no Transfer event (lowercase): their growth is booked
+    # as income from balance snapshots
+    rebasing_tokens: tuple[str, ...] = ()
+    snapshot_interval: int = 7200  # blocks between scheduled balance snapshots: about a day
+    # protocol contracts the decoders are scoped to: (role, lowercase address)
+    contracts: tuple[tuple[str, str], ...] = ()
 
     @property
     def native_asset(self) -> str:
@@ -38,7 +47,11 @@ class Chain:
         return frozenset(erc20_asset(self.chain_id, a) for a in self.stablecoins)
 
     def tx_url(self, tx_hash: str) -> str | None:
-        return f"{self.explorer_url}/tx/{tx_hash}" if self.explorer_url else None
+        """The transaction's explorer page; None for ids that are no transaction hash (the
+        ledger's booked rebasing growth, `rebase:...`)."""
+        if not self.explorer_url or not _TX_ID.fullmatch(tx_hash):
+            return None
+        return f"{self.explorer_url}/tx/{tx_hash}"
 
 
 # The devnet deploys WETH9 and its stablecoin first, from anvil's first account, so their
@@ -46,15 +59,38 @@ class Chain:
 DEVNET_WETH = "0x5fbdb2315678afecb367f032d93f642f64180aa3"
 DEVNET_DAI = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"
 DEVNET_UNISWAP_V2_FACTORY = "0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9"  # the fourth contract
+# The devnet's other protocols come from anvil's fourth account, in this order, first thing.
+DEVNET_PROTOCOL_DEPLOYER = "0x90f79bf6eb2c4f870365e785982e1f101e93b906"
+DEVNET_UNISWAP_V3_FACTORY = "0x057ef64e23666f000b34ae31332854acbd1c8544"  # its nonce 0
+DEVNET_UNISWAP_V3_POSITIONS = "0x261d8c5e9742e6f7f1076fa1f560894524e19cad"  # 1
+DEVNET_UNISWAP_V3_ROUTER = "0xce3478a9e0167a6bc5716dc39dbbbfac38f27623"  # 2
+# Uniswap V3's NonfungiblePositionManager on Ethereum, OP Mainnet, Arbitrum and Polygon
+UNISWAP_V3_POSITIONS = "0xc36442b4a4522e871399cd717abdd847ab11fe88"
+# then the devnet's own contracts (fixtures/devnet/contracts/Protocols.sol), nonces 3 to 9
+DEVNET_STETH = "0xcba6b9a951749b8735c603e7ffc5151849248772"
+DEVNET_WSTETH = "0xe4eb561155afce723bb1ff8606fbfe9b28d5d38d"
+DEVNET_LENDING_POOL = "0xcf27f781841484d5cf7e155b44954d7224caf1dd"
+DEVNET_ADAI = "0x673cd70fa883394a1f3deb3221937ceb7c2618d7"
+DEVNET_DAI_DEBT = "0x6179fbb91b239b574a4565e2c55a6fd38c3372d3"
+DEVNET_AWETH = "0x71f043a9072b5ec430c0a1dd766e1c8c613edc5d"
+DEVNET_WETH_DEBT = "0xe7cfcccb38ce07ba9d8d13431afe8cf6172de031"
 
 # How many blocks below the head count as final enough to store. Ethereum: 12 (below the
 # usual reorg depth; true finality is ~64). Sidechains follow their own consensus: BNB 15,
 # Gnosis 12, Polygon PoS 128 (it has seen deep reorgs), Avalanche 1 (Snowman finality is
 # immediate). Rollups: never 0, since a sequencer's unsafe head can still be replaced; keep
 # roughly a minute or two of blocks back (60, or 240 on Arbitrum's ~0.25 s blocks).
+# Rebasing tokens' balances are read about once a day (snapshot_interval): 7200 of
+# Ethereum's 12 s blocks, 43200 of 2 s blocks (OP, Base, Polygon, Linea, Avalanche), 28800
+# of 3 s (Scroll; BNB, whose 0.75 s blocks since 2025 make that a quarter day), 17280 of
+# Gnosis's 5 s, 86400 of zkSync's ~1 s, 345600 of Arbitrum's 0.25 s.
 CHAINS: tuple[Chain, ...] = (
     Chain(
         chain_id=1,
+        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
+                   ("lido:steth", "0xae7ab96520de3a18e5e111b5eaab095312d7fe84"),
+                   ("lido:wsteth", "0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0"),
+                   ("aave-v3:pool", "0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2")),
         uniswap_v2_factory="0x5c69bee701ef814a2b6a3edd4b1652cb9cc5aa6f",
         key="ethereum",
         name="Ethereum",
@@ -71,9 +107,11 @@ CHAINS: tuple[Chain, ...] = (
         confirmations=12,
         aliases=("eth", "mainnet"),
         blockscout_api="https://eth.blockscout.com/api",
+        rebasing_tokens=("0xae7ab96520de3a18e5e111b5eaab095312d7fe84",),  # Lido stETH
     ),
     Chain(
         chain_id=10,
+        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),),
         key="optimism",
         name="Optimism",
         native_symbol="ETH",
@@ -90,6 +128,7 @@ CHAINS: tuple[Chain, ...] = (
         confirmations=60,
         aliases=("op", "op-mainnet"),
         blockscout_api="https://optimism.blockscout.com/api",
+        snapshot_interval=43200,
     ),
     Chain(
         chain_id=56,
@@ -107,6 +146,7 @@ CHAINS: tuple[Chain, ...] = (
         default_rpc="https://bsc-rpc.publicnode.com",
         confirmations=15,
         aliases=("bsc", "binance", "bnb-chain"),
+        snapshot_interval=28800,
     ),
     Chain(
         chain_id=100,
@@ -125,9 +165,11 @@ CHAINS: tuple[Chain, ...] = (
         confirmations=12,
         aliases=("xdai", "gnosis-chain"),
         blockscout_api="https://gnosis.blockscout.com/api",
+        snapshot_interval=17280,
     ),
     Chain(
         chain_id=137,
+        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),),
         key="polygon",
         name="Polygon PoS",
         native_symbol="POL",
@@ -144,6 +186,7 @@ CHAINS: tuple[Chain, ...] = (
         confirmations=128,
         aliases=("matic", "pol", "polygon-pos"),
         blockscout_api="https://polygon.blockscout.com/api",
+        snapshot_interval=43200,
     ),
     Chain(
         chain_id=324,
@@ -163,6 +206,7 @@ CHAINS: tuple[Chain, ...] = (
         confirmations=60,
         aliases=("zksync-era", "era"),
         blockscout_api="https://zksync.blockscout.com/api",
+        snapshot_interval=86400,
     ),
     Chain(
         chain_id=8453,
@@ -181,9 +225,11 @@ CHAINS: tuple[Chain, ...] = (
         default_rpc="https://base-rpc.publicnode.com",
         confirmations=60,
         blockscout_api="https://base.blockscout.com/api",
+        snapshot_interval=43200,
     ),
     Chain(
         chain_id=42161,
+        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),),
         key="arbitrum",
         name="Arbitrum One",
         native_symbol="ETH",
@@ -200,6 +246,7 @@ CHAINS: tuple[Chain, ...] = (
         confirmations=240,
         aliases=("arb", "arbitrum-one", "arb1"),
         blockscout_api="https://arbitrum.blockscout.com/api",
+        snapshot_interval=345600,
     ),
     Chain(
         chain_id=43114,
@@ -219,6 +266,7 @@ CHAINS: tuple[Chain, ...] = (
         default_rpc="https://avalanche-c-chain-rpc.publicnode.com",
         confirmations=1,
         aliases=("avax", "avalanche-c", "avalanche-c-chain"),
+        snapshot_interval=43200,
     ),
     Chain(
         chain_id=59144,
@@ -235,6 +283,7 @@ CHAINS: tuple[Chain, ...] = (
         explorer_url="https://lineascan.build",
         default_rpc="https://rpc.linea.build",
         confirmations=60,
+        snapshot_interval=43200,
     ),
     Chain(
         chain_id=534352,
@@ -252,16 +301,21 @@ CHAINS: tuple[Chain, ...] = (
         default_rpc="https://rpc.scroll.io",
         confirmations=60,
         blockscout_api="https://scroll.blockscout.com/api",
+        snapshot_interval=28800,
     ),
     Chain(
         chain_id=31337,
+        contracts=(("uniswap-v3:positions", DEVNET_UNISWAP_V3_POSITIONS),
+                   ("lido:steth", DEVNET_STETH), ("lido:wsteth", DEVNET_WSTETH),
+                   ("aave-v3:pool", DEVNET_LENDING_POOL)),
+        rebasing_tokens=(DEVNET_STETH, DEVNET_ADAI, DEVNET_AWETH),
         uniswap_v2_factory=DEVNET_UNISWAP_V2_FACTORY,
         key="devnet",
         name="Local devnet (anvil)",
         native_symbol="ETH",
         slip44=60,
         wrapped_native=DEVNET_WETH,
-        stablecoins=(DEVNET_DAI,),
+        stablecoins=(DEVNET_DAI, DEVNET_ADAI),  # aDAI: a DAI lent, redeemable one for one
         confirmations=0,
         aliases=("anvil", "local"),
         etherscan_v2=False,

@@ -500,7 +500,8 @@ class LedgerFormat(StrEnum):
 def import_file(
     path: Annotated[Path, typer.Argument(help="The file to import.")],
     fmt: Annotated[LedgerFormat, typer.Option(
-        "--format", "-f", help="ledger: the CSV `taxscan ledger --format csv` writes; "
+        "--format", "-f", help="ledger: the CSV `taxscan export --format ledger` (exact) or "
+        "`taxscan ledger --format csv` (USD in cents) writes; "
         "koinly: Koinly's universal CSV.")],
     account: Annotated[str | None, typer.Option(
         "--account", help="Koinly: the off-chain account the rows belong to (its lots are "
@@ -668,13 +669,13 @@ def demo(
         with Anvil(genesis_timestamp=int(GENESIS.timestamp())) as node:
             scenario = play(node.url)
             prices = scenario.write_prices(Path(tmp) / "prices.csv")
-            err.print(f"wallet {scenario.wallet} on {node.url}")
+            wallets = [parse_address(scenario.wallet), parse_address(scenario.defi.wallet)]
+            err.print(f"wallets {', '.join(wallets)} on {node.url}")
             with Store(path) as store:
                 with RichProgress(err) as progress:
                     node_source = open_source(SourcePlan(chain=None, rpc_url=node.url),
                                               progress).source
-                    results = service.scan(store, node_source,
-                                           [parse_address(scenario.wallet)])
+                    results = service.scan(store, node_source, wallets)
                 _scan_summary(results)
                 service.import_prices(store, prices)
                 _review(store)

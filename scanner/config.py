@@ -5,6 +5,7 @@
 method = "fifo"                      # cost-basis method (optional): "fifo", "lifo", "hifo" or "specific"
 jurisdiction = "us"                  # tax rules (optional): "us", "uk", "ca" or "de"
 stablecoins = ["eip155:1/erc20:0x..."]   # extra USD stablecoins (optional, CAIP-19 ids)
+rebasing = ["eip155:1/erc20:0x..."]      # extra rebasing tokens: growth booked as income (optional)
 
 [api_keys]                           # API keys by ENVIRONMENT VARIABLE NAME, never the key itself
 etherscan = "ETHERSCAN_API_KEY"
@@ -15,6 +16,7 @@ explorer_url = "https://api.etherscan.io/v2/api"   # explorer API base URL (Ethe
 explorer = "etherscan"               # "etherscan" or "blockscout"
 api_key_env = "ETHERSCAN_API_KEY"    # env var holding this explorer's key (default: api_keys.etherscan)
 source = "explorer"                  # "rpc", "explorer" or "both" (optional)
+snapshot_interval = 7200             # blocks between balance snapshots of rebasing tokens (optional)
 
 [[wallets]]
 address = "0x6e15887E2CEC81434C16D587709f64603b39b545"
@@ -83,10 +85,10 @@ PRICE_SOURCE = "config"
 DEFAULT_EXPLORER = "etherscan"
 
 _TOP_KEYS = ("method", "jurisdiction", "stablecoins", "api_keys", "chains", "wallets", "prices",
-             "scope", "assign", "identical", "treatments")
+             "scope", "assign", "identical", "treatments", "rebasing")
 _ASSIGN_KEYS = ("tx", "lots")
 _TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
-_CHAIN_KEYS = ("rpc", "explorer_url", "explorer", "api_key_env", "source")
+_CHAIN_KEYS = ("rpc", "explorer_url", "explorer", "api_key_env", "source", "snapshot_interval")
 _WALLET_KEYS = ("address", "label", "chains")
 _PRICE_KEYS = ("timestamp", "asset", "usd")
 _TREATMENT_KEYS = ("kind", "protocol", "treatment")
@@ -116,6 +118,7 @@ class ChainConfig:
     explorer: str | None = None  # "etherscan" or "blockscout"
     api_key_env: str | None = None  # the NAME of an environment variable
     source: str | None = None  # "rpc", "explorer" or "both"
+    snapshot_interval: int | None = None  # blocks between rebasing tokens' balance snapshots
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class Config:
     scope: Mapping[str, str] = field(default_factory=dict)  # "default" or a year -> scope
     assignments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tx -> lots
     identical: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group -> assets
+    rebasing: tuple[str, ...] = ()  # extra rebasing tokens (CAIP-19 erc20 ids)
 
     def wallets_on(self, chain_key: str) -> tuple[str, ...]:
         """The addresses configured for a chain, in file order."""
@@ -308,7 +312,8 @@ class _Reader:
                       MappingProxyType(chains), wallets, prices, treatments, jurisdiction,
                       MappingProxyType(self.scope(document.get("scope", {}))),
                       MappingProxyType(self.assignments(document.get("assign", []))),
-                      MappingProxyType(self.identical(document.get("identical", {}))))
+                      MappingProxyType(self.identical(document.get("identical", {}))),
+                      self.rebasing(document.get("rebasing", [])))
 
     def scope(self, value: object) -> dict[str, str]:
         if not isinstance(value, dict):
@@ -366,6 +371,24 @@ class _Reader:
                 self.fail(f"stablecoins[{n}]", str(exc))
         return tuple(dict.fromkeys(assets))
 
+    def rebasing(self, value: object) -> tuple[str, ...]:
+        assets = []
+        for n, text in enumerate(self.strings(value, "rebasing"), start=1):
+            try:
+                asset = parse_asset_id(text)
+            except AddressError as exc:
+                self.fail(f"rebasing[{n}]", str(exc))
+            if "/erc20:" not in asset:
+                self.fail(f"rebasing[{n}]", f"a rebasing token is an ERC-20 token "
+                                            f"(eip155:1/erc20:0x...), not {asset}")
+            assets.append(asset)
+        return tuple(dict.fromkeys(assets))
+
+    def blocks(self, value: object, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(where, f"must be a whole number of blocks from 1, not {value!r}")
+        return value
+
     def api_keys(self, value: object) -> dict[str, str]:
         table = self.table(value, "api_keys", EXPLORERS)
         return {name: self.env_name(env, f"api_keys.{name}") for name, env in table.items()}
@@ -391,7 +414,10 @@ class _Reader:
                                        lambda v, at: self.choice(v, at, EXPLORERS)),
                 api_key_env=self.optional(table, "api_key_env", where, self.env_name),
                 source=self.optional(table, "source", where,
-                                     lambda v, at: self.choice(v, at, SOURCES)))
+                                     lambda v, at: self.choice(v, at, SOURCES)),
+                snapshot_interval=self.blocks(table["snapshot_interval"],
+                                              f"{where}.snapshot_interval")
+                if "snapshot_interval" in table else None)
         return chains
 
     def wallets(self, value: object) -> tuple[WalletConfig, ...]:

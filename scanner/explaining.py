@@ -7,19 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from scanner.decode.protocols import DecodeContext, Refinement, refine_all
+from scanner.decode.protocols import Refinement, refine_all
 from scanner.decode.registry import DECODERS
 from scanner.decode.transfers import decode_movements
 from scanner.errors import UserInputError
 from scanner.exporting import tx_url
 from scanner.exports.ledger import ledger_export_rows
 from scanner.policy import Policy
+from scanner.rebuild import decode_context
 from scanner.reports import Row, Shape
 from scanner.service import Rules, all_legs, chains_of, lot_book, policy_of
 from scanner.store import Store
 from scanner.treatment import treatment_of
 from scanner.types import EXCHANGES, Kind, LedgerEntry, RawTx
 
+REBASE = "rebase"
 GENERIC = "generic"
 
 EXPLAIN = Shape(
@@ -89,7 +91,7 @@ def _refinements(store: Store, chain_id: int, tx_hash: str) -> dict[str, Refinem
         return None
     wallets = frozenset(store.wallets(chain_id))
     tokens = store.tokens(chain_id)
-    context = DecodeContext(chain_id, chain.native_asset, chain.wrapped_native, wallets, tokens)
+    context = decode_context(chain, wallets, tokens)
     moves = decode_movements(raw, wallets, chain.native_asset, tokens)
     return refine_all(raw, moves, context, DECODERS)
 
@@ -97,7 +99,10 @@ def _refinements(store: Store, chain_id: int, tx_hash: str) -> dict[str, Refinem
 def _row(entry: LedgerEntry, line: Row, refined: dict[str, Refinement] | None,
          policy: Policy) -> Row:
     mine = None if refined is None else refined.get(entry.wallet)
-    if refined is None:
+    if entry.protocol == REBASE:
+        decoder, why = REBASE, "balance snapshots: the token grew (or shrank) with no " \
+            "Transfer event"
+    elif refined is None:
         decoder, why = "import", "as the imported file says"
     elif mine is not None and entry.kind is not Kind.FEE and entry.leg_key in mine.kinds:
         decoder, why = mine.decoder, mine.note

@@ -21,7 +21,7 @@ from scanner.jurisdictions.lotwise import METHODS, LotMatcher, sort_key
 from scanner.matching import Matcher, OpenLot
 from scanner.money import split_usd, sum_known
 from scanner.policy import Policy
-from scanner.treatment import Treatment
+from scanner.treatment import Treatment, income_kind
 from scanner.types import EXCHANGES, NOT_HOLDINGS, IncomeEvent, Kind, LedgerEntry, Lot, LotBook
 
 __all__ = ["METHODS", "compute_lots", "is_long_term", "sort_key", "term_of"]
@@ -147,7 +147,8 @@ class _Engine:
         self.matcher.acquire(lot)
         if leg.kind is _INCOME:
             self.income.append(IncomeEvent(leg.timestamp, leg.wallet, leg.asset, leg.symbol,
-                                           quantity, value, "claim", leg.tx_hash))
+                                           quantity, value, income_kind(leg.protocol),
+                                           leg.tx_hash))
 
     def apply(self, legs: list[LedgerEntry]) -> None:
         """One transaction of one wallet: gas, then what left, then what arrived."""
@@ -171,6 +172,14 @@ class _Engine:
         moves = [leg for leg in legs if leg.kind is not _FEE and leg.kind not in NOT_HOLDINGS]
         if not moves:
             return
+        if any(leg.kind is _INCOME for leg in moves) and \
+                any(leg.kind in EXCHANGES for leg in moves):
+            # income earned in an exchange (fees collected with a position's principal)
+            # is its own lot at fair value, apart from the exchange
+            for leg in moves:
+                if leg.kind is _INCOME:
+                    self.acquire(leg, leg.quantity, leg.usd_value, leg.usd_value)
+            moves = [leg for leg in moves if leg.kind is not _INCOME]
         fee_usd = sum_known(fee.usd_value for fee in fees) if fees else ZERO
         net = _net(moves)
         outs = [n for n in net if n[0] < 0]

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from chains.evm.balances import BalanceQuery, BalanceReader
+from chains.evm.balances import POSITION, BalanceQuery, BalanceReader
 from chains.evm.blocks import block_at
 from chains.evm.rpc import RpcClient
-from chains.evm.source import ChainSource, Progress, RpcSource
+from chains.evm.source import TRANSFER, ChainSource, Progress, RpcSource, topic_for
 from chains.registry import Chain, chain_by_id, is_known
 from scanner.addresses import asset_contract, erc20_asset, parse_any_asset_id, parse_asset_id
 from scanner.config import Config
+from scanner.decode.protocols.uniswap_v3 import POSITIONS_ROLE
 from scanner.errors import SourceInconsistent, UserInputError
 from scanner.harvest import HarvestRow, plan_harvest
 from scanner.imports.koinly import read_koinly
@@ -28,7 +29,7 @@ from scanner.prices.book import PriceBook
 from scanner.prices.csvfile import read_price_file
 from scanner.prices.fetch import ask, wanted
 from scanner.prices.sources import PriceSource
-from scanner.rebuild import build_ledger
+from scanner.rebuild import BalanceSnapshot, build_ledger
 from scanner.reconcile import BalanceCheck, Holding, holdings_of, reconcile
 from scanner.scope import Scope, ScopePlan, parse_scope
 from scanner.sourcing import open_source, plan_for
@@ -46,6 +47,7 @@ from scanner.types import (
     LotBook,
     MissingPrice,
     PricePoint,
+    RawTx,
     TraceStep,
     YearEndBalance,
 )
@@ -53,6 +55,7 @@ from scanner.valuation import AssetRanks
 
 RPC_SOURCE = "rpc"
 STABLECOINS_KEY = "extra_stablecoins"
+REBASING_KEY = "extra_rebasing"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,31 @@ def extra_stablecoins(store: Store) -> frozenset[str]:
 def add_stablecoins(store: Store, assets: Iterable[str]) -> None:
     wanted = extra_stablecoins(store) | {parse_asset_id(a) for a in assets}
     store.set_meta(STABLECOINS_KEY, json.dumps(sorted(wanted)))
+
+
+def extra_rebasing(store: Store) -> frozenset[str]:
+    """The rebasing tokens named by the user (asset ids), over the registry's."""
+    raw = store.meta(REBASING_KEY)
+    return frozenset(json.loads(raw)) if raw else frozenset()
+
+
+def add_rebasing(store: Store, assets: Iterable[str]) -> None:
+    named = set()
+    for text in assets:
+        asset = parse_asset_id(text)
+        if "/erc20:" not in asset:
+            raise UserInputError(f"a rebasing token is an ERC-20 token (eip155:1/erc20:0x...), "
+                                 f"not {asset}")
+        named.add(asset)
+    if not named <= extra_rebasing(store):
+        store.set_meta(REBASING_KEY, json.dumps(sorted(extra_rebasing(store) | named)))
+
+
+def rebasing_tokens(store: Store, chain: Chain) -> list[str]:
+    """The chain's rebasing tokens (lowercase addresses): the registry's and the user's."""
+    prefix = f"eip155:{chain.chain_id}/erc20:"
+    named = {a.removeprefix(prefix) for a in extra_rebasing(store) if a.startswith(prefix)}
+    return sorted(set(chain.rebasing_tokens) | named)
 
 
 def asset_ranks(chains: Iterable[Chain], extra: frozenset[str]) -> AssetRanks:
@@ -138,16 +166,30 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
          source_name: str = RPC_SOURCE, stablecoins: Iterable[str] = (),
          labels: Mapping[str, str | None] | None = None,
          on_wallet: Callable[[str], None] | None = None, rebuild: bool = True,
-         from_block: int = 0, node: str | None = None) -> list[WalletScan]:
+         from_block: int = 0, node: str | None = None, rebasing: Iterable[str] = (),
+         snapshot_interval: int | None = None) -> list[WalletScan]:
     """Fetch what is new for each wallet, store it, and rebuild the ledger and lots.
 
-    Each (chain, wallet, source) keeps its own cursor; every wallet's records and cursor
-    are written in one transaction.
+    Each (chain, wallet, source) keeps its own cursor; every wallet's records, balance
+    snapshots and cursor are written in one transaction.
+
+    Rebasing tokens (the registry's, `rebasing` asset ids, and those named before: they are
+    kept) grow with no Transfer event. Each one a wallet has moved gets its balance read at
+    the block before each block that moves it, every `snapshot_interval` blocks (the chain's
+    default: about a day) from the first, and at the block scanned to; the rebuild books the
+    growth between them as income.
     """
+    if snapshot_interval is not None and snapshot_interval < 1:
+        raise UserInputError(f"the snapshot interval is a number of blocks from 1, not "
+                             f"{snapshot_interval}")
+    if rebasing:
+        add_rebasing(store, rebasing)
     chain_id = source.chain_id()
     chain = chain_by_id(chain_id)
     head = source.head()
     final = head - chain.confirmations
+    growing = rebasing_tokens(store, chain)
+    interval = snapshot_interval or chain.snapshot_interval
     results = []
     for wallet in dict.fromkeys(wallets):
         last = store.cursor(chain_id, wallet, source_name)
@@ -164,13 +206,20 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
         known = store.tokens(chain_id)
         new_tokens = sorted({log.address for tx in txs for log in tx.logs} - set(known))
         infos = source.token_info(chain_id, new_tokens) if new_tokens else []
+        # the ledger is whole up to the block the cursor is (or stays) at
+        upto = final if discovery is not None and discovery.complete else last
+        symbols = {t.address: t.symbol for t in [*known.values(), *infos]}
+        snapshots, read_notes = _read_balances(store, source, chain_id, wallet, txs, growing,
+                                               upto, interval, symbols) \
+            if growing and upto is not None else ([], [])
         with store.transaction():
             store.add_wallet(chain_id, wallet, (labels or {}).get(wallet))
             store.save_raw(wallet, txs)
             store.save_tokens(infos)
+            store.save_balance_snapshots(snapshots)
             if discovery is not None and discovery.complete:
                 store.set_cursor(chain_id, wallet, source_name, final, discovery.address_index)
-        notes = list(discovery.notes) if discovery else []
+        notes = (list(discovery.notes) if discovery else []) + read_notes
         if not is_known(chain_id):
             notes.append(f"chain id {chain_id} is not in the registry: no stablecoins or "
                          "wrapped native known for it")
@@ -184,6 +233,62 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
     return results
 
 
+def snapshot_plan(moves: Collection[int], upto: int, interval: int) -> set[int]:
+    """The blocks to read a rebasing token's balance at, for a wallet whose balance of it
+    moves in the blocks `moves`: the block before each (the balance before the move, so
+    growth is booked before a sale), every `interval` blocks from the first move (a grid
+    that stays put from scan to scan), and `upto`, the block the ledger is whole to."""
+    first = min(moves)
+    wanted = {block - 1 for block in moves} | set(range(first + interval, upto, interval))
+    return {block for block in wanted | {upto} if 0 <= block <= upto}
+
+
+def _transfer_blocks(txs: Iterable[RawTx], wallet: str,
+                     tokens: Collection[str]) -> dict[str, set[int]]:
+    """token -> the blocks of `txs` with an ERC-20 Transfer of it to or from `wallet`."""
+    me = topic_for(wallet)
+    wanted = set(tokens)
+    found: dict[str, set[int]] = {}
+    for tx in txs:
+        for log in tx.logs if tx.success else ():
+            if log.address in wanted and len(log.topics) == 3 and log.topics[0] == TRANSFER \
+                    and me in log.topics[1:]:
+                found.setdefault(log.address, set()).add(tx.block_number)
+    return found
+
+
+def _read_balances(store: Store, source: ChainSource, chain_id: int, wallet: str,
+                   txs: Sequence[RawTx], tokens: Collection[str], upto: int, interval: int,
+                   symbols: Mapping[str, str | None]) -> tuple[list[BalanceSnapshot], list[str]]:
+    """The balance snapshots of the rebasing `tokens` the wallet has moved (stored records
+    and this scan's `txs`) not taken before, and notes on those the source could not read."""
+    moves = store.token_transfer_blocks(chain_id, wallet, tokens)
+    for token, blocks in _transfer_blocks(txs, wallet, tokens).items():
+        moves.setdefault(token, set()).update(blocks)
+    taken = store.snapshot_blocks(chain_id, wallet)
+    snapshots: list[BalanceSnapshot] = []
+    notes: list[str] = []
+    for token in sorted(moves):
+        seen = [block for block in moves[token] if block <= upto]
+        wanted = snapshot_plan(seen, upto, interval) - taken.get(token, set()) if seen \
+            else set()
+        if not wanted:
+            continue
+        label = symbols.get(token) or token
+        read = source.balances_at(token, wallet, sorted(wanted))
+        if read is None:
+            notes.append(f"{label} grows without Transfer events: its income is not booked "
+                         "without an RPC node")
+            continue
+        snapshots += [BalanceSnapshot(chain_id, wallet, token, block, stamp, raw)
+                      for block, (stamp, raw) in sorted(read.items())]
+        if len(read) < len(wanted):
+            notes.append(f"the node could not read {label} balances at {len(wanted) - len(read)}"
+                         f" of {len(wanted)} blocks (old state needs an archive node): growth "
+                         "there is booked at the next balance it could read")
+    return snapshots, notes
+
+
 def scan_config(store: Store, config: Config, progress: Progress, environ: Mapping[str, str],
                 *, offline: bool = False,
                 on_wallet: Callable[[str, str], None] | None = None) -> list[WalletScan]:
@@ -193,6 +298,8 @@ def scan_config(store: Store, config: Config, progress: Progress, environ: Mappi
         store.save_prices(config.prices)
     if config.stablecoins:
         add_stablecoins(store, config.stablecoins)
+    if config.rebasing:
+        add_rebasing(store, config.rebasing)
     keep_rules(store, config)
     results: list[WalletScan] = []
     for chain_key in config.chain_keys():
@@ -202,9 +309,11 @@ def scan_config(store: Store, config: Config, progress: Progress, environ: Mappi
             if on_wallet is not None:
                 on_wallet(chain_key, wallet)
 
+        settings = config.chains.get(chain_key)
         results += scan(store, opened.source, config.wallets_on(chain_key),
                         source_name=opened.name, labels=labels, rebuild=False,
-                        on_wallet=announce, node=opened.rpc_url)
+                        on_wallet=announce, node=opened.rpc_url,
+                        snapshot_interval=settings.snapshot_interval if settings else None)
     refresh(store)
     return results
 
@@ -307,7 +416,8 @@ def refresh(store: Store, rules: Rules | None = None) -> None:
         for chain in chains:
             built = build_ledger(chain, store.raw_txs(chain.chain_id),
                                  store.wallets(chain.chain_id), store.tokens(chain.chain_id),
-                                 book, ranks, spam_marks=store.spam_marks())
+                                 book, ranks, spam_marks=store.spam_marks(),
+                                 snapshots=store.balance_snapshots(chain.chain_id))
             store.replace_ledger(chain.chain_id, built.entries)
             store.replace_spam(chain.chain_id, built.spam)
         policy = policy_of(store, rules)
@@ -520,6 +630,8 @@ def _balance_query(holding: Holding) -> BalanceQuery:
         return BalanceQuery(holding.wallet, "native")
     standard = holding.asset.split("/", 1)[1].split(":", 1)[0]
     token_id = int(holding.asset.rsplit("/", 1)[1]) if standard != "erc20" else None
+    if (POSITIONS_ROLE, contract) in chain_by_id(holding.chain_id).contracts:
+        standard = POSITION
     return BalanceQuery(holding.wallet, standard, contract, token_id)
 
 

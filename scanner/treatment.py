@@ -49,6 +49,20 @@ DEFAULT_TREATMENTS: TreatmentTable = {
 }
 
 
+# what income is, by the protocol that paid it (the income report's kind)
+INCOME_KINDS: Mapping[str, str] = {
+    "uniswap-v3": "lp_fee",
+    "staking-rewards": "reward",
+    "rebase": "rebase",
+    "aave-v3": "interest",
+}
+
+
+def income_kind(protocol: str) -> str:
+    """`claim` for what the generic rules call income; else what the protocol paid."""
+    return INCOME_KINDS.get(protocol, "claim")
+
+
 def treatment_of(table: TreatmentTable, kind: Kind, protocol: str) -> Treatment:
     """The row for (kind, protocol), else for the kind, else taxable."""
     return table.get((kind, protocol)) or table.get((kind, None)) or Treatment.TRADE

@@ -3,11 +3,16 @@
 Two tax years for one wallet: an ETH and a stablecoin deposit, Uniswap V2 swaps both
 ways, an airdrop claimed from Uniswap's MerkleDistributor, a spam token pushed at the
 wallet, and a sale that spans a long-term and a short-term lot.
+
+A second wallet's DeFi events are played between them (chains.devnet.defi): a Uniswap V3
+position and swap, ETH staked for rebasing stETH and wrapped, a StakingRewards farm, DAI lent
+and WETH borrowed from a lending pool, and NFTs bought and sold.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,8 +25,11 @@ from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.types import Wei
 
+from chains.devnet import defi
 from chains.devnet.anvil import node_modules
-from chains.registry import DEVNET_DAI, DEVNET_UNISWAP_V2_FACTORY, DEVNET_WETH
+from chains.devnet.defi import Defi, Protocols
+from chains.devnet.solidity import compiled
+from chains.registry import DEVNET_DAI, DEVNET_STETH, DEVNET_UNISWAP_V2_FACTORY, DEVNET_WETH
 from scanner.errors import DevnetError
 
 E18 = 10**18
@@ -55,6 +63,8 @@ class Scenario:
     pair: str
     router: str
     distributor: str
+    defi: Defi  # the second wallet's DeFi events
+    protocols: Protocols
     txs: dict[str, str] = field(default_factory=dict)  # label -> hash of the wallet's events
     tkn_prices: list[tuple[datetime, Decimal]] = field(default_factory=list)
     as_of: datetime = AS_OF
@@ -62,7 +72,10 @@ class Scenario:
     def price_rows(self) -> list[tuple[datetime, str, Decimal]]:
         eth = "eip155:31337/slip44:60"
         tkn = f"eip155:31337/erc20:{self.tkn.lower()}"
-        rows = [(when, eth, usd) for when, usd in ETH_PRICES]
+        # WETH and stETH go for an ETH
+        rows = [(when, asset, usd) for when, usd in ETH_PRICES
+                for asset in (eth, f"eip155:31337/erc20:{DEVNET_WETH}",
+                              f"eip155:31337/erc20:{DEVNET_STETH}")]
         rows += [(when, tkn, usd) for when, usd in self.tkn_prices]
         return sorted(rows)
 
@@ -92,9 +105,10 @@ class _Chain:
     def __init__(self, url: str) -> None:
         self.w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 60}))
         accounts = list(self.w3.eth.accounts)
-        if len(accounts) < 3:
-            raise DevnetError("anvil offers fewer than three unlocked accounts")
+        if len(accounts) < 4:
+            raise DevnetError("anvil offers fewer than four unlocked accounts")
         self.deployer, self.maker, self.spammer = accounts[0], accounts[1], accounts[2]
+        self.protocol_deployer = accounts[3]
         self._clock = int(GENESIS.timestamp())
 
     def _tick(self, when: datetime | None) -> None:
@@ -121,6 +135,15 @@ class _Chain:
 
     def deploy(self, relative: str, *args: Any, sender: str | None = None) -> Contract:
         abi, bytecode = artifact(relative)
+        factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
+        self._tick(None)
+        tx_hash = factory.constructor(*args).transact({"from": sender or self.deployer})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+        return cast(Contract, self.w3.eth.contract(address=receipt["contractAddress"], abi=abi))
+
+    def deploy_compiled(self, name: str, *args: Any, sender: str | None = None) -> Contract:
+        """One of the devnet's own contracts (fixtures/devnet/build/Protocols.json)."""
+        abi, bytecode = compiled(name)
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
         self._tick(None)
         tx_hash = factory.constructor(*args).transact({"from": sender or self.deployer})
@@ -168,9 +191,11 @@ def play(url: str) -> Scenario:
     c.send(tkn.functions.transfer(distributor.address, AIRDROP), c.deployer)
     spam = c.deploy(OZ_TOKEN, "Visit tkn-rewards.xyz to claim your bonus", "tkn-rewards.xyz",
                     sender=c.spammer)
+    d = defi.deploy_uniswap_v3(c, weth, dai)
+    p = defi.deploy_protocols(c, d, tkn)
 
     s = Scenario(url, WALLET, weth.address, dai.address, tkn.address, spam.address,
-                 pair.address, router.address, distributor.address)
+                 pair.address, router.address, distributor.address, d, p)
 
     def tkn_price(when: datetime) -> None:
         reserve0, reserve1, _ = pair.functions.getReserves().call()
@@ -188,31 +213,77 @@ def play(url: str) -> Scenario:
                                   at(2024, 2, 1, 15, 0))
     s.txs["buy_1"] = c.send(router.functions.swapExactTokensForTokens(
         4_000 * E18, 0, [dai.address, tkn.address], w, DEADLINE), w, at(2024, 2, 1, 15, 5))
+    upto = _defi_timeline(c, d, p)
+    upto(at(2024, 6, 15))
     tkn_price(at(2024, 6, 15, 10, 0))
     s.txs["claim"] = c.send(distributor.functions.claim(0, w, AIRDROP, []), w,
                             at(2024, 6, 15, 10, 0))
     c.send(router.functions.swapExactTokensForTokens(
         60_000 * E18, 0, [dai.address, tkn.address], c.maker, DEADLINE), c.maker,
         at(2024, 7, 1))
+    upto(at(2024, 8, 1))
     s.txs["spam"] = c.send(spam.functions.mint(w, 1_000_000 * E18), c.spammer, at(2024, 8, 1))
+    upto(at(2024, 11, 1))
     s.txs["buy_2"] = c.send(router.functions.swapExactTokensForTokens(
         2_000 * E18, 0, [dai.address, tkn.address], w, DEADLINE), w, at(2024, 11, 1))
+    upto(at(2025, 2, 10))
     s.txs["approve_tkn"] = c.send(tkn.functions.approve(router.address, 2**256 - 1), w,
                                   at(2025, 2, 10, 14, 0))
     first_lot = _received(c, s.txs["buy_1"], tkn.address, w)
     s.txs["sell"] = c.send(router.functions.swapExactTokensForTokens(
         first_lot + 200 * E18, 0, [tkn.address, dai.address], w, DEADLINE), w,
         at(2025, 2, 10, 14, 5))
+    upto(at(2025, 5, 1))
     c.send(router.functions.swapExactTokensForTokens(
         150_000 * E18, 0, [tkn.address, dai.address], c.maker, DEADLINE), c.maker,
         at(2025, 5, 1))
+    upto(at(2025, 6, 5))
     s.txs["buy_3"] = c.send(router.functions.swapExactTokensForTokens(
         500 * E18, 0, [dai.address, tkn.address], w, DEADLINE), w, at(2025, 6, 5))
+    upto(AS_OF)
     tkn_price(AS_OF)
     c.w3.provider.make_request("evm_setNextBlockTimestamp",  # type: ignore[arg-type]
                                [int(AS_OF.timestamp()) + 3600])
     c.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     return s
+
+
+def _defi_timeline(c: _Chain, d: Defi, p: Protocols) -> Callable[[datetime], None]:
+    """The DeFi wallet's dated events; the returned function plays those before a time."""
+    steps: list[tuple[datetime, Callable[[datetime], None]]] = [
+        (at(2024, 3, 1), lambda when: defi.fund(c, d, when)),
+        (at(2024, 4, 1), lambda when: defi.stake_eth(c, d, p, when)),
+        (at(2024, 5, 1), lambda when: defi.rebase(c, p, when, 4)),
+        (at(2024, 5, 15), lambda when: defi.wrap_steth(c, d, p, when)),
+        (at(2024, 6, 1), lambda when: defi.buy_punk(c, d, p, when)),
+        (at(2024, 7, 5), lambda when: defi.open_position(c, d, when)),
+        (at(2024, 7, 6), lambda when: defi.others_trade(c, d, when)),
+        (at(2024, 7, 10), lambda when: defi.farm_stake(c, d, p, when)),
+        (at(2024, 8, 20), lambda when: defi.lend(c, d, p, when)),
+        (at(2024, 8, 25), lambda when: defi.rebase(c, p, when, 3)),
+        (at(2024, 9, 1), lambda when: defi.swap_eth_for_dai(c, d, when)),
+        (at(2024, 9, 10), lambda when: defi.borrow(c, d, p, when)),
+        (at(2024, 9, 20), lambda when: defi.buy_items(c, d, p, when)),
+        (at(2024, 10, 1), lambda when: defi.add_to_position(c, d, when)),
+        (at(2024, 10, 2), lambda when: defi.others_trade(c, d, when)),
+        (at(2024, 12, 1), lambda when: defi.unwrap_steth(c, d, p, when)),
+        (at(2024, 12, 15), lambda when: defi.farm_claim(c, d, p, when)),
+        (at(2025, 1, 10), lambda when: defi.accrue(c, d, p, when)),
+        (at(2025, 1, 20), lambda when: defi.repay(c, d, p, when)),
+        (at(2025, 2, 1), lambda when: defi.withdraw(c, d, p, when)),
+        (at(2025, 3, 1), lambda when: defi.take_half_out(c, d, when)),
+        (at(2025, 3, 5), lambda when: defi.others_trade(c, d, when)),
+        (at(2025, 4, 1), lambda when: defi.collect_fees(c, d, when)),
+        (at(2025, 4, 15), lambda when: defi.farm_exit(c, d, p, when)),
+        (at(2025, 5, 20), lambda when: defi.sell_punk(c, d, p, when)),
+    ]
+
+    def upto(limit: datetime) -> None:
+        while steps and steps[0][0] < limit:
+            when, step = steps.pop(0)
+            step(when)
+
+    return upto
 
 
 def _received(c: _Chain, tx_hash: str, token: str, wallet: str) -> int:

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 
 from chains.evm.rpc import RpcCallError, RpcClient
 
+POSITION = "uniswap-v3-position"  # a position held in liquidity units, as taxscan keeps it
 SEL_BALANCE_OF = "0x70a08231"  # balanceOf(address)
 SEL_OWNER_OF = "0x6352211e"  # ownerOf(uint256)
 SEL_BALANCE_OF_1155 = "0x00fdd58e"  # balanceOf(address,uint256)
+SEL_POSITIONS = "0x99fbab88"  # positions(uint256): a Uniswap V3 position's 12 words
 
 
 @dataclass(frozen=True)
 class BalanceQuery:
     wallet: str
-    standard: str  # "native", "erc20", "erc721", "erc1155"
+    standard: str  # "native", "erc20", "erc721", "erc1155", "uniswap-v3-position"
     token: str | None = None
     token_id: int | None = None
 
@@ -26,13 +28,16 @@ def _word(value: int | str) -> str:
     return format(value, "064x")
 
 
-def _call(query: BalanceQuery, tag: str) -> tuple[str, list[object]]:
+def balance_call(query: BalanceQuery, tag: str) -> tuple[str, list[object]]:
+    """The JSON-RPC call that reads `query` at the block `tag`."""
     if query.standard == "native":
         return "eth_getBalance", [query.wallet, tag]
     if query.standard == "erc20":
         data = SEL_BALANCE_OF + _word(query.wallet)
     elif query.standard == "erc721":
         data = SEL_OWNER_OF + _word(query.token_id or 0)
+    elif query.standard == POSITION:
+        data = SEL_POSITIONS + _word(query.token_id or 0)
     else:
         data = SEL_BALANCE_OF_1155 + _word(query.wallet) + _word(query.token_id or 0)
     return "eth_call", [{"to": query.token, "data": data}, tag]
@@ -40,7 +45,12 @@ def _call(query: BalanceQuery, tag: str) -> tuple[str, list[object]]:
 
 def _value(query: BalanceQuery, answer: object) -> int | None:
     if isinstance(answer, RpcCallError) or not isinstance(answer, str) or len(answer) < 3:
-        return 0 if query.standard == "erc721" and isinstance(answer, RpcCallError) else None
+        # a token that no longer exists: ownerOf and positions revert
+        burnable = query.standard in ("erc721", POSITION)
+        return 0 if burnable and isinstance(answer, RpcCallError) else None
+    if query.standard == POSITION:  # the liquidity: word 7 of 12
+        body = answer.removeprefix("0x")
+        return int(body[7 * 64: 8 * 64], 16) if len(body) == 12 * 64 else None
     number = int(answer, 16)
     if query.standard == "erc721":  # ownerOf: 1 if the wallet owns it
         return 1 if format(number, "040x")[-40:] == query.wallet.lower()[2:] else 0
@@ -65,5 +75,5 @@ class BalanceReader:
     def at(self, queries: Sequence[BalanceQuery], block: int) -> list[int | None]:
         """Each balance at the end of `block`; None where the node could not tell."""
         tag = hex(block)
-        answers = self.client.batch_lenient([_call(q, tag) for q in queries])
+        answers = self.client.batch_lenient([balance_call(q, tag) for q in queries])
         return [_value(q, a) for q, a in zip(queries, answers, strict=True)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 from chains.evm.explorer import ExplorerSource
 from chains.evm.source import Discovery, RpcSource
@@ -38,3 +39,7 @@ class BothSource:
 
     def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]:
         return self.explorer.token_info(chain_id, tokens)
+
+    def balances_at(self, token: str, wallet: str,
+                    blocks: Iterable[int]) -> dict[int, tuple[datetime, int]]:
+        return self.rpc.balances_at(token, wallet, blocks)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -305,6 +306,11 @@ class ExplorerSource:
                                             internal.get(tx_hash, ())))
             self.progress.advance()
         return sorted(records, key=lambda r: (r.block_number, r.tx_index))
+
+    def balances_at(self, token: str, wallet: str,
+                    blocks: Iterable[int]) -> dict[int, tuple[datetime, int]] | None:
+        """Through the node when one is named; an explorer alone cannot read past balances."""
+        return self.rpc.balances_at(token, wallet, blocks) if self.rpc is not None else None
 
     def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]:
         missing = [t for t in tokens if t.lower() not in self._tokens

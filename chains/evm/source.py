@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
+from chains.evm.balances import BalanceQuery, balance_call
 from chains.evm.mappers import (
     block_timestamp,
     hex_int,
@@ -61,6 +63,12 @@ class ChainSource(Protocol):
     def fetch(self, chain_id: int, tx_hashes: Iterable[str],
               internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]: ...
     def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]: ...
+    def balances_at(self, token: str, wallet: str,
+                    blocks: Iterable[int]) -> dict[int, tuple[datetime, int]] | None:
+        """`wallet`'s balance of the ERC-20 `token` at the end of each block, with the
+        block's time; blocks the source could not read (pruned state) are left out. None:
+        this source cannot read past balances at all (an explorer without a node)."""
+        ...
 
 
 def topic_for(address: str) -> str:
@@ -235,6 +243,30 @@ class RpcSource:
             ))
         return sorted(records, key=lambda r: (r.block_number, r.tx_index))
 
+    def balances_at(self, token: str, wallet: str,
+                    blocks: Iterable[int]) -> dict[int, tuple[datetime, int]]:
+        wanted = sorted(set(blocks))
+        if not wanted:
+            return {}
+        query = BalanceQuery(wallet, "erc20", token)
+        self.progress.start(f"balances of {token}", len(wanted))
+        found: dict[int, tuple[datetime, int]] = {}
+        step = max(1, self.client.batch_size // 2)
+        for start in range(0, len(wanted), step):
+            chunk = wanted[start : start + step]
+            calls: list[tuple[str, list[Any]]] = []
+            for number in chunk:
+                calls.append(balance_call(query, hex(number)))
+                calls.append(("eth_getBlockByNumber", [hex(number), False]))
+            answers = self.client.batch_lenient(calls)
+            for number, balance, block in zip(chunk, answers[0::2], answers[1::2],
+                                              strict=True):
+                value = _uint(balance)
+                if value is not None and not isinstance(block, RpcCallError):
+                    found[number] = (block_timestamp(block, number), value)
+            self.progress.advance(len(chunk))
+        return found
+
     def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]:
         calls = [("eth_call", [{"to": token, "data": selector}, "latest"])
                  for token in tokens for selector in (SEL_DECIMALS, SEL_SYMBOL, SEL_NAME)]
@@ -245,6 +277,17 @@ class RpcSource:
             infos.append(TokenInfo(chain_id, token.lower(), _text(symbol), _text(name),
                                    _decimals(decimals)))
         return infos
+
+
+def _uint(answer: Any) -> int | None:
+    """A uint256 an eth_call returned; "0x" (no contract at that block yet) is 0; None when
+    the node could not answer (an error: often state it no longer keeps)."""
+    if not isinstance(answer, str) or not answer.startswith("0x"):
+        return None
+    try:
+        return int(answer[2:66] or "0", 16)
+    except ValueError:
+        return None
 
 
 def _decimals(answer: Any) -> int | None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from scanner.decode.protocols import ProtocolDecoder
 from scanner.decode.protocols.aave_v3 import AaveV3Decoder
 from scanner.decode.protocols.lido import LidoDecoder
+from scanner.decode.protocols.staking_rewards import StakingRewardsDecoder
 from scanner.decode.protocols.uniswap_v2 import UniswapV2Decoder
+from scanner.decode.protocols.uniswap_v3 import UniswapV3Decoder
 from scanner.decode.protocols.weth import WethDecoder
 
 # WETH first: a wallet's own wrap is the narrowest reading of a transaction; Lido and Aave v3
 # are scoped to their own mainnet contracts, so their place after the others changes nothing
-DECODERS: tuple[ProtocolDecoder, ...] = (WethDecoder(), UniswapV2Decoder(), LidoDecoder(),
-                                         AaveV3Decoder())
+DECODERS: tuple[ProtocolDecoder, ...] = (WethDecoder(), UniswapV2Decoder(), UniswapV3Decoder(),
+                                         LidoDecoder(), AaveV3Decoder(), StakingRewardsDecoder())

@@ -18,6 +18,7 @@ from platformdirs import user_data_dir
 
 from scanner.errors import StoreError
 from scanner.money import usd
+from scanner.rebuild import BalanceSnapshot
 from scanner.spam import SpamRow, SpamVerdict
 from scanner.types import (
     Allocation,
@@ -32,6 +33,7 @@ from scanner.types import (
 )
 
 SCHEMA_VERSION = "1"
+TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 REASON_SEPARATOR = "; "  # spam reasons in one text column
 _QUANTITY_LIMIT = Decimal(10) ** 20
 _QUANTITY_PLACES = Decimal("1e-18")
@@ -240,6 +242,37 @@ class Store:
         """Those of `assets` that some leg of the ledger (scanned or imported) moves."""
         wanted = list(assets)
         return {str(row[0]) for row in self._run("ledger_assets_among", [wanted, wanted])}
+
+    # ---- balance snapshots of rebasing tokens ---------------------------------------
+
+    def token_transfer_blocks(self, chain_id: int, wallet: str,
+                              tokens: Collection[str]) -> dict[str, set[int]]:
+        """token -> the blocks of the stored ERC-20 Transfer events of `tokens` (lowercase
+        addresses) that name `wallet` as sender or recipient."""
+        topic = "0x" + wallet.lower().removeprefix("0x").rjust(64, "0")
+        found: dict[str, set[int]] = {}
+        for token, block in self._run("token_transfer_blocks",
+                                      [chain_id, list(tokens), TRANSFER_TOPIC, topic, topic]):
+            found.setdefault(str(token), set()).add(int(block))
+        return found
+
+    def snapshot_blocks(self, chain_id: int, wallet: str) -> dict[str, set[int]]:
+        """token -> the blocks `wallet`'s balance of it was already read at."""
+        found: dict[str, set[int]] = {}
+        for token, block in self._run("snapshot_blocks", [chain_id, wallet]):
+            found.setdefault(str(token), set()).add(int(block))
+        return found
+
+    def save_balance_snapshots(self, snapshots: Iterable[BalanceSnapshot]) -> None:
+        self._many("insert_balance_snapshot", [
+            [s.chain_id, s.wallet, s.token, s.block_number, _naive_utc(s.timestamp),
+             str(s.raw_balance)] for s in snapshots])
+
+    def balance_snapshots(self, chain_id: int) -> list[BalanceSnapshot]:
+        return [BalanceSnapshot(chain_id, str(wallet), str(token), int(block),
+                                _aware(stamp) or stamp, int(raw))
+                for wallet, token, block, stamp, raw
+                in self._run("balance_snapshots_of_chain", [chain_id])]
 
     # ---- ledger ---------------------------------------------------------------------
 

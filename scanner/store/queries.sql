@@ -165,3 +165,20 @@ SELECT (SELECT count(*) FROM ledger WHERE kind NOT IN ('spam', 'debt') AND usd_v
 
 -- name: wallet_cursor
 SELECT max(last_block) FROM cursors WHERE chain_id = ? AND wallet = ?;
+
+-- name: token_transfer_blocks
+SELECT DISTINCT l.address, t.block_number
+FROM raw_logs l JOIN raw_txs t ON t.chain_id = l.chain_id AND t.tx_hash = l.tx_hash
+WHERE l.chain_id = ? AND t.success AND l.address IN (SELECT unnest(?))
+  AND len(l.topics) = 3 AND l.topics[1] = ? AND (l.topics[2] = ? OR l.topics[3] = ?)
+ORDER BY l.address, t.block_number;
+
+-- name: insert_balance_snapshot
+INSERT OR IGNORE INTO balance_snapshots VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: snapshot_blocks
+SELECT token, block_number FROM balance_snapshots WHERE chain_id = ? AND wallet = ?;
+
+-- name: balance_snapshots_of_chain
+SELECT wallet, token, block_number, timestamp, raw_balance FROM balance_snapshots
+WHERE chain_id = ? ORDER BY wallet, token, block_number;

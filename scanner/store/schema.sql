@@ -202,3 +202,15 @@ CREATE TABLE IF NOT EXISTS basis_allocations (
     cost_basis_usd DECIMAL(38, 10),
     recorded_at TIMESTAMP NOT NULL
 );
+
+-- a wallet's balance of a rebasing token (its growth has no Transfer event) at the end of a
+-- block, as the chain's balanceOf said: the ledger books the growth between two of them
+CREATE TABLE IF NOT EXISTS balance_snapshots (
+    chain_id BIGINT NOT NULL,
+    wallet VARCHAR NOT NULL,
+    token VARCHAR NOT NULL,
+    block_number BIGINT NOT NULL,
+    timestamp TIMESTAMP NOT NULL,
+    raw_balance VARCHAR NOT NULL,
+    PRIMARY KEY (chain_id, wallet, token, block_number)
+);

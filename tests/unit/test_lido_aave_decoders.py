@@ -15,7 +15,6 @@ from scanner.addresses import erc20_asset
 from scanner.decode.protocols import DecodeContext
 from scanner.decode.protocols.aave_v3 import (
     BORROW,
-    POOL,
     REPAY,
     SUPPLY,
     TOKEN_BURN,
@@ -24,19 +23,18 @@ from scanner.decode.protocols.aave_v3 import (
     AaveV3Decoder,
 )
 from scanner.decode.protocols.lido import (
-    STETH,
     SUBMITTED,
     TRANSFER_SHARES,
-    WSTETH,
     LidoDecoder,
 )
 from scanner.decode.protocols.weth import DEPOSIT
 from scanner.decode.registry import DECODERS
+from scanner.decode.transfers import decode_movements
 from scanner.lots import compute_lots
 from scanner.prices.book import PriceBook
 from scanner.rebuild import build_ledger
 from scanner.service import asset_ranks
-from scanner.types import Kind, RawLog, RawTx
+from scanner.types import Kind, RawLog, RawTx, TokenInfo
 from tests.unit.builders import USDC, day, leg
 from tests.unit.test_decoder_receipts import Leg, ledger_legs, recorded_tx
 from tests.unit.test_protocol_decoders import (
@@ -56,6 +54,8 @@ from tests.unit.test_protocol_decoders import (
     tx,
 )
 
+MAINNET = dict(chain_by_id(1).contracts)
+STETH, WSTETH, POOL = MAINNET["lido:steth"], MAINNET["lido:wsteth"], MAINNET["aave-v3:pool"]
 ATOKEN = "0x" + "a7" * 20  # the aToken of TKA
 DEBT = "0x" + "de" * 20  # TKA's variable debt token
 AWETH = "0x" + "a8" * 20
@@ -117,7 +117,8 @@ def token_burn(index: int, token: str, source: str, target: str, value: int,
 
 
 def test_lido_and_aave_are_asked_after_weth_and_uniswap_v2() -> None:
-    assert [d.name for d in DECODERS] == ["weth", "uniswap-v2", "lido", "aave-v3"]
+    assert [d.name for d in DECODERS][:4] == ["weth", "uniswap-v2", "uniswap-v3", "lido"]
+    assert "aave-v3" in [d.name for d in DECODERS][4:]
 
 
 # ---- Lido ----------------------------------------------------------------------------------
@@ -203,23 +204,28 @@ def test_lido_is_mainnet_only() -> None:
 
 
 def test_supplying_a_token_for_its_atoken() -> None:
+    # the aToken's Transfer (log 1) is dropped for the principal, keyed by the Supply (log 3)
     raw = tx(transfer(0, TKA, ME, ATOKEN, 1_000), transfer(1, ATOKEN, ZERO, ME, 1_000),
              token_mint(2, ATOKEN, ME, 1_000), supply(3, TKA, ME, ME, 1_000), to=POOL)
     found = refine(AaveV3Decoder(), raw)
     assert found is not None
-    assert (found.decoder, found.protocol, found.extra) == ("aave-v3", "aave-v3", ())
+    assert (found.decoder, found.protocol) == ("aave-v3", "aave-v3")
+    assert found.drop == frozenset({"log:1"})
+    assert [(m.leg_key, m.log_index, m.asset, m.raw_amount) for m in found.extra] == [
+        ("log:3", 3, ATOKEN_A, 1_000)]
     assert "Supply" in found.note
     assert ledger(raw) == [("log:0", A, -1_000, "supply", "aave-v3"),
-                           ("log:1", ATOKEN_A, 1_000, "supply", "aave-v3")]
+                           ("log:3", ATOKEN_A, 1_000, "supply", "aave-v3")]
 
 
 def test_interest_minted_with_a_supply_stays_a_supply() -> None:
-    # the wallet already held aTokens: 12 of interest accrued is minted with the 1_000
+    # the wallet already held aTokens: 12 of interest accrued is minted with the 1_000; the
+    # aToken leg is the Supply's 1_000 (the 12 is income from balance snapshots)
     raw = tx(transfer(0, TKA, ME, ATOKEN, 1_000), transfer(1, ATOKEN, ZERO, ME, 1_012),
              token_mint(2, ATOKEN, ME, 1_012, interest=12), supply(3, TKA, ME, ME, 1_000),
              to=POOL)
     assert ledger(raw) == [("log:0", A, -1_000, "supply", "aave-v3"),
-                           ("log:1", ATOKEN_A, 1_012, "supply", "aave-v3")]
+                           ("log:3", ATOKEN_A, 1_000, "supply", "aave-v3")]
 
 
 def test_supplying_the_coin_through_a_gateway() -> None:
@@ -229,22 +235,70 @@ def test_supplying_the_coin_through_a_gateway() -> None:
              transfer(2, AWETH, ZERO, ME, 1_000),
              RawLog(3, AWETH, (TOKEN_MINT, topic(GATEWAY), topic(ME)), data(1_000, 0, 10**27)),
              supply(4, WETH_ADDRESS, GATEWAY, ME, 1_000), to=GATEWAY, value=1_000)
-    assert ledger(raw) == [("log:2", AWETH_A, 1_000, "supply", "aave-v3"),
+    assert ledger(raw) == [("log:4", AWETH_A, 1_000, "supply", "aave-v3"),
                            ("native", ETH, -1_000, "supply", "aave-v3")]
 
 
 def test_withdrawing_burns_the_atoken_less_the_interest() -> None:
+    # the Transfer burns 990 = 1_000 less the 10 of interest; the aToken leg is the
+    # Withdraw's 1_000, keyed by it (log 3), and the Transfer (log 0) is dropped
     raw = tx(transfer(0, ATOKEN, ME, ZERO, 990), token_burn(1, ATOKEN, ME, ME, 990, 10),
              transfer(2, TKA, ATOKEN, ME, 1_000), withdraw(3, TKA, ME, ME, 1_000), to=POOL)
-    assert ledger(raw) == [("log:0", ATOKEN_A, -990, "withdraw", "aave-v3"),
-                           ("log:2", A, 1_000, "withdraw", "aave-v3")]
+    found = refine(AaveV3Decoder(), raw)
+    assert found is not None and found.drop == frozenset({"log:0"})
+    assert ledger(raw) == [("log:2", A, 1_000, "withdraw", "aave-v3"),
+                           ("log:3", ATOKEN_A, -1_000, "withdraw", "aave-v3")]
 
 
 def test_a_withdrawal_smaller_than_the_interest_mints_atokens_and_stays_a_withdrawal() -> None:
+    # 15 of interest less the 10 withdrawn: 5 aTokens minted to the wallet (log 0), dropped;
+    # the aToken leg is still the Withdraw's principal out, -10 (the 15 is income from
+    # balance snapshots)
     raw = tx(transfer(0, ATOKEN, ZERO, ME, 5), token_mint(1, ATOKEN, ME, 5, interest=15),
              transfer(2, TKA, ATOKEN, ME, 10), withdraw(3, TKA, ME, ME, 10), to=POOL)
-    assert ledger(raw) == [("log:0", ATOKEN_A, 5, "withdraw", "aave-v3"),
-                           ("log:2", A, 10, "withdraw", "aave-v3")]
+    found = refine(AaveV3Decoder(), raw)
+    assert found is not None and found.drop == frozenset({"log:0"})
+    assert ledger(raw) == [("log:2", A, 10, "withdraw", "aave-v3"),
+                           ("log:3", ATOKEN_A, -10, "withdraw", "aave-v3")]
+
+
+def test_a_supply_with_interest_minted_books_the_supply_amount_not_the_transfer() -> None:
+    # the Mint's balanceIncrease 47: the aToken Transfer is 2_047 = the Supply's 2_000 plus
+    # the interest accrued since the wallet's last action
+    raw = tx(transfer(0, TKA, ME, ATOKEN, 2_000), transfer(1, ATOKEN, ZERO, ME, 2_047),
+             token_mint(2, ATOKEN, ME, 2_047, interest=47), supply(3, TKA, ME, ME, 2_000),
+             to=POOL)
+    context = replace(CONTEXT, tokens={ATOKEN: TokenInfo(1, ATOKEN, "aTKA", "Aave TKA", 6)})
+    moves = [m for m in decode_movements(raw, {ME}, ETH, context.tokens) if not m.is_fee]
+    (dropped,) = [m for m in moves if m.leg_key == "log:1"]
+    assert (dropped.asset, dropped.raw_amount) == (ATOKEN_A, 2_047)
+    found = AaveV3Decoder().refine(raw, ME, moves, context)
+    assert found is not None
+    assert found.drop == frozenset({"log:1"})  # the aToken's Transfer leg
+    # the principal leg: the dropped leg's asset, decimals and counterparty, the Supply's key
+    assert found.extra == (replace(dropped, leg_key="log:3", log_index=3, raw_amount=2_000),)
+    (principal,) = found.extra
+    assert (principal.decimals, principal.counterparty) == (6, ZERO)
+    assert dict(found.kinds) == {"log:0": Kind.SUPPLY, "log:3": Kind.SUPPLY}
+    assert ledger(raw) == [("log:0", A, -2_000, "supply", "aave-v3"),
+                           ("log:3", ATOKEN_A, 2_000, "supply", "aave-v3")]
+
+
+def test_withdrawing_everything_books_the_principal_and_interest_out() -> None:
+    # the whole balance, 1_025 = 1_000 supplied + 25 of interest, is withdrawn: the Burn's
+    # balanceIncrease 25, so the Transfer burns only 1_000; the aToken leg is -1_025
+    raw = tx(transfer(0, ATOKEN, ME, ZERO, 1_000),
+             token_burn(1, ATOKEN, ME, ME, 1_000, interest=25),
+             transfer(2, TKA, ATOKEN, ME, 1_025), withdraw(3, TKA, ME, ME, 1_025), to=POOL)
+    moves = [m for m in decode_movements(raw, {ME}, ETH, CONTEXT.tokens) if not m.is_fee]
+    (dropped,) = [m for m in moves if m.leg_key == "log:0"]
+    found = AaveV3Decoder().refine(raw, ME, moves, CONTEXT)
+    assert found is not None
+    assert found.drop == frozenset({"log:0"})
+    assert found.extra == (replace(dropped, leg_key="log:3", log_index=3, raw_amount=-1_025),)
+    assert dict(found.kinds) == {"log:2": Kind.WITHDRAW, "log:3": Kind.WITHDRAW}
+    assert ledger(raw) == [("log:2", A, 1_025, "withdraw", "aave-v3"),
+                           ("log:3", ATOKEN_A, -1_025, "withdraw", "aave-v3")]
 
 
 def test_a_borrow_is_a_loan_not_income() -> None:
@@ -392,30 +446,38 @@ CASES: dict[str, tuple[str, list[Leg]]] = {
     ),
     "test_aave_v3_deposit.json": (
         # tx 0x062bb6b0...: 0x08c14b32... calls Pool.supply (input 0x617ba037); the Pool
-        # emits Supply (log 221, reserve 0x5a98fcbe (LDO), onBehalfOf = user = the wallet,
-        # amount 0xf2c8b19d521b3c858f9); the aToken 0x9a44fd41 emits Mint (log 220,
-        # onBehalfOf = the wallet, balanceIncrease 0)
+        # emits Supply (log 0xdd (221), reserve 0x5a98fcbe (LDO), onBehalfOf = user = the
+        # wallet, amount data word 1 0xf2c8b19d521b3c858f9); the aToken 0x9a44fd41 emits
+        # Mint (log 0xdc (220), onBehalfOf = the wallet, value 0xf2c8b19d521b3c858f9,
+        # balanceIncrease 0)
         "0x062bb6b01d4ac5fabd7b7783965d22589d289e44bb0227bb2fc0adaad7eb563b",
         [
             ("gas", ETH, -298723 * 33149331858, "fee", "gas"),  # gasUsed 0x48ee3 x 0x7b7daa992
             # LDO Transfer log 0xda (218), wallet -> aToken 0x9a44fd41, 0xf2c8b19d521b3c858f9
             ("log:218", LDO, -71657177259074315114745, "supply", "aave-v3"),
-            # aToken Transfer log 0xdb (219), 0x0 -> wallet, 0xf2c8b19d521b3c858f9
-            ("log:219", A_LDO, 71657177259074315114745, "supply", "aave-v3"),
+            # the aToken leg is the principal, keyed by the Supply log 0xdd (221): its amount
+            # 0xf2c8b19d521b3c858f9. The aToken Transfer log 0xdb (219), 0x0 -> wallet, is
+            # dropped; it carries the same 0xf2c8b19d521b3c858f9 (the Mint's balanceIncrease
+            # is 0: no accrued interest to net in)
+            ("log:221", A_LDO, 71657177259074315114745, "supply", "aave-v3"),
         ],
     ),
     "test_aave_v3_withdraw.json": (
         # tx 0xf184c285...: 0xabe9e5d1... calls Pool.withdraw (input 0x69328dec); the Pool
-        # emits Withdraw (log 362, reserve USDT, user = to = the wallet, 0x1941c4d10); the
-        # aToken 0x23878914 emits Burn (log 360, from = target = the wallet, value
-        # 0x19392291d, balanceIncrease 0x8a23f3: 6770796829 + 9053171 = 6779850000)
+        # emits Withdraw (log 0x16a (362), reserve USDT, user = to = the wallet, amount data
+        # word 0x1941c4d10); the aToken 0x23878914 emits Burn (log 0x168 (360), from =
+        # target = the wallet, value 0x19392291d, balanceIncrease 0x8a23f3: 6770796829 +
+        # 9053171 = 6779850000)
         "0xf184c285dab9ea6c72d18025c65202e3d9e5ec3181209a6cbedf88dfd4c8283f",
         [
             ("gas", ETH, -207898 * 33328880345, "fee", "gas"),  # gasUsed 0x32c1a x 0x7c28e5ad9
-            # aToken Transfer log 0x167 (359), wallet -> 0x0, 0x19392291d
-            ("log:359", A_USDT, -6770796829, "withdraw", "aave-v3"),
             # USDT Transfer log 0x169 (361), aToken -> wallet, 0x1941c4d10
             ("log:361", USDT, 6779850000, "withdraw", "aave-v3"),
+            # the aToken leg is the principal out, keyed by the Withdraw log 0x16a (362): its
+            # amount 0x1941c4d10. The aToken Transfer log 0x167 (359), wallet -> 0x0, is
+            # dropped: it burns only 0x19392291d = 6770796829, the amount less the Burn's
+            # balanceIncrease 0x8a23f3 (9053171, the interest accrued since the last action)
+            ("log:362", A_USDT, -6779850000, "withdraw", "aave-v3"),
         ],
     ),
     "test_aave_v3_borrow.json": (

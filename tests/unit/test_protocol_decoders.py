@@ -31,7 +31,8 @@ WETH_ADDRESS = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"  # the registry's ma
 ETH = "eip155:1/slip44:60"
 WETH = erc20_asset(1, WETH_ADDRESS)
 A, B, LP, OTHER_LP = (erc20_asset(1, t) for t in (TKA, TKB, PAIR, OTHER_PAIR))
-CONTEXT = DecodeContext(1, ETH, WETH_ADDRESS, frozenset({ME}), {})
+CONTEXT = DecodeContext(1, ETH, WETH_ADDRESS, frozenset({ME}), {},
+                        dict(chain_by_id(1).contracts))
 
 Leg = tuple[str, str, int, str, str]
 

@@ -6,6 +6,7 @@ import pytest
 
 from chains.registry import (
     CHAINS,
+    DEVNET_ADAI,
     DEVNET_DAI,
     DEVNET_WETH,
     Chain,
@@ -107,7 +108,7 @@ def test_the_devnet_entry_is_unchanged() -> None:
     assert devnet.chain_id == 31337
     assert devnet.confirmations == 0
     assert devnet.wrapped_native == DEVNET_WETH
-    assert devnet.stablecoins == (DEVNET_DAI,)
+    assert devnet.stablecoins == (DEVNET_DAI, DEVNET_ADAI)  # aDAI: lent DAI, one for one
     assert devnet.explorer_url is None and devnet.default_rpc is None
     assert devnet.tx_url("0xabc") is None
     assert not devnet.etherscan_v2

@@ -26,6 +26,8 @@ class DecodeContext:
     wrapped_native: str | None  # lowercase address of the chain's WETH9-like token
     own_wallets: frozenset[str]
     tokens: Mapping[str, TokenInfo]  # lowercase token address -> what the chain said of it
+    # the chain's known protocol contracts: role ("uniswap-v3:positions"...) -> address
+    contracts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Refinement:
     kinds: Mapping[str, Kind]  # leg_key -> kind, for every non-fee leg of the wallet
     protocol: str  # the ledger's protocol for those legs ("weth", "uniswap-v2"...)
     extra: tuple[Movement, ...] = field(default=())  # legs no Transfer event carries
+    # generic legs (by leg_key) the decoder replaces with its own extra legs: a position
+    # NFT's mint stands for liquidity units; a collected amount is principal and fees
+    drop: frozenset[str] = field(default=frozenset())
     note: str = ""  # why, in a few words, for `taxscan explain`
 
 

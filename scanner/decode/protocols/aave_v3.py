@@ -1,7 +1,8 @@
-"""Aave v3 on Ethereum mainnet (chain 1 only): lending to the Pool and borrowing from it.
+"""Aave v3: lending to the Pool and borrowing from it.
 
-Scope: the Pool 0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2 and four of its events (fixed
-layout, sliced from the log's bytes), read only when the Pool itself emitted them:
+Scope: the chain's Pool (role `aave-v3:pool` in chains.registry; on Ethereum
+0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2) and four of its events (fixed layout, sliced
+from the log's bytes), read only when the Pool itself emitted them:
 
 - Supply(address indexed reserve, address user, address indexed onBehalfOf, uint256 amount,
          uint16 indexed referralCode)                                       0x2b627736...ba61
@@ -35,9 +36,11 @@ wallet in the transaction:
 Accrued interest makes position-token amounts differ from the underlying (a withdrawal burns
 the amount less the interest accrued since the last action, a supply mints the amount plus
 it; a debt token may even be minted in a repay smaller than its interest): amounts are never
-compared, only the pattern. A position token minted or burned beyond the principal keeps the
-transaction's kind. Interest income from aToken growth is future work: here it only shows as
-the difference between what a withdrawal gives back and the basis carried over.
+compared, only the pattern. At a supply or a withdrawal the aToken's leg is the principal
+(the Pool event's amount) and its Transfer legs are dropped: the interest accrued is the
+aToken's growth, booked as income from balance snapshots (aTokens are rebasing tokens in
+chains.registry). A debt token minted or burned beyond the principal keeps the
+transaction's kind.
 
 Anything else (the wallet's Pool events of two actions at once, someone else's onBehalfOf,
 other assets moving, a withdrawal through a gateway, whose Withdraw names the gateway,
@@ -55,8 +58,7 @@ from scanner.decode.protocols import DecodeContext, Refinement
 from scanner.decode.transfers import data_words, topic_address
 from scanner.types import Kind, Movement, RawLog, RawTx
 
-MAINNET = 1
-POOL = "0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2"
+POOL_ROLE = "aave-v3:pool"
 SUPPLY = "0x2b627736bca15cd5381dcf80b0bf11fd197d01a037c52b927a881a10fb73ba61"
 WITHDRAW = "0x3115d1449a7b732c986cba18244e897a450f61e1bb8d589cd2e69e6c8924f9f7"
 BORROW = "0xb3d084820fb1a9decffb176436bd02558d15fac9b0ddfed8c465bc7359d7dce0"
@@ -91,10 +93,10 @@ class PoolEvent:
     amount: int
 
 
-def pool_event(log: RawLog) -> PoolEvent | None:
-    """A Supply, Withdraw, Borrow or Repay of the Aave v3 Pool, or None (another contract,
-    event, or malformed)."""
-    if log.address != POOL or not log.topics or log.topics[0] not in _POOL_SHAPES:
+def pool_event(log: RawLog, pool: str) -> PoolEvent | None:
+    """A Supply, Withdraw, Borrow or Repay of the Aave v3 Pool at `pool`, or None (another
+    contract, event, or malformed)."""
+    if log.address != pool or not log.topics or log.topics[0] not in _POOL_SHAPES:
         return None
     topic0 = log.topics[0]
     topic_count, word_count = _POOL_SHAPES[topic0]
@@ -132,9 +134,10 @@ class AaveV3Decoder:
 
     def refine(self, tx: RawTx, wallet: str, moves: Sequence[Movement],
                context: DecodeContext) -> Refinement | None:
-        if context.chain_id != MAINNET or not tx.success or not moves:
+        pool = context.contracts.get(POOL_ROLE)
+        if pool is None or not tx.success or not moves:
             return None
-        events = [e for e in map(pool_event, tx.logs)
+        events = [e for e in (pool_event(log, pool) for log in tx.logs)
                   if e is not None and e.amount and e.owner == wallet]
         if not events or len({e.topic for e in events}) != 1:
             return None  # not the wallet's, or two actions at once: not one of them
@@ -142,19 +145,44 @@ class AaveV3Decoder:
         if topic == WITHDRAW and any(e.party != wallet for e in events):
             return None  # paid out to someone else
         underlying = _underlying(events, context)
-        positions = {erc20_asset(MAINNET, token) for token in
+        positions = {erc20_asset(context.chain_id, token) for token in
                      (position_token(log, wallet) for log in tx.logs) if token is not None}
         if not _is_the_pattern(topic, moves, underlying, positions):
             return None
         kind = _KINDS[topic]
-        debts = _debt_tokens(tx, wallet, topic)
+        debts = _debt_tokens(tx, wallet, topic, context.chain_id)
+        drop, extra = _principal_legs(tx, wallet, topic, events, moves, positions - debts)
+        legs = [m for m in moves if m.leg_key not in drop] + extra
         return Refinement(decoder=self.name,
                           kinds={m.leg_key: Kind.DEBT if m.asset in debts else kind
-                                 for m in moves},
-                          protocol=PROTOCOL, note=_NOTES[topic])
+                                 for m in legs},
+                          protocol=PROTOCOL, note=_NOTES[topic], extra=tuple(extra),
+                          drop=frozenset(drop))
 
 
-def _debt_tokens(tx: RawTx, wallet: str, topic: str) -> set[str]:
+def _principal_legs(tx: RawTx, wallet: str, topic: str, events: Sequence[PoolEvent],
+                    moves: Sequence[Movement],
+                    atokens: set[str]) -> tuple[set[str], list[Movement]]:
+    """An aToken's Transfer at a supply or withdrawal nets the interest accrued since the
+    holder's last action (Aave mints it then); the interest is the balance's growth, booked
+    from balance snapshots like any rebasing token's. So the aToken leg is the principal:
+    the Pool event's amount, in for a supply, out for a withdrawal."""
+    if topic not in (SUPPLY, WITHDRAW) or len(events) != 1:
+        return set(), []
+    legs = [m for m in moves if m.asset in atokens]
+    if len({m.asset for m in legs}) != 1:
+        return set(), []
+    event, template = events[0], legs[0]
+    sign = 1 if topic == SUPPLY else -1
+    return {m.leg_key for m in legs}, [Movement(
+        chain_id=tx.chain_id, tx_hash=tx.tx_hash, leg_key=f"log:{event.log_index}",
+        log_index=event.log_index, block_number=tx.block_number, tx_index=tx.tx_index,
+        timestamp=tx.timestamp, wallet=wallet, asset=template.asset,
+        raw_amount=sign * event.amount, decimals=template.decimals,
+        counterparty=template.counterparty)]
+
+
+def _debt_tokens(tx: RawTx, wallet: str, topic: str, chain_id: int) -> set[str]:
     """The wallet's variable debt tokens in a borrow (every position token minted to it) or
     a repay (a Burn to no one: an aToken's Burn names who gets the underlying, a debt
     token's names the zero address; or a Mint, when the interest exceeded the payment)."""
@@ -167,7 +195,7 @@ def _debt_tokens(tx: RawTx, wallet: str, topic: str) -> set[str]:
             continue
         minted = log.topics[0] == TOKEN_MINT
         if minted or topic_address(log.topics[2]) == _ZERO_ADDRESS:
-            found.add(erc20_asset(MAINNET, token))
+            found.add(erc20_asset(chain_id, token))
     return found
 
 
@@ -177,7 +205,7 @@ def _word_address(word: int) -> str:
 
 def _underlying(events: Sequence[PoolEvent], context: DecodeContext) -> set[str]:
     """The reserves' assets, and the native coin for the chain's wrapped native."""
-    found = {erc20_asset(MAINNET, e.reserve) for e in events}
+    found = {erc20_asset(context.chain_id, e.reserve) for e in events}
     if any(e.reserve == context.wrapped_native for e in events):
         found.add(context.native_asset)
     return found

@@ -1,10 +1,8 @@
-"""Lido on Ethereum mainnet (chain 1 only): staking ETH for stETH, and wrapping stETH into
-wstETH and back.
+"""Lido: staking ETH for stETH, and wrapping stETH into wstETH and back.
 
-Scope: two contracts, and the events stETH emits (fixed layout, sliced from the log's bytes):
-
-- stETH  0xae7ab96520de3a18e5e111b5eaab095312d7fe84
-- wstETH 0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0
+Scope: the chain's two contracts (roles `lido:steth` and `lido:wsteth` in chains.registry;
+on Ethereum stETH 0xae7ab965...fe84 and wstETH 0x7f39c581...2ca0), and the events stETH emits
+(fixed layout, sliced from the log's bytes):
 
 - Submitted(address indexed sender, uint256 amount, address referral)       0x96a25c8c...1d1a
 - TransferShares(address indexed from, address indexed to, uint256 shares)  0x9d9c9092...5dcb
@@ -38,9 +36,7 @@ from scanner.decode.protocols import DecodeContext, Refinement
 from scanner.decode.transfers import data_words, topic_address
 from scanner.types import Kind, Movement, RawLog, RawTx
 
-MAINNET = 1
-STETH = "0xae7ab96520de3a18e5e111b5eaab095312d7fe84"
-WSTETH = "0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0"
+STETH_ROLE, WSTETH_ROLE = "lido:steth", "lido:wsteth"
 SUBMITTED = "0x96a25c8ce0baabc1fdefd93e9ed25d8e092a3332f3aa9a41722b5697231d1d1a"
 TRANSFER_SHARES = "0x9d9c909296d9c674451c0c24f02cb64981eb3b727f99865939192f880a755dcb"
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -58,10 +54,10 @@ class LidoEvent:
     amount: int  # Submitted: the ETH staked; TransferShares: the shares moved
 
 
-def lido_event(log: RawLog) -> LidoEvent | None:
-    """A Submitted or TransferShares of stETH, or None (another contract, event, or
-    malformed)."""
-    if log.address != STETH or not log.topics or log.topics[0] not in _SHAPES:
+def lido_event(log: RawLog, steth: str) -> LidoEvent | None:
+    """A Submitted or TransferShares of stETH (at `steth`), or None (another contract, event,
+    or malformed)."""
+    if log.address != steth or not log.topics or log.topics[0] not in _SHAPES:
         return None
     topic_count, word_count = _SHAPES[log.topics[0]]
     if len(log.topics) != topic_count:
@@ -81,24 +77,28 @@ class LidoDecoder:
 
     def refine(self, tx: RawTx, wallet: str, moves: Sequence[Movement],
                context: DecodeContext) -> Refinement | None:
-        if context.chain_id != MAINNET or not tx.success or not moves:
+        steth_address = context.contracts.get(STETH_ROLE)
+        wsteth_address = context.contracts.get(WSTETH_ROLE)
+        if steth_address is None or wsteth_address is None or not tx.success or not moves:
             return None
-        events = [e for e in map(lido_event, tx.logs) if e is not None and e.amount]
+        events = [e for e in (lido_event(log, steth_address) for log in tx.logs)
+                  if e is not None and e.amount]
         if not events:
             return None
-        native, steth, wsteth = context.native_asset, erc20_asset(MAINNET, STETH), \
-            erc20_asset(MAINNET, WSTETH)
+        native, steth, wsteth = context.native_asset, \
+            erc20_asset(context.chain_id, steth_address), \
+            erc20_asset(context.chain_id, wsteth_address)
         if _submitted(events, wallet) and _exchange(moves, native, steth) \
                 and _minted(moves, steth):
             return _all(self.name, moves, Kind.STAKE, "Lido Submitted: ETH staked for stETH")
-        if _submitted(events, WSTETH) and _exchange(moves, native, wsteth) \
+        if _submitted(events, wsteth_address) and _exchange(moves, native, wsteth) \
                 and _minted(moves, wsteth):
             return _all(self.name, moves, Kind.STAKE,
                         "ETH sent to wstETH: staked with Lido and wrapped")
-        if _shares_moved(events, wallet, WSTETH) and _exchange(moves, steth, wsteth) \
+        if _shares_moved(events, wallet, wsteth_address) and _exchange(moves, steth, wsteth) \
                 and _minted(moves, wsteth):
             return _all(self.name, moves, Kind.WRAP, "stETH wrapped into wstETH")
-        if _shares_moved(events, WSTETH, wallet) and _exchange(moves, wsteth, steth) \
+        if _shares_moved(events, wsteth_address, wallet) and _exchange(moves, wsteth, steth) \
                 and _burned(moves, wsteth):
             return _all(self.name, moves, Kind.UNWRAP, "wstETH unwrapped into stETH")
         return None
