@@ -152,28 +152,28 @@ def take_half_out(c: _Chain, d: Defi, when: datetime) -> None:
     """Half the liquidity out and everything owed collected, as the interface does it: the
     WETH unwrapped to the wallet, the DAI swept to it."""
     liquidity = d.positions.functions.positions(d.token_id).call()[7]
-    max128 = 2**128 - 1
-    calls = [
-        d.positions.encode_abi("decreaseLiquidity",
-                               args=[(d.token_id, liquidity // 2, 0, 0, DEADLINE)]),
-        d.positions.encode_abi("collect",
-                               args=[(d.token_id, d.positions.address, max128, max128)]),
-        d.positions.encode_abi("unwrapWETH9", args=[0, d.wallet]),
-        d.positions.encode_abi("sweepToken", args=[d.dai.address, 0, d.wallet]),
-    ]
-    d.txs["v3_decrease"] = c.send(d.positions.functions.multicall(calls), d.wallet, when)
+    decrease = d.positions.encode_abi(
+        "decreaseLiquidity", args=[(d.token_id, liquidity // 2, 0, 0, DEADLINE)])
+    d.txs["v3_decrease"] = c.send(d.positions.functions.multicall(
+        [decrease, *_collect_everything(d)]), d.wallet, when)
 
 
 def collect_fees(c: _Chain, d: Defi, when: datetime) -> None:
     """The fees earned since, collected alone (unwrapped and swept to the wallet)."""
+    d.txs["v3_collect"] = c.send(d.positions.functions.multicall(_collect_everything(d)),
+                                 d.wallet, when)
+
+
+def _collect_everything(d: Defi) -> list[Any]:
+    """Everything the position is owed, to the manager, then its WETH unwrapped to the
+    wallet and its DAI swept to it."""
     max128 = 2**128 - 1
-    calls = [
+    return [
         d.positions.encode_abi("collect",
                                args=[(d.token_id, d.positions.address, max128, max128)]),
         d.positions.encode_abi("unwrapWETH9", args=[0, d.wallet]),
         d.positions.encode_abi("sweepToken", args=[d.dai.address, 0, d.wallet]),
     ]
-    d.txs["v3_collect"] = c.send(d.positions.functions.multicall(calls), d.wallet, when)
 
 
 def _minted_id(c: _Chain, tx_hash: str, positions: str) -> int:

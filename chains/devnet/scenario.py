@@ -134,16 +134,15 @@ class _Chain:
         return "0x" + bytes(tx_hash).hex().removeprefix("0x")
 
     def deploy(self, relative: str, *args: Any, sender: str | None = None) -> Contract:
-        abi, bytecode = artifact(relative)
-        factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
-        self._tick(None)
-        tx_hash = factory.constructor(*args).transact({"from": sender or self.deployer})
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
-        return cast(Contract, self.w3.eth.contract(address=receipt["contractAddress"], abi=abi))
+        """A contract from an npm package's official artifact."""
+        return self._deploy(*artifact(relative), args, sender)
 
     def deploy_compiled(self, name: str, *args: Any, sender: str | None = None) -> Contract:
         """One of the devnet's own contracts (fixtures/devnet/build/Protocols.json)."""
-        abi, bytecode = compiled(name)
+        return self._deploy(*compiled(name), args, sender)
+
+    def _deploy(self, abi: list[Any], bytecode: str, args: tuple[Any, ...],
+                sender: str | None) -> Contract:
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
         self._tick(None)
         tx_hash = factory.constructor(*args).transact({"from": sender or self.deployer})
