@@ -12,11 +12,12 @@ from pathlib import Path
 from chains.evm.balances import POSITION, BalanceQuery, BalanceReader
 from chains.evm.blocks import block_at
 from chains.evm.rpc import RpcClient
-from chains.evm.source import TRANSFER, ChainSource, Progress, RpcSource, topic_for
+from chains.evm.source import ChainSource, Progress, RpcSource
 from chains.registry import Chain, chain_by_id, is_known
 from scanner.addresses import asset_contract, erc20_asset, parse_any_asset_id, parse_asset_id
 from scanner.config import Config
 from scanner.decode.protocols.uniswap_v3 import POSITIONS_ROLE
+from scanner.decode.transfers import token_transfers
 from scanner.errors import SourceInconsistent, UserInputError
 from scanner.harvest import HarvestRow, plan_harvest
 from scanner.imports.koinly import read_koinly
@@ -74,20 +75,29 @@ class WalletScan:
 # ---- settings kept in the database --------------------------------------------------
 
 
-def extra_stablecoins(store: Store) -> frozenset[str]:
-    raw = store.meta(STABLECOINS_KEY)
+def _named_assets(store: Store, key: str) -> frozenset[str]:
+    """Asset ids the user named, kept in the database under `key`."""
+    raw = store.meta(key)
     return frozenset(json.loads(raw)) if raw else frozenset()
 
 
+def _add_named_assets(store: Store, key: str, assets: set[str]) -> None:
+    kept = _named_assets(store, key)
+    if not assets <= kept:
+        store.set_meta(key, json.dumps(sorted(kept | assets)))
+
+
+def extra_stablecoins(store: Store) -> frozenset[str]:
+    return _named_assets(store, STABLECOINS_KEY)
+
+
 def add_stablecoins(store: Store, assets: Iterable[str]) -> None:
-    wanted = extra_stablecoins(store) | {parse_asset_id(a) for a in assets}
-    store.set_meta(STABLECOINS_KEY, json.dumps(sorted(wanted)))
+    _add_named_assets(store, STABLECOINS_KEY, {parse_asset_id(a) for a in assets})
 
 
 def extra_rebasing(store: Store) -> frozenset[str]:
     """The rebasing tokens named by the user (asset ids), over the registry's."""
-    raw = store.meta(REBASING_KEY)
-    return frozenset(json.loads(raw)) if raw else frozenset()
+    return _named_assets(store, REBASING_KEY)
 
 
 def add_rebasing(store: Store, assets: Iterable[str]) -> None:
@@ -98,8 +108,7 @@ def add_rebasing(store: Store, assets: Iterable[str]) -> None:
             raise UserInputError(f"a rebasing token is an ERC-20 token (eip155:1/erc20:0x...), "
                                  f"not {asset}")
         named.add(asset)
-    if not named <= extra_rebasing(store):
-        store.set_meta(REBASING_KEY, json.dumps(sorted(extra_rebasing(store) | named)))
+    _add_named_assets(store, REBASING_KEY, named)
 
 
 def rebasing_tokens(store: Store, chain: Chain) -> list[str]:
@@ -246,14 +255,15 @@ def snapshot_plan(moves: Collection[int], upto: int, interval: int) -> set[int]:
 def _transfer_blocks(txs: Iterable[RawTx], wallet: str,
                      tokens: Collection[str]) -> dict[str, set[int]]:
     """token -> the blocks of `txs` with an ERC-20 Transfer of it to or from `wallet`."""
-    me = topic_for(wallet)
     wanted = set(tokens)
     found: dict[str, set[int]] = {}
     for tx in txs:
         for log in tx.logs if tx.success else ():
-            if log.address in wanted and len(log.topics) == 3 and log.topics[0] == TRANSFER \
-                    and me in log.topics[1:]:
-                found.setdefault(log.address, set()).add(tx.block_number)
+            if log.address not in wanted:
+                continue
+            for item in token_transfers(log):
+                if item.asset_kind == "erc20" and wallet in (item.sender, item.recipient):
+                    found.setdefault(log.address, set()).add(tx.block_number)
     return found
 
 

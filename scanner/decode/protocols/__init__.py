@@ -44,6 +44,17 @@ class Refinement:
     note: str = ""  # why, in a few words, for `taxscan explain`
 
 
+def event_leg(tx: RawTx, wallet: str, log_index: int, asset: str, amount: int, decimals: int,
+              counterparty: str | None, key: str | None = None) -> Movement:
+    """A leg a decoder reads from an event of `tx` (at `log_index`): keyed `log:<index>`
+    unless `key` says otherwise."""
+    return Movement(
+        chain_id=tx.chain_id, tx_hash=tx.tx_hash, leg_key=key or f"log:{log_index}",
+        log_index=log_index, block_number=tx.block_number, tx_index=tx.tx_index,
+        timestamp=tx.timestamp, wallet=wallet, asset=asset, raw_amount=amount,
+        decimals=decimals, counterparty=counterparty)
+
+
 class ProtocolDecoder(Protocol):
     name: str
 

@@ -54,7 +54,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanner.addresses import erc20_asset
-from scanner.decode.protocols import DecodeContext, Refinement
+from scanner.decode.protocols import DecodeContext, Refinement, event_leg
 from scanner.decode.transfers import data_words, topic_address
 from scanner.types import Kind, Movement, RawLog, RawTx
 
@@ -174,12 +174,9 @@ def _principal_legs(tx: RawTx, wallet: str, topic: str, events: Sequence[PoolEve
         return set(), []
     event, template = events[0], legs[0]
     sign = 1 if topic == SUPPLY else -1
-    return {m.leg_key for m in legs}, [Movement(
-        chain_id=tx.chain_id, tx_hash=tx.tx_hash, leg_key=f"log:{event.log_index}",
-        log_index=event.log_index, block_number=tx.block_number, tx_index=tx.tx_index,
-        timestamp=tx.timestamp, wallet=wallet, asset=template.asset,
-        raw_amount=sign * event.amount, decimals=template.decimals,
-        counterparty=template.counterparty)]
+    return {m.leg_key for m in legs}, [event_leg(
+        tx, wallet, event.log_index, template.asset, sign * event.amount, template.decimals,
+        template.counterparty)]
 
 
 def _debt_tokens(tx: RawTx, wallet: str, topic: str, chain_id: int) -> set[str]:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanner.addresses import erc20_asset
-from scanner.decode.protocols import DecodeContext, Refinement
+from scanner.decode.protocols import DecodeContext, Refinement, event_leg
 from scanner.decode.transfers import data_words, topic_address
 from scanner.types import Kind, Movement, RawLog, RawTx
 
@@ -96,8 +96,5 @@ class StakingRewardsDecoder:
 def _receipt(tx: RawTx, wallet: str, event: FarmEvent, leg: Movement,
              chain_id: int) -> Movement:
     """The stake as the contract's own asset: in for a Staked, out for a Withdrawn."""
-    return Movement(
-        chain_id=tx.chain_id, tx_hash=tx.tx_hash, leg_key=f"log:{event.log_index}",
-        log_index=event.log_index, block_number=tx.block_number, tx_index=tx.tx_index,
-        timestamp=tx.timestamp, wallet=wallet, asset=erc20_asset(chain_id, event.contract),
-        raw_amount=-leg.raw_amount, decimals=leg.decimals, counterparty=event.contract)
+    return event_leg(tx, wallet, event.log_index, erc20_asset(chain_id, event.contract),
+                     -leg.raw_amount, leg.decimals, event.contract)

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanner.addresses import asset_contract, erc20_asset, nft_asset
-from scanner.decode.protocols import DecodeContext, Refinement
+from scanner.decode.protocols import DecodeContext, Refinement, event_leg
 from scanner.decode.transfers import data_words, token_transfers, topic_address
 from scanner.types import Kind, Movement, RawLog, RawTx
 
@@ -143,7 +143,8 @@ def _position(tx: RawTx, wallet: str, moves: Sequence[Movement], context: Decode
         return _withdraw(tx, wallet, rest, events, position, drop, context)
     if topics == {COLLECT}:
         if not rest or any(_recipient(e) not in (wallet, manager) for e in events) or \
-                not _got_what_was_collected(tx, rest, events[0], context):
+                not _got_what_was_collected(
+                    rest, events[0], _collected_assets(tx, rest, events[0], context)):
             return None
         return Refinement(decoder="uniswap-v3", kinds={m.leg_key: Kind.INCOME for m in rest},
                           protocol=PROTOCOL, drop=frozenset(drop),
@@ -159,10 +160,10 @@ def _minted_to_another(tx: RawTx, manager: str, token_id: int, wallet: str) -> b
                for item in token_transfers(log))
 
 
-def _got_what_was_collected(tx: RawTx, rest: Sequence[Movement], collect: PositionEvent,
-                            context: DecodeContext) -> bool:
-    """Whether the wallet's legs are exactly the Collect's amounts, nothing more or less."""
-    assets = _collected_assets(tx, rest, collect, context)
+def _got_what_was_collected(rest: Sequence[Movement], collect: PositionEvent,
+                            assets: tuple[str | None, str | None] | None) -> bool:
+    """Whether the wallet's legs are exactly the Collect's amounts of the pool's `assets`
+    (token0, token1), nothing more or less."""
     if assets is None or any(m.raw_amount < 0 for m in rest):
         return False
     got: dict[str, int] = defaultdict(int)
@@ -177,11 +178,8 @@ def _got_what_was_collected(tx: RawTx, rest: Sequence[Movement], collect: Positi
 
 def _units(tx: RawTx, wallet: str, event: PositionEvent, position: str,
            sign: int) -> Movement:
-    return Movement(
-        chain_id=tx.chain_id, tx_hash=tx.tx_hash, leg_key=f"log:{event.log_index}",
-        log_index=event.log_index, block_number=tx.block_number, tx_index=tx.tx_index,
-        timestamp=tx.timestamp, wallet=wallet, asset=position,
-        raw_amount=sign * event.liquidity, decimals=0, counterparty=ZERO_ADDRESS)
+    return event_leg(tx, wallet, event.log_index, position, sign * event.liquidity, 0,
+                     ZERO_ADDRESS)
 
 
 def _deposit(tx: RawTx, wallet: str, rest: Sequence[Movement],
@@ -211,7 +209,7 @@ def _withdraw(tx: RawTx, wallet: str, rest: Sequence[Movement],
         return None
     decrease, collect = decreases[0], collects[0]
     assets = _collected_assets(tx, rest, collect, context)
-    if assets is None or not _got_what_was_collected(tx, rest, collect, context):
+    if assets is None or not _got_what_was_collected(rest, collect, assets):
         return None
     collected = (collect.amount0, collect.amount1)
     principal = (decrease.amount0, decrease.amount1)
@@ -226,13 +224,9 @@ def _withdraw(tx: RawTx, wallet: str, rest: Sequence[Movement],
         back = min(total, owed)
         for part, amount in (("principal", back), ("fees", total - back)):
             if amount:
-                extra.append(Movement(
-                    chain_id=tx.chain_id, tx_hash=tx.tx_hash,
-                    leg_key=f"log:{collect.log_index}:{side}:{part}",
-                    log_index=collect.log_index, block_number=tx.block_number,
-                    tx_index=tx.tx_index, timestamp=tx.timestamp, wallet=wallet, asset=asset,
-                    raw_amount=amount, decimals=template.decimals,
-                    counterparty=template.counterparty))
+                extra.append(event_leg(tx, wallet, collect.log_index, asset, amount,
+                                       template.decimals, template.counterparty,
+                                       key=f"log:{collect.log_index}:{side}:{part}"))
     kinds = {m.leg_key: Kind.INCOME if m.leg_key.endswith(":fees") else Kind.LP_WITHDRAW
              for m in extra}
     return Refinement(decoder="uniswap-v3", kinds=kinds, protocol=PROTOCOL, extra=tuple(extra),

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanner.addresses import erc20_asset
-from scanner.decode.protocols import DecodeContext, Refinement
+from scanner.decode.protocols import DecodeContext, Refinement, event_leg
 from scanner.decode.transfers import data_words, topic_address
 from scanner.types import Kind, Movement, RawLog, RawTx
 
@@ -95,12 +95,7 @@ def _missing_legs(tx: RawTx, wallet: str, moves: Sequence[Movement],
         if twin is not None:
             emitted.remove(twin)
             continue
-        extra.append(Movement(
-            chain_id=tx.chain_id, tx_hash=tx.tx_hash, leg_key=f"log:{event.log_index}",
-            log_index=event.log_index, block_number=tx.block_number, tx_index=tx.tx_index,
-            timestamp=tx.timestamp, wallet=wallet, asset=asset, raw_amount=amount,
-            decimals=decimals, counterparty=token,
-        ))
+        extra.append(event_leg(tx, wallet, event.log_index, asset, amount, decimals, token))
     return extra
 
 
