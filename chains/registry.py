@@ -22,7 +22,8 @@ class Chain:
     stablecoins: tuple[str, ...] = ()  # lowercase addresses of USD stablecoins
     explorer_url: str | None = None
     default_rpc: str | None = None
-    confirmations: int = 12  # blocks below the head that are final enough to store
+    # blocks below the head a reorg may still replace: the next scan checks them again
+    confirmations: int = 12
     aliases: tuple[str, ...] = field(default=())
     uniswap_v2_factory: str | None = None  # lowercase; pool prices read from its pairs
     etherscan_v2: bool = True  # served by https://api.etherscan.io/v2/api?chainid=...
@@ -316,7 +317,7 @@ CHAINS: tuple[Chain, ...] = (
         slip44=60,
         wrapped_native=DEVNET_WETH,
         stablecoins=(DEVNET_DAI, DEVNET_ADAI),  # aDAI: a DAI lent, redeemable one for one
-        confirmations=0,
+        confirmations=16,  # anvil reorgs only when told to (evm_revert): tests rewind less
         aliases=("anvil", "local"),
         etherscan_v2=False,
     ),

@@ -32,6 +32,7 @@ from scanner.prices.fetch import ask, wanted
 from scanner.prices.sources import PriceSource
 from scanner.rebuild import BalanceSnapshot, build_ledger
 from scanner.reconcile import BalanceCheck, Holding, holdings_of, reconcile
+from scanner.reorgs import anchors, follow_reorgs, tx_block_hashes
 from scanner.scope import Scope, ScopePlan, parse_scope
 from scanner.sourcing import open_source, plan_for
 from scanner.spam import SpamRow
@@ -49,6 +50,7 @@ from scanner.types import (
     MissingPrice,
     PricePoint,
     RawTx,
+    TokenInfo,
     TraceStep,
     YearEndBalance,
 )
@@ -171,16 +173,22 @@ def price_book(store: Store, chains: Iterable[Chain]) -> PriceBook:
 # ---- scanning ---------------------------------------------------------------------------
 
 
+BATCH_TXS = 1000  # transactions fetched and committed together
+
+
 def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
          source_name: str = RPC_SOURCE, stablecoins: Iterable[str] = (),
          labels: Mapping[str, str | None] | None = None,
          on_wallet: Callable[[str], None] | None = None, rebuild: bool = True,
          from_block: int = 0, node: str | None = None, rebasing: Iterable[str] = (),
-         snapshot_interval: int | None = None) -> list[WalletScan]:
+         snapshot_interval: int | None = None, batch_size: int = BATCH_TXS) -> list[WalletScan]:
     """Fetch what is new for each wallet, store it, and rebuild the ledger and lots.
 
-    Each (chain, wallet, source) keeps its own cursor; every wallet's records, balance
-    snapshots and cursor are written in one transaction.
+    Each (chain, wallet, source) keeps its own cursor: the block below which every record
+    of the wallet is stored. A wallet's new transactions are fetched and committed in
+    batches of about `batch_size`, in block order, each with its cursor, so a scan that is
+    killed loses at most the batch it was in. The scan goes to the head; the blocks within
+    the chain's confirmation margin are checked again by the next scan (scanner.reorgs).
 
     Rebasing tokens (the registry's, `rebasing` asset ids, and those named before: they are
     kept) grow with no Transfer event. Each one a wallet has moved gets its balance read at
@@ -196,7 +204,10 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
     chain_id = source.chain_id()
     chain = chain_by_id(chain_id)
     head = source.head()
-    final = head - chain.confirmations
+    margin = chain.confirmations
+    rewound = follow_reorgs(store, source, chain_id, head, margin)
+    final = head
+    anchored = source.block_hashes(anchors(final, margin))
     growing = rebasing_tokens(store, chain)
     interval = snapshot_interval or chain.snapshot_interval
     results = []
@@ -210,14 +221,27 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
         if on_wallet is not None:
             on_wallet(wallet)
         discovery = source.discover(wallet, start, final) if start <= final else None
-        txs = source.fetch(chain_id, discovery.tx_hashes, discovery.internal) \
-            if discovery else []
-        known = store.tokens(chain_id)
-        new_tokens = sorted({log.address for tx in txs for log in tx.logs} - set(known))
-        infos = source.token_info(chain_id, new_tokens) if new_tokens else []
+        batches, rest = tx_batches(discovery.tx_hashes, discovery.blocks, batch_size) \
+            if discovery else ([], ())
+        fetched = 0
+        for hashes, through in batches:
+            assert discovery is not None
+            txs = source.fetch(chain_id, hashes, discovery.internal)
+            infos = _new_token_info(store, source, chain_id, txs)
+            with store.transaction():
+                store.add_wallet(chain_id, wallet, (labels or {}).get(wallet))
+                store.save_raw(wallet, txs)
+                store.save_tokens(infos)
+                if discovery.complete:
+                    store.set_cursor(chain_id, wallet, source_name, through,
+                                     discovery.address_index)
+            fetched += len(txs)
+        txs = source.fetch(chain_id, rest, discovery.internal) if discovery else []
+        fetched += len(txs)
+        infos = _new_token_info(store, source, chain_id, txs)
         # the ledger is whole up to the block the cursor is (or stays) at
         upto = final if discovery is not None and discovery.complete else last
-        symbols = {t.address: t.symbol for t in [*known.values(), *infos]}
+        symbols = {t.address: t.symbol for t in [*store.tokens(chain_id).values(), *infos]}
         snapshots, read_notes = _read_balances(store, source, chain_id, wallet, txs, growing,
                                                upto, interval, symbols) \
             if growing and upto is not None else ([], [])
@@ -228,11 +252,17 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
             store.save_balance_snapshots(snapshots)
             if discovery is not None and discovery.complete:
                 store.set_cursor(chain_id, wallet, source_name, final, discovery.address_index)
+                store.save_block_hashes(
+                    chain_id, {**tx_block_hashes(txs, final, margin), **anchored},
+                    keep_from=final - margin)
         notes = (list(discovery.notes) if discovery else []) + read_notes
+        if rewound is not None:
+            notes.append(f"the chain was reorganized above block {rewound}: what was stored "
+                         "above it was scanned again")
         if not is_known(chain_id):
             notes.append(f"chain id {chain_id} is not in the registry: no stablecoins or "
                          "wrapped native known for it")
-        results.append(WalletScan(chain_id, chain.name, wallet, start, final, len(txs),
+        results.append(WalletScan(chain_id, chain.name, wallet, start, final, fetched,
                                   discovery.address_index if discovery else None,
                                   tuple(notes), node))
     if stablecoins:
@@ -240,6 +270,33 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
     if rebuild:
         refresh(store)
     return results
+
+
+def tx_batches(tx_hashes: Collection[str], blocks: Mapping[str, int], size: int
+               ) -> tuple[list[tuple[tuple[str, ...], int]], tuple[str, ...]]:
+    """`tx_hashes` in block order, cut at block boundaries into batches of at least `size`,
+    each with the highest block it covers (every transaction of a block up to it is in
+    that batch or an earlier one), and the rest: the last, smaller batch and the hashes of
+    no known block, which the scan's last commit covers with the whole range."""
+    if size < 1:
+        raise UserInputError(f"the batch size is a number of transactions from 1, not {size}")
+    placed = sorted((blocks[h], h) for h in tx_hashes if h in blocks)
+    batches: list[tuple[tuple[str, ...], int]] = []
+    current: list[str] = []
+    for i, (block, tx_hash) in enumerate(placed):
+        current.append(tx_hash)
+        if len(current) >= size and i + 1 < len(placed) and placed[i + 1][0] != block:
+            batches.append((tuple(current), block))
+            current = []
+    return batches, tuple(current) + tuple(sorted(h for h in tx_hashes if h not in blocks))
+
+
+def _new_token_info(store: Store, source: ChainSource, chain_id: int,
+                    txs: Iterable[RawTx]) -> list[TokenInfo]:
+    """What the source says of the tokens in `txs` the database does not know yet."""
+    known = store.tokens(chain_id)
+    new_tokens = sorted({log.address for tx in txs for log in tx.logs} - set(known))
+    return source.token_info(chain_id, new_tokens) if new_tokens else []
 
 
 def snapshot_plan(moves: Collection[int], upto: int, interval: int) -> set[int]:

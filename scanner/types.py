@@ -81,6 +81,7 @@ class RawTx:
     success: bool
     logs: tuple[RawLog, ...] = ()
     internal: tuple[InternalTransfer, ...] = ()
+    block_hash: str | None = None  # as the receipt gave it; not stored, checked for reorgs
 
     @property
     def fee_wei(self) -> int:

@@ -55,3 +55,20 @@ def test_a_failed_transaction_writes_nothing(tmp_path: Path) -> None:
         except RuntimeError:
             pass
         assert store.ledger() == [] and store.all_wallets() == []
+
+
+def test_bulk_inserts_keep_every_row_and_the_last_of_a_replaced_key(tmp_path: Path) -> None:
+    """Rows go in many a statement; INSERT OR REPLACE still keeps the last row of a key."""
+    stamps = [datetime(2024, 1, 1, tzinfo=UTC).replace(minute=m % 60, hour=m // 60)
+              for m in range(1200)]
+    points = [PricePoint("eip155:1/slip44:60", t, Decimal(i), "csv")
+              for i, t in enumerate(stamps)]
+    twice = PricePoint("eip155:1/slip44:60", stamps[7], Decimal("7.5"), "csv")
+    with Store(tmp_path / "t.duckdb") as store:
+        store.save_prices([*points[:600], twice, *points[600:]])  # 7.5 comes after 7
+        store.save_prices([PricePoint("eip155:1/slip44:60", stamps[8], Decimal("8.25"), "csv"),
+                           PricePoint("eip155:1/slip44:60", stamps[8], Decimal("8.5"), "csv")])
+        kept = {p.timestamp: p.usd for p in store.prices()}
+    assert len(kept) == 1200
+    assert kept[stamps[7]] == Decimal("7.5") and kept[stamps[8]] == Decimal("8.5")
+    assert kept[stamps[1199]] == Decimal(1199)

@@ -31,7 +31,8 @@ class BothSource:
         # the explorer sees what a node without an address index cannot: its note no longer holds
         notes = by_explorer.notes + (by_node.notes if by_node.address_index else ())
         return Discovery(by_node.tx_hashes | by_explorer.tx_hashes, internal, index, notes,
-                         by_node.complete and by_explorer.complete)
+                         by_node.complete and by_explorer.complete,
+                         {**by_explorer.blocks, **by_node.blocks})
 
     def fetch(self, chain_id: int, tx_hashes: Iterable[str],
               internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]:
@@ -39,6 +40,9 @@ class BothSource:
 
     def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]:
         return self.explorer.token_info(chain_id, tokens)
+
+    def block_hashes(self, blocks: Iterable[int]) -> dict[int, str]:
+        return self.rpc.block_hashes(blocks)
 
     def balances_at(self, token: str, wallet: str,
                     blocks: Iterable[int]) -> dict[int, tuple[datetime, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -79,11 +80,69 @@ def fits_quantity(quantity: Decimal) -> Decimal | None:
     return quantity
 
 
+class _PrivateUmask:
+    """While any Store is open, files and folders are created for their user only: DuckDB
+    makes its WAL (and temporary files) anew as it goes, each under the process umask."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._before = 0
+
+    def hold(self) -> None:
+        with self._lock:
+            if self._holders == 0:
+                self._before = os.umask(0o077)
+                os.umask(self._before | 0o077)
+            self._holders += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0:
+                os.umask(self._before)
+
+
+_PRIVATE = _PrivateUmask()
+
+
+def _make_private_folders(folder: Path) -> None:
+    """Create `folder` and its missing parents, each readable by the user only (0700); the
+    folders that exist already are left as they are."""
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        try:
+            created.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(created, 0o700)
+
+
+ROWS_PER_INSERT = 500
+_MULTI_ROW = re.compile(
+    r"^(?P<head>\s*INSERT\s+(?:OR\s+(?P<replace>REPLACE)\s+|OR\s+IGNORE\s+)?INTO\s+"
+    r"(?P<table>\w+)\s*(?:\((?P<columns>[\w\s,]+)\))?\s*VALUES\s*)"
+    r"(?P<row>\([?,\s]*\))\s*;?\s*$", re.I)
+
+
+@cache
+def _rows_insert(name: str, count: int) -> str:
+    """The named `INSERT ... VALUES (?, ...)` for `count` rows: its placeholders repeated."""
+    insert = _MULTI_ROW.match(_queries()[name])
+    assert insert is not None
+    return insert["head"] + ", ".join([insert["row"]] * count)
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
+        _PRIVATE.hold()
+        self._holding = True
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_private_folders(path.parent)
             new = not path.exists()
             self._db = duckdb.connect(str(path))
             if new:
@@ -92,10 +151,19 @@ class Store:
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                              [SCHEMA_VERSION])
         except (duckdb.Error, OSError) as exc:
+            self._release()
             raise StoreError(f"cannot open database {path}: {exc}") from None
 
+    def _release(self) -> None:
+        if self._holding:
+            self._holding = False
+            _PRIVATE.release()
+
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        finally:
+            self._release()
 
     def __enter__(self) -> Store:
         return self
@@ -112,12 +180,47 @@ class Store:
             raise StoreError(f"database error in {name}: {exc}") from None
 
     def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        """`rows` through the named query, with executemany's result. A plain `INSERT ...
+        VALUES (?, ...)` goes in statements of many rows each: DuckDB's executemany runs one
+        statement a row, and a big wallet's logs took minutes. For INSERT OR REPLACE, where
+        the last of two rows with one key wins but one statement keeps the first, only the
+        last row of each key is sent."""
         if not rows:
             return
+        query = _queries()[name]
         try:
-            self._db.executemany(_queries()[name], [list(r) for r in rows])
+            insert = _MULTI_ROW.match(query)
+            if insert is None:
+                self._db.executemany(query, [list(r) for r in rows])
+                return
+            if insert["replace"]:
+                key = self._key_positions(insert["table"], insert["columns"])
+                if key is None:
+                    self._db.executemany(query, [list(r) for r in rows])
+                    return
+                rows = list({tuple(row[i] for i in key): row for row in rows}.values())
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                chunk = rows[start : start + ROWS_PER_INSERT]
+                self._db.execute(_rows_insert(name, len(chunk)),
+                                 [value for row in chunk for value in row])
         except duckdb.Error as exc:
             raise StoreError(f"database error in {name}: {exc}") from None
+
+    def _key_positions(self, table: str, columns: str | None) -> tuple[int, ...] | None:
+        """Where a table's primary key sits in the rows of an insert into it (its columns
+        in order, or those named); None when the rows do not hold all of the key."""
+        found = self._db.execute(
+            "SELECT constraint_column_indexes, constraint_column_names FROM duckdb_constraints()"
+            " WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]).fetchall()
+        if len(found) != 1:
+            return None
+        indexes, names = found[0]
+        if columns is None:
+            return tuple(int(i) for i in indexes)
+        named = [c.strip().lower() for c in columns.split(",")]
+        if not all(n.lower() in named for n in names):
+            return None
+        return tuple(named.index(n.lower()) for n in names)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -273,6 +376,28 @@ class Store:
                                 _aware(stamp) or stamp, int(raw))
                 for wallet, token, block, stamp, raw
                 in self._run("balance_snapshots_of_chain", [chain_id])]
+
+    # ---- reorgs ---------------------------------------------------------------------
+
+    def block_hashes(self, chain_id: int) -> dict[int, str]:
+        """The recorded hashes of the chain's blocks a reorg could still replace."""
+        return {int(n): str(h) for n, h in self._run("block_hashes_of_chain", [chain_id])}
+
+    def save_block_hashes(self, chain_id: int, hashes: Mapping[int, str], *,
+                          keep_from: int) -> None:
+        """Record `hashes` and forget those below block `keep_from` (final by now)."""
+        self._many("insert_block_hash", [[chain_id, n, h] for n, h in sorted(hashes.items())])
+        self._run("prune_block_hashes", [chain_id, keep_from])
+
+    def rewind(self, chain_id: int, to_block: int) -> None:
+        """Forget everything the chain's scans stored above `to_block` (a reorg replaced
+        those blocks): records, balance snapshots, ledger legs and block hashes, and move
+        every cursor past it back to it. Call inside a transaction."""
+        for name in ("rewind_logs", "rewind_internal", "rewind_wallet_txs"):
+            self._run(name, [chain_id, chain_id, to_block])
+        for name in ("rewind_txs", "rewind_snapshots", "rewind_ledger", "rewind_block_hashes"):
+            self._run(name, [chain_id, to_block])
+        self._run("rewind_cursors", [to_block, chain_id, to_block])
 
     # ---- ledger ---------------------------------------------------------------------
 

@@ -182,3 +182,39 @@ SELECT token, block_number FROM balance_snapshots WHERE chain_id = ? AND wallet 
 -- name: balance_snapshots_of_chain
 SELECT wallet, token, block_number, timestamp, raw_balance FROM balance_snapshots
 WHERE chain_id = ? ORDER BY wallet, token, block_number;
+
+-- name: block_hashes_of_chain
+SELECT block_number, block_hash FROM block_hashes WHERE chain_id = ? ORDER BY block_number;
+
+-- name: insert_block_hash
+INSERT OR REPLACE INTO block_hashes VALUES (?, ?, ?);
+
+-- name: prune_block_hashes
+DELETE FROM block_hashes WHERE chain_id = ? AND block_number < ?;
+
+-- name: rewind_logs
+DELETE FROM raw_logs WHERE chain_id = ? AND tx_hash IN
+    (SELECT tx_hash FROM raw_txs WHERE chain_id = ? AND block_number > ?);
+
+-- name: rewind_internal
+DELETE FROM raw_internal WHERE chain_id = ? AND tx_hash IN
+    (SELECT tx_hash FROM raw_txs WHERE chain_id = ? AND block_number > ?);
+
+-- name: rewind_wallet_txs
+DELETE FROM wallet_txs WHERE chain_id = ? AND tx_hash IN
+    (SELECT tx_hash FROM raw_txs WHERE chain_id = ? AND block_number > ?);
+
+-- name: rewind_txs
+DELETE FROM raw_txs WHERE chain_id = ? AND block_number > ?;
+
+-- name: rewind_snapshots
+DELETE FROM balance_snapshots WHERE chain_id = ? AND block_number > ?;
+
+-- name: rewind_ledger
+DELETE FROM ledger WHERE chain_id = ? AND block_number > ?;
+
+-- name: rewind_block_hashes
+DELETE FROM block_hashes WHERE chain_id = ? AND block_number > ?;
+
+-- name: rewind_cursors
+UPDATE cursors SET last_block = ? WHERE chain_id = ? AND last_block > ?;

@@ -214,3 +214,12 @@ CREATE TABLE IF NOT EXISTS balance_snapshots (
     raw_balance VARCHAR NOT NULL,
     PRIMARY KEY (chain_id, wallet, token, block_number)
 );
+
+-- the hash of each block a reorg could still replace (the blocks of a chain's cursors and
+-- stored transactions within its confirmation margin): the next scan checks them first
+CREATE TABLE IF NOT EXISTS block_hashes (
+    chain_id BIGINT NOT NULL,
+    block_number BIGINT NOT NULL,
+    block_hash VARCHAR NOT NULL,
+    PRIMARY KEY (chain_id, block_number)
+);

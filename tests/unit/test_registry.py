@@ -106,7 +106,7 @@ def test_native_coins() -> None:
 def test_the_devnet_entry_is_unchanged() -> None:
     devnet = chain_by_name("devnet")
     assert devnet.chain_id == 31337
-    assert devnet.confirmations == 0
+    assert devnet.confirmations == 16
     assert devnet.wrapped_native == DEVNET_WETH
     assert devnet.stablecoins == (DEVNET_DAI, DEVNET_ADAI)  # aDAI: lent DAI, one for one
     assert devnet.explorer_url is None and devnet.default_rpc is None
