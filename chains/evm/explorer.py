@@ -9,6 +9,8 @@ explorer's proxy module.
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,17 +18,25 @@ from enum import StrEnum
 from typing import Any
 
 import requests
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
-from chains.evm.mappers import block_timestamp, hex_int, raw_tx_from_json, untrusted_text
-from chains.evm.rpc import safe_url
-from chains.evm.source import Discovery, NoProgress, Progress, RpcSource
+from chains.evm.mappers import (
+    address_of,
+    block_timestamp,
+    hex_int,
+    raw_tx_from_json,
+    untrusted_text,
+)
+from chains.evm.rpc import TRANSPORT_FAULTS, backoff, retry_after_s, safe_url
+from chains.evm.source import (
+    DEFAULT_CONCURRENCY,
+    Discovery,
+    NoProgress,
+    Progress,
+    RpcSource,
+    block_hash,
+    in_order,
+)
 from chains.ratelimit import shared_bucket
 from scanner.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 from scanner.types import InternalTransfer, RawTx, TokenInfo
@@ -38,6 +48,7 @@ DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_ATTEMPTS = 6
 DEFAULT_BACKOFF_S = 0.5
 DEFAULT_MAX_WAIT_S = 20.0
+RESULT_WINDOW = 10_000  # Etherscan answers page x offset <= 10,000 rows of one query
 ACCOUNT_ACTIONS = ("txlist", "txlistinternal", "tokentx", "tokennfttx", "token1155tx")
 
 # Texts explorers answer instead of an empty list (status "0").
@@ -49,6 +60,10 @@ _TRANSIENT = ("max rate limit", "rate limit reached", "query timeout", "too many
 # Texts that mean "this will not work until the user changes something".
 _REFUSED = ("invalid api key", "missing/invalid api key", "api key", "not supported",
             "upgrade your api plan", "invalid chain", "chain not supported", "unknown chain")
+
+
+_TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+_TRACE_ID = re.compile(r"[-_.:0-9A-Za-z]{1,64}")  # Etherscan "0_1_1", Blockscout "i4", "p2"
 
 
 class Flavor(StrEnum):
@@ -67,7 +82,9 @@ class ExplorerConfig:
 
 
 class _Transient(Exception):
-    pass
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)
@@ -77,15 +94,19 @@ class Page:
 
 
 class ExplorerClient:
-    def __init__(self, config: ExplorerConfig, session: requests.Session | None = None) -> None:
+    def __init__(self, config: ExplorerConfig, session: requests.Session | None = None, *,
+                 timeout_s: float | None = None, attempts: int | None = None,
+                 max_wait_s: float | None = None) -> None:
         self.config = config
         self.session = session or requests.Session()
         self.requests_sent = 0
+        self._count_lock = threading.Lock()  # calls may come from several threads
+        self.timeout_s = timeout_s or DEFAULT_TIMEOUT_S
         self._bucket = shared_bucket(config.base_url, config.api_key, config.calls_per_second)
         self._retrying = Retrying(
             retry=retry_if_exception_type(_Transient),
-            stop=stop_after_attempt(DEFAULT_ATTEMPTS),
-            wait=wait_exponential(multiplier=DEFAULT_BACKOFF_S, max=DEFAULT_MAX_WAIT_S),
+            stop=stop_after_attempt(attempts or DEFAULT_ATTEMPTS),
+            wait=backoff(DEFAULT_BACKOFF_S, max_wait_s or DEFAULT_MAX_WAIT_S),
             reraise=False,
         )
 
@@ -107,14 +128,15 @@ class ExplorerClient:
 
     def _get(self, query: Mapping[str, Any]) -> Any:
         self._bucket.take()
-        self.requests_sent += 1
+        with self._count_lock:
+            self.requests_sent += 1
         try:
             answer = self.session.get(self.config.base_url, params=dict(query),
-                                      timeout=DEFAULT_TIMEOUT_S)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+                                      timeout=self.timeout_s)
+        except TRANSPORT_FAULTS as exc:
             raise _Transient(type(exc).__name__) from exc
         if answer.status_code == 429 or answer.status_code >= 500:
-            raise _Transient(f"HTTP {answer.status_code}")
+            raise _Transient(f"HTTP {answer.status_code}", retry_after_s(answer.headers))
         if answer.status_code in (401, 403):
             raise SourceRefused(f"{self.where} refused the request: HTTP {answer.status_code}"
                                 " (check the API key)")
@@ -137,13 +159,18 @@ class ExplorerClient:
                 f"{self.where} kept failing on {action}: {self._redact(str(cause))}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _said(self, words: Any) -> str:
+        """An explorer's own words as our errors quote them: no key, one line, bounded."""
+        return " ".join(self._redact(str(words)).split())[:200]
+
     def _interpret(self, action: str, body: Any) -> Any:
         if not isinstance(body, dict):
             raise SourceInconsistent(f"{self.where} answered {action} with no JSON object")
         if "jsonrpc" in body:  # the proxy module answers with a bare JSON-RPC envelope
             error = body.get("error")
             if error is not None:
-                message = error.get("message", "") if isinstance(error, dict) else str(error)
+                message = self._said(error.get("message", "") if isinstance(error, dict)
+                                     else error)
                 if any(word in message.lower() for word in _TRANSIENT):
                     raise _Transient(message)
                 raise SourceInconsistent(f"{self.where}: {action} failed: {message}")
@@ -155,7 +182,7 @@ class ExplorerClient:
             return Page(list(result or []), False) if isinstance(result, list) else result
         if status == "2" and isinstance(result, list):
             return Page(list(result), True)
-        text = f"{message} {result if isinstance(result, str) else ''}".strip()
+        text = self._said(f"{message} {result if isinstance(result, str) else ''}")
         lowered = text.lower()
         if any(word in lowered for word in _EMPTY) or (result == [] and "notok" not in lowered):
             return Page([], False)
@@ -169,13 +196,16 @@ class ExplorerClient:
 
     def account_rows(self, action: str, address: str, start: int, end: int,
                      progress: Progress | None = None) -> Page:
-        """Every row of `action` in [start, end], walking past the page cap by startblock."""
+        """Every row of `action` in [start, end]: page by page up to the explorer's result
+        window, then again from the last block seen (its rows read again, deduplicated)."""
         rows: dict[str, dict[str, Any]] = {}
         partial = False
         size = self.config.page_size
+        window = max(1, RESULT_WINDOW // size)  # pages of one query the explorer serves
+        number = 1
         while True:
             page = self._call("account", action, {
-                "address": address, "startblock": start, "endblock": end, "page": 1,
+                "address": address, "startblock": start, "endblock": end, "page": number,
                 "offset": size, "sort": "asc"})
             if not isinstance(page, Page):
                 raise SourceInconsistent(f"{self.where} answered {action} with no row list")
@@ -189,12 +219,15 @@ class ExplorerClient:
                 progress.advance(len(page.rows))
             if len(page.rows) < size:
                 return Page(list(rows.values()), partial)
+            if number < window:
+                number += 1
+                continue
             last = hex_int(page.rows[-1].get("blockNumber"), "a block number")
             if last == start:
                 raise SourceInconsistent(
-                    f"{self.where} has more than {size} {action} rows in block {start}: "
-                    "a page cap this small cannot walk past it")
-            start = last  # the boundary block is asked again; its rows are deduplicated
+                    f"{self.where} has more than {size * window} {action} rows in block "
+                    f"{start}: its result window cannot walk past them")
+            start, number = last, 1
 
     # ---- the proxy module (JSON-RPC through the explorer) -------------------------------
 
@@ -204,7 +237,7 @@ class ExplorerClient:
 
 def _row_hash(row: Mapping[str, Any]) -> str:
     value = row.get("hash") or row.get("transactionHash")
-    if not isinstance(value, str) or not value.startswith("0x"):
+    if not isinstance(value, str) or not _TX_HASH.fullmatch(value):
         raise SourceInconsistent("explorer sent a row without a transaction hash")
     return value.lower()
 
@@ -218,29 +251,49 @@ def internal_from_row(row: Mapping[str, Any], position: int) -> InternalTransfer
     source = row.get("from")
     if value == 0 or not target or not source:
         return None
-    trace = row.get("traceId") or (f"i{row['index']}" if row.get("index") not in (None, "")
-                                   else f"p{position}")
-    return InternalTransfer(str(trace), str(source).lower(), str(target).lower(), value)
+    trace = str(row.get("traceId") or (f"i{row['index']}" if row.get("index") not in (None, "")
+                                       else f"p{position}"))
+    if not _TRACE_ID.fullmatch(trace):
+        raise SourceInconsistent(f"explorer sent an internal transaction whose trace id is "
+                                 f"none: {trace[:80]!r}")
+    return InternalTransfer(trace, address_of(source, "an internal sender"),
+                            address_of(target, "an internal recipient"), value)
 
 
 class ExplorerSource:
     """Discovery through an explorer; receipts through RPC when given, else its proxy."""
 
     def __init__(self, client: ExplorerClient, rpc: RpcSource | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency is at least 1, not {concurrency}")
         self.client = client
         self.rpc = rpc
         self.progress: Progress = progress or NoProgress()
+        self.concurrency = concurrency  # proxy calls in flight; the key's rate limit holds
         self._tokens: dict[str, TokenInfo] = {}
 
     def chain_id(self) -> int:
+        expected = self.client.config.chain_id
         if self.rpc is not None:
             actual = self.rpc.chain_id()
-            if actual != self.client.config.chain_id:
+            if actual != expected:
                 raise SourceInconsistent(
-                    f"the RPC node serves chain {actual}, the explorer chain "
-                    f"{self.client.config.chain_id}")
-        return self.client.config.chain_id
+                    f"the RPC node serves chain {actual}, the explorer chain {expected}")
+        elif (said := self._explorer_chain()) is not None and said != expected:
+            raise SourceInconsistent(f"{self.client.where} serves chain {said}, not chain "
+                                     f"{expected}")
+        return expected
+
+    def _explorer_chain(self) -> int | None:
+        """The chain the explorer's proxy module says it serves; None when it does not say
+        (not every explorer answers eth_chainId)."""
+        try:
+            said = self.client.proxy("eth_chainId")
+            return None if said is None else hex_int(said, "a chain id")
+        except SourceInconsistent:
+            return None
 
     def head(self) -> int:
         if self.rpc is not None:
@@ -251,6 +304,7 @@ class ExplorerSource:
         hashes: set[str] = set()
         internal: dict[str, dict[str, InternalTransfer]] = {}
         notes: list[str] = []
+        blocks: dict[str, int] = {}
         complete = True
         for action in ACCOUNT_ACTIONS:
             self.progress.start(f"{action}: blocks {from_block:,}-{to_block:,}", None)
@@ -262,6 +316,8 @@ class ExplorerSource:
             for position, row in enumerate(page.rows):
                 tx_hash = _row_hash(row)
                 hashes.add(tx_hash)
+                if str(row.get("blockNumber", "")).isdecimal():  # "²" is a digit, no number
+                    blocks[tx_hash] = int(str(row["blockNumber"]))
                 if action == "txlistinternal":
                     transfer = internal_from_row(row, position)
                     if transfer is not None:
@@ -270,7 +326,7 @@ class ExplorerSource:
                     self._remember_token(row, action)
         return Discovery(frozenset(hashes),
                          {h: tuple(t.values()) for h, t in internal.items()},
-                         "explorer", tuple(notes), complete)
+                         "explorer", tuple(notes), complete, blocks)
 
     def _remember_token(self, row: Mapping[str, Any], action: str) -> None:
         token = row.get("contractAddress")
@@ -278,7 +334,8 @@ class ExplorerSource:
             return
         decimals_text = row.get("tokenDecimal")
         decimals = None
-        if action == "tokentx" and isinstance(decimals_text, str) and decimals_text.isdigit():
+        if action == "tokentx" and isinstance(decimals_text, str) \
+                and decimals_text.isdecimal() and len(decimals_text) < 4:
             decimals = int(decimals_text) if int(decimals_text) <= 77 else None
         self._tokens[token.lower()] = TokenInfo(
             self.client.config.chain_id, token.lower(), untrusted_text(row.get("tokenSymbol")),
@@ -290,22 +347,37 @@ class ExplorerSource:
             return self.rpc.fetch(chain_id, tx_hashes, internal)
         ordered = sorted(tx_hashes)
         self.progress.start("transactions and receipts (explorer proxy)", len(ordered))
-        records = []
-        stamps: dict[int, Any] = {}
-        for tx_hash in ordered:
+
+        def pair(tx_hash: str) -> tuple[Any, Any]:
             tx = self.client.proxy("eth_getTransactionByHash", txhash=tx_hash)
             receipt = self.client.proxy("eth_getTransactionReceipt", txhash=tx_hash)
             if not isinstance(receipt, Mapping):
                 raise SourceInconsistent(f"explorer has no receipt for {tx_hash}")
-            number = hex_int(receipt.get("blockNumber"), "a block number")
-            if number not in stamps:
-                stamps[number] = self.client.proxy("eth_getBlockByNumber", tag=hex(number),
-                                                   boolean="false")
-            records.append(raw_tx_from_json(chain_id, tx, receipt,
-                                            block_timestamp(stamps[number], number),
-                                            internal.get(tx_hash, ())))
-            self.progress.advance()
+            return tx, receipt
+
+        pairs = in_order(pair, ordered, self.concurrency, lambda _: self.progress.advance())
+        numbers = [hex_int(receipt.get("blockNumber"), "a block number") for _, receipt in pairs]
+        blocks = sorted(set(numbers))
+        stamps = dict(zip(blocks, in_order(
+            lambda number: self.client.proxy("eth_getBlockByNumber", tag=hex(number),
+                                             boolean="false"),
+            blocks, self.concurrency), strict=True))
+        records = [raw_tx_from_json(chain_id, tx, receipt,
+                                    block_timestamp(stamps[number], number),
+                                    internal.get(tx_hash, ()))
+                   for tx_hash, (tx, receipt), number in zip(ordered, pairs, numbers,
+                                                             strict=True)]
         return sorted(records, key=lambda r: (r.block_number, r.tx_index))
+
+    def block_hashes(self, blocks: Iterable[int]) -> dict[int, str]:
+        if self.rpc is not None:
+            return self.rpc.block_hashes(blocks)
+        found = {}
+        for number in sorted(set(blocks)):
+            block = self.client.proxy("eth_getBlockByNumber", tag=hex(number), boolean="false")
+            if block is not None:
+                found[number] = block_hash(block, number)
+        return found
 
     def balances_at(self, token: str, wallet: str,
                     blocks: Iterable[int]) -> dict[int, tuple[datetime, int]] | None:

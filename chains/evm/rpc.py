@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from tenacity import (
+    RetryCallState,
     RetryError,
     Retrying,
     retry_if_exception_type,
@@ -58,6 +62,46 @@ class RpcCallError(SourceInconsistent):
 class _Transient(Exception):
     """A failure worth retrying: dropped connection, timeout, 429, 5xx, torn JSON."""
 
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
+# What a server's answer is cut short by: a dropped connection, a timeout, a torn body.
+TRANSPORT_FAULTS = (requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError)
+
+
+def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
+    """The wait a Retry-After header asks for (delay seconds or an HTTP date), else None."""
+    value = (headers or {}).get("Retry-After")
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def backoff(multiplier_s: float, max_wait_s: float) -> Callable[[RetryCallState], float]:
+    """Tenacity's exponential wait, except that a failure carrying the server's Retry-After
+    waits that long; no wait is longer than `max_wait_s`."""
+    exponential = wait_exponential(multiplier=multiplier_s, max=max_wait_s)
+
+    def wait(state: RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome is not None else None
+        asked = getattr(failure, "retry_after_s", None)
+        if isinstance(asked, float):
+            return min(asked, max_wait_s)
+        return float(exponential(state))
+
+    return wait
+
 
 class RpcClient:
     def __init__(
@@ -72,6 +116,7 @@ class RpcClient:
         self.url = url
         self.batch_size = batch_size
         self.requests_sent = 0
+        self._count_lock = threading.Lock()  # batches may be sent from several threads
         self._provider = HTTPProvider(
             url, request_kwargs={"timeout": timeout_s or DEFAULT_TIMEOUT_S},
             exception_retry_configuration=None,
@@ -79,8 +124,7 @@ class RpcClient:
         self._retrying = Retrying(
             retry=retry_if_exception_type(_Transient),
             stop=stop_after_attempt(attempts or DEFAULT_ATTEMPTS),
-            wait=wait_exponential(multiplier=DEFAULT_BACKOFF_S,
-                                  max=max_wait_s or DEFAULT_MAX_WAIT_S),
+            wait=backoff(DEFAULT_BACKOFF_S, max_wait_s or DEFAULT_MAX_WAIT_S),
             reraise=False,
         )
 
@@ -126,7 +170,8 @@ class RpcClient:
         try:
             for attempt in self._retrying:
                 with attempt:
-                    self.requests_sent += 1
+                    with self._count_lock:
+                        self.requests_sent += 1
                     return _classify_transport(request, self.url)
         except RetryError as exc:
             cause = exc.last_attempt.exception()
@@ -142,10 +187,11 @@ def _classify_transport(request: Any, url: str) -> Any:
     except requests.HTTPError as exc:
         status = exc.response.status_code if exc.response is not None else 0
         if status == 429 or status >= 500:
-            raise _Transient(f"HTTP {status}") from exc
+            headers = exc.response.headers if exc.response is not None else None
+            raise _Transient(f"HTTP {status}", retry_after_s(headers)) from exc
         raise SourceUnavailable(f"node at {safe_url(url)} refused the request: HTTP {status}") \
             from None
-    except (requests.ConnectionError, requests.Timeout) as exc:
+    except TRANSPORT_FAULTS as exc:
         raise _Transient(type(exc).__name__) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _Transient(f"malformed JSON ({exc.__class__.__name__})") from exc

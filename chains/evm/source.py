@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
@@ -19,7 +20,7 @@ from chains.evm.mappers import (
     raw_tx_from_json,
     untrusted_text,
 )
-from chains.evm.rpc import RpcCallError, RpcClient
+from chains.evm.rpc import RpcCallError, RpcClient, safe_url
 from scanner.errors import SourceError, SourceInconsistent, SourceUnavailable
 from scanner.types import InternalTransfer, RawTx, TokenInfo
 
@@ -30,6 +31,8 @@ TRANSFER_BATCH = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8
 SEL_DECIMALS = "0x313ce567"
 SEL_SYMBOL = "0x95d89b41"
 SEL_NAME = "0x06fdde03"
+
+DEFAULT_CONCURRENCY = 4  # JSON-RPC batches (or explorer calls) in flight at once
 
 
 class Progress(Protocol):
@@ -52,6 +55,7 @@ class Discovery:
     address_index: str | None  # "trace_filter", "ots", or None when the node has neither
     notes: tuple[str, ...] = field(default=())
     complete: bool = True  # False: the source has not indexed all of the range yet
+    blocks: Mapping[str, int] = field(default_factory=dict)  # tx hash -> its block, if known
 
 
 class ChainSource(Protocol):
@@ -63,6 +67,11 @@ class ChainSource(Protocol):
     def fetch(self, chain_id: int, tx_hashes: Iterable[str],
               internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]: ...
     def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]: ...
+    def block_hashes(self, blocks: Iterable[int]) -> dict[int, str]:
+        """The hash of each of `blocks` on the chain as the source sees it now; blocks past
+        its head are left out."""
+        ...
+
     def balances_at(self, token: str, wallet: str,
                     blocks: Iterable[int]) -> dict[int, tuple[datetime, int]] | None:
         """`wallet`'s balance of the ERC-20 `token` at the end of each block, with the
@@ -76,12 +85,22 @@ def topic_for(address: str) -> str:
 
 
 class RpcSource:
-    def __init__(self, client: RpcClient, progress: Progress | None = None) -> None:
+    def __init__(self, client: RpcClient, progress: Progress | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency is at least 1, not {concurrency}")
         self.client = client
         self.progress: Progress = progress or NoProgress()
+        self.concurrency = concurrency
+        self._chain_id: int | None = None  # the first answer: a later one must agree
 
     def chain_id(self) -> int:
-        return hex_int(self.client.call("eth_chainId", []), "a chain id")
+        said = hex_int(self.client.call("eth_chainId", []), "a chain id")
+        if self._chain_id is not None and said != self._chain_id:
+            raise SourceInconsistent(f"node at {safe_url(self.client.url)} said it serves chain "
+                                     f"{self._chain_id}, then chain {said}")
+        self._chain_id = said
+        return said
 
     def head(self) -> int:
         return hex_int(self.client.call("eth_blockNumber", []), "a block number")
@@ -91,16 +110,19 @@ class RpcSource:
     def discover(self, wallet: str, from_block: int, to_block: int) -> Discovery:
         hashes: set[str] = set()
         notes: list[str] = []
+        blocks: dict[str, int] = {}
         for log in self._logs(wallet, from_block, to_block):
-            hashes.add(str(log["transactionHash"]).lower())
-        index, internal = self._address_index(wallet, from_block, to_block, hashes)
+            tx_hash = str(log["transactionHash"]).lower()
+            hashes.add(tx_hash)
+            _note_block(blocks, tx_hash, log)
+        index, internal = self._address_index(wallet, from_block, to_block, hashes, blocks)
         if index is None:
             notes.append(
                 "this node has no address index (trace_filter or ots_searchTransactions): "
                 "native transfers, internal transfers and transactions without a token "
                 "transfer (approvals, failed transactions and their gas) are not seen"
             )
-        return Discovery(frozenset(hashes), internal, index, tuple(notes))
+        return Discovery(frozenset(hashes), internal, index, tuple(notes), blocks=blocks)
 
     def _logs(self, wallet: str, lo: int, hi: int) -> list[dict[str, Any]]:
         me = topic_for(wallet)
@@ -152,22 +174,22 @@ class RpcSource:
         return out
 
     def _address_index(
-        self, wallet: str, lo: int, hi: int, hashes: set[str]
+        self, wallet: str, lo: int, hi: int, hashes: set[str], blocks: dict[str, int]
     ) -> tuple[str | None, dict[str, tuple[InternalTransfer, ...]]]:
         try:
-            return "trace_filter", self._traces(wallet, lo, hi, hashes)
+            return "trace_filter", self._traces(wallet, lo, hi, hashes, blocks)
         except RpcCallError as exc:
             if not exc.method_missing:
                 raise
         try:
-            return "ots", self._ots(wallet, lo, hi, hashes)
+            return "ots", self._ots(wallet, lo, hi, hashes, blocks)
         except RpcCallError as exc:
             if not exc.method_missing:
                 raise
         return None, {}
 
     def _traces(
-        self, wallet: str, lo: int, hi: int, hashes: set[str]
+        self, wallet: str, lo: int, hi: int, hashes: set[str], blocks: dict[str, int]
     ) -> dict[str, tuple[InternalTransfer, ...]]:
         filters = [{"fromAddress": [wallet]}, {"toAddress": [wallet]}]
         traces = self._ranged("trace_filter", filters, lo, hi, "native and internal transfers")
@@ -177,13 +199,14 @@ class RpcSource:
                 continue  # block rewards and the like carry no transaction
             tx_hash = str(trace["transactionHash"]).lower()
             hashes.add(tx_hash)
+            _note_block(blocks, tx_hash, trace)
             transfer = internal_from_trace(trace)
             if transfer is not None:
                 internal.setdefault(tx_hash, {})[transfer.trace_address] = transfer
         return {h: tuple(t.values()) for h, t in internal.items()}
 
     def _ots(
-        self, wallet: str, lo: int, hi: int, hashes: set[str]
+        self, wallet: str, lo: int, hi: int, hashes: set[str], blocks: dict[str, int]
     ) -> dict[str, tuple[InternalTransfer, ...]]:
         found: list[str] = []
         cursor = max(lo - 1, 0)
@@ -199,6 +222,7 @@ class RpcSource:
                 newest = max(newest, block)
                 if lo <= block <= hi:
                     found.append(str(tx.get("hash")).lower())
+                    blocks[found[-1]] = block
             self.progress.advance(len(txs))
             if not txs or page.get("lastPage") or newest > hi or newest == cursor:
                 break
@@ -217,21 +241,23 @@ class RpcSource:
         if not ordered:
             return []
         self.progress.start("transactions and receipts", len(ordered))
-        pairs: list[Any] = []
         step = max(1, self.client.batch_size // 2)
-        for start in range(0, len(ordered), step):
-            chunk = ordered[start : start + step]
-            calls: list[tuple[str, list[Any]]] = []
-            for tx_hash in chunk:
-                calls.append(("eth_getTransactionByHash", [tx_hash]))
-                calls.append(("eth_getTransactionReceipt", [tx_hash]))
-            pairs.extend(self.client.batch(calls))
-            self.progress.advance(len(chunk))
+
+        def pairs_of(chunk: Sequence[str]) -> list[Any]:
+            return self.client.batch([(method, [tx_hash]) for tx_hash in chunk for method in
+                                      ("eth_getTransactionByHash", "eth_getTransactionReceipt")])
+
+        pairs = [answer for answers in self._in_batches(pairs_of, ordered, step)
+                 for answer in answers]
         txs, receipts = pairs[0::2], pairs[1::2]
         blocks = sorted({hex_int(r.get("blockNumber"), "a block number")
                          for r in receipts if isinstance(r, Mapping)})
-        stamps = dict(zip(blocks, self.client.batch(
-            [("eth_getBlockByNumber", [hex(b), False]) for b in blocks]), strict=True))
+
+        def blocks_of(chunk: Sequence[int]) -> list[Any]:
+            return self.client.batch([("eth_getBlockByNumber", [hex(b), False]) for b in chunk])
+
+        read = in_order(blocks_of, _chunks(blocks, self.client.batch_size), self.concurrency)
+        stamps = dict(zip(blocks, [block for chunk in read for block in chunk], strict=True))
         records = []
         for tx_hash, tx, receipt in zip(ordered, txs, receipts, strict=True):
             if not isinstance(receipt, Mapping):
@@ -243,6 +269,13 @@ class RpcSource:
             ))
         return sorted(records, key=lambda r: (r.block_number, r.tx_index))
 
+    def block_hashes(self, blocks: Iterable[int]) -> dict[int, str]:
+        wanted = sorted(set(blocks))
+        answers = self.client.batch([("eth_getBlockByNumber", [hex(n), False])
+                                     for n in wanted]) if wanted else []
+        return {n: block_hash(answer, n) for n, answer in zip(wanted, answers, strict=True)
+                if answer is not None}
+
     def balances_at(self, token: str, wallet: str,
                     blocks: Iterable[int]) -> dict[int, tuple[datetime, int]]:
         wanted = sorted(set(blocks))
@@ -250,22 +283,26 @@ class RpcSource:
             return {}
         query = BalanceQuery(wallet, "erc20", token)
         self.progress.start(f"balances of {token}", len(wanted))
-        found: dict[int, tuple[datetime, int]] = {}
         step = max(1, self.client.batch_size // 2)
-        for start in range(0, len(wanted), step):
-            chunk = wanted[start : start + step]
-            calls: list[tuple[str, list[Any]]] = []
-            for number in chunk:
-                calls.append(balance_call(query, hex(number)))
-                calls.append(("eth_getBlockByNumber", [hex(number), False]))
-            answers = self.client.batch_lenient(calls)
-            for number, balance, block in zip(chunk, answers[0::2], answers[1::2],
-                                              strict=True):
-                value = _uint(balance)
-                if value is not None and not isinstance(block, RpcCallError):
-                    found[number] = (block_timestamp(block, number), value)
-            self.progress.advance(len(chunk))
+
+        def read(chunk: Sequence[int]) -> list[Any]:
+            return self.client.batch_lenient([call for number in chunk for call in (
+                balance_call(query, hex(number)), ("eth_getBlockByNumber", [hex(number), False]))])
+
+        answers = [answer for found in self._in_batches(read, wanted, step) for answer in found]
+        found: dict[int, tuple[datetime, int]] = {}
+        for number, balance, block in zip(wanted, answers[0::2], answers[1::2], strict=True):
+            value = _uint(balance)
+            if value is not None and not isinstance(block, RpcCallError):
+                found[number] = (block_timestamp(block, number), value)
         return found
+
+    def _in_batches(self, work: Callable[[Sequence[_T]], _R], items: Sequence[_T],
+                    step: int) -> list[_R]:
+        """`work` on each chunk of `step` items, `concurrency` chunks at a time, results in
+        order; progress advances on this thread as each chunk is done."""
+        return in_order(work, _chunks(items, step), self.concurrency,
+                        lambda chunk: self.progress.advance(len(chunk)))
 
     def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]:
         calls = [("eth_call", [{"to": token, "data": selector}, "latest"])
@@ -277,6 +314,63 @@ class RpcSource:
             infos.append(TokenInfo(chain_id, token.lower(), _text(symbol), _text(name),
                                    _decimals(decimals)))
         return infos
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def in_order(work: Callable[[_T], _R], items: Sequence[_T], concurrency: int,
+             done: Callable[[_T], None] | None = None) -> list[_R]:
+    """`work` on each item, at most `concurrency` at a time on a thread pool (1: one after
+    another, on this thread), the results in the items' order. `done` runs on this thread
+    as each item is finished. The first error stops what has not started and is raised."""
+    if concurrency <= 1 or len(items) <= 1:
+        results = []
+        for item in items:
+            results.append(work(item))
+            if done is not None:
+                done(item)
+        return results
+    finished: dict[int, _R] = {}
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(items)))
+    try:
+        futures = {pool.submit(work, item): n for n, item in enumerate(items)}
+        for future in as_completed(futures):
+            n = futures[future]
+            finished[n] = future.result()
+            if done is not None:
+                done(items[n])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [finished[n] for n in range(len(items))]
+
+
+def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _note_block(blocks: dict[str, int], tx_hash: str, item: Mapping[str, Any]) -> None:
+    """Remember the block a log or trace names for its transaction; the receipt, fetched
+    later, is what counts, so an item without one is no error here."""
+    if item.get("blockNumber") is not None:
+        blocks[tx_hash] = hex_int(item.get("blockNumber"), "a block number")
+
+
+def block_hash(block: Any, number: int) -> str:
+    """The hash of a block object a node returned for block `number`."""
+    if not isinstance(block, Mapping):
+        raise SourceInconsistent(f"block {number}: the node's answer is not a block")
+    value = block.get("hash")
+    if not isinstance(value, str) or len(value) != 66 or not value.startswith("0x"):
+        raise SourceInconsistent(f"block {number} has no hash")
+    try:
+        int(value, 16)
+    except ValueError:
+        raise SourceInconsistent(f"block {number} has no hash") from None
+    if "number" in block and hex_int(block.get("number"), "a block number") != number:
+        raise SourceInconsistent(f"asked for block {number}, the node answered another")
+    return value.lower()
 
 
 def _uint(answer: Any) -> int | None:

@@ -1,4 +1,5 @@
-"""An Etherscan-compatible explorer served through `responses`, in the real answer shapes.
+"""An Etherscan-compatible explorer, in the real answer shapes: served through `responses`,
+or over loopback HTTP by tests.faults.replay (both answer with `FakeExplorer.answer`).
 
 Account rows come from a recording or are built from a chain; the proxy module answers
 as a bare JSON-RPC envelope from a node's handlers. Paging follows Etherscan: `offset`
@@ -35,14 +36,20 @@ class FakeExplorer:
         mock.add_callback(responses.GET, self.url, callback=self._serve)
 
     def _serve(self, request: Any) -> tuple[int, dict[str, str], str]:
-        query = dict(parse_qsl(urlsplit(request.url).query))
-        self.requests.append(query)
+        status, body = self.answer(dict(parse_qsl(urlsplit(request.url).query)))
+        return status, {}, body
+
+    def answer(self, query: Mapping[str, str]) -> tuple[int, str]:
+        """The HTTP status and body answering `query`, whatever serves it (`responses` or
+        a loopback server)."""
+        asked = dict(query)
+        self.requests.append(asked)
         if self.faults:
             status, body = self.faults.pop(0)
-            return status, {}, body if isinstance(body, str) else json.dumps(body)
-        if query.get("module") == "proxy":
-            return 200, {}, json.dumps(self._proxy(query))
-        return 200, {}, json.dumps(self._account(query))
+            return status, body if isinstance(body, str) else json.dumps(body)
+        if asked.get("module") == "proxy":
+            return 200, json.dumps(self._proxy(asked))
+        return 200, json.dumps(self._account(asked))
 
     def _account(self, query: dict[str, str]) -> dict[str, Any]:
         action = query["action"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import responses
 
 from chains.evm import explorer as explorer_module
@@ -21,7 +23,7 @@ from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
 from chains.ratelimit import TokenBucket
 from scanner import service
-from scanner.errors import SourceRefused, SourceUnavailable
+from scanner.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 from scanner.store import Store
 from tests.chains.fake_explorer import FakeExplorer
 from tests.chains.fake_node import URL, FakeNode
@@ -40,7 +42,7 @@ def quick_explorer(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def recorded(realdata: Path) -> tuple[FakeNode, dict[str, list[dict[str, Any]]]]:
-    node = FakeNode(realdata / RECORDING, head=LAST_BLOCK + 12)
+    node = FakeNode(realdata / RECORDING, head=LAST_BLOCK)
     data = json.loads((realdata / RECORDING).read_text())
     rows = {action: data["account"][action]["response"]["result"]
             for action in ("txlist", "txlistinternal", "tokentx")}
@@ -97,17 +99,28 @@ def test_receipts_come_from_the_node_when_one_is_configured(
     assert node.count("eth_getTransactionReceipt") == len(node.receipts)
 
 
-def test_rows_past_the_page_cap_are_walked_by_startblock_and_deduplicated(
+def test_rows_past_the_page_cap_are_walked_by_page_number(
     realdata: Path, mock: responses.RequestsMock
 ) -> None:
     _, site = fake(realdata, mock)
     page = client(page_size=2).account_rows("txlist", WALLET, 0, LAST_BLOCK)
     _, rows = recorded(realdata)
     assert sorted(r["hash"] for r in page.rows) == sorted(r["hash"] for r in rows["txlist"])
+    assert [(int(q["startblock"]), int(q["page"])) for q in site.requests] == [(0, 1), (0, 2)]
+
+
+def test_rows_past_the_result_window_are_walked_by_startblock_and_deduplicated(
+    realdata: Path, mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(explorer_module, "RESULT_WINDOW", 2)  # a window of one 2-row page
+    _, site = fake(realdata, mock)
+    page = client(page_size=2).account_rows("txlist", WALLET, 0, LAST_BLOCK)
+    _, rows = recorded(realdata)
+    assert sorted(r["hash"] for r in page.rows) == sorted(r["hash"] for r in rows["txlist"])
     blocks = sorted(int(r["blockNumber"]) for r in rows["txlist"])
-    # a full page moves startblock to its last block, which is read again and deduplicated
+    # a full window moves startblock to its last block, which is read again and deduplicated
     assert [int(q["startblock"]) for q in site.requests] == [0, blocks[1], blocks[2]]
-    assert all(int(q["offset"]) * int(q["page"]) <= 10_000 for q in site.requests)
+    assert all(int(q["offset"]) * int(q["page"]) <= 2 for q in site.requests)
 
 
 def shape(realdata: Path, text: str) -> dict[str, Any]:
@@ -205,3 +218,64 @@ def test_the_token_bucket_spaces_calls_to_the_rate() -> None:
     for _ in range(7):
         bucket.take()
     assert now[0] == pytest.approx(2.0)  # 7 calls at 3 a second: the first free, 6 x 1/3 s
+
+
+def test_a_retry_after_is_waited_up_to_the_max_wait(
+    mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)  # tenacity's sleep: asked, not waited
+    ok = {"status": "1", "message": "OK", "result": []}
+    mock.add(responses.GET, ETHERSCAN_V2, status=429, headers={"Retry-After": "2"})
+    mock.add(responses.GET, ETHERSCAN_V2, status=503, headers={"Retry-After": "90"})
+    mock.add(responses.GET, ETHERSCAN_V2, json=ok)
+    config = ExplorerConfig(ETHERSCAN_V2, Flavor.ETHERSCAN, 1, KEY, calls_per_second=1000)
+    assert ExplorerClient(config, max_wait_s=30).account_rows("txlist", WALLET, 0, 10).rows == []
+    assert waits == [2.0, 30.0]
+
+
+def test_the_timeout_is_the_clients_own(mock: responses.RequestsMock) -> None:
+    mock.add(responses.GET, ETHERSCAN_V2, json={"status": "1", "message": "OK", "result": []})
+    config = ExplorerConfig(ETHERSCAN_V2, Flavor.ETHERSCAN, 1, KEY, calls_per_second=1000)
+    ExplorerClient(config, timeout_s=0.5).account_rows("txlist", WALLET, 0, 10)
+    client().account_rows("txlist", WALLET, 0, 10)
+    timeouts = [call.request.req_kwargs["timeout"] for call in mock.calls]  # type: ignore[attr-defined]
+    assert timeouts == [0.5, explorer_module.DEFAULT_TIMEOUT_S]
+
+
+@pytest.mark.parametrize("failure", [
+    requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead"),
+    requests.ReadTimeout("Read timed out"),
+    requests.ConnectionError("Remote end closed connection without response"),
+])
+def test_torn_dropped_and_stalled_answers_are_retried(
+    mock: responses.RequestsMock, failure: Exception
+) -> None:
+    mock.add(responses.GET, ETHERSCAN_V2, body=failure)
+    mock.add(responses.GET, ETHERSCAN_V2, body='{"status": "1", "message": "OK", "res')
+    mock.add(responses.GET, ETHERSCAN_V2, json={"status": "1", "message": "OK", "result": []})
+    assert client().account_rows("txlist", WALLET, 0, 10).rows == []
+    assert len(mock.calls) == 3
+
+
+def proxy_answers(mock: responses.RequestsMock, body: dict[str, Any]) -> None:
+    def serve(request: Any) -> tuple[int, dict[str, str], str]:
+        return 200, {}, json.dumps(body)
+
+    mock.add_callback(responses.GET, ETHERSCAN_V2, callback=serve)
+
+
+def test_an_explorer_serving_another_chain_is_inconsistent(mock: responses.RequestsMock) -> None:
+    proxy_answers(mock, {"jsonrpc": "2.0", "id": 1, "result": "0x2105"})
+    with pytest.raises(SourceInconsistent, match="serves chain 8453, not chain 1"):
+        ExplorerSource(client()).chain_id()
+
+
+def test_an_explorer_that_does_not_tell_its_chain_is_taken_at_its_word(
+    mock: responses.RequestsMock,
+) -> None:
+    proxy_answers(mock, {"status": "0", "message": "NOTOK",
+                         "result": "Error! Missing Or invalid Action name"})
+    assert ExplorerSource(client()).chain_id() == 1
+    actions = [call.request.params["action"] for call in mock.calls]  # type: ignore[attr-defined]
+    assert actions == ["eth_chainId"]

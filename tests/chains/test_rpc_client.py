@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import socket
+import time
+from email.utils import formatdate
 from typing import Any
 
 import pytest
+import requests
 import responses
 
-from chains.evm.rpc import RpcCallError, RpcClient, safe_url
-from chains.evm.source import _decimals, _text
+from chains.evm.rpc import RpcCallError, RpcClient, retry_after_s, safe_url
+from chains.evm.source import RpcSource, _decimals, _text
 from scanner.errors import SourceInconsistent, SourceUnavailable
 
 URL = "http://node.test/v3/SECRET-KEY"
@@ -95,3 +98,65 @@ def test_token_text_reads_abi_strings_and_old_bytes32() -> None:
     assert _text("0x") is None
     assert _decimals("0x" + (6).to_bytes(32, "big").hex()) == 6
     assert _decimals("0x" + (2**255).to_bytes(32, "big").hex()) is None
+
+
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits the retries ask for (tenacity sleeps through time.sleep), not waited."""
+    asked: list[float] = []
+    monkeypatch.setattr(time, "sleep", asked.append)
+    return asked
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retry_after_is_waited_up_to_the_max_wait(
+    mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    waits = sleeps(monkeypatch)
+    mock.add(responses.POST, URL, status=status, headers={"Retry-After": "3"})
+    mock.add(responses.POST, URL, status=status, headers={"Retry-After": "60"})
+    mock.add(responses.POST, URL, json=answer("0x1"))
+    assert RpcClient(URL, max_wait_s=10).call("eth_chainId", []) == "0x1"
+    assert waits == [3.0, 10.0]
+
+
+def test_without_a_retry_after_the_wait_is_the_exponential_backoff(
+    mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits = sleeps(monkeypatch)  # the conftest's backoff: 0.001 s, doubling
+    mock.add(responses.POST, URL, status=502)
+    mock.add(responses.POST, URL, status=429)
+    mock.add(responses.POST, URL, json=answer("0x1"))
+    assert RpcClient(URL, max_wait_s=10).call("eth_chainId", []) == "0x1"
+    assert waits == [0.001, 0.002]
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert retry_after_s({"Retry-After": "7"}) == 7.0
+    assert retry_after_s({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # past
+    ahead = retry_after_s({"Retry-After": formatdate(time.time() + 120, usegmt=True)})
+    assert ahead is not None and 100 < ahead <= 120
+    assert retry_after_s({"Retry-After": "soon"}) is None
+    assert retry_after_s({}) is None
+
+
+@pytest.mark.parametrize("failure", [
+    requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead"),
+    requests.ReadTimeout("Read timed out"),
+    requests.ConnectionError("Remote end closed connection without response"),
+])
+def test_torn_dropped_and_stalled_answers_are_retried(
+    mock: responses.RequestsMock, failure: Exception
+) -> None:
+    mock.add(responses.POST, URL, body=failure)
+    mock.add(responses.POST, URL, json=answer("0x1"))
+    assert RpcClient(URL).call("eth_chainId", []) == "0x1"
+    assert len(mock.calls) == 2
+
+
+def test_a_node_that_changes_its_chain_id_is_inconsistent(mock: responses.RequestsMock) -> None:
+    mock.add(responses.POST, URL, json=answer("0x1"))
+    mock.add(responses.POST, URL, json=answer("0x2"))
+    source = RpcSource(RpcClient(URL))
+    assert source.chain_id() == 1
+    with pytest.raises(SourceInconsistent, match="chain 1, then chain 2"):
+        source.chain_id()
