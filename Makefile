@@ -40,6 +40,7 @@ lint: $(STAMP)
 bench: setup
 	$(BIN)/python bench/bench_decode.py
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_ingest.py
 
 # Recompile $(DEVNET)/contracts/Protocols.sol into $(DEVNET)/build/Protocols.json (commit both).
 contracts: setup

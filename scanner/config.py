@@ -17,6 +17,7 @@ explorer = "etherscan"               # "etherscan" or "blockscout"
 api_key_env = "ETHERSCAN_API_KEY"    # env var holding this explorer's key (default: api_keys.etherscan)
 source = "explorer"                  # "rpc", "explorer" or "both" (optional)
 snapshot_interval = 7200             # blocks between balance snapshots of rebasing tokens (optional)
+concurrency = 4                      # JSON-RPC batches or explorer calls in flight at once (optional, 1-32)
 
 [[wallets]]
 address = "0x6e15887E2CEC81434C16D587709f64603b39b545"
@@ -88,7 +89,9 @@ _TOP_KEYS = ("method", "jurisdiction", "stablecoins", "api_keys", "chains", "wal
              "scope", "assign", "identical", "treatments", "rebasing")
 _ASSIGN_KEYS = ("tx", "lots")
 _TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
-_CHAIN_KEYS = ("rpc", "explorer_url", "explorer", "api_key_env", "source", "snapshot_interval")
+_CHAIN_KEYS = ("rpc", "explorer_url", "explorer", "api_key_env", "source", "snapshot_interval",
+               "concurrency")
+MAX_CONCURRENCY = 32
 _WALLET_KEYS = ("address", "label", "chains")
 _PRICE_KEYS = ("timestamp", "asset", "usd")
 _TREATMENT_KEYS = ("kind", "protocol", "treatment")
@@ -100,7 +103,6 @@ _KEY_LIKE = re.compile(r"^(?=[A-Z0-9]*[0-9])[A-Z0-9]{24,}$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SYNTAX_AT = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$", re.S)
-_HEX_SECRET = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")  # a private key (or a tx hash)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class ChainConfig:
     api_key_env: str | None = None  # the NAME of an environment variable
     source: str | None = None  # "rpc", "explorer" or "both"
     snapshot_interval: int | None = None  # blocks between rebasing tokens' balance snapshots
+    concurrency: int | None = None  # requests in flight at once (None: the sources' default)
 
 
 @dataclass(frozen=True)
@@ -319,6 +322,9 @@ class _Reader:
         if not isinstance(value, dict):
             self.fail("scope", f"must be a table, not {_toml_type(value)}")
         raw = {str(key): self.string(item, f"scope.{key}") for key, item in value.items()}
+        for key in raw:  # "²" and "２０２４" are digits to str.isdigit, not to int()
+            if key != "default" and not (key.isascii() and key.isdigit()):
+                self.fail("scope", f"{key!r} is neither a year nor 'default'")
         try:
             return ScopePlan.from_mapping(raw).as_mapping()
         except UserInputError as exc:
@@ -389,6 +395,13 @@ class _Reader:
             self.fail(where, f"must be a whole number of blocks from 1, not {value!r}")
         return value
 
+    def concurrency(self, value: object, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or not 1 <= value <= MAX_CONCURRENCY:
+            self.fail(where, f"must be a whole number of requests from 1 to {MAX_CONCURRENCY}, "
+                             f"not {value!r}")
+        return value
+
     def api_keys(self, value: object) -> dict[str, str]:
         table = self.table(value, "api_keys", EXPLORERS)
         return {name: self.env_name(env, f"api_keys.{name}") for name, env in table.items()}
@@ -417,7 +430,9 @@ class _Reader:
                                      lambda v, at: self.choice(v, at, SOURCES)),
                 snapshot_interval=self.blocks(table["snapshot_interval"],
                                               f"{where}.snapshot_interval")
-                if "snapshot_interval" in table else None)
+                if "snapshot_interval" in table else None,
+                concurrency=self.concurrency(table["concurrency"], f"{where}.concurrency")
+                if "concurrency" in table else None)
         return chains
 
     def wallets(self, value: object) -> tuple[WalletConfig, ...]:
@@ -447,12 +462,8 @@ class _Reader:
 
     def address(self, value: object, where: str) -> str:
         text = self.string(value, where)
-        if _HEX_SECRET.match(text.strip()):
-            self.fail(where, "not an EVM address: this is 64 hex digits, like a private key or "
-                             "a transaction hash; an address has 40 (never put a private key "
-                             "in the config)")
         try:
-            return parse_address(text)
+            return parse_address(text)  # refuses a private key without echoing it
         except AddressError as exc:
             self.fail(where, str(exc))
 

@@ -14,7 +14,7 @@ from chains.evm.both import BothSource
 from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
 from chains.evm.pools import UniswapV2Reader
 from chains.evm.rpc import RpcClient, safe_url
-from chains.evm.source import ChainSource, Progress, RpcSource
+from chains.evm.source import DEFAULT_CONCURRENCY, ChainSource, Progress, RpcSource
 from chains.registry import Chain, chain_by_id, chain_by_name
 from scanner.config import Config
 from scanner.errors import SourceInconsistent, UserInputError
@@ -41,6 +41,7 @@ class SourcePlan:
     api_key: str | None = field(default=None, repr=False)
     choice: SourceChoice | None = None
     offline: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY  # requests in flight at once, per source
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def open_source(plan: SourcePlan, progress: Progress) -> OpenedSource:
     if choice is SourceChoice.RPC:
         if rpc_url is None:
             raise UserInputError(_no_rpc(plan))
-        rpc = RpcSource(RpcClient(rpc_url), progress)
+        rpc = RpcSource(RpcClient(rpc_url), progress, plan.concurrency)
         _check_chain(rpc, plan, f"node at {safe_url(rpc_url)}")
         return OpenedSource(rpc, choice, f"node at {safe_url(rpc_url)}", rpc_url)
 
@@ -95,13 +96,14 @@ def open_source(plan: SourcePlan, progress: Progress) -> OpenedSource:
         if rpc_url is None:
             raise UserInputError(_no_rpc(plan) + " (--source both needs a node)")
         named_rpc = rpc_url
-    receipts = RpcSource(RpcClient(named_rpc), progress) if named_rpc else None
+    receipts = RpcSource(RpcClient(named_rpc), progress, plan.concurrency) \
+        if named_rpc else None
     chain_id = plan.chain.chain_id if plan.chain else (receipts.chain_id() if receipts else None)
     if chain_id is None:
         raise UserInputError("an explorer serves many chains: give --chain NAME (or --rpc)")
     client = ExplorerClient(ExplorerConfig(explorer_url, _flavor(plan, explorer_url), chain_id,
                                            plan.api_key))
-    explorer = ExplorerSource(client, receipts, progress)
+    explorer = ExplorerSource(client, receipts, progress, plan.concurrency)
     where = f"explorer at {safe_url(explorer_url)}"
     if choice is SourceChoice.BOTH and receipts is not None:
         return OpenedSource(BothSource(receipts, explorer), choice,
@@ -139,6 +141,8 @@ def plan_for(config: Config, chain_key: str, environ: Mapping[str, str],
         api_key=config.api_key(chain.key, environ),
         choice=SourceChoice(settings.source) if settings and settings.source else None,
         offline=offline,
+        concurrency=(settings.concurrency if settings and settings.concurrency
+                     else DEFAULT_CONCURRENCY),
     )
 
 
