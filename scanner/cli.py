@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import parse_qsl, urlsplit
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from chains.evm.explorer import Flavor
 from chains.registry import chain_by_name
@@ -24,9 +27,12 @@ from scanner.errors import TaxscanError, UserInputError
 from scanner.harvest import RULE_WARNINGS, Rates, suggest
 from scanner.prices.csvfile import parse_timestamp
 from scanner.progress import RichProgress
-from scanner.render import Format, emit, gains_to_csv
+from scanner.render import Format, emit, gains_to_csv, terminal_text
 from scanner.sourcing import (
     API_KEY_ENV,
+    COINGECKO_KEY_ENV,
+    COINGECKO_PRO_KEY_ENV,
+    DEFILLAMA_KEY_ENV,
     PriceSourceName,
     SourceChoice,
     SourcePlan,
@@ -44,7 +50,7 @@ basis_app = typer.Typer(no_args_is_help=True, help="Lots per wallet: the allocat
 app.add_typer(basis_app, name="basis")
 
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)  # names untrusted
 
 
 class Method(StrEnum):
@@ -174,7 +180,8 @@ def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
     with _store(db) as store, RichProgress(err) as progress:
 
         def announce(chain_key: str, wallet: str) -> None:
-            progress.prefix = f"{chain_key} {labels.get(wallet) or checksum(wallet)}: "
+            name = escape(terminal_text(labels.get(wallet) or checksum(wallet)))
+            progress.prefix = f"{chain_key} {name}: "  # the progress line reads markup
 
         results = service.scan_config(store, settings, progress, os.environ, offline=offline,
                                       on_wallet=announce)
@@ -405,7 +412,8 @@ def _totals(rows: list[dict[str, object]]) -> None:
                   f"{'unknown' if gain is None else f'{gain:,.2f}'} USD")
     unknown = [r for r in rows if r["lot_id"] is None]
     if unknown:
-        err.print(f"[bold]{len(unknown)} disposals have no lot (unknown basis): review them[/]")
+        err.print(f"{len(unknown)} disposals have no lot (unknown basis): review them",
+                  style="bold")
 
 
 @app.command()
@@ -757,11 +765,48 @@ def _mark_spam(assets: list[str], spam: bool | None, db: Path | None) -> None:
         _review(store)
 
 
+_URL_OPTIONS = ("--rpc", "--explorer-url", "--defillama-url", "--coingecko-url")
+_KEY_ENVS = (API_KEY_ENV, DEFILLAMA_KEY_ENV, COINGECKO_KEY_ENV, COINGECKO_PRO_KEY_ENV)
+
+
+def _secrets(argv: Sequence[str], environ: Mapping[str, str]) -> set[str]:
+    """What an error must not repeat, whatever a server put in it: the API keys in the
+    environment, and the parts of the node and API URLs given that may hold a key (user
+    info, path segments, query values)."""
+    keys = [environ.get(name, "") for name in _KEY_ENVS]
+    urls = [environ.get("TAXSCAN_RPC", "")]
+    for n, arg in enumerate(argv):
+        option, equals, value = arg.partition("=")
+        value = value if equals else (argv[n + 1] if n + 1 < len(argv) else "")
+        if option in _URL_OPTIONS:
+            urls.append(value)
+        elif option == "--config":
+            try:
+                config = load_config(Path(value))
+            except TaxscanError:
+                continue
+            urls += [url for c in config.chains.values() for url in (c.rpc, c.explorer_url)
+                     if url]
+            keys += [config.api_key(chain, environ) or "" for chain in config.chain_keys()]
+    for url in urls:
+        parts = urlsplit(url)
+        keys += [parts.username or "", parts.password or "", *parts.path.split("/"),
+                 *(v for _, v in parse_qsl(parts.query))]
+    return {key for key in keys if len(key) >= 8}
+
+
+def _redacted(message: str, secrets: set[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message
+
+
 def main() -> None:
     try:
         app()
     except TaxscanError as exc:
-        sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
+        message = _redacted(" ".join(str(exc).split()), _secrets(sys.argv[1:], os.environ))
+        sys.stderr.write(f"error: {terminal_text(message)}\n")
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted: nothing half-written (each step commits whole or not at all)")

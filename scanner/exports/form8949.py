@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from scanner.errors import UserInputError
+from scanner.exports.cells import formula_safe
 from scanner.money import cents
 from scanner.reports import qty
 from scanner.types import Disposal, Term
@@ -40,7 +41,6 @@ _BOXES: dict[tuple[bool, str], tuple[str, str]] = {
     (False, "basis"): ("A", "D"), (False, "no-basis"): ("B", "E"), (False, "none"): ("C", "F"),
     (True, "basis"): ("G", "J"), (True, "no-basis"): ("H", "K"), (True, "none"): ("I", "L"),
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 CSV_FIELDS = ("part", "box", "description", "date_acquired", "date_sold", "proceeds",
               "cost_basis", "code", "adjustment", "gain", "tx_hash", "lot_id")
@@ -122,7 +122,7 @@ def one_line(text: str) -> str:
 
 def text_cell(text: str) -> str:
     """A text cell a spreadsheet will not run as a formula (a token names itself)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return formula_safe(text)
 
 
 def asset_name(disposal: Disposal) -> str:

@@ -152,13 +152,14 @@ def _fits_decimal(quantity: Decimal) -> bool:
                                   and exponent >= -18)
 
 
+_COPY_TO_PARQUET = (
+    "COPY (SELECT * FROM read_csv($source, header = true, columns = $columns, quote = '\"', "
+    "escape = '\"', nullstr = '', strict_mode = true)) TO $target (FORMAT parquet)")
+
+
 def _csv_to_parquet(source: Path, target: Path, fields: Sequence[str]) -> None:
-    columns = ", ".join(f"'{name}': '{_PARQUET_TYPES.get(name, 'VARCHAR')}'"
-                        for name in fields)
-    quoted_source = str(source).replace("'", "''")
-    quoted_target = str(target).replace("'", "''")
+    columns = {name: _PARQUET_TYPES.get(name, "VARCHAR") for name in fields}
     with duckdb.connect() as db:
-        db.execute(
-            f"COPY (SELECT * FROM read_csv('{quoted_source}', header = true, "
-            f"columns = {{{columns}}}, quote = '\"', escape = '\"', nullstr = '', "
-            f"strict_mode = true)) TO '{quoted_target}' (FORMAT parquet)")
+        db.execute(_COPY_TO_PARQUET, {"source": str(source), "columns": columns,
+                                      "target": str(target)})
+    os.chmod(target, 0o600)  # tax data, like every other export

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from chains.registry import chain_by_id, is_known
+from scanner.exports.cells import formula_safe
 from scanner.money import sum_known
-from scanner.render import _FORMULA_START
 from scanner.reports import qty
 from scanner.types import EXCHANGES, NOT_HOLDINGS, Kind, LedgerEntry
 
@@ -152,9 +152,9 @@ def currency(entry: LedgerEntry) -> str:
 
 
 def guard(text: str) -> str:
-    """render's formula guard: a text cell a spreadsheet would run (= + - @ tab CR first)
-    gets a leading apostrophe."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """The formula guard of every CSV: a text cell a spreadsheet would run (= + - @ tab CR
+    first) gets a leading apostrophe."""
+    return formula_safe(text)
 
 
 def utc(moment: datetime) -> datetime:
