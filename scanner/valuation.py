@@ -12,6 +12,14 @@ from scanner.prices.book import PriceBook, Quote
 from scanner.types import EXCHANGES, NOT_HOLDINGS, LedgerEntry
 
 STABLE, NATIVE, OTHER = 0, 1, 2
+# no real leg is worth this much, and DECIMAL(38, 10) cannot hold it: such a leg (a hostile
+# token's 2^256-1 units at some price) is left unvalued, to be reviewed as a missing price
+USD_LIMIT = Decimal(10) ** 28
+
+
+def bounded_usd(value: Decimal) -> Decimal | None:
+    """`value` in cents-exact USD, or None when it is beyond any real value."""
+    return usd(value) if abs(value) < USD_LIMIT else None
 
 
 @dataclass(frozen=True)
@@ -52,9 +60,10 @@ def value_entries(
 
 def _own_value(leg: LedgerEntry, book: PriceBook) -> LedgerEntry:
     quote = book.at(leg.asset, leg.timestamp)
-    if quote is None:
+    value = None if quote is None else bounded_usd(abs(leg.quantity) * quote.usd)
+    if quote is None or value is None:
         return replace(leg, usd_value=None, price_source=None)
-    return replace(leg, usd_value=usd(abs(leg.quantity) * quote.usd), price_source=quote.source)
+    return replace(leg, usd_value=value, price_source=quote.source)
 
 
 def _value_trade(
@@ -82,7 +91,9 @@ def _value_trade(
     for leg in legs:
         if leg.asset in other_side and shares is not None:
             side_qty = sum(abs(x.quantity) for x in legs if x.asset == leg.asset)
-            out[leg.leg_key] = (usd(shares[leg.asset] * abs(leg.quantity) / side_qty), source)
+            value = bounded_usd(shares[leg.asset] * abs(leg.quantity) / side_qty)
+            if value is not None:
+                out[leg.leg_key] = (value, source)
     return out
 
 

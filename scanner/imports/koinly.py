@@ -4,7 +4,8 @@
     Net Worth Amount,Net Worth Currency,Label,Description,TxHash
 
 Dates are UTC (`YYYY-MM-DD HH:MM`, `:SS` and a trailing ` UTC` allowed); amounts are positive.
-USD is money, not an asset: it gets no leg but gives the legs it pays for their USD value.
+USD is money, not an asset: it gets no leg but gives the legs it pays for their USD value,
+below 1e28 and rounded to the ten places it is stored with.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from scanner.addresses import asset_chain_id, erc20_asset, native_asset, parse_a
 from scanner.classify import group_id
 from scanner.errors import AddressError, UserInputError
 from scanner.imports.ledger_csv import (
+    USD_LIMIT,
+    YEARS,
     Record,
     columns,
     exact_amount,
@@ -30,6 +33,7 @@ from scanner.imports.ledger_csv import (
     records,
     unique_key,
 )
+from scanner.money import usd
 from scanner.types import Kind, LedgerEntry
 
 HEADER = ("Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency",
@@ -113,7 +117,8 @@ def read_koinly(path: Path, *, account: str,
                 unmapped.setdefault(leg.side.currency.upper(), (leg.side.currency, row.line))
         parsed.append(row)
     if unmapped:
-        named = ", ".join(f"{symbol} (line {line})" for symbol, line in unmapped.values())
+        named = ", ".join(f"{symbol if symbol.isprintable() else repr(symbol)} (line {line})"
+                          for symbol, line in unmapped.values())  # one line, whatever it holds
         raise UserInputError(
             f"{path}: no asset id for {named}: map each to a CAIP-19 asset id "
             f"(--asset SYMBOL=ASSET_ID, e.g. --asset ETH=eip155:1/slip44:60)")
@@ -161,6 +166,8 @@ def _parse_row(path: Path, record: Record, where: dict[str, int]) -> _Row:
     timestamp = _date(date_text)
     if timestamp is None:
         raise fail(f"Date is not YYYY-MM-DD HH:MM[:SS] (UTC): {date_text!r}")
+    if timestamp.year not in YEARS:
+        raise fail(f"Date is not in the years {YEARS[0]} to {YEARS[-1]}: {date_text!r}")
     sent, received, fee = side("Sent"), side("Received"), side("Fee")
     worth_side = side("Net Worth", may_be_zero=True)
     if worth_side is not None and not worth_side.is_usd:
@@ -202,6 +209,8 @@ def _parse_row(path: Path, record: Record, where: dict[str, int]) -> _Row:
         # there is nothing to put it on; on any other row it has no place
         raise fail("a USD fee is only supported on a buy or a sale for USD: give the fee "
                    "in the currency it was paid in")
+    if any(leg.usd_value is not None and leg.usd_value >= USD_LIMIT for leg in legs):
+        raise fail("a USD value must be below 1e28")
     tx_text = cell("TxHash")
     tx_hash = tx_text.lower() if _TX_HASH.fullmatch(tx_text) else None
     return _Row(record.line, record.text, timestamp, tx_hash, tuple(legs))
@@ -251,7 +260,8 @@ def _entries(rows: list[_Row], symbols: Mapping[str, str], account: str) -> list
                 block_number=0, tx_index=row.line, timestamp=row.timestamp, wallet=account,
                 kind=leg.kind, protocol=PROTOCOL, asset=asset, symbol=leg.side.currency,
                 raw_amount=-raw_amount if leg.outgoing else raw_amount, decimals=decimals,
-                counterparty=None, group_id=group, usd_value=leg.usd_value,
+                counterparty=None, group_id=group,
+                usd_value=None if leg.usd_value is None else usd(leg.usd_value),
                 price_source=None if leg.usd_value is None else PRICE_SOURCE,
             ))
     return entries

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -17,14 +19,35 @@ SOURCE = "csv"
 
 
 def parse_timestamp(text: str) -> datetime:
-    """ISO 8601; a time without an offset is UTC; a bare date is its midnight UTC."""
+    """ISO 8601; a time without an offset is UTC; a bare date is its midnight UTC. A text
+    that is none, or a time UTC cannot hold (0001-01-01T00:00+01:00), is a ValueError."""
     value = text.strip()
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
     stamp = datetime.fromisoformat(value)
     if stamp.tzinfo is None:
         return stamp.replace(tzinfo=UTC)
-    return stamp.astimezone(UTC)
+    try:
+        return stamp.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"out of range in UTC: {text!r}") from None
+
+
+def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """Every CSV record with the line it starts on. Lines end at a line feed or a carriage
+    return only (str.splitlines also breaks at U+2028, form feeds...), and a quoted cell may
+    span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise PriceFileError(f"{path}:{start}: not valid CSV ({exc})") from None
+        yield start, row
+        start = reader.line_num + 1
 
 
 def read_price_file(path: Path) -> list[PricePoint]:
@@ -33,12 +56,12 @@ def read_price_file(path: Path) -> list[PricePoint]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise PriceFileError(f"{path}: cannot read price file ({exc})") from None
-    rows = csv.reader(text.splitlines())
+    rows = _records(path, text)
     header = next(rows, None)
-    if header is None or tuple(h.strip().lower() for h in header) != HEADER:
+    if header is None or tuple(h.strip().lower() for h in header[1]) != HEADER:
         raise PriceFileError(f"{path}:1: header must be exactly 'timestamp,asset,usd'")
     points = []
-    for line_number, row in enumerate(rows, start=2):
+    for line_number, row in rows:
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) != 3:
