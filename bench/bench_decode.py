@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from figures import print_figures
+
 from scanner.decode.transfers import (
     TRANSFER,
     TRANSFER_SINGLE,
@@ -203,14 +205,7 @@ def main(argv: list[str] | None = None) -> int:
          f"{passes * len(txs) / best['movements']:,.0f}", "info", ""),
     ]
     print(f"  {passes} passes over the {len(logs)} logs a run, best of {runs} runs each")
-    width = max(len(line[0]) for line in lines)
-    print()
-    print(f"{'measure':<{width}}  {'value':>10}  {'target':<8}  verdict")
-    for name, value, target, result in lines:
-        print(f"{name:<{width}}  {value:>10}  {target:<8}  {result}")
-    failed = sum(1 for line in lines if line[3] == "FAIL")
-    print()
-    print("all targets met" if not failed else f"{failed} target(s) missed")
+    print_figures(lines)
     return 0
 
 

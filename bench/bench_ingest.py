@@ -41,6 +41,7 @@ from typing import Any
 
 import requests
 import responses
+from figures import print_figures
 
 from chains.devnet import bigwallet
 from chains.devnet.anvil import Anvil
@@ -209,14 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         ("fetch alone: seconds per 1,000 transactions (concurrency 1)",
          f"{fetched[1] / len(big.touching()) * 1_000:.2f}", "info", ""),
     ]
-    width = max(len(line[0]) for line in lines)
-    print()
-    print(f"{'measure':<{width}}  {'value':>8}  {'target':<7}  verdict")
-    for name, value, target, result in lines:
-        print(f"{name:<{width}}  {value:>8}  {target:<7}  {result}")
-    failed = sum(1 for line in lines if line[3] == "FAIL")
-    print()
-    print("all targets met" if not failed else f"{failed} target(s) missed")
+    print_figures(lines)
     return 0
 
 
