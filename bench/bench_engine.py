@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import sys
 import tempfile
@@ -112,6 +113,7 @@ class Timing:
     disposals: int
     csv_bytes: int
     read: float = 0.0  # the ledger CSV file read back (whole job only)
+    cpu: float = 0.0  # the process's CPU time over `total` (info: wall time counts waits)
 
     @property
     def total(self) -> float:
@@ -122,23 +124,25 @@ def run_once(entries: list[LedgerEntry], method: str) -> Timing:
     """The engine and the reports on `entries`."""
     gc.collect()
     with collector_paused():  # as the report commands run (scanner.cli)
-        return _lots_and_reports(entries, method, time.perf_counter())
+        return _lots_and_reports(entries, method, time.perf_counter(), time.process_time())
 
 
 def run_job(ledger: Path, method: str) -> Timing:
     """taxscan's whole job: the ledger CSV file read back, then all `run_once` times."""
     gc.collect()
     with collector_paused():
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         entries = read_ledger_csv(ledger)
         read = time.perf_counter()
-        return replace(_lots_and_reports(entries, method, read), read=read - start)
+        return replace(_lots_and_reports(entries, method, read, cpu), read=read - start)
 
 
-def _lots_and_reports(entries: list[LedgerEntry], method: str, start: float) -> Timing:
-    """From `start` (a perf_counter reading just taken): compute_lots, then year by year
-    what `taxscan gains --year Y --format csv` and `taxscan income --year Y --format csv`
-    write (the gains CSV straight from the disposals, the income from its rows)."""
+def _lots_and_reports(entries: list[LedgerEntry], method: str, start: float,
+                      cpu: float) -> Timing:
+    """From `start` and `cpu` (perf_counter and process_time readings just taken):
+    compute_lots, then year by year what `taxscan gains --year Y --format csv` and
+    `taxscan income --year Y --format csv` write (the gains CSV straight from the
+    disposals, the income from its rows)."""
     book = compute_lots(entries, method=method)
     engine = time.perf_counter()
     gains_of: defaultdict[int, list[Disposal]] = defaultdict(list)
@@ -161,7 +165,8 @@ def _lots_and_reports(entries: list[LedgerEntry], method: str, start: float) -> 
         csv_time += time.perf_counter() - made
     if any(d.gain_usd is None for d in book.disposals):
         raise AssertionError("a gain is unknown: the history is not what the bench meant")
-    return Timing(engine - start, rows, csv_time, len(book.disposals), size)
+    return Timing(engine - start, rows, csv_time, len(book.disposals), size,
+                  cpu=time.process_time() - cpu)
 
 
 def best_of(run: Callable[[], T], seconds: Callable[[T], float]) -> T:
@@ -299,6 +304,10 @@ def measure(label: str, build: Callable[[], list[LedgerEntry]],
     return out
 
 
+def _load() -> str:
+    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="at most 100k events")
@@ -309,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         (100_000, 1_000_000, 10_000)
     s, n, v = size_name(small), size_name(large), size_name(versus)
     run = "quick" if args.quick else "full"
+    print(f"load average (1, 5, 15 min) at the start: {_load()} on {os.cpu_count()} cores; "
+          "timings are wall clock: other work on the machine lengthens them", flush=True)
     lines: list[tuple[str, str, str, str]] = []  # measure, value, target, verdict
     runs: list[tuple[str, Timing]] = []
 
@@ -330,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             (f"t({n}, 1000 assets) FIFO", f"{t_spread.total:.2f} s", "info", ""),
             (f"t({n}, 10 assets) HIFO", f"{t_hifo.total:.2f} s", "info", ""),
             (f"scaling t({n}) / t({s})", f"{scaling:.2f}", "<= 12", verdict(scaling <= 12)),
+            ("  the same in CPU time", f"{t_large.cpu / t_small.cpu:.2f}", "info", ""),
             (f"assets  t({n}, 1000 assets) / t({n}, 10 assets)", f"{spread:.2f}", "<= 2",
              verdict(spread <= 2)),
             (f"HIFO / FIFO at {n}, 10 assets", f"{hifo:.2f}", "<= 2", verdict(hifo <= 2)),
@@ -381,14 +393,16 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print("where taxscan's time goes (seconds; the CSV share is of the whole run; read: the "
-          "ledger CSV file read back)")
+          "ledger CSV file read back; cpu: the process's CPU time over the same span: the "
+          "wall clock also counts waiting for a core when the machine is busy)")
     width = max(len(name) for name, _ in runs)
     print(f"{'run':<{width}}  {'read':>7}  {'engine':>7}  {'rows':>7}  {'csv':>7}  "
-          f"{'total':>7}  {'csv %':>5}  {'disposals':>10}  {'csv MB':>6}")
+          f"{'total':>7}  {'cpu':>7}  {'csv %':>5}  {'disposals':>10}  {'csv MB':>6}")
     for name, t in runs:
         print(f"{name:<{width}}  {t.read:7.3f}  {t.engine:7.3f}  {t.rows:7.3f}  {t.csv:7.3f}  "
-              f"{t.total:7.3f}  {100 * t.csv / t.total:5.1f}  {t.disposals:>10,}  "
-              f"{t.csv_bytes / 1e6:6.1f}")
+              f"{t.total:7.3f}  {t.cpu:7.3f}  {100 * t.csv / t.total:5.1f}  "
+              f"{t.disposals:>10,}  {t.csv_bytes / 1e6:6.1f}")
+    print(f"\nload average (1, 5, 15 min) at the end: {_load()}")
     failed = sum(1 for line in lines if line[3] == "FAIL")
     print()
     print("all targets met" if not failed else f"{failed} target(s) missed")

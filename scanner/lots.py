@@ -10,11 +10,12 @@ moves or approves pays gas and nothing else.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from scanner.collector import collector_paused
+from scanner.frozen import fast_constructor
 from scanner.holding import is_long_term, term_of
 from scanner.jurisdictions import matcher_for
 from scanner.jurisdictions.lotwise import METHODS, LotMatcher, sort_key
@@ -27,6 +28,7 @@ from scanner.types import EXCHANGES, NOT_HOLDINGS, IncomeEvent, Kind, LedgerEntr
 __all__ = ["METHODS", "compute_lots", "is_long_term", "sort_key", "term_of"]
 
 ZERO = Decimal(0)
+_new_lot = fast_constructor(Lot)
 _FEE, _SPAM, _TRADE, _INCOME, _SELF = Kind.FEE, Kind.SPAM, Kind.TRADE, Kind.INCOME, \
     Kind.SELF_TRANSFER
 
@@ -57,32 +59,59 @@ def compute_lots(
         return engine.book()
 
 
-def _groups_in_order(entries: Iterable[LedgerEntry]) -> list[list[LedgerEntry]]:
+def _groups_in_order(entries: Iterable[LedgerEntry]) -> Iterable[list[LedgerEntry]]:
     """Legs grouped by transaction and wallet, in chain order; of two groups of one
+    transaction, the one sending to an own wallet comes first."""
+    legs = entries if isinstance(entries, Sequence) else list(entries)
+    return _runs(legs) if _in_chain_order(legs) else _sorted_groups(legs)
+
+
+def _in_chain_order(legs: Sequence[LedgerEntry]) -> bool:
+    """Whether the legs come as the store reads them: each group's legs together, the
+    groups in chain order, no transfer between own wallets (see `_sorted_groups`)."""
+    seen: set[str] = set()
+    last: tuple[datetime, int, int] | None = None
+    last_group = ""
+    for leg in legs:
+        if leg.kind is _SELF:
+            return False
+        gid = leg.group_id
+        if last is not None and gid == last_group:
+            continue
+        if gid in seen:
+            return False
+        seen.add(gid)
+        at = (leg.timestamp, leg.block_number, leg.tx_index)
+        if last is not None and not (last < at or (last == at and last_group < gid)):
+            return False
+        last, last_group = at, gid
+    return True
+
+
+def _runs(legs: Sequence[LedgerEntry]) -> Iterator[list[LedgerEntry]]:
+    """The groups of legs in chain order, one at a time."""
+    run: list[LedgerEntry] = []
+    gid = None
+    for leg in legs:
+        if leg.group_id == gid:
+            run.append(leg)
+        else:
+            if run:
+                yield run
+            run, gid = [leg], leg.group_id
+    if run:
+        yield run
+
+
+def _sorted_groups(legs: Sequence[LedgerEntry]) -> list[list[LedgerEntry]]:
+    """Every group's legs together, the groups sorted in chain order; of two groups of one
     transaction, the one sending to an own wallet comes first."""
     groups: dict[str, list[LedgerEntry]] = {}
     senders: set[str] = set()
-    in_order = True  # legs arrive sorted, each group's legs together (as the store reads)
-    last: tuple[datetime, int, int] | None = None
-    last_group = ""
-    for entry in entries:
-        gid = entry.group_id
-        legs = groups.get(gid)
-        if legs is None:
-            groups[gid] = [entry]
-            if in_order:
-                at = (entry.timestamp, entry.block_number, entry.tx_index)
-                in_order = last is None or last < at or (last == at and last_group < gid)
-                last, last_group = at, gid
-        else:
-            legs.append(entry)
-            in_order = in_order and gid == last_group
-        if entry.kind is _SELF:
-            in_order = False
-            if entry.raw_amount < 0:
-                senders.add(gid)
-    if in_order:
-        return list(groups.values())
+    for leg in legs:
+        groups.setdefault(leg.group_id, []).append(leg)
+        if leg.kind is _SELF and leg.raw_amount < 0:
+            senders.add(leg.group_id)
 
     def order(legs: list[LedgerEntry]) -> tuple[datetime, int, int, bool, str]:
         first = legs[0]
@@ -143,7 +172,7 @@ class _Engine:
         lot = OpenLot(f"{leg.tx_hash}:{leg.leg_key}", next(self.seq), leg.wallet, leg.asset,
                       leg.symbol, leg.timestamp, quantity, basis, leg.tx_hash, leg.leg_key,
                       leg.kind)
-        self.acquisitions.append(lot.frozen())
+        self.acquisitions.append(_frozen(lot))
         self.matcher.acquire(lot)
         if leg.kind is _INCOME:
             self.income.append(IncomeEvent(leg.timestamp, leg.wallet, leg.asset, leg.symbol,
@@ -157,7 +186,7 @@ class _Engine:
             kind = leg.kind
             if kind is _TRADE:
                 quantity = leg.quantity
-                if quantity < 0:
+                if leg.raw_amount < 0:  # the sign of the quantity, without a Decimal compare
                     self.matcher.dispose(leg, -quantity, leg.usd_value, _TRADE)
                 else:
                     self.acquire(leg, quantity, leg.usd_value, leg.usd_value)
@@ -251,7 +280,7 @@ class _Engine:
         lot = OpenLot(f"{leg.tx_hash}:{leg.leg_key}{suffix}", next(self.seq), leg.wallet,
                       leg.asset, leg.symbol, acquired, quantity, basis, leg.tx_hash,
                       leg.leg_key, leg.kind)
-        self.acquisitions.append(lot.frozen())
+        self.acquisitions.append(_frozen(lot))
         self.matcher.acquire(lot)
 
     def _note_pooled_carry(self) -> None:
@@ -275,6 +304,12 @@ class _Engine:
                 self.matcher.remove(leg, -quantity)
         elif kind is not _SELF or not self.matcher.receive_own(leg):
             self.acquire(leg, quantity, _share(value, fee, total, 1), value)
+
+
+def _frozen(lot: OpenLot) -> Lot:
+    """`lot.frozen()`, made the fast way: an acquisition as it was acquired."""
+    return _new_lot(lot.lot_id, lot.wallet, lot.asset, lot.symbol, lot.acquired, lot.quantity,
+                    lot.basis, lot.origin_tx, lot.origin_leg, lot.origin_kind)
 
 
 def _share(value: Decimal | None, fee: Decimal | None, total: Decimal | None,

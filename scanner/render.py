@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, getcontext
 from enum import StrEnum
 from typing import Any
 
@@ -15,11 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner.collector import without_collector
-from scanner.money import cents
+from scanner.exports.cells import FORMULA_START, formula_safe
+from scanner.money import CENT
 from scanner.reports import GAINS, Shape, qty, when
 from scanner.types import Disposal
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = FORMULA_START  # the import of ledger CSVs undoes the guard with it
 _FORMULA_CHARS = frozenset(_FORMULA_START)
 _NUMERIC_FIELDS = {"quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd", "usd",
                    "tax_saved_usd", "gas_usd_estimate",
@@ -46,9 +47,11 @@ def _csv_cell(field: str, value: Any) -> Any:
     if value.__class__ is bool:
         return "true" if value else "false"
     if value.__class__ is not str:
+        if isinstance(value, int | Decimal):
+            return value  # a number is never a formula, whatever its sign
         value = str(value)
-    if field not in _NUMERIC_FIELDS and value.startswith(_FORMULA_START):
-        return "'" + value  # a spreadsheet must not run a token's name as a formula
+    if field not in _NUMERIC_FIELDS:
+        return formula_safe(value)  # a spreadsheet must not run a token's name
     return value
 
 
@@ -71,12 +74,21 @@ def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
 @without_collector
 def gains_to_csv(disposals: Iterable[Disposal]) -> str:
     """`to_csv(gains_rows(disposals), GAINS.fields)`, the same text, made without the row
-    dicts: a gains report can be a million rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(GAINS.fields)
-    write = writer.writerow
-    guarded: dict[str, str] = {}
+    dicts: a gains report can be a million rows. A row none of whose cells needs quoting is
+    joined as it is; any other goes through the csv writer, which quotes a cell holding a
+    comma, a double quote or a line break (only text cells may: numbers, dates, terms and
+    kinds never do)."""
+    scratch = io.StringIO()
+    writer = csv.writer(scratch, lineterminator="\r\n")
+    lines = [",".join(GAINS.fields)]
+    append = lines.append
+    to_cents = _half_up().quantize  # money.cents, without its keyword argument per cell
+    guarded: dict[str, str] = {}  # assets, symbols, wallets, rules: few distinct values
+    with_comma: set[str] = set()  # those of their cells that hold a comma
+    # consecutive rows mostly share a sale (disposed, tx) or a lot (acquired)
+    acquired: object = _UNSET
+    disposed: object = _UNSET
+    acquired_text = disposed_text = ""
 
     def text(value: str | None) -> str:
         if value is None:
@@ -84,21 +96,61 @@ def gains_to_csv(disposals: Iterable[Disposal]) -> str:
         cell = guarded.get(value)
         if cell is None:
             cell = guarded[value] = _csv_cell("", value)
+            if "," in cell:
+                with_comma.add(cell)
         return cell
 
     for d in disposals:
-        proceeds = None if d.proceeds_usd is None else cents(d.proceeds_usd)
-        basis = None if d.cost_basis_usd is None else cents(d.cost_basis_usd)
-        disallowed = cents(d.disallowed_loss_usd) if d.disallowed_loss_usd else None
-        gain = "" if proceeds is None or basis is None else \
-            proceeds - basis + (disallowed or 0)
-        term = d.term
-        write((text(d.asset), text(d.symbol), text(d.wallet), qty(d.quantity),
-               when(d.acquired) or "", when(d.disposed), "" if proceeds is None else proceeds,
-               "" if basis is None else basis, gain, "" if term is None else term.value,
-               text(d.tx_hash), text(d.lot_id), d.kind.value, text(d.rule or None),
-               "" if disallowed is None else disallowed))
-    return buffer.getvalue()
+        proceeds, basis = d.proceeds_usd, d.cost_basis_usd
+        if proceeds is not None:
+            proceeds = to_cents(proceeds, CENT)
+        if basis is not None:
+            basis = to_cents(basis, CENT)
+        disallowed = to_cents(d.disallowed_loss_usd, CENT) if d.disallowed_loss_usd else None
+        if d.acquired is not acquired:
+            acquired = d.acquired
+            acquired_text = when(d.acquired) or ""
+        if d.disposed is not disposed:
+            disposed = d.disposed
+            disposed_text = when(d.disposed) or ""
+        tx_hash, lot_id = d.tx_hash, d.lot_id
+        if tx_hash[:1] in _FORMULA_CHARS:
+            tx_hash = _csv_cell("", tx_hash)
+        if lot_id is None:
+            lot_id = ""
+        elif lot_id[:1] in _FORMULA_CHARS:
+            lot_id = _csv_cell("", lot_id)
+        asset, symbol, wallet, rule = (text(d.asset), text(d.symbol), text(d.wallet),
+                                       text(d.rule or None))
+        # Term and Kind are StrEnums: a member is the text of its value
+        cells = (asset, symbol, wallet, qty(d.quantity), acquired_text, disposed_text,
+                 "" if proceeds is None else str(proceeds), "" if basis is None else str(basis),
+                 "" if proceeds is None or basis is None else
+                 str(proceeds - basis + (disallowed or _NOUGHT)),
+                 d.term or "", tx_hash, lot_id, d.kind, rule,
+                 "" if disallowed is None else str(disallowed))
+        line = ",".join(cells)
+        if '"' in line or "\r" in line or "\n" in line or "," in tx_hash or "," in lot_id \
+                or (with_comma and not with_comma.isdisjoint((asset, symbol, wallet, rule))):
+            scratch.seek(0)
+            scratch.truncate()
+            writer.writerow(cells)
+            append(scratch.getvalue()[:-2])
+        else:
+            append(line)
+    append("")
+    return "\r\n".join(lines)
+
+
+_UNSET = object()
+_NOUGHT = Decimal(0)
+
+
+def _half_up() -> Context:
+    """The current decimal context (its precision and traps), rounding half up."""
+    context = getcontext().copy()
+    context.rounding = ROUND_HALF_UP
+    return context
 
 
 def _for_people(field: str, value: str) -> str:
@@ -115,8 +167,17 @@ def _for_people(field: str, value: str) -> str:
     return value
 
 
+def terminal_text(text: str) -> str:
+    """`text` as a terminal may show it: a control character (an escape sequence's ESC, a
+    line break) or a format character (a bidi override) becomes U+FFFD."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+
+
 def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str) -> Table:
-    table = Table(title=title, show_lines=False, header_style="bold")
+    table = Table(title=Text(terminal_text(title), style="table.title"), show_lines=False,
+                  header_style="bold")
     for field in fields:
         table.add_column(field, justify="right" if field in _NUMERIC_FIELDS else "left",
                          overflow="fold")
@@ -130,7 +191,7 @@ def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str) 
                 text = "yes" if value else "no"
             else:
                 text = _for_people(field, str(value))
-            cells.append(Text(text))  # Text, not markup: token names are untrusted
+            cells.append(Text(terminal_text(text)))  # not markup: names are untrusted
         table.add_row(*cells)
     return table
 

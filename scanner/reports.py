@@ -102,26 +102,37 @@ SPAM = Shape(
 )
 
 
-_WHEN: dict[datetime, str] = {}  # a report names the same moments many times over
-_WHEN_LIMIT = 1 << 17
+# a report names millions of moments, on few days and at most 86,400 seconds of a day
+_DAYS: dict[int, str] = {}  # proleptic ordinal -> "2024-03-01T"
+_DAYS_LIMIT = 1 << 16
+_CLOCKS: dict[int, str] = {}  # second of the day -> "12:30:05Z"
 
 
 def when(moment: datetime | None) -> str | None:
-    """ISO 8601 UTC to the second: 2024-03-01T12:30:05Z."""
+    """ISO 8601 UTC to the second: 2024-03-01T12:30:05Z (a naive moment is taken as UTC)."""
     if moment is None:
         return None
-    text = _WHEN.get(moment)
-    if text is None:
-        if len(_WHEN) >= _WHEN_LIMIT:
-            _WHEN.clear()
+    zone = moment.tzinfo
+    if zone is not UTC and zone is not None:
         utc = moment.astimezone(UTC) if moment.utcoffset() else moment
-        text = _WHEN[moment] = utc.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
-    return text
+        return utc.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    day = _DAYS.get(ordinal := moment.toordinal())
+    if day is None:
+        if len(_DAYS) >= _DAYS_LIMIT:
+            _DAYS.clear()
+        day = _DAYS[ordinal] = moment.date().isoformat() + "T"
+    clock = _CLOCKS.get(second := moment.hour * 3600 + moment.minute * 60 + moment.second)
+    if clock is None:
+        clock = _CLOCKS[second] = f"{moment:%H:%M:%S}Z"
+    return day + clock
 
 
 def qty(amount: Decimal) -> str:
-    text = format(amount.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
+    normal = amount.normalize()
+    text = str(normal)  # the same as format(normal, "f") unless in exponent form
+    if "E" in text:
+        text = format(normal, "f")
+    return "0" if text == "-0" else text
 
 
 def money(amount: Decimal | None) -> str | None:

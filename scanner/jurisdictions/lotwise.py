@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from scanner.errors import UserInputError
+from scanner.frozen import fast_constructor
 from scanner.holding import anniversary
 from scanner.matching import Matched, OpenLot
 from scanner.money import split_usd, usd
@@ -23,6 +24,7 @@ _LONG, _SHORT = Term.LONG, Term.SHORT
 SortKey = Callable[[OpenLot], tuple[object, ...]]
 Draw = tuple[OpenLot, Decimal, Decimal | None]  # a lot, the quantity drawn, its basis
 UNIVERSAL = ""  # the pool key's wallet part in a universal year
+_new_disposal = fast_constructor(Disposal)  # a disposal or more per sale
 
 
 def _microseconds(moment: datetime) -> int:
@@ -76,7 +78,7 @@ class _Pool:
         covered."""
         draws: list[Draw] = []
         heap = self._heap
-        while quantity > 0 and heap:
+        while quantity > ZERO and heap:
             lot = heap[0][2]
             have = lot.quantity
             if have > quantity:
@@ -127,6 +129,7 @@ class LotMatcher:
                  recorded: Sequence[Allocation] = (), tax_free_after_a_year: bool = False) -> None:
         key = sort_key(method)
         self.method = method
+        self.rule = "fifo" if method == "specific" else method  # of a draw not named by id
         self.pools: defaultdict[tuple[str, str], _Pool] = defaultdict(lambda: _Pool(key))
         self.scopes = scopes
         self.universal = False
@@ -218,22 +221,23 @@ class LotMatcher:
         if self.assignments and leg.tx_hash in self.assignments:
             named, quantity = self._take_named(pool, leg, quantity)
         draws, uncovered = pool.take(quantity)
-        rule = "fifo" if self.method == "specific" else self.method
+        append = self.disposals.append
         if not named and len(draws) == 1 and not uncovered:  # the common case
             lot, amount, basis = draws[0]
-            self.disposals.append(self._disposal(
-                leg, lot, amount, basis, None if proceeds is None else usd(proceeds), kind,
-                rule))
+            append(self._disposal(leg, lot, amount, basis,
+                                  None if proceeds is None else usd(proceeds), kind, self.rule))
             return
-        every = [(*draw, "specific") for draw in named] + [(*draw, rule) for draw in draws]
-        sizes = [amount for _, amount, _, _ in every] + ([uncovered] if uncovered else [])
-        shares = split_usd(proceeds, sizes)
-        for (lot, amount, basis, how), share in zip(every, shares, strict=False):
-            self.disposals.append(self._disposal(leg, lot, amount, basis, share, kind, how))
+        sizes = [amount for _, amount, _ in named] + [amount for _, amount, _ in draws]
+        if uncovered:
+            sizes.append(uncovered)
+        shares = iter(split_usd(proceeds, sizes))  # in the order of the sizes
+        for lot, amount, basis in named:
+            append(self._disposal(leg, lot, amount, basis, next(shares), kind, "specific"))
+        for lot, amount, basis in draws:
+            append(self._disposal(leg, lot, amount, basis, next(shares), kind, self.rule))
         if uncovered > 0:
-            self.disposals.append(Disposal(wallet, asset, leg.symbol, uncovered, None,
-                                           leg.timestamp, shares[-1], None, None, leg.tx_hash,
-                                           None, kind, "no lot"))
+            append(_new_disposal(wallet, asset, leg.symbol, uncovered, None, leg.timestamp,
+                                 next(shares), None, None, leg.tx_hash, None, kind, "no lot"))
 
     def _disposal(self, leg: LedgerEntry, lot: OpenLot, amount: Decimal,
                   basis: Decimal | None, proceeds: Decimal | None, kind: Kind,
@@ -242,9 +246,9 @@ class LotMatcher:
         long = when.date() > anniversary(lot.acquired.date())
         if long and self.tax_free:
             rule = "tax-free-after-1y"
-        return Disposal(leg.wallet, leg.asset, leg.symbol, amount, lot.acquired, when,
-                        proceeds, basis, _LONG if long else _SHORT, leg.tx_hash, lot.lot_id,
-                        kind, rule)
+        return _new_disposal(leg.wallet, leg.asset, leg.symbol, amount, lot.acquired, when,
+                             proceeds, basis, _LONG if long else _SHORT, leg.tx_hash,
+                             lot.lot_id, kind, rule)
 
     def _take_named(self, pool: _Pool, leg: LedgerEntry, quantity: Decimal) -> \
             tuple[list[Draw], Decimal]:
