@@ -174,7 +174,7 @@ def parse_amount(text: str) -> tuple[int, int] | None:
         if len(whole.lstrip("0")) > _MAX_DIGITS or len(fraction) > _MAX_DECIMALS:
             return None
         raw = int(whole + fraction)
-        return (-raw if sign else raw), len(fraction)
+        return (-raw if sign == "-" else raw), len(fraction)
     try:
         amount = Decimal(text.strip())
     except InvalidOperation:

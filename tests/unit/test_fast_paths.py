@@ -259,3 +259,10 @@ def any_disposal(draw: st.DrawFn) -> Disposal:
 def test_the_gains_csv_is_the_gains_rows_through_the_csv_writer(
         disposals: list[Disposal]) -> None:
     assert gains_to_csv(disposals) == to_csv(gains_rows(disposals), GAINS.fields)
+
+
+def test_a_sign_is_read_as_written() -> None:
+    """A plus sign was read as a minus: +5 imported as a sale of 5."""
+    assert parse_amount("+5") == (5, 0) and parse_amount("+1.50") == (150, 2)
+    assert parse_amount("-5") == (-5, 0) and parse_amount("5") == (5, 0)
+    assert parse_amount("+1e2") == (100, 0)
