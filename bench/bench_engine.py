@@ -57,6 +57,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TypeVar
 
+from figures import print_figures
 from rp2_adapter import CliRun, Rp2
 
 from scanner import reports
@@ -385,12 +386,6 @@ def main(argv: list[str] | None = None) -> int:
     runs += [(f"{v}, 10 assets, FIFO", t_ours),
              (f"{v}, 10 assets, FIFO, whole job", job.taxscan)]
 
-    width = max(len(line[0]) for line in lines)
-    print()
-    print(f"{'measure':<{width}}  {'value':>9}  {'target':<8}  verdict")
-    for name, value, target, result in lines:
-        print(f"{name:<{width}}  {value:>9}  {target:<8}  {result}")
-
     print()
     print("where taxscan's time goes (seconds; the CSV share is of the whole run; read: the "
           "ledger CSV file read back; cpu: the process's CPU time over the same span: the "
@@ -403,9 +398,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{t.total:7.3f}  {t.cpu:7.3f}  {100 * t.csv / t.total:5.1f}  "
               f"{t.disposals:>10,}  {t.csv_bytes / 1e6:6.1f}")
     print(f"\nload average (1, 5, 15 min) at the end: {_load()}")
-    failed = sum(1 for line in lines if line[3] == "FAIL")
-    print()
-    print("all targets met" if not failed else f"{failed} target(s) missed")
+    print_figures(lines)
     return 0
 
 
