@@ -153,7 +153,7 @@ class RpcClient:
                 except RpcCallError as exc:
                     results.append(exc)
                 continue
-            responses = self._send(lambda chunk=chunk: self._provider.make_batch_request(chunk))
+            responses = self._send(lambda chunk=chunk: _batch_request(self._provider, chunk))
             if not isinstance(responses, list) or len(responses) != len(chunk):
                 raise SourceInconsistent(
                     f"node at {safe_url(self.url)} answered a batch of {len(chunk)} calls "
@@ -179,6 +179,16 @@ class RpcClient:
                 f"node at {safe_url(self.url)} kept failing: {cause}"
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _batch_request(provider: HTTPProvider, chunk: list[tuple[str, list[Any]]]) -> Any:
+    """web3's batch request; web3 orders the answers by their ids before we see them, so
+    items that are not JSON-RPC objects, or ids of mixed types, fail inside it."""
+    try:
+        return provider.make_batch_request(chunk)  # type: ignore[arg-type]
+    except (AttributeError, TypeError, KeyError) as exc:
+        raise SourceInconsistent(f"the node's batch answer is not a list of JSON-RPC objects "
+                                 f"({type(exc).__name__})") from None
 
 
 def _classify_transport(request: Any, url: str) -> Any:

@@ -218,6 +218,9 @@ class RpcSource:
                 raise SourceInconsistent("ots_searchTransactionsAfter did not list transactions")
             newest = cursor
             for tx in txs:
+                if not isinstance(tx, Mapping):
+                    raise SourceInconsistent("ots_searchTransactionsAfter listed a "
+                                             "transaction that is not an object")
                 block = hex_int(tx.get("blockNumber"), "a block number")
                 newest = max(newest, block)
                 if lo <= block <= hi:

@@ -128,6 +128,11 @@ _MULTI_ROW = re.compile(
     r"(?P<row>\([?,\s]*\))\s*;?\s*$", re.I)
 
 
+def _one_line(exc: BaseException) -> str:
+    """DuckDB's messages run over several lines; an error is one line."""
+    return " ".join(str(exc).split())
+
+
 @cache
 def _rows_insert(name: str, count: int) -> str:
     """The named `INSERT ... VALUES (?, ...)` for `count` rows: its placeholders repeated."""
@@ -152,7 +157,7 @@ class Store:
                              [SCHEMA_VERSION])
         except (duckdb.Error, OSError) as exc:
             self._release()
-            raise StoreError(f"cannot open database {path}: {exc}") from None
+            raise StoreError(f"cannot open database {path}: {_one_line(exc)}") from None
 
     def _release(self) -> None:
         if self._holding:
@@ -177,7 +182,7 @@ class Store:
         try:
             return self._db.execute(_queries()[name], list(params)).fetchall()
         except duckdb.Error as exc:
-            raise StoreError(f"database error in {name}: {exc}") from None
+            raise StoreError(f"database error in {name}: {_one_line(exc)}") from None
 
     def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
         """`rows` through the named query, with executemany's result. A plain `INSERT ...
@@ -204,7 +209,7 @@ class Store:
                 self._db.execute(_rows_insert(name, len(chunk)),
                                  [value for row in chunk for value in row])
         except duckdb.Error as exc:
-            raise StoreError(f"database error in {name}: {exc}") from None
+            raise StoreError(f"database error in {name}: {_one_line(exc)}") from None
 
     def _key_positions(self, table: str, columns: str | None) -> tuple[int, ...] | None:
         """Where a table's primary key sits in the rows of an insert into it (its columns

@@ -215,10 +215,6 @@ def test_any_explorer_answer_is_a_result_or_a_source_error(body: Any, proxy: boo
             one_line(exc)
 
 
-@pytest.mark.xfail(strict=True, raises=(AttributeError, TypeError), reason=(
-    "web3 sorts a batch answer by the items' ids before chains/evm/rpc.py sees it: items "
-    "that are no objects, or ids of mixed types, raise there; the fix belongs in rpc.py "
-    "(batch_lenient: catch them around make_batch_request as SourceInconsistent)"))
 @pytest.mark.parametrize("body", ["[1, 2]", '[{"jsonrpc": "2.0", "id": "a", "result": 1}, '
                                             '{"jsonrpc": "2.0", "id": 2, "result": 2}]'])
 def test_a_batch_answer_of_no_json_rpc_objects_is_source_inconsistent(body: str) -> None:
