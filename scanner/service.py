@@ -229,9 +229,7 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
             txs = source.fetch(chain_id, hashes, discovery.internal)
             infos = _new_token_info(store, source, chain_id, txs)
             with store.transaction():
-                store.add_wallet(chain_id, wallet, (labels or {}).get(wallet))
-                store.save_raw(wallet, txs)
-                store.save_tokens(infos)
+                _save_records(store, chain_id, wallet, (labels or {}).get(wallet), txs, infos)
                 if discovery.complete:
                     store.set_cursor(chain_id, wallet, source_name, through,
                                      discovery.address_index)
@@ -246,9 +244,7 @@ def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
                                                upto, interval, symbols) \
             if growing and upto is not None else ([], [])
         with store.transaction():
-            store.add_wallet(chain_id, wallet, (labels or {}).get(wallet))
-            store.save_raw(wallet, txs)
-            store.save_tokens(infos)
+            _save_records(store, chain_id, wallet, (labels or {}).get(wallet), txs, infos)
             store.save_balance_snapshots(snapshots)
             if discovery is not None and discovery.complete:
                 store.set_cursor(chain_id, wallet, source_name, final, discovery.address_index)
@@ -289,6 +285,14 @@ def tx_batches(tx_hashes: Collection[str], blocks: Mapping[str, int], size: int
             batches.append((tuple(current), block))
             current = []
     return batches, tuple(current) + tuple(sorted(h for h in tx_hashes if h not in blocks))
+
+
+def _save_records(store: Store, chain_id: int, wallet: str, label: str | None,
+                  txs: Sequence[RawTx], infos: Sequence[TokenInfo]) -> None:
+    """A batch of the wallet's records and the tokens they name (inside a transaction)."""
+    store.add_wallet(chain_id, wallet, label)
+    store.save_raw(wallet, txs)
+    store.save_tokens(infos)
 
 
 def _new_token_info(store: Store, source: ChainSource, chain_id: int,
