@@ -38,13 +38,13 @@ from typing import Any
 
 from figures import print_figures
 
-from scanner.decode.transfers import (
+from chains.evm.records import RawLog, RawTx
+from scanner.ledger.decode.transfers import (
     TRANSFER,
     TRANSFER_SINGLE,
     decode_movements,
     token_transfers,
 )
-from scanner.types import RawLog, RawTx
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 ETL = "ethereum-etl-blocks/blocks_17173049_17173050_expected_"

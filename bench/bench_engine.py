@@ -60,13 +60,14 @@ from typing import TypeVar
 from figures import print_figures
 from rp2_adapter import CliRun, Rp2
 
-from scanner import reports
-from scanner.classify import group_id
 from scanner.collector import collector_paused
-from scanner.imports.ledger_csv import read_ledger_csv
-from scanner.lots import compute_lots
-from scanner.render import gains_to_csv, to_csv
-from scanner.types import Disposal, IncomeEvent, Kind, LedgerEntry
+from scanner.formats import rows as reports
+from scanner.formats.ledger_csv import read_ledger_csv
+from scanner.formats.render import gains_to_csv, to_csv
+from scanner.ledger.classify import group_id
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.lots import compute_lots
+from scanner.tax.records import Disposal, IncomeEvent
 
 WALLET = "0x" + "aa" * 20
 DECIMALS = 6

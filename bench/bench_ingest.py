@@ -57,9 +57,9 @@ from chains.evm.explorer import (
 )
 from chains.evm.rpc import RpcClient
 from chains.evm.source import DEFAULT_CONCURRENCY, ChainSource, RpcSource
-from scanner import service
+from scanner.app import service
+from scanner.ledger.records import LedgerEntry
 from scanner.store import Store
-from scanner.types import LedgerEntry
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAIN = 31337

@@ -56,7 +56,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from scanner.types import Kind, LedgerEntry, Term
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.records import Term
 
 METHODS = ("fifo", "lifo", "hifo")
 RP2_PRECISION = 31  # rp2.rp2_decimal: CRYPTO_DECIMALS + 18 significant digits

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from scanner.addresses import erc20_asset, native_asset
-from scanner.errors import UnknownChainError
+from chains.addresses import erc20_asset, native_asset
+from chains.errors import UnknownChainError
 
 _TX_ID = re.compile(r"0x[0-9a-fA-F]+")  # a transaction hash, not a ledger id of another kind
 

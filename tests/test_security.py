@@ -35,28 +35,32 @@ from pypdf import PdfReader
 from rich.console import Console
 from web3 import HTTPProvider, Web3
 
+from chains.addresses import SECRET_REFUSAL, parse_address
 from chains.devnet.anvil import Anvil
 from chains.devnet.scenario import DEADLINE, GENESIS, OZ_TOKEN, Scenario, artifact, play
+from chains.errors import AddressError
 from chains.evm import explorer as explorer_module
 from chains.evm import rpc as rpc_module
 from chains.evm.mappers import MAX_TEXT, untrusted_text
-from scanner import cli, reports
-from scanner.addresses import SECRET_REFUSAL, parse_address
-from scanner.config import load_config
-from scanner.errors import AddressError, ConfigError
-from scanner.explaining import EXPLAIN
-from scanner.exports.coinledger import coinledger_csv
-from scanner.exports.cointracker import cointracker_csv
-from scanner.exports.files import write_atomically, write_bytes_atomically
-from scanner.exports.form8949 import form8949_csv, form8949_lines
-from scanner.exports.koinly import koinly_csv
-from scanner.exports.ledger import write_ledger_parquet
-from scanner.exports.turbotax import turbotax_csv
-from scanner.exports.txf import txf_text
-from scanner.render import _NUMERIC_FIELDS, gains_to_csv, to_csv, to_json, to_table
-from scanner.reports import LEDGER, Shape
+from chains.evm.records import TokenInfo
+from scanner.app.config import load_config
+from scanner.app.explain import EXPLAIN
+from scanner.cli import main as cli
+from scanner.errors import ConfigError
+from scanner.formats import rows as reports
+from scanner.formats.coinledger import coinledger_csv
+from scanner.formats.cointracker import cointracker_csv
+from scanner.formats.files import write_atomically, write_bytes_atomically
+from scanner.formats.koinly_writer import koinly_csv
+from scanner.formats.ledger_writer import write_ledger_parquet
+from scanner.formats.render import _NUMERIC_FIELDS, gains_to_csv, to_csv, to_json, to_table
+from scanner.formats.rows import LEDGER, Shape
+from scanner.formats.us.form8949 import form8949_csv, form8949_lines
+from scanner.formats.us.turbotax import turbotax_csv
+from scanner.formats.us.txf import txf_text
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
-from scanner.types import Disposal, Kind, LedgerEntry, Term, TokenInfo
+from scanner.tax.records import Disposal, Term
 from tests.chains.fake_explorer import FakeExplorer
 from tests.devnet.test_sources_agree import index_chain, rpc
 from tests.helpers import run_cli

@@ -11,11 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scanner import service
-from scanner.decode.transfers import TRANSFER
-from scanner.errors import UserInputError
+from chains.errors import UserInputError
+from chains.evm.records import RawLog, RawTx, TokenInfo
+from scanner.app import service
+from scanner.ledger.decode.transfers import TRANSFER
+from scanner.prices.records import PricePoint
 from scanner.store import Store
-from scanner.types import PricePoint, RawLog, RawTx, TokenInfo
 from tests.helpers import cli_json, run_cli
 
 ME = "0x" + "aa" * 20

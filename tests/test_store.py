@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.prices.records import PricePoint
 from scanner.store import Store
-from scanner.types import Kind, LedgerEntry, PricePoint
 
 WALLET = "0x" + "aa" * 20
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
-from scanner.types import Kind, LedgerEntry
 from tests.helpers import cli_json, run_cli
 from tests.unit.builders import OTHER, TKN, WALLET, day, leg
 

@@ -14,7 +14,7 @@ from types import TracebackType
 
 import requests
 
-from scanner.errors import DevnetError
+from chains.errors import DevnetError
 
 _PLATFORMS = {("Linux", "x86_64"): "linux-amd64", ("Linux", "aarch64"): "linux-arm64",
               ("Darwin", "x86_64"): "darwin-amd64", ("Darwin", "arm64"): "darwin-arm64"}

@@ -27,8 +27,8 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from chains.devnet.scenario import OZ_TOKEN, _Chain
+from chains.errors import DevnetError
 from chains.registry import DEVNET_DAI, DEVNET_UNISWAP_V2_FACTORY, DEVNET_WETH
-from scanner.errors import DevnetError
 
 E18 = 10**18
 DEADLINE = 2**32

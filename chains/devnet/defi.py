@@ -16,6 +16,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.contract import Contract
 
+from chains.errors import DevnetError
 from chains.registry import (
     DEVNET_ADAI,
     DEVNET_AWETH,
@@ -29,7 +30,6 @@ from chains.registry import (
     DEVNET_WETH_DEBT,
     DEVNET_WSTETH,
 )
-from scanner.errors import DevnetError
 
 if TYPE_CHECKING:
     from chains.devnet.scenario import _Chain

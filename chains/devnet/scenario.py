@@ -29,8 +29,8 @@ from chains.devnet import defi
 from chains.devnet.anvil import node_modules
 from chains.devnet.defi import Defi, Protocols
 from chains.devnet.solidity import compiled
+from chains.errors import DevnetError
 from chains.registry import DEVNET_DAI, DEVNET_STETH, DEVNET_UNISWAP_V2_FACTORY, DEVNET_WETH
-from scanner.errors import DevnetError
 
 E18 = 10**18
 DEADLINE = 2**32

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chains.devnet.anvil import devnet_dir, node_modules
-from scanner.errors import DevnetError
+from chains.errors import DevnetError
 
 _FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "devnet"
 PROTOCOLS_SOURCE = _FIXTURES / "contracts" / "Protocols.sol"

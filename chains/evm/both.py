@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from chains.evm.explorer import ExplorerSource
+from chains.evm.records import InternalTransfer, RawTx, TokenInfo
 from chains.evm.source import Discovery, RpcSource
-from scanner.types import InternalTransfer, RawTx, TokenInfo
 
 
 class BothSource:

@@ -20,6 +20,7 @@ from typing import Any
 import requests
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
+from chains.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 from chains.evm.mappers import (
     address_of,
     block_timestamp,
@@ -27,6 +28,7 @@ from chains.evm.mappers import (
     raw_tx_from_json,
     untrusted_text,
 )
+from chains.evm.records import InternalTransfer, RawTx, TokenInfo
 from chains.evm.rpc import TRANSPORT_FAULTS, backoff, retry_after_s, safe_url
 from chains.evm.source import (
     DEFAULT_CONCURRENCY,
@@ -38,8 +40,6 @@ from chains.evm.source import (
     in_order,
 )
 from chains.ratelimit import shared_bucket
-from scanner.errors import SourceInconsistent, SourceRefused, SourceUnavailable
-from scanner.types import InternalTransfer, RawTx, TokenInfo
 
 ETHERSCAN_V2 = "https://api.etherscan.io/v2/api"
 FREE_PAGE_SIZE = 1000

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.errors import SourceInconsistent
-from scanner.types import InternalTransfer, RawLog, RawTx
+from chains.errors import SourceInconsistent
+from chains.evm.records import InternalTransfer, RawLog, RawTx
 
 _VALUE_CALL_TYPES = {"call", "callcode"}
 MAX_TEXT = 128

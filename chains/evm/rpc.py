@@ -21,7 +21,7 @@ from tenacity import (
 )
 from web3 import HTTPProvider
 
-from scanner.errors import SourceInconsistent, SourceUnavailable
+from chains.errors import SourceInconsistent, SourceUnavailable
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_BATCH_SIZE = 100

@@ -11,6 +11,7 @@ from typing import Any, Protocol, TypeVar
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
+from chains.errors import SourceError, SourceInconsistent, SourceUnavailable
 from chains.evm.balances import BalanceQuery, balance_call
 from chains.evm.mappers import (
     block_timestamp,
@@ -20,9 +21,8 @@ from chains.evm.mappers import (
     raw_tx_from_json,
     untrusted_text,
 )
+from chains.evm.records import InternalTransfer, RawTx, TokenInfo
 from chains.evm.rpc import RpcCallError, RpcClient, safe_url
-from scanner.errors import SourceError, SourceInconsistent, SourceUnavailable
-from scanner.types import InternalTransfer, RawTx, TokenInfo
 
 TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 TRANSFER_SINGLE = "0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62"

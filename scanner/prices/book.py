@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from scanner.types import PricePoint
+from scanner.prices.records import PricePoint
 
 PEG_SOURCE = "usd_peg"
 USER_SOURCES = frozenset({"csv", "config"})

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import requests
 
-from scanner.errors import SourceInconsistent, UserInputError
+from chains.errors import SourceInconsistent, UserInputError
 from scanner.prices.http import (
     JsonHttp,
     from_unix_ms,

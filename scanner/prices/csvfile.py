@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from scanner.addresses import parse_asset_id
-from scanner.errors import AddressError, PriceFileError
+from chains.addresses import parse_asset_id
+from chains.errors import AddressError
+from scanner.errors import PriceFileError
 from scanner.money import PRICE_LIMIT, price
-from scanner.types import PricePoint
+from scanner.prices.records import PricePoint
 
 HEADER = ("timestamp", "asset", "usd")
 SOURCE = "csv"

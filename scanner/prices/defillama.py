@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import requests
 
-from scanner.errors import SourceInconsistent, UserInputError
+from chains.errors import SourceInconsistent, UserInputError
 from scanner.prices.coingecko import native_coingecko_id, price_asset
 from scanner.prices.http import (
     JsonHttp,

@@ -6,9 +6,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from scanner.ledger.records import NOT_HOLDINGS, LedgerEntry
 from scanner.prices.book import PEG_SOURCE, PriceBook
 from scanner.prices.sources import PriceRequest, PriceSource, Quote
-from scanner.types import NOT_HOLDINGS, LedgerEntry
 
 Miss = tuple[str, datetime, str]  # (asset, requested moment, source name)
 

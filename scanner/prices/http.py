@@ -23,8 +23,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from chains.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 from chains.ratelimit import shared_bucket
-from scanner.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_ATTEMPTS = 6

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from chains.addresses import asset_chain_id, asset_contract
 from chains.evm.pools import UniswapV2Reader
 from chains.registry import Chain
-from scanner.addresses import asset_chain_id, asset_contract
 from scanner.prices.sources import PriceRequest, Quote
 
 SOURCE = "uniswap-v2"

@@ -17,21 +17,14 @@ from typing import Any
 import duckdb
 from platformdirs import user_data_dir
 
+from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from scanner.errors import StoreError
+from scanner.ledger.rebasing import BalanceSnapshot
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.ledger.spam import SpamRow, SpamVerdict
 from scanner.money import usd
-from scanner.rebuild import BalanceSnapshot
-from scanner.spam import SpamRow, SpamVerdict
-from scanner.types import (
-    Allocation,
-    InternalTransfer,
-    Kind,
-    LedgerEntry,
-    LotBook,
-    PricePoint,
-    RawLog,
-    RawTx,
-    TokenInfo,
-)
+from scanner.prices.records import PricePoint
+from scanner.tax.records import Allocation, LotBook
 
 SCHEMA_VERSION = "1"
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"

@@ -11,6 +11,7 @@ import pytest
 import requests
 import responses
 
+from chains.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 from chains.evm import explorer as explorer_module
 from chains.evm.explorer import (
     ETHERSCAN_V2,
@@ -22,8 +23,7 @@ from chains.evm.explorer import (
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
 from chains.ratelimit import TokenBucket
-from scanner import service
-from scanner.errors import SourceInconsistent, SourceRefused, SourceUnavailable
+from scanner.app import service
 from scanner.store import Store
 from tests.chains.fake_explorer import FakeExplorer
 from tests.chains.fake_node import URL, FakeNode

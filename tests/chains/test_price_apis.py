@@ -17,7 +17,7 @@ import pytest
 import requests
 import responses
 
-from scanner.errors import SourceRefused, SourceUnavailable
+from chains.errors import SourceRefused, SourceUnavailable
 from scanner.prices import coingecko as coingecko_module
 from scanner.prices import defillama as defillama_module
 from scanner.prices.coingecko import CoinGecko

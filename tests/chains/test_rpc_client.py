@@ -12,9 +12,9 @@ import pytest
 import requests
 import responses
 
+from chains.errors import SourceInconsistent, SourceUnavailable
 from chains.evm.rpc import RpcCallError, RpcClient, retry_after_s, safe_url
 from chains.evm.source import RpcSource, _decimals, _text
-from scanner.errors import SourceInconsistent, SourceUnavailable
 
 URL = "http://node.test/v3/SECRET-KEY"
 

@@ -11,10 +11,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import responses
 
+from chains.errors import SourceUnavailable
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner import service
-from scanner.errors import SourceUnavailable
+from scanner.app import service
 from scanner.store import Store
 from tests.chains.fake_node import URL, FakeNode
 

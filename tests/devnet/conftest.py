@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from chains.addresses import parse_address
 from chains.devnet.anvil import Anvil
 from chains.devnet.scenario import GENESIS, Scenario, play
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner import service
-from scanner.addresses import parse_address
+from scanner.app import service
 from scanner.store import Store
 
 

@@ -26,6 +26,7 @@ from chains.devnet import bigwallet
 from chains.devnet.anvil import Anvil
 from chains.devnet.bigwallet import NATIVE, BigWallet, Sent
 from chains.devnet.scenario import GENESIS
+from chains.errors import SourceUnavailable
 from chains.evm.explorer import (
     ACCOUNT_ACTIONS,
     ETHERSCAN_V2,
@@ -37,13 +38,13 @@ from chains.evm.explorer import (
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
 from chains.ratelimit import TokenBucket
-from scanner import service
-from scanner.config import load_config
-from scanner.errors import ConfigError, SourceUnavailable
-from scanner.reconcile import Status
-from scanner.sourcing import open_source, plan_for
+from scanner.app import service
+from scanner.app.config import load_config
+from scanner.app.sources import open_source, plan_for
+from scanner.errors import ConfigError
+from scanner.ledger.reconcile import Status
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
-from scanner.types import Kind, LedgerEntry
 from tests.chains.fake_explorer import FakeExplorer
 
 pytestmark = pytest.mark.devnet

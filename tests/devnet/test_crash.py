@@ -17,7 +17,7 @@ import pytest
 
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner import service
+from scanner.app import service
 from scanner.store import Store
 from tests.devnet.conftest import Played
 

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from chains.addresses import erc20_asset, nft_asset, parse_address
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
 from chains.registry import DEVNET_ADAI, DEVNET_STETH, DEVNET_WETH, DEVNET_WSTETH
-from scanner import service
-from scanner.addresses import erc20_asset, nft_asset, parse_address
-from scanner.reconcile import BalanceCheck
+from scanner.app import service
+from scanner.ledger.reconcile import BalanceCheck
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
-from scanner.types import Kind, LedgerEntry, LotBook
+from scanner.tax.records import LotBook
 from tests.devnet.conftest import Played
 
 ETH = "eip155:31337/slip44:60"

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from web3 import HTTPProvider, Web3
 
+from chains.addresses import parse_address
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner import service
-from scanner.addresses import parse_address
+from scanner.app import service
 from scanner.store import Store
 from tests.devnet.conftest import Played
 

@@ -17,7 +17,7 @@ from web3.exceptions import ContractLogicError
 from chains.devnet.anvil import Anvil
 from chains.devnet.scenario import artifact
 from chains.devnet.solidity import PROTOCOLS_BUILD, PROTOCOLS_SOURCE, build, compiled
-from scanner.errors import DevnetError
+from chains.errors import DevnetError
 
 pytestmark = pytest.mark.devnet
 

@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 from web3 import HTTPProvider, Web3
 
+from chains.addresses import erc20_asset, parse_address
 from chains.devnet.anvil import devnet_dir
 from chains.devnet.solidity import compile_contracts
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner import service
-from scanner.addresses import erc20_asset, parse_address
-from scanner.rebuild import REBASE
+from scanner.app import service
+from scanner.ledger.rebasing import REBASE
+from scanner.ledger.records import Kind
 from scanner.store import Store
-from scanner.types import Kind
 from tests.devnet.conftest import Played
 
 pytestmark = pytest.mark.devnet

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from web3 import HTTPProvider, Web3
 
-from scanner import service
+from scanner.app import service
 from scanner.store import Store
 from tests.devnet.conftest import Played
 from tests.helpers import cli_json, run_cli
@@ -95,11 +95,11 @@ def test_year_end_balances_are_what_the_chain_held_on_december_31(played: Played
 def test_fee_on_transfer_and_rebasing_tokens_are_explained(fresh_chain: Played) -> None:
     from datetime import UTC, datetime
 
+    from chains.addresses import parse_address
     from chains.devnet.anvil import devnet_dir
     from chains.devnet.solidity import compile_contracts
     from chains.evm.rpc import RpcClient
     from chains.evm.source import RpcSource
-    from scanner.addresses import parse_address
 
     compiled = compile_contracts(devnet_dir() / "contracts" / "OddTokens.sol")
     w3 = Web3(HTTPProvider(fresh_chain.node.url))

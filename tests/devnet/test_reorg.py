@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from web3 import HTTPProvider, Web3
 
+from chains.addresses import parse_address
+from chains.errors import SourceInconsistent
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
 from chains.registry import chain_by_id
-from scanner import service
-from scanner.addresses import parse_address
-from scanner.errors import SourceInconsistent
-from scanner.reconcile import Status
+from scanner.app import service
+from scanner.ledger.reconcile import Status
 from scanner.store import Store
 from tests.devnet.conftest import Played
 

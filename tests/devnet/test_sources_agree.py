@@ -15,13 +15,13 @@ import pytest
 import requests
 import responses
 
+from chains.addresses import parse_address
 from chains.evm import explorer as explorer_module
 from chains.evm.both import BothSource
 from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
 from chains.evm.rpc import RpcClient
 from chains.evm.source import SEL_DECIMALS, SEL_NAME, SEL_SYMBOL, RpcSource, _decimals, _text
-from scanner import service
-from scanner.addresses import parse_address
+from scanner.app import service
 from scanner.store import Store
 from tests.chains.fake_explorer import FakeExplorer
 from tests.devnet.conftest import Played

@@ -14,14 +14,15 @@ import pytest
 from web3 import HTTPProvider, Web3
 from web3.logs import DISCARD
 
+from chains.addresses import erc20_asset, nft_asset, parse_address
 from chains.devnet.defi import POSITIONS
 from chains.devnet.scenario import artifact
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner import service
-from scanner.addresses import erc20_asset, nft_asset, parse_address
+from scanner.app import service
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
-from scanner.types import Kind, LedgerEntry, LotBook
+from scanner.tax.records import LotBook
 from tests.devnet.conftest import Played
 
 ETH = "eip155:31337/slip44:60"

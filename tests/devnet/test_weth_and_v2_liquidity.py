@@ -23,7 +23,7 @@ from web3 import HTTPProvider, Web3
 
 from chains.devnet.anvil import Anvil
 from chains.devnet.scenario import DEADLINE, E18, GENESIS, _Chain, at, play
-from scanner.decode.protocols.weth import DEPOSIT
+from scanner.ledger.decode.protocols.weth import DEPOSIT
 from tests.helpers import cli_json, run_cli
 
 pytestmark = pytest.mark.devnet

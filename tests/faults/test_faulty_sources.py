@@ -15,14 +15,14 @@ from typing import Any
 import duckdb
 import pytest
 
+from chains.addresses import parse_address
+from chains.errors import SourceInconsistent
 from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
 from chains.evm.rpc import RpcClient
 from chains.evm.source import ChainSource, RpcSource
-from scanner import service
-from scanner.addresses import parse_address
-from scanner.errors import SourceInconsistent
+from scanner.app import service
+from scanner.ledger.records import LedgerEntry
 from scanner.store import Store
-from scanner.types import LedgerEntry
 from tests.chains.fake_explorer import FakeExplorer
 from tests.devnet.conftest import Played
 from tests.faults.proxy import TRANSIENT, WRONG_CHAIN_ID, Fault, FaultProxy

@@ -14,7 +14,7 @@ import duckdb
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from scanner.errors import TaxscanError
+from chains.errors import TaxscanError
 from scanner.store import Store
 
 UINT256_MAX = 2**256 - 1

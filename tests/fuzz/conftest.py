@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner import service
-from scanner.reports import LEDGER
+from scanner.app import service
+from scanner.formats.rows import LEDGER
 from scanner.store import Store
 
 SEED_PRICES = """timestamp,asset,usd

@@ -9,7 +9,7 @@ from eth_utils.address import to_checksum_address
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from scanner.addresses import (
+from chains.addresses import (
     erc20_asset,
     native_asset,
     nft_asset,
@@ -17,7 +17,7 @@ from scanner.addresses import (
     parse_any_asset_id,
     parse_asset_id,
 )
-from scanner.errors import AddressError
+from chains.errors import AddressError
 from tests.fuzz.common import TRICKY_TEXT, UNICODE_TEXT, fuzz, one_line
 
 CANONICAL = re.compile(r"0x[0-9a-f]{40}")

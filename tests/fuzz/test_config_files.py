@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from scanner.config import Config, load_config
+from scanner.app.config import Config, load_config
 from scanner.errors import ConfigError
 from scanner.money import price
 from tests.fuzz.common import HUGE_INTS, TRICKY_TEXT, UNICODE_TEXT, fuzz, one_line, scratch

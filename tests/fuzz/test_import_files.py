@@ -16,16 +16,16 @@ from typing import cast
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from scanner import service
-from scanner.errors import UserInputError
-from scanner.exports.cells import FORMULA_START
-from scanner.imports.koinly import HEADER as KOINLY_HEADER
-from scanner.imports.koinly import read_koinly
-from scanner.imports.ledger_csv import read_ledger_csv
+from chains.errors import UserInputError
+from scanner.app import service
+from scanner.formats.cells import FORMULA_START
+from scanner.formats.koinly import HEADER as KOINLY_HEADER
+from scanner.formats.koinly import read_koinly
+from scanner.formats.ledger_csv import read_ledger_csv
+from scanner.formats.rows import LEDGER
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.money import usd
-from scanner.reports import LEDGER
 from scanner.store import Store
-from scanner.types import Kind, LedgerEntry
 from tests.fuzz.common import (
     BAD_NUMBER_TEXTS,
     UINT256_MAX,

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from scanner import service
+from scanner.app import service
 from scanner.errors import PriceFileError
 from scanner.money import price
 from scanner.prices.csvfile import read_price_file
+from scanner.prices.records import PricePoint
 from scanner.store import Store
-from scanner.types import PricePoint
 from tests.fuzz.common import BAD_NUMBER_TEXTS, all_or_nothing, copy_of, fuzz, one_line, scratch
 
 ETH = "eip155:1/slip44:60"

@@ -14,6 +14,7 @@ import responses
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from chains.errors import SourceError, SourceInconsistent
 from chains.evm import explorer as explorer_module
 from chains.evm.explorer import ExplorerClient, ExplorerConfig, Flavor, internal_from_row
 from chains.evm.mappers import (
@@ -24,9 +25,8 @@ from chains.evm.mappers import (
     log_from_json,
     raw_tx_from_json,
 )
+from chains.evm.records import InternalTransfer, RawTx
 from chains.evm.rpc import RpcClient
-from scanner.errors import SourceError, SourceInconsistent
-from scanner.types import InternalTransfer, RawTx
 from tests.fuzz.chain_world import (
     NODE_FIELDS,
     PLAIN,

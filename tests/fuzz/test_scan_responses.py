@@ -22,13 +22,13 @@ import responses
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
+from chains.errors import SourceInconsistent
 from chains.evm import explorer as explorer_module
 from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
 from chains.evm.mappers import hex_int
 from chains.evm.rpc import RpcClient
 from chains.evm.source import ChainSource, RpcSource
-from scanner import service
-from scanner.errors import SourceInconsistent
+from scanner.app import service
 from scanner.store import Store
 from scanner.store.db import fits_quantity
 from tests.fuzz.chain_world import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from scanner.classify import group_id
-from scanner.types import Kind, LedgerEntry
+from scanner.ledger.classify import group_id
+from scanner.ledger.records import Kind, LedgerEntry
 
 WALLET = "0x" + "aa" * 20
 OTHER = "0x" + "bb" * 20

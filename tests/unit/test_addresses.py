@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.addresses import asset_contract, parse_address, parse_any_asset_id, parse_asset_id
-from scanner.errors import AddressError
+from chains.addresses import asset_contract, parse_address, parse_any_asset_id, parse_asset_id
+from chains.errors import AddressError
 
 CHECKSUMMED = "0x6e15887E2CEC81434C16D587709f64603b39b545"
 

@@ -32,9 +32,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.classify import group_id
-from scanner.lots import compute_lots
-from scanner.types import Kind, LedgerEntry, LotBook, Term
+from scanner.ledger.classify import group_id
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.lots import compute_lots
+from scanner.tax.records import LotBook, Term
 
 pytest.importorskip("rp2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

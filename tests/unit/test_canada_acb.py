@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from scanner.jurisdictions.ca import CanadaAcb
-from scanner.matching import OpenLot
-from scanner.types import Kind
+from scanner.ledger.records import Kind
+from scanner.tax.jurisdictions.ca import CanadaAcb
+from scanner.tax.matching import OpenLot
 from tests.unit.builders import OTHER, TKN, WALLET, day, leg
 
 POOL = f"pool:{TKN}"

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from scanner.lots import compute_lots
-from scanner.policy import Policy
-from scanner.treatment import table_with
-from scanner.types import Kind, LedgerEntry, LotBook, Term
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.lots import compute_lots
+from scanner.tax.policy import Policy
+from scanner.tax.records import LotBook, Term
+from scanner.tax.treatment import table_with
 from tests.unit.builders import ETH, TKN, USDC, day, leg
 
 WETH = "eip155:1/erc20:0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
@@ -146,7 +147,7 @@ def test_pooled_rules_take_a_wrap_as_a_disposal_and_say_so() -> None:
 
 
 def test_an_unknown_treatment_is_refused() -> None:
-    from scanner.errors import UserInputError
+    from chains.errors import UserInputError
     with pytest.raises(UserInputError, match="only"):
         table_with([("income", "merkl", "taxable")])
     with pytest.raises(UserInputError, match="use taxable"):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scanner.classify import classify
-from scanner.spam import judge
-from scanner.types import Kind, Movement, TokenInfo
+from chains.evm.records import TokenInfo
+from scanner.ledger.classify import classify
+from scanner.ledger.records import Kind, Movement
+from scanner.ledger.spam import judge
 
 ME = "0x" + "aa" * 20
 MINE_TOO = "0x" + "ab" * 20

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.config import ChainConfig, Config, TreatmentOverride, WalletConfig, load_config
+from scanner.app.config import ChainConfig, Config, TreatmentOverride, WalletConfig, load_config
 from scanner.errors import ConfigError
-from scanner.types import PricePoint
+from scanner.prices.records import PricePoint
 
 CHECKSUMMED = "0x6e15887E2CEC81434C16D587709f64603b39b545"
 LOWER = CHECKSUMMED.lower()

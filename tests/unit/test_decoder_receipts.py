@@ -19,11 +19,11 @@ import pytest
 
 from chains.evm.explorer import internal_from_row
 from chains.evm.mappers import raw_tx_from_json
+from chains.evm.records import RawTx
 from chains.registry import chain_by_id
+from scanner.app.service import asset_ranks
+from scanner.ledger.build import build_ledger
 from scanner.prices.book import PriceBook
-from scanner.rebuild import build_ledger
-from scanner.service import asset_ranks
-from scanner.types import RawTx
 
 ETH = "eip155:1/slip44:60"
 WETH = "eip155:1/erc20:0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"

@@ -10,14 +10,10 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from scanner.exports.form8949 import (
-    Form8949Line,
-    amount_text,
-    form8949_lines,
-    form8949_totals,
-)
-from scanner.exports.form8949_pdf import form8949_pdf, latin1
-from scanner.types import Disposal, Kind, Term
+from scanner.formats.us.form8949 import Form8949Line, amount_text, form8949_lines, form8949_totals
+from scanner.formats.us.form8949_pdf import form8949_pdf, latin1
+from scanner.ledger.records import Kind
+from scanner.tax.records import Disposal, Term
 from tests.unit.builders import ETH, TKN, WALLET, day
 
 D = Decimal

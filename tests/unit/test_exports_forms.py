@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.errors import UserInputError
-from scanner.exports.form8949 import (
+from chains.errors import UserInputError
+from scanner.formats.us.form8949 import (
     BoxTotal,
     Form8949Line,
     amount_text,
@@ -18,11 +18,12 @@ from scanner.exports.form8949 import (
     form8949_lines,
     form8949_totals,
 )
-from scanner.exports.schedule_d import ScheduleDLine, schedule_d_csv, schedule_d_lines
-from scanner.exports.turbotax import turbotax_csv
-from scanner.exports.txf import txf_text
-from scanner.lots import compute_lots
-from scanner.types import Disposal, Kind, LedgerEntry, Term
+from scanner.formats.us.schedule_d import ScheduleDLine, schedule_d_csv, schedule_d_lines
+from scanner.formats.us.turbotax import turbotax_csv
+from scanner.formats.us.txf import txf_text
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.lots import compute_lots
+from scanner.tax.records import Disposal, Term
 from tests.unit.builders import ETH, TKN, USDC, WALLET, day, leg
 
 D = Decimal

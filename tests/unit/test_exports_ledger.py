@@ -9,17 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scanner.errors import UserInputError
-from scanner.exports.ledger import (
-    EXPORT_FIELDS,
-    ledger_export_rows,
-    write_ledger_parquet,
-)
-from scanner.imports.ledger_csv import read_ledger_csv
-from scanner.lots import compute_lots
-from scanner.render import to_csv
-from scanner.reports import gains_rows
-from scanner.types import Kind, LedgerEntry
+from chains.errors import UserInputError
+from scanner.formats.ledger_csv import read_ledger_csv
+from scanner.formats.ledger_writer import EXPORT_FIELDS, ledger_export_rows, write_ledger_parquet
+from scanner.formats.render import to_csv
+from scanner.formats.rows import gains_rows
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.lots import compute_lots
 from tests.unit.builders import ETH, TKN, USDC, day, leg
 
 PURCHASES = frozenset({USDC})

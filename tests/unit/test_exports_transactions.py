@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from scanner.exports.coinledger import coinledger_csv
-from scanner.exports.cointracker import cointracker_csv
-from scanner.exports.koinly import koinly_csv
-from scanner.exports.transactions import Side, transaction_rows
-from scanner.imports.koinly import read_koinly
-from scanner.types import Kind, LedgerEntry
+from scanner.formats.coinledger import coinledger_csv
+from scanner.formats.cointracker import cointracker_csv
+from scanner.formats.koinly import read_koinly
+from scanner.formats.koinly_writer import koinly_csv
+from scanner.formats.transactions import Side, transaction_rows
+from scanner.ledger.records import Kind, LedgerEntry
 from tests.unit.builders import ETH, OTHER, TKN, USDC, WALLET, day, leg
 
 LP = "eip155:1/erc20:0x" + "22" * 20

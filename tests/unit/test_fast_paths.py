@@ -18,14 +18,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.errors import UserInputError
+from chains.errors import UserInputError
+from scanner.formats.ledger_csv import _PLAIN_NUMBER, Record, _plain_amount, parse_amount, records
+from scanner.formats.render import gains_to_csv, to_csv
+from scanner.formats.rows import GAINS, gains_rows, qty, when
 from scanner.frozen import fast_constructor
-from scanner.imports.ledger_csv import _PLAIN_NUMBER, Record, _plain_amount, parse_amount, records
-from scanner.lots import _frozen, _groups_in_order
-from scanner.matching import OpenLot
-from scanner.render import gains_to_csv, to_csv
-from scanner.reports import GAINS, gains_rows, qty, when
-from scanner.types import Disposal, Kind, LedgerEntry, Lot, Term
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.lots import _frozen, _groups_in_order
+from scanner.tax.matching import OpenLot
+from scanner.tax.records import Disposal, Lot, Term
 from tests.unit.builders import ETH, OTHER, TKN, WALLET, day, leg
 
 START = datetime(2024, 1, 1, tzinfo=UTC)

@@ -15,12 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from scanner import reports
-from scanner.exports.html_report import CSP, NO_LOT, ReportPage, render_report
-from scanner.harvest import HarvestRow
-from scanner.reports import Row
-from scanner.service import Review
-from scanner.types import Disposal, IncomeEvent, Kind, Lot, MissingPrice, Term
+from scanner.app.service import Review
+from scanner.formats import rows as reports
+from scanner.formats.html_report import CSP, NO_LOT, ReportPage, render_report
+from scanner.formats.rows import Row
+from scanner.ledger.records import Kind
+from scanner.tax.harvest import HarvestRow
+from scanner.tax.records import Disposal, IncomeEvent, Lot, MissingPrice, Term
 from tests.chromium import print_to_pdf, rendered_dom
 from tests.html_page import Parsed, figures
 from tests.unit.builders import ETH, OTHER, TKN, WALLET, day

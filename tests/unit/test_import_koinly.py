@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from chains.errors import AddressError, UserInputError
 from chains.registry import chain_by_id
-from scanner.errors import AddressError, UserInputError
-from scanner.imports.koinly import DEFAULT_ASSETS, read_koinly
-from scanner.types import Kind, LedgerEntry
+from scanner.formats.koinly import DEFAULT_ASSETS, read_koinly
+from scanner.ledger.records import Kind, LedgerEntry
 
 ACCOUNT = "koinly:coinbase"
 HEADER = ("Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,"

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.classify import group_id
-from scanner.errors import UserInputError
-from scanner.imports.ledger_csv import read_ledger_csv
-from scanner.render import to_csv
-from scanner.reports import LEDGER, ledger_rows
-from scanner.types import Kind, LedgerEntry
+from chains.errors import UserInputError
+from scanner.formats.ledger_csv import read_ledger_csv
+from scanner.formats.render import to_csv
+from scanner.formats.rows import LEDGER, ledger_rows
+from scanner.ledger.classify import group_id
+from scanner.ledger.records import Kind, LedgerEntry
 
 WALLET = "0x" + "aa" * 20
 OTHER = "0x" + "bb" * 20

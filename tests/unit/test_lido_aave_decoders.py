@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from chains.addresses import erc20_asset
+from chains.evm.records import RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
-from scanner.addresses import erc20_asset
-from scanner.decode.protocols import DecodeContext
-from scanner.decode.protocols.aave_v3 import (
+from scanner.app.service import asset_ranks
+from scanner.ledger.build import build_ledger
+from scanner.ledger.decode.protocols import DecodeContext
+from scanner.ledger.decode.protocols.aave_v3 import (
     BORROW,
     REPAY,
     SUPPLY,
@@ -22,19 +25,13 @@ from scanner.decode.protocols.aave_v3 import (
     WITHDRAW,
     AaveV3Decoder,
 )
-from scanner.decode.protocols.lido import (
-    SUBMITTED,
-    TRANSFER_SHARES,
-    LidoDecoder,
-)
-from scanner.decode.protocols.weth import DEPOSIT
-from scanner.decode.registry import DECODERS
-from scanner.decode.transfers import decode_movements
-from scanner.lots import compute_lots
+from scanner.ledger.decode.protocols.lido import SUBMITTED, TRANSFER_SHARES, LidoDecoder
+from scanner.ledger.decode.protocols.weth import DEPOSIT
+from scanner.ledger.decode.registry import DECODERS
+from scanner.ledger.decode.transfers import decode_movements
+from scanner.ledger.records import Kind
 from scanner.prices.book import PriceBook
-from scanner.rebuild import build_ledger
-from scanner.service import asset_ranks
-from scanner.types import Kind, RawLog, RawTx, TokenInfo
+from scanner.tax.lots import compute_lots
 from tests.unit.builders import USDC, day, leg
 from tests.unit.test_decoder_receipts import Leg, ledger_legs, recorded_tx
 from tests.unit.test_protocol_decoders import (

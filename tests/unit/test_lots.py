@@ -8,8 +8,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.lots import compute_lots, is_long_term
-from scanner.types import Kind, Term
+from scanner.ledger.records import Kind
+from scanner.tax.lots import compute_lots, is_long_term
+from scanner.tax.records import Term
 from tests.unit.builders import ETH, OTHER, TKN, USDC, WALLET, day, leg
 
 

@@ -7,23 +7,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from chains.addresses import erc20_asset, nft_asset
+from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
-from scanner.addresses import erc20_asset, nft_asset
-from scanner.decode.transfers import TRANSFER, TRANSFER_SINGLE
-from scanner.lots import compute_lots
+from scanner.app.service import asset_ranks
+from scanner.ledger.build import build_ledger
+from scanner.ledger.decode.transfers import TRANSFER, TRANSFER_SINGLE
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.prices.book import PriceBook
-from scanner.rebuild import build_ledger
-from scanner.service import asset_ranks
-from scanner.types import (
-    InternalTransfer,
-    Kind,
-    LedgerEntry,
-    LotBook,
-    PricePoint,
-    RawLog,
-    RawTx,
-    TokenInfo,
-)
+from scanner.prices.records import PricePoint
+from scanner.tax.lots import compute_lots
+from scanner.tax.records import LotBook
 
 ME = "0x" + "aa" * 20
 SELLER = "0x" + "bb" * 20

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scanner.lots import compute_lots
-from scanner.pairing import pair_own_transfers
-from scanner.policy import Policy
-from scanner.scope import Scope, ScopePlan
-from scanner.types import Kind
+from scanner.ledger.pairing import pair_own_transfers
+from scanner.ledger.records import Kind
+from scanner.tax.lots import compute_lots
+from scanner.tax.policy import Policy
+from scanner.tax.scope import Scope, ScopePlan
 from tests.unit.builders import ETH, WALLET, day, leg
 
 TX = "0x" + "5a" * 32

@@ -7,10 +7,11 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+from scanner.ledger.records import Kind
 from scanner.prices.book import PriceBook
 from scanner.prices.fetch import ask, wanted
+from scanner.prices.records import PricePoint
 from scanner.prices.sources import PriceRequest, Quote
-from scanner.types import Kind, PricePoint
 from tests.unit.builders import ETH, TKN, USDC, day, leg
 
 

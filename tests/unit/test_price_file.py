@@ -68,7 +68,7 @@ def test_the_price_at_t_is_the_latest_row_at_or_before_t(tmp_path: Path) -> None
 
 
 def test_given_prices_win_and_fetched_ones_must_be_recent() -> None:
-    from scanner.types import PricePoint
+    from scanner.prices.records import PricePoint
 
     t = datetime(2024, 3, 1, 12, tzinfo=UTC)
     book = PriceBook([

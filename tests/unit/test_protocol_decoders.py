@@ -7,17 +7,18 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chains.addresses import erc20_asset
+from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
-from scanner.addresses import erc20_asset
-from scanner.decode.protocols import DecodeContext, ProtocolDecoder, Refinement, refine_all
-from scanner.decode.protocols.uniswap_v2 import BURN, MINT, SWAP, SYNC, UniswapV2Decoder
-from scanner.decode.protocols.weth import DEPOSIT, WITHDRAWAL, WethDecoder
-from scanner.decode.registry import DECODERS
-from scanner.decode.transfers import TRANSFER, decode_movements
+from scanner.app.service import asset_ranks
+from scanner.ledger.build import build_ledger
+from scanner.ledger.decode.protocols import DecodeContext, ProtocolDecoder, Refinement, refine_all
+from scanner.ledger.decode.protocols.uniswap_v2 import BURN, MINT, SWAP, SYNC, UniswapV2Decoder
+from scanner.ledger.decode.protocols.weth import DEPOSIT, WITHDRAWAL, WethDecoder
+from scanner.ledger.decode.registry import DECODERS
+from scanner.ledger.decode.transfers import TRANSFER, decode_movements
+from scanner.ledger.records import Kind
 from scanner.prices.book import PriceBook
-from scanner.rebuild import build_ledger
-from scanner.service import asset_ranks
-from scanner.types import InternalTransfer, Kind, RawLog, RawTx, TokenInfo
 
 ME = "0x" + "aa" * 20
 ROUTER = "0x" + "bb" * 20

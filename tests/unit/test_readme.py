@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from scanner.config import load_config
-from scanner.exporting import EXPORT_FORMATS
-from scanner.exports.ledger import LINEAGE_FIELDS
+from scanner.app.config import load_config
+from scanner.app.export import EXPORT_FORMATS
+from scanner.formats.ledger_writer import LINEAGE_FIELDS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -10,18 +10,19 @@ from pathlib import Path
 import pytest
 
 from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
+from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.evm.source import TRANSFER, Discovery, topic_for
 from chains.registry import chain_by_id
-from scanner import service
-from scanner.classify import group_id
-from scanner.config import load_config
+from scanner.app import service
+from scanner.app.config import load_config
+from scanner.app.export import tx_url
+from scanner.app.service import snapshot_plan
 from scanner.errors import ConfigError
-from scanner.exporting import tx_url
-from scanner.lots import compute_lots
-from scanner.rebuild import REBASE, BalanceSnapshot, rebase_legs
-from scanner.service import snapshot_plan
+from scanner.ledger.classify import group_id
+from scanner.ledger.rebasing import REBASE, BalanceSnapshot, rebase_legs
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
-from scanner.types import InternalTransfer, Kind, LedgerEntry, RawLog, RawTx, TokenInfo
+from scanner.tax.lots import compute_lots
 
 WALLET = "0x" + "aa" * 20
 OTHER = "0x" + "bb" * 20
@@ -255,8 +256,9 @@ def test_the_config_names_rebasing_tokens_and_snapshot_intervals(tmp_path: Path)
 
 
 def test_the_growth_leg_goes_through_exports_the_report_and_back_in(tmp_path: Path) -> None:
-    from scanner import explaining, exporting
-    from scanner.imports.ledger_csv import read_ledger_csv
+    from scanner.app import explain as explaining
+    from scanner.app import export as exporting
+    from scanner.formats.ledger_csv import read_ledger_csv
 
     final = 400  # a scan goes to the head
     with Store(tmp_path / "db.duckdb") as store:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from scanner.reconcile import Holding, Status, reconcile
-from scanner.types import Kind
+from scanner.ledger.reconcile import Holding, Status, reconcile
+from scanner.ledger.records import Kind
 from tests.unit.builders import TKN, WALLET, day, leg
 
 HOLDING = Holding(1, WALLET, TKN, "TKN", 18)

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from chains.errors import UnknownChainError
 from chains.registry import (
     CHAINS,
     DEVNET_ADAI,
@@ -14,7 +15,6 @@ from chains.registry import (
     chain_by_name,
     is_known,
 )
-from scanner.errors import UnknownChainError
 
 PUBLIC_CHAIN_IDS = {1, 10, 56, 100, 137, 324, 8453, 42161, 43114, 59144, 534352}
 PUBLIC = [chain for chain in CHAINS if chain.chain_id != 31337]

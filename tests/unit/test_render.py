@@ -6,9 +6,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.render import gains_to_csv, to_csv
-from scanner.reports import GAINS, gains_rows
-from scanner.types import Disposal, Kind, Term
+from scanner.formats.render import gains_to_csv, to_csv
+from scanner.formats.rows import GAINS, gains_rows
+from scanner.ledger.records import Kind
+from scanner.tax.records import Disposal, Term
 from tests.unit.builders import ETH, TKN, WALLET
 
 START = datetime(2023, 1, 1, tzinfo=UTC)

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from chains.errors import SourceInconsistent, SourceUnavailable
+from chains.evm.records import InternalTransfer, RawTx, TokenInfo
 from chains.evm.source import Discovery
-from scanner import service
-from scanner.errors import SourceInconsistent, SourceUnavailable
-from scanner.reorgs import anchors, fork_base
-from scanner.service import tx_batches
+from scanner.app import service
+from scanner.app.reorgs import anchors, fork_base
+from scanner.app.service import tx_batches
 from scanner.store import Store
-from scanner.types import InternalTransfer, RawTx, TokenInfo
 
 WALLET = "0x" + "aa" * 20
 OTHER = "0x" + "bb" * 20

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from scanner.errors import UserInputError
-from scanner.lots import compute_lots
-from scanner.policy import Policy, assignments_from
-from scanner.scope import Scope, ScopePlan, allocate_by_rule
-from scanner.types import Allocation, Kind, LedgerEntry
+from chains.errors import UserInputError
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.lots import compute_lots
+from scanner.tax.policy import Policy, assignments_from
+from scanner.tax.records import Allocation
+from scanner.tax.scope import Scope, ScopePlan, allocate_by_rule
 from tests.unit.builders import OTHER, TKN, WALLET, day, leg
 
 A, B = WALLET, OTHER

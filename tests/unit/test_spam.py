@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from chains.evm.records import RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
-from scanner.decode.transfers import TRANSFER
-from scanner.prices.book import PriceBook
-from scanner.rebuild import build_ledger
-from scanner.spam import (
+from scanner.ledger.build import build_ledger
+from scanner.ledger.decode.transfers import TRANSFER
+from scanner.ledger.records import Kind
+from scanner.ledger.spam import (
     FAN_OUT_RECIPIENTS,
     MARKED_NOT_SPAM,
     MARKED_SPAM,
@@ -19,8 +20,9 @@ from scanner.spam import (
     judge,
     widest_fan_outs,
 )
-from scanner.types import Kind, PricePoint, RawLog, RawTx, TokenInfo
-from scanner.valuation import AssetRanks
+from scanner.ledger.valuation import AssetRanks
+from scanner.prices.book import PriceBook
+from scanner.prices.records import PricePoint
 
 ME = "0x" + "aa" * 20
 SPAMMER = "0x" + "5a" * 20

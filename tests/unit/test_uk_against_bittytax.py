@@ -60,9 +60,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.jurisdictions.uk import UkPools, utc_day
-from scanner.matching import Matched, OpenLot
-from scanner.types import Kind
+from scanner.ledger.records import Kind
+from scanner.tax.jurisdictions.uk import UkPools, utc_day
+from scanner.tax.matching import Matched, OpenLot
 from tests.unit.builders import WALLET, leg
 
 pytest.importorskip("bittytax")

@@ -9,10 +9,11 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.jurisdictions.uk import UkPools, split_quantity
-from scanner.matching import OpenLot
+from scanner.ledger.records import Kind
 from scanner.money import split_usd
-from scanner.types import Disposal, Kind
+from scanner.tax.jurisdictions.uk import UkPools, split_quantity
+from scanner.tax.matching import OpenLot
+from scanner.tax.records import Disposal
 from tests.unit.builders import ETH, OTHER, TKN, WALLET, day, leg
 
 POOL = f"pool:{TKN}"

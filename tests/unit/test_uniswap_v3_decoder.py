@@ -8,10 +8,13 @@ from decimal import Decimal
 
 import pytest
 
+from chains.addresses import erc20_asset, nft_asset
+from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
-from scanner.addresses import erc20_asset, nft_asset
-from scanner.decode.protocols import DecodeContext, Refinement
-from scanner.decode.protocols.uniswap_v3 import (
+from scanner.app.service import asset_ranks
+from scanner.ledger.build import build_ledger
+from scanner.ledger.decode.protocols import DecodeContext, Refinement
+from scanner.ledger.decode.protocols.uniswap_v3 import (
     COLLECT,
     DECREASE,
     INCREASE,
@@ -20,13 +23,12 @@ from scanner.decode.protocols.uniswap_v3 import (
     SWAP,
     UniswapV3Decoder,
 )
-from scanner.decode.protocols.weth import WITHDRAWAL
-from scanner.decode.transfers import TRANSFER, decode_movements
-from scanner.lots import compute_lots
+from scanner.ledger.decode.protocols.weth import WITHDRAWAL
+from scanner.ledger.decode.transfers import TRANSFER, decode_movements
+from scanner.ledger.records import Kind
 from scanner.prices.book import PriceBook
-from scanner.rebuild import build_ledger
-from scanner.service import asset_ranks
-from scanner.types import InternalTransfer, Kind, PricePoint, RawLog, RawTx, TokenInfo
+from scanner.prices.records import PricePoint
+from scanner.tax.lots import compute_lots
 
 ME = "0x" + "aa" * 20
 ROUTER = "0x" + "bb" * 20

@@ -3,9 +3,10 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from scanner.ledger.records import Kind
+from scanner.ledger.valuation import AssetRanks, value_entries
 from scanner.prices.book import PriceBook
-from scanner.types import Kind, PricePoint
-from scanner.valuation import AssetRanks, value_entries
+from scanner.prices.records import PricePoint
 from tests.unit.builders import ETH, TKN, USDC, day, leg
 
 WETH = "eip155:1/erc20:0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"

@@ -1,0 +1,56 @@
+"""Raw EVM records as sources give them: transactions, receipt logs, internal transfers
+and token metadata. `chains` produces them; the ledger is built from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class RawLog:
+    log_index: int
+    address: str  # lowercase 0x address of the emitting contract
+    topics: tuple[str, ...]  # lowercase 0x-prefixed 32-byte hex
+    data: str  # lowercase 0x-prefixed hex
+
+
+@dataclass(frozen=True)
+class InternalTransfer:
+    """Native value moved by a contract inside a transaction (a trace with value)."""
+
+    trace_address: str  # "0_2_1": the position of the call in the trace tree
+    from_address: str
+    to_address: str
+    value: int
+
+
+@dataclass(frozen=True)
+class RawTx:
+    chain_id: int
+    tx_hash: str
+    block_number: int
+    tx_index: int
+    timestamp: datetime
+    from_address: str
+    to_address: str | None
+    value: int
+    gas_used: int
+    effective_gas_price: int
+    success: bool
+    logs: tuple[RawLog, ...] = ()
+    internal: tuple[InternalTransfer, ...] = ()
+    block_hash: str | None = None  # as the receipt gave it; not stored, checked for reorgs
+
+    @property
+    def fee_wei(self) -> int:
+        return self.gas_used * self.effective_gas_price
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    chain_id: int
+    address: str
+    symbol: str | None
+    name: str | None
+    decimals: int | None

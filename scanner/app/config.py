@@ -1,0 +1,531 @@
+"""The config file: wallets, chains, API key names, price and treatment overrides (TOML).
+
+```toml
+# taxscan config
+method = "fifo"                      # cost-basis method (optional): "fifo", "lifo", "hifo" or "specific"
+jurisdiction = "us"                  # tax rules (optional): "us", "uk", "ca" or "de"
+stablecoins = ["eip155:1/erc20:0x..."]   # extra USD stablecoins (optional, CAIP-19 ids)
+rebasing = ["eip155:1/erc20:0x..."]      # extra rebasing tokens: growth booked as income (optional)
+
+[api_keys]                           # API keys by ENVIRONMENT VARIABLE NAME, never the key itself
+etherscan = "ETHERSCAN_API_KEY"
+
+[chains.ethereum]                    # per chain, keyed by registry name (optional)
+rpc = "https://eth.example/rpc"      # JSON-RPC URL
+explorer_url = "https://api.etherscan.io/v2/api"   # explorer API base URL (Etherscan V2 or Blockscout)
+explorer = "etherscan"               # "etherscan" or "blockscout"
+api_key_env = "ETHERSCAN_API_KEY"    # env var holding this explorer's key (default: api_keys.etherscan)
+source = "explorer"                  # "rpc", "explorer" or "both" (optional)
+snapshot_interval = 7200             # blocks between balance snapshots of rebasing tokens (optional)
+concurrency = 4                      # JSON-RPC batches or explorer calls in flight at once (optional, 1-32)
+
+[[wallets]]
+address = "0x6e15887E2CEC81434C16D587709f64603b39b545"
+label = "cold storage"               # optional
+chains = ["ethereum", "base"]        # registry names; at least one
+
+[[prices]]                           # price overrides (optional): same meaning as a price CSV row
+timestamp = "2024-01-01T00:00:00Z"
+asset = "eip155:1/slip44:60"
+usd = "2300.00"
+
+[scope]                              # lots per wallet or universal, per tax year (optional)
+default = "per-wallet"               # unlisted years (default: universal before 2025, then per-wallet)
+2024 = "universal"
+
+[[assign]]                           # specific identification (method "specific"): lots by id
+tx = "0x5e1f00000000000000000000000000000000000000000000000000000000aa01"
+lots = ["0x9a3c00000000000000000000000000000000000000000000000000000000bb02:log:7"]
+
+[identical]                          # substantially identical assets, for wash-sale warnings
+ETH = ["eip155:1/slip44:60", "eip155:1/erc20:0xae7ab96520de3a18e5e111b5eaab095312d7fe84"]
+
+[[treatments]]                       # overrides of the treatment table (optional)
+kind = "lp_deposit"                  # an exchange: trade, wrap, lp_deposit, stake, supply...
+protocol = "uniswap-v2"              # a protocol name, as the ledger shows it
+treatment = "taxable"                # "taxable", "non_taxable" or "carry_basis"
+```
+
+Every key is checked: an unknown key, a wrong type or a bad value stops the load with a
+one-line ConfigError naming the file and the key (`cfg.toml: wallets[2].address: ...`;
+`[[wallets]]`, `[[prices]]`, `[[assign]]` and `[[treatments]]` blocks are counted from 1), or the line
+for a TOML syntax error (`cfg.toml:7: ...`). A price may be a string, an integer or a
+float; floats are read as exact decimals. The key a chain's explorer uses is named by its
+`api_key_env`, else by `api_keys[explorer]` (explorer "etherscan" when not given). Keys
+themselves are read from the environment only when asked, and never kept in the Config.
+"""  # noqa: E501 (the example is copied verbatim into the README)
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+from typing import NoReturn
+
+from chains.addresses import parse_address, parse_asset_id
+from chains.errors import AddressError, UnknownChainError, UserInputError
+from chains.registry import chain_by_name
+from scanner.errors import ConfigError
+from scanner.money import PRICE_LIMIT, price
+from scanner.prices.csvfile import parse_timestamp
+from scanner.prices.records import PricePoint
+from scanner.tax.jurisdictions.lotwise import METHODS
+from scanner.tax.policy import JURISDICTIONS
+from scanner.tax.scope import ScopePlan
+from scanner.tax.treatment import TREATABLE_KINDS
+
+SOURCES = ("rpc", "explorer", "both")
+EXPLORERS = ("etherscan", "blockscout")
+TREATMENTS = ("taxable", "non_taxable", "carry_basis")
+PRICE_SOURCE = "config"
+DEFAULT_EXPLORER = "etherscan"
+
+_TOP_KEYS = ("method", "jurisdiction", "stablecoins", "api_keys", "chains", "wallets", "prices",
+             "scope", "assign", "identical", "treatments", "rebasing")
+_ASSIGN_KEYS = ("tx", "lots")
+_TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
+_CHAIN_KEYS = ("rpc", "explorer_url", "explorer", "api_key_env", "source", "snapshot_interval",
+               "concurrency")
+MAX_CONCURRENCY = 32
+_WALLET_KEYS = ("address", "label", "chains")
+_PRICE_KEYS = ("timestamp", "asset", "usd")
+_TREATMENT_KEYS = ("kind", "protocol", "treatment")
+
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# Etherscan keys are 34 capitals and digits, which can look like a name: a long run of
+# them with digits and no underscore is taken for a pasted key.
+_KEY_LIKE = re.compile(r"^(?=[A-Z0-9]*[0-9])[A-Z0-9]{24,}$")
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_SYNTAX_AT = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$", re.S)
+
+
+@dataclass(frozen=True)
+class WalletConfig:
+    address: str  # lowercase 0x hex
+    label: str | None
+    chains: tuple[str, ...]  # registry keys, in file order
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    key: str  # registry key
+    rpc: str | None = None
+    explorer_url: str | None = None
+    explorer: str | None = None  # "etherscan" or "blockscout"
+    api_key_env: str | None = None  # the NAME of an environment variable
+    source: str | None = None  # "rpc", "explorer" or "both"
+    snapshot_interval: int | None = None  # blocks between rebasing tokens' balance snapshots
+    concurrency: int | None = None  # requests in flight at once (None: the sources' default)
+
+
+@dataclass(frozen=True)
+class TreatmentOverride:
+    kind: str  # a Kind value
+    protocol: str
+    treatment: str  # "taxable", "non_taxable" or "carry_basis"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    method: str
+    stablecoins: tuple[str, ...]
+    api_keys: Mapping[str, str]  # explorer name -> environment variable name
+    chains: Mapping[str, ChainConfig]  # registry key -> settings
+    wallets: tuple[WalletConfig, ...]
+    prices: tuple[PricePoint, ...]
+    treatments: tuple[TreatmentOverride, ...]
+    jurisdiction: str = "us"
+    scope: Mapping[str, str] = field(default_factory=dict)  # "default" or a year -> scope
+    assignments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tx -> lots
+    identical: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group -> assets
+    rebasing: tuple[str, ...] = ()  # extra rebasing tokens (CAIP-19 erc20 ids)
+
+    def wallets_on(self, chain_key: str) -> tuple[str, ...]:
+        """The addresses configured for a chain, in file order."""
+        return tuple(w.address for w in self.wallets if chain_key in w.chains)
+
+    def chain_keys(self) -> tuple[str, ...]:
+        """Every chain some wallet lives on, in first-seen order."""
+        return tuple(dict.fromkeys(key for w in self.wallets for key in w.chains))
+
+    def api_key_env(self, chain_key: str) -> str | None:
+        """The name of the environment variable holding the explorer key for a chain."""
+        chain = self.chains.get(chain_key)
+        if chain is not None and chain.api_key_env is not None:
+            return chain.api_key_env
+        explorer = chain.explorer if chain is not None and chain.explorer else DEFAULT_EXPLORER
+        return self.api_keys.get(explorer)
+
+    def api_key(self, chain_key: str, environ: Mapping[str, str]) -> str | None:
+        """The explorer key for a chain, read from `environ` now; None when unset or blank."""
+        name = self.api_key_env(chain_key)
+        return resolve_api_key(name, environ) if name is not None else None
+
+
+def resolve_api_key(env_var_name: str, environ: Mapping[str, str]) -> str | None:
+    """The value of an API key's environment variable; None when unset or blank."""
+    value = environ.get(env_var_name, "").strip()
+    return value or None
+
+
+def load_config(path: Path) -> Config:
+    """Read and check a config file; any problem is one ConfigError naming file and key."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: config file is not UTF-8 text (bad byte at offset "
+                          f"{exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(_one_line(
+            f"{path}: cannot read config file ({exc.strerror or type(exc).__name__})")) from None
+    try:
+        document = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_syntax_error(path, text, exc)) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: TOML syntax error: values nested too deeply") from None
+    return _Reader(path).config(document)
+
+
+def _syntax_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
+    message = str(exc)
+    found = _SYNTAX_AT.match(message)
+    if found:
+        return _one_line(f"{path}:{found['line']}: TOML syntax error: {found['msg']} "
+                         f"(column {found['col']})")
+    message = message.removesuffix(" (at end of document)")
+    return _one_line(f"{path}:{text.count(chr(10)) + 1}: TOML syntax error: {message} "
+                     "(at the end of the file)")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.splitlines())
+
+
+def _show(key: str) -> str:
+    return key if _BARE_KEY.match(key) else repr(key)
+
+
+def _toml_type(value: object) -> str:
+    kinds: tuple[tuple[type, str], ...] = (
+        (bool, "a boolean"), (int, "an integer"), (Decimal, "a float"), (str, "a string"),
+        (list, "an array"), (dict, "a table"), (datetime, "a date-time"), (date, "a date"),
+        (time, "a time"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "a value")
+
+
+class _Reader:
+    """Turns a parsed TOML document into a Config, or fails naming the file and the key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> NoReturn:
+        raise ConfigError(_one_line(f"{self.path}: {where}: {problem}"))
+
+    # ---- shapes -----------------------------------------------------------------------
+
+    def table(self, value: object, where: str, allowed: tuple[str, ...]) -> dict[str, object]:
+        if not isinstance(value, dict):
+            self.fail(where, f"must be a table, not {_toml_type(value)}")
+        for key in value:
+            if key not in allowed:
+                self.unknown(key, where, allowed)
+        return value
+
+    def unknown(self, key: str, where: str, allowed: Iterable[str]) -> NoReturn:
+        options = list(allowed)
+        close = difflib.get_close_matches(key, options, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        self.fail(where, f"unknown key {_show(key)} ({hint}allowed: {', '.join(options)})")
+
+    def required(self, table: Mapping[str, object], key: str, where: str) -> object:
+        if key not in table:
+            self.fail(where, f"missing key {key}")
+        return table[key]
+
+    def string(self, value: object, where: str) -> str:
+        if not isinstance(value, str):
+            self.fail(where, f"must be a string, not {_toml_type(value)}")
+        return value
+
+    def strings(self, value: object, where: str) -> list[str]:
+        if not isinstance(value, list):
+            self.fail(where, f"must be an array of strings, not {_toml_type(value)}")
+        return [self.string(item, f"{where}[{n}]") for n, item in enumerate(value, start=1)]
+
+    def tables(self, value: object, where: str) -> list[object]:
+        if not isinstance(value, list):
+            self.fail(where, f"must be an array of tables ([[{where}]]), not {_toml_type(value)}")
+        return value
+
+    def choice(self, value: object, where: str, allowed: tuple[str, ...]) -> str:
+        chosen = self.string(value, where).strip().lower()
+        if chosen not in allowed:
+            self.fail(where, f"must be one of {', '.join(allowed)}, not {value!r}")
+        return chosen
+
+    def env_name(self, value: object, where: str) -> str:
+        # Never echo the value: someone may have pasted the key itself here.
+        if not isinstance(value, str) or not _ENV_NAME.match(value) or _KEY_LIKE.match(value):
+            self.fail(where, "must name an environment variable (like ETHERSCAN_API_KEY), "
+                             "not hold a key")
+        return value
+
+    def url(self, value: object, where: str) -> str:
+        # Never echo the value: node URLs often carry a key in their path.
+        url = self.string(value, where).strip()
+        if not _URL.match(url):
+            self.fail(where, "must be a URL starting with http:// or https://")
+        return url
+
+    def optional(self, table: Mapping[str, object], key: str, where: str,
+                 check: Callable[[object, str], str]) -> str | None:
+        return check(table[key], f"{where}.{key}") if key in table else None
+
+    def chain_key(self, name: str, where: str) -> str:
+        try:
+            return chain_by_name(name).key
+        except UnknownChainError as exc:
+            self.fail(where, str(exc))
+
+    # ---- sections ---------------------------------------------------------------------
+
+    def config(self, document: dict[str, object]) -> Config:
+        for key in document:
+            if key not in _TOP_KEYS:
+                self.unknown(key, "top level", _TOP_KEYS)
+        method = self.choice(document.get("method", "fifo"), "method", tuple(METHODS))
+        jurisdiction = self.choice(document.get("jurisdiction", "us"), "jurisdiction",
+                                   JURISDICTIONS)
+        stablecoins = self.stablecoins(document.get("stablecoins", []))
+        api_keys = self.api_keys(document.get("api_keys", {}))
+        chains = self.chains(document.get("chains", {}))
+        wallets = self.wallets(document.get("wallets"))
+        prices = self.prices(document.get("prices", []))
+        treatments = self.treatments(document.get("treatments", []))
+        return Config(self.path, method, stablecoins, MappingProxyType(api_keys),
+                      MappingProxyType(chains), wallets, prices, treatments, jurisdiction,
+                      MappingProxyType(self.scope(document.get("scope", {}))),
+                      MappingProxyType(self.assignments(document.get("assign", []))),
+                      MappingProxyType(self.identical(document.get("identical", {}))),
+                      self.rebasing(document.get("rebasing", [])))
+
+    def scope(self, value: object) -> dict[str, str]:
+        if not isinstance(value, dict):
+            self.fail("scope", f"must be a table, not {_toml_type(value)}")
+        raw = {str(key): self.string(item, f"scope.{key}") for key, item in value.items()}
+        for key in raw:  # "²" and "２０２４" are digits to str.isdigit, not to int()
+            if key != "default" and not (key.isascii() and key.isdigit()):
+                self.fail("scope", f"{key!r} is neither a year nor 'default'")
+        try:
+            return ScopePlan.from_mapping(raw).as_mapping()
+        except UserInputError as exc:
+            self.fail("scope", str(exc))
+
+    def assignments(self, value: object) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for n, item in enumerate(self.tables(value, "assign"), start=1):
+            where = f"assign[{n}]"
+            table = self.table(item, where, _ASSIGN_KEYS)
+            tx = self.string(self.required(table, "tx", where), f"{where}.tx").strip().lower()
+            if not _TX_HASH.match(tx):
+                self.fail(f"{where}.tx", f"not a transaction hash (0x and 64 hex digits): {tx!r}")
+            lots = [lot.strip().lower() for lot in
+                    self.strings(self.required(table, "lots", where), f"{where}.lots")]
+            if not lots or not all(lots):
+                self.fail(f"{where}.lots", "must name at least one lot id (from `taxscan lots`)")
+            out[tx] = out.get(tx, ()) + tuple(lots)
+        return out
+
+    def identical(self, value: object) -> dict[str, tuple[str, ...]]:
+        if not isinstance(value, dict):
+            self.fail("identical", f"must be a table of name = [asset ids], not "
+                                   f"{_toml_type(value)}")
+        groups: dict[str, tuple[str, ...]] = {}
+        owner: dict[str, str] = {}
+        for name, items in value.items():
+            where = f"identical.{name}"
+            assets = []
+            for n, text in enumerate(self.strings(items, where), start=1):
+                try:
+                    asset = parse_asset_id(text)
+                except AddressError as exc:
+                    self.fail(f"{where}[{n}]", str(exc))
+                if asset in owner:
+                    self.fail(f"{where}[{n}]", f"{asset} is already in group {owner[asset]!r}")
+                owner[asset] = str(name)
+                assets.append(asset)
+            if len(assets) < 2:
+                self.fail(where, "a group of identical assets needs at least two")
+            groups[str(name)] = tuple(assets)
+        return groups
+
+    def stablecoins(self, value: object) -> tuple[str, ...]:
+        assets = []
+        for n, text in enumerate(self.strings(value, "stablecoins"), start=1):
+            try:
+                assets.append(parse_asset_id(text))
+            except AddressError as exc:
+                self.fail(f"stablecoins[{n}]", str(exc))
+        return tuple(dict.fromkeys(assets))
+
+    def rebasing(self, value: object) -> tuple[str, ...]:
+        assets = []
+        for n, text in enumerate(self.strings(value, "rebasing"), start=1):
+            try:
+                asset = parse_asset_id(text)
+            except AddressError as exc:
+                self.fail(f"rebasing[{n}]", str(exc))
+            if "/erc20:" not in asset:
+                self.fail(f"rebasing[{n}]", f"a rebasing token is an ERC-20 token "
+                                            f"(eip155:1/erc20:0x...), not {asset}")
+            assets.append(asset)
+        return tuple(dict.fromkeys(assets))
+
+    def blocks(self, value: object, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(where, f"must be a whole number of blocks from 1, not {value!r}")
+        return value
+
+    def concurrency(self, value: object, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or not 1 <= value <= MAX_CONCURRENCY:
+            self.fail(where, f"must be a whole number of requests from 1 to {MAX_CONCURRENCY}, "
+                             f"not {value!r}")
+        return value
+
+    def api_keys(self, value: object) -> dict[str, str]:
+        table = self.table(value, "api_keys", EXPLORERS)
+        return {name: self.env_name(env, f"api_keys.{name}") for name, env in table.items()}
+
+    def chains(self, value: object) -> dict[str, ChainConfig]:
+        if not isinstance(value, dict):
+            self.fail("chains", f"must be a table of [chains.NAME] tables, not {_toml_type(value)}")
+        chains: dict[str, ChainConfig] = {}
+        written: dict[str, str] = {}
+        for name, settings in value.items():
+            where = f"chains.{_show(name)}"
+            key = self.chain_key(name, where)
+            if key in written:
+                self.fail(where, f"the same chain as chains.{_show(written[key])}; "
+                                 "give each chain one table")
+            written[key] = name
+            table = self.table(settings, where, _CHAIN_KEYS)
+            chains[key] = ChainConfig(
+                key=key,
+                rpc=self.optional(table, "rpc", where, self.url),
+                explorer_url=self.optional(table, "explorer_url", where, self.url),
+                explorer=self.optional(table, "explorer", where,
+                                       lambda v, at: self.choice(v, at, EXPLORERS)),
+                api_key_env=self.optional(table, "api_key_env", where, self.env_name),
+                source=self.optional(table, "source", where,
+                                     lambda v, at: self.choice(v, at, SOURCES)),
+                snapshot_interval=self.blocks(table["snapshot_interval"],
+                                              f"{where}.snapshot_interval")
+                if "snapshot_interval" in table else None,
+                concurrency=self.concurrency(table["concurrency"], f"{where}.concurrency")
+                if "concurrency" in table else None)
+        return chains
+
+    def wallets(self, value: object) -> tuple[WalletConfig, ...]:
+        if value is None or value == []:
+            self.fail("wallets", "no wallets: add a [[wallets]] table with an address and "
+                                 "its chains")
+        wallets: list[WalletConfig] = []
+        seen: dict[str, int] = {}
+        for n, item in enumerate(self.tables(value, "wallets"), start=1):
+            where = f"wallets[{n}]"
+            table = self.table(item, where, _WALLET_KEYS)
+            address = self.address(self.required(table, "address", where), f"{where}.address")
+            if address in seen:
+                self.fail(f"{where}.address", f"{address} is already wallets[{seen[address]}]; "
+                                              "list each address once, with all its chains")
+            seen[address] = n
+            label = None
+            if "label" in table:
+                label = self.string(table["label"], f"{where}.label").strip() or None
+            names = self.strings(self.required(table, "chains", where), f"{where}.chains")
+            if not names:
+                self.fail(f"{where}.chains", "a wallet needs at least one chain")
+            keys = [self.chain_key(name, f"{where}.chains[{k}]")
+                    for k, name in enumerate(names, start=1)]
+            wallets.append(WalletConfig(address, label, tuple(dict.fromkeys(keys))))
+        return tuple(wallets)
+
+    def address(self, value: object, where: str) -> str:
+        text = self.string(value, where)
+        try:
+            return parse_address(text)  # refuses a private key without echoing it
+        except AddressError as exc:
+            self.fail(where, str(exc))
+
+    def prices(self, value: object) -> tuple[PricePoint, ...]:
+        points: list[PricePoint] = []
+        seen: dict[tuple[str, datetime], int] = {}
+        for n, item in enumerate(self.tables(value, "prices"), start=1):
+            where = f"prices[{n}]"
+            table = self.table(item, where, _PRICE_KEYS)
+            stamp = self.timestamp(self.required(table, "timestamp", where), f"{where}.timestamp")
+            asset_text = self.string(self.required(table, "asset", where), f"{where}.asset")
+            try:
+                asset = parse_asset_id(asset_text)
+            except AddressError as exc:
+                self.fail(f"{where}.asset", str(exc))
+            usd = self.usd(self.required(table, "usd", where), f"{where}.usd")
+            if (asset, stamp) in seen:
+                self.fail(where, f"the same asset and timestamp as prices[{seen[asset, stamp]}]")
+            seen[asset, stamp] = n
+            points.append(PricePoint(asset, stamp, usd, PRICE_SOURCE))
+        return tuple(points)
+
+    def timestamp(self, value: object, where: str) -> datetime:
+        try:
+            if isinstance(value, datetime):  # an unquoted TOML date-time
+                return value.replace(tzinfo=UTC) if value.tzinfo is None \
+                    else value.astimezone(UTC)
+            if isinstance(value, date):  # an unquoted TOML date: its midnight UTC
+                return datetime(value.year, value.month, value.day, tzinfo=UTC)
+            return parse_timestamp(self.string(value, where))
+        except (ValueError, OverflowError):
+            self.fail(where, f"not an ISO 8601 time such as 2024-01-01T00:00:00Z: {value!r}")
+
+    def usd(self, value: object, where: str) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            self.fail(where, f"must be a number or a string holding one, not {_toml_type(value)}")
+        try:
+            amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+        except InvalidOperation:
+            self.fail(where, f"not a decimal number: {value!r}")
+        if not amount.is_finite() or amount < 0 or amount >= PRICE_LIMIT:
+            self.fail(where, f"must be a number from 0 to below 1e20, not {value!r}")
+        return price(amount)
+
+    def treatments(self, value: object) -> tuple[TreatmentOverride, ...]:
+        overrides: list[TreatmentOverride] = []
+        seen: dict[tuple[str, str], int] = {}
+        for n, item in enumerate(self.tables(value, "treatments"), start=1):
+            where = f"treatments[{n}]"
+            table = self.table(item, where, _TREATMENT_KEYS)
+            kind = self.choice(self.required(table, "kind", where), f"{where}.kind",
+                               TREATABLE_KINDS)
+            protocol = self.string(self.required(table, "protocol", where),
+                                   f"{where}.protocol").strip()
+            if not protocol:
+                self.fail(f"{where}.protocol", "must name a protocol, not be empty")
+            treatment = self.choice(self.required(table, "treatment", where),
+                                    f"{where}.treatment", TREATMENTS)
+            if (kind, protocol) in seen:
+                self.fail(where, f"kind {kind} with protocol {protocol!r} is already "
+                                 f"treatments[{seen[kind, protocol]}]")
+            seen[kind, protocol] = n
+            overrides.append(TreatmentOverride(kind, protocol, treatment))
+        return tuple(overrides)

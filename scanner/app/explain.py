@@ -1,0 +1,137 @@
+"""`taxscan explain TXHASH`: a transaction's legs as the ledger has them, the kind and
+treatment of each, the decoder or generic rule behind it, and what it did to the lots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from chains.errors import UserInputError
+from chains.evm.records import RawTx
+from scanner.app.export import tx_url
+from scanner.app.service import Rules, all_legs, chains_of, lot_book, policy_of
+from scanner.formats.ledger_writer import ledger_export_rows
+from scanner.formats.rows import Row, Shape
+from scanner.ledger.build import decode_context
+from scanner.ledger.decode.protocols import Refinement, refine_all
+from scanner.ledger.decode.registry import DECODERS
+from scanner.ledger.decode.transfers import decode_movements
+from scanner.ledger.records import EXCHANGES, Kind, LedgerEntry
+from scanner.store import Store
+from scanner.tax.policy import Policy
+from scanner.tax.treatment import treatment_of
+
+REBASE = "rebase"
+GENERIC = "generic"
+
+EXPLAIN = Shape(
+    fields=("wallet", "leg", "kind", "protocol", "asset", "symbol", "quantity", "usd_value",
+            "price_source", "treatment", "decoder", "rule", "opens_lot", "draws_on",
+            "gain_usd"),
+    table=("leg", "kind", "protocol", "symbol", "quantity", "usd_value", "price_source",
+           "treatment", "decoder", "rule", "gain_usd"),
+)
+
+# why the generic net-flow rules (scanner.classify) gave each kind
+_GENERIC_RULES = {
+    Kind.TRADE: "one asset out, another in: a trade",
+    Kind.INCOME: "only inflows, and the wallet sent the transaction: income (a claim)",
+    Kind.TRANSFER_IN: "only inflows, someone else sent the transaction: a deposit",
+    Kind.TRANSFER_OUT: "only outflows: a send",
+    Kind.SELF_TRANSFER: "between two of your own wallets",
+    Kind.FEE: "gas the wallet paid",
+    Kind.SPAM: "a token the spam score (or you) marked as spam",
+}
+
+_TREATMENTS = {
+    Kind.INCOME: "income at fair value on receipt, which is the new lot's basis",
+    Kind.TRANSFER_IN: "a new lot at fair value on receipt (listed for review)",
+    Kind.TRANSFER_OUT: "the lots leave the books, nothing is realized",
+    Kind.SELF_TRANSFER: "the lots move with their dates and basis",
+    Kind.FEE: "the coin spent is a disposal; its value goes into the trade's basis or "
+              "proceeds",
+    Kind.SPAM: "out of every figure",
+    Kind.BORROW: "a loan received: a lot at fair value, not income",
+    Kind.REPAY: "a loan paid back: the lots leave the books, nothing is realized",
+    Kind.DEBT: "the loan's debt token: a liability, kept out of the lots",
+}
+
+
+@dataclass(frozen=True)
+class Explained:
+    tx_hash: str
+    chain_id: int
+    url: str | None
+    rows: list[Row]
+
+
+def explain(store: Store, tx_hash: str, rules: Rules | None = None) -> Explained:
+    wanted = tx_hash.strip().lower()
+    every = all_legs(store)
+    entries = [e for e in every if e.tx_hash.lower() == wanted]
+    if not entries:
+        raise UserInputError(f"transaction {tx_hash} is not in the ledger of any scanned or "
+                             "imported wallet")
+    policy = policy_of(store, rules)
+    chain_id = entries[0].chain_id
+    refined = _refinements(store, chain_id, entries[0].tx_hash)
+    lineage = ledger_export_rows(entries, lot_book(store, policy=policy, ledger=every), tx_url)
+    rows = [_row(entry, line, refined, policy)
+            for entry, line in zip(entries, lineage, strict=True)]
+    return Explained(entries[0].tx_hash, chain_id, tx_url(chain_id, entries[0].tx_hash), rows)
+
+
+def _refinements(store: Store, chain_id: int, tx_hash: str) -> dict[str, Refinement] | None:
+    """The protocol decoders' reading of the transaction, per wallet, from its raw records;
+    None when there are none (the legs were imported)."""
+    chain = next((c for c in chains_of(store) if c.chain_id == chain_id), None)
+    raw: RawTx | None = next((t for t in store.raw_txs(chain_id) if t.tx_hash == tx_hash),
+                             None) if chain is not None else None
+    if chain is None or raw is None:
+        return None
+    wallets = frozenset(store.wallets(chain_id))
+    tokens = store.tokens(chain_id)
+    context = decode_context(chain, wallets, tokens)
+    moves = decode_movements(raw, wallets, chain.native_asset, tokens)
+    return refine_all(raw, moves, context, DECODERS)
+
+
+def _row(entry: LedgerEntry, line: Row, refined: dict[str, Refinement] | None,
+         policy: Policy) -> Row:
+    mine = None if refined is None else refined.get(entry.wallet)
+    if entry.protocol == REBASE:
+        decoder, why = REBASE, "balance snapshots: the token grew (or shrank) with no " \
+            "Transfer event"
+    elif refined is None:
+        decoder, why = "import", "as the imported file says"
+    elif mine is not None and entry.kind is not Kind.FEE and entry.leg_key in mine.kinds:
+        decoder, why = mine.decoder, mine.note
+    else:
+        decoder, why = GENERIC, _GENERIC_RULES.get(entry.kind, "")
+    return {
+        "wallet": entry.wallet, "leg": entry.leg_key, "kind": entry.kind.value,
+        "protocol": entry.protocol, "asset": entry.asset, "symbol": entry.symbol,
+        "quantity": line["quantity"], "usd_value": line["usd_value"],
+        "price_source": entry.price_source, "treatment": treatment(entry, policy),
+        "decoder": decoder, "rule": why, "opens_lot": line["opens_lot"],
+        "draws_on": line["draws_on"], "gain_usd": line["gain_usd"],
+    }
+
+
+def treatment(entry: LedgerEntry, policy: Policy) -> str:
+    """What the leg's kind does to the lots under `policy`."""
+    if entry.kind in EXCHANGES:
+        chosen = treatment_of(policy.treatments, entry.kind, entry.protocol)
+        return "carry_basis: no gain, the basis and dates carry over" \
+            if chosen.value == "carry_basis" else "taxable: a disposal at fair value"
+    return _TREATMENTS.get(entry.kind, "")
+
+
+def total_gain(rows: Sequence[Row]) -> Decimal | None:
+    """The transaction's realized gain, or None when a part is unknown or nothing was
+    disposed of."""
+    gains = [row["gain_usd"] for row in rows if row["draws_on"]]
+    if not gains or any(gain is None for gain in gains):
+        return None
+    return sum((Decimal(gain) for gain in gains), Decimal(0))

@@ -1,2 +1,0 @@
-"""Files accountants and other tools import: tax forms and transaction CSVs. Pure: records
-in, text out."""

@@ -1,0 +1,267 @@
+"""Koinly's universal CSV: one row per trade, deposit or withdrawal of an off-chain account.
+
+    Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,
+    Net Worth Amount,Net Worth Currency,Label,Description,TxHash
+
+Dates are UTC (`YYYY-MM-DD HH:MM`, `:SS` and a trailing ` UTC` allowed); amounts are positive.
+USD is money, not an asset: it gets no leg but gives the legs it pays for their USD value,
+below 1e28 and rounded to the ten places it is stored with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from chains.addresses import asset_chain_id, erc20_asset, native_asset, parse_any_asset_id
+from chains.errors import AddressError, UserInputError
+from scanner.formats.ledger_csv import (
+    USD_LIMIT,
+    YEARS,
+    Record,
+    columns,
+    exact_amount,
+    is_blank,
+    parse_amount,
+    read_text,
+    records,
+    unique_key,
+)
+from scanner.ledger.classify import group_id
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.money import usd
+
+HEADER = ("Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency",
+          "Fee Amount", "Fee Currency", "Net Worth Amount", "Net Worth Currency", "Label",
+          "Description", "TxHash")
+PROTOCOL = "koinly"
+PRICE_SOURCE = "koinly"
+SYNTHETIC_DIGITS = 32  # hex digits of sha256 in a synthetic transaction id
+
+BTC = "bip122:000000000019d6689c085ae165831e93/slip44:0"
+# Ethereum mainnet; the registry lists these addresses without their symbols
+DEFAULT_ASSETS: Mapping[str, str] = {
+    "BTC": BTC,
+    "ETH": native_asset(1, 60),
+    "WETH": erc20_asset(1, "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"),
+    "USDC": erc20_asset(1, "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"),
+    "USDT": erc20_asset(1, "0xdac17f958d2ee523a2206206994597c13d831ec7"),
+    "DAI": erc20_asset(1, "0x6b175474e89094c44da98b954eedeac495271d0f"),
+}
+USD = "USD"
+OTHER_FIAT = frozenset({"EUR", "GBP", "CAD", "AUD", "CHF", "JPY"})
+INCOME_LABELS = frozenset({"airdrop", "fork", "mining", "reward", "income", "staking",
+                           "lending interest", "other income"})
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?(?: UTC)?")
+_TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+
+
+@dataclass(frozen=True)
+class _Side:
+    """An amount and its currency as the row gives them."""
+
+    amount: Decimal
+    currency: str
+
+    @property
+    def is_usd(self) -> bool:
+        return self.currency.upper() == USD
+
+
+@dataclass(frozen=True)
+class _Leg:
+    key: str  # "sent", "received", "fee"
+    side: _Side
+    outgoing: bool
+    kind: Kind
+    usd_value: Decimal | None
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    text: str
+    timestamp: datetime
+    tx_hash: str | None  # a 0x hash the row gives, lowercase
+    legs: tuple[_Leg, ...]
+
+
+def read_koinly(path: Path, *, account: str,
+                assets: Mapping[str, str] | None = None) -> list[LedgerEntry]:
+    """Every row of a Koinly universal CSV as ledger legs of `account`, in file order.
+
+    `assets` maps currency symbols (any case) to CAIP-19 asset ids, over DEFAULT_ASSETS. A
+    bad row stops the import with its line number; currencies without an asset id are all
+    named at once.
+    """
+    symbols = _asset_map(assets)
+    rows = records(path, read_text(path, "Koinly file"))
+    where = columns(path, next(rows, None), HEADER)
+    parsed: list[_Row] = []
+    unmapped: dict[str, tuple[str, int]] = {}  # SYMBOL -> (as first written, its line)
+    for record in rows:
+        if is_blank(record):
+            continue
+        if len(record.cells) != len(HEADER):
+            raise UserInputError(f"{path}:{record.line}: expected {len(HEADER)} fields, "
+                                 f"found {len(record.cells)}")
+        row = _parse_row(path, record, where)
+        for leg in row.legs:
+            if leg.side.currency.upper() not in symbols:
+                unmapped.setdefault(leg.side.currency.upper(), (leg.side.currency, row.line))
+        parsed.append(row)
+    if unmapped:
+        named = ", ".join(f"{symbol if symbol.isprintable() else repr(symbol)} (line {line})"
+                          for symbol, line in unmapped.values())  # one line, whatever it holds
+        raise UserInputError(
+            f"{path}: no asset id for {named}: map each to a CAIP-19 asset id "
+            f"(--asset SYMBOL=ASSET_ID, e.g. --asset ETH=eip155:1/slip44:60)")
+    return _entries(parsed, symbols, account)
+
+
+def _asset_map(assets: Mapping[str, str] | None) -> dict[str, str]:
+    symbols = dict(DEFAULT_ASSETS)
+    for symbol, asset in (assets or {}).items():
+        key = symbol.strip().upper()
+        if not key or key == USD or key in OTHER_FIAT:
+            raise UserInputError(f"cannot map {symbol!r} to an asset: it must be a symbol "
+                                 "other than a fiat currency")
+        try:
+            symbols[key] = parse_any_asset_id(asset)
+        except AddressError as exc:
+            raise AddressError(f"asset id for {symbol}: {exc}") from None
+    return symbols
+
+
+def _parse_row(path: Path, record: Record, where: dict[str, int]) -> _Row:
+    def cell(name: str) -> str:
+        return record.cells[where[name]].strip()
+
+    def fail(problem: str) -> UserInputError:
+        return UserInputError(f"{path}:{record.line}: {problem}")
+
+    def side(what: str, *, may_be_zero: bool = False) -> _Side | None:
+        amount_text, currency = cell(f"{what} Amount"), cell(f"{what} Currency")
+        if not amount_text and not currency:
+            return None
+        if not currency:
+            raise fail(f"{what} Amount {amount_text!r} has no {what} Currency")
+        if not amount_text:
+            raise fail(f"{what} Currency {currency!r} has no {what} Amount")
+        if currency.upper() in OTHER_FIAT:
+            raise fail(f"{what} Currency is {currency}: only USD values are supported")
+        if parse_amount(amount_text) is None or Decimal(amount_text) < 0 \
+                or (Decimal(amount_text) == 0 and not may_be_zero):
+            least = "from 0" if may_be_zero else "above 0"
+            raise fail(f"{what} Amount is not a decimal number {least}: {amount_text!r}")
+        return _Side(Decimal(amount_text), currency)
+
+    date_text = cell("Date")
+    timestamp = _date(date_text)
+    if timestamp is None:
+        raise fail(f"Date is not YYYY-MM-DD HH:MM[:SS] (UTC): {date_text!r}")
+    if timestamp.year not in YEARS:
+        raise fail(f"Date is not in the years {YEARS[0]} to {YEARS[-1]}: {date_text!r}")
+    sent, received, fee = side("Sent"), side("Received"), side("Fee")
+    worth_side = side("Net Worth", may_be_zero=True)
+    if worth_side is not None and not worth_side.is_usd:
+        raise fail(f"Net Worth Currency must be USD, not {worth_side.currency!r}")
+    worth = None if worth_side is None else worth_side.amount
+    if sent is None and received is None:
+        raise fail("the row neither sends nor receives anything")
+
+    legs: list[_Leg] = []
+    label = " ".join(cell("Label").replace("_", " ").split()).casefold()
+    if sent is not None and not sent.is_usd and received is not None and not received.is_usd:
+        legs = [_Leg("sent", sent, True, Kind.TRADE, worth),
+                _Leg("received", received, False, Kind.TRADE, worth)]
+    elif received is not None and not received.is_usd:
+        if sent is not None:  # bought with USD
+            value = sent.amount if worth is None else worth
+            if fee is not None and fee.is_usd:
+                value += fee.amount
+            legs = [_Leg("received", received, False, Kind.TRADE, value)]
+        else:
+            kind = Kind.INCOME if label in INCOME_LABELS else Kind.TRANSFER_IN
+            legs = [_Leg("received", received, False, kind, worth)]
+    elif sent is not None and not sent.is_usd:
+        if received is not None:  # sold for USD
+            value = received.amount if worth is None else worth
+            if fee is not None and fee.is_usd:
+                value -= fee.amount
+                if value < 0:
+                    raise fail("the USD fee is larger than the USD value of the sale")
+            legs = [_Leg("sent", sent, True, Kind.TRADE, value)]
+        else:
+            legs = [_Leg("sent", sent, True, Kind.TRANSFER_OUT, worth)]
+    # else the row moves USD only: nothing to record, and no USD fee to place
+
+    if fee is not None and not fee.is_usd:
+        legs.append(_Leg("fee", fee, True, Kind.FEE, None))
+    elif fee is not None and legs and not _pays_usd(sent, received):
+        # a USD fee went into the value of a buy or a sale above; on a row moving USD only
+        # there is nothing to put it on; on any other row it has no place
+        raise fail("a USD fee is only supported on a buy or a sale for USD: give the fee "
+                   "in the currency it was paid in")
+    if any(leg.usd_value is not None and leg.usd_value >= USD_LIMIT for leg in legs):
+        raise fail("a USD value must be below 1e28")
+    tx_text = cell("TxHash")
+    tx_hash = tx_text.lower() if _TX_HASH.fullmatch(tx_text) else None
+    return _Row(record.line, record.text, timestamp, tx_hash, tuple(legs))
+
+
+def _pays_usd(sent: _Side | None, received: _Side | None) -> bool:
+    return (sent is not None and sent.is_usd) or (received is not None and received.is_usd)
+
+
+def _date(text: str) -> datetime | None:
+    match = _DATE.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = match.groups(default="0")
+    try:
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                        tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _chain(asset: str) -> int:
+    return asset_chain_id(asset)
+
+
+def _entries(rows: list[_Row], symbols: Mapping[str, str], account: str) -> list[LedgerEntry]:
+    synthetic: dict[str, int] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    entries: list[LedgerEntry] = []
+    for row in rows:
+        if not row.legs:
+            continue
+        tx_hash = row.tx_hash
+        if tx_hash is None:
+            digest = hashlib.sha256(row.text.encode("utf-8")).hexdigest()[:SYNTHETIC_DIGITS]
+            base = f"koinly:{digest}"
+            synthetic[base] = count = synthetic.get(base, 0) + 1
+            tx_hash = base if count == 1 else f"{base}:{count}"
+        assets = [symbols[leg.side.currency.upper()] for leg in row.legs]
+        chains = {_chain(asset) for asset in assets}
+        group = group_id(chains.pop() if len(chains) == 1 else 0, tx_hash, account)
+        for leg, asset in zip(row.legs, assets, strict=True):
+            raw_amount, decimals = exact_amount(leg.side.amount)
+            entries.append(LedgerEntry(
+                chain_id=_chain(asset), tx_hash=tx_hash,
+                leg_key=unique_key(seen, tx_hash, account, leg.key), log_index=None,
+                block_number=0, tx_index=row.line, timestamp=row.timestamp, wallet=account,
+                kind=leg.kind, protocol=PROTOCOL, asset=asset, symbol=leg.side.currency,
+                raw_amount=-raw_amount if leg.outgoing else raw_amount, decimals=decimals,
+                counterparty=None, group_id=group,
+                usd_value=None if leg.usd_value is None else usd(leg.usd_value),
+                price_source=None if leg.usd_value is None else PRICE_SOURCE,
+            ))
+    return entries

@@ -1,0 +1,206 @@
+"""Rows to people (rich tables) and to scripts (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Context, Decimal, getcontext
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from scanner.collector import without_collector
+from scanner.formats.cells import FORMULA_START, formula_safe
+from scanner.formats.rows import GAINS, Shape, qty, when
+from scanner.money import CENT
+from scanner.tax.records import Disposal
+
+_FORMULA_START = FORMULA_START  # the import of ledger CSVs undoes the guard with it
+_FORMULA_CHARS = frozenset(_FORMULA_START)
+_NUMERIC_FIELDS = {"quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd", "usd",
+                   "tax_saved_usd", "gas_usd_estimate",
+                   "price_usd", "value_usd", "unrealized_usd", "ledger_balance",
+                   "chain_balance", "difference"}
+_HEXES = {"tx_hash", "wallet", "counterparty", "origin_tx"}
+_DATES = {"acquired", "disposed"}
+_TABLE_QUANTUM = Decimal("1e-8")
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def to_json(rows: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(list(rows), indent=2, ensure_ascii=False)
+
+
+def _csv_cell(field: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if value.__class__ is bool:
+        return "true" if value else "false"
+    if value.__class__ is not str:
+        if isinstance(value, int | Decimal):
+            return value  # a number is never a formula, whatever its sign
+        value = str(value)
+    if field not in _NUMERIC_FIELDS:
+        return formula_safe(value)  # a spreadsheet must not run a token's name
+    return value
+
+
+@without_collector
+def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(fields)
+    text = [f not in _NUMERIC_FIELDS for f in fields]
+    for row in rows:
+        cells = [row.get(f) for f in fields]
+        # the common cells (numbers, and text that starts harmlessly) go to csv as they are
+        if any(c is not None and (c.__class__ is not str or (t and c[:1] in _FORMULA_CHARS))
+               for c, t in zip(cells, text, strict=True)):
+            cells = [_csv_cell(f, c) for f, c in zip(fields, cells, strict=True)]
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+@without_collector
+def gains_to_csv(disposals: Iterable[Disposal]) -> str:
+    """`to_csv(gains_rows(disposals), GAINS.fields)`, the same text, made without the row
+    dicts: a gains report can be a million rows. A row none of whose cells needs quoting is
+    joined as it is; any other goes through the csv writer, which quotes a cell holding a
+    comma, a double quote or a line break (only text cells may: numbers, dates, terms and
+    kinds never do)."""
+    scratch = io.StringIO()
+    writer = csv.writer(scratch, lineterminator="\r\n")
+    lines = [",".join(GAINS.fields)]
+    append = lines.append
+    to_cents = _half_up().quantize  # money.cents, without its keyword argument per cell
+    guarded: dict[str, str] = {}  # assets, symbols, wallets, rules: few distinct values
+    with_comma: set[str] = set()  # those of their cells that hold a comma
+    # consecutive rows mostly share a sale (disposed, tx) or a lot (acquired)
+    acquired: object = _UNSET
+    disposed: object = _UNSET
+    acquired_text = disposed_text = ""
+
+    def text(value: str | None) -> str:
+        if value is None:
+            return ""
+        cell = guarded.get(value)
+        if cell is None:
+            cell = guarded[value] = _csv_cell("", value)
+            if "," in cell:
+                with_comma.add(cell)
+        return cell
+
+    for d in disposals:
+        proceeds, basis = d.proceeds_usd, d.cost_basis_usd
+        if proceeds is not None:
+            proceeds = to_cents(proceeds, CENT)
+        if basis is not None:
+            basis = to_cents(basis, CENT)
+        disallowed = to_cents(d.disallowed_loss_usd, CENT) if d.disallowed_loss_usd else None
+        if d.acquired is not acquired:
+            acquired = d.acquired
+            acquired_text = when(d.acquired) or ""
+        if d.disposed is not disposed:
+            disposed = d.disposed
+            disposed_text = when(d.disposed) or ""
+        tx_hash, lot_id = d.tx_hash, d.lot_id
+        if tx_hash[:1] in _FORMULA_CHARS:
+            tx_hash = _csv_cell("", tx_hash)
+        if lot_id is None:
+            lot_id = ""
+        elif lot_id[:1] in _FORMULA_CHARS:
+            lot_id = _csv_cell("", lot_id)
+        asset, symbol, wallet, rule = (text(d.asset), text(d.symbol), text(d.wallet),
+                                       text(d.rule or None))
+        # Term and Kind are StrEnums: a member is the text of its value
+        cells = (asset, symbol, wallet, qty(d.quantity), acquired_text, disposed_text,
+                 "" if proceeds is None else str(proceeds), "" if basis is None else str(basis),
+                 "" if proceeds is None or basis is None else
+                 str(proceeds - basis + (disallowed or _NOUGHT)),
+                 d.term or "", tx_hash, lot_id, d.kind, rule,
+                 "" if disallowed is None else str(disallowed))
+        line = ",".join(cells)
+        if '"' in line or "\r" in line or "\n" in line or "," in tx_hash or "," in lot_id \
+                or (with_comma and not with_comma.isdisjoint((asset, symbol, wallet, rule))):
+            scratch.seek(0)
+            scratch.truncate()
+            writer.writerow(cells)
+            append(scratch.getvalue()[:-2])
+        else:
+            append(line)
+    append("")
+    return "\r\n".join(lines)
+
+
+_UNSET = object()
+_NOUGHT = Decimal(0)
+
+
+def _half_up() -> Context:
+    """The current decimal context (its precision and traps), rounding half up."""
+    context = getcontext().copy()
+    context.rounding = ROUND_HALF_UP
+    return context
+
+
+def _for_people(field: str, value: str) -> str:
+    """Shorter cells for a terminal: JSON and CSV keep the full values."""
+    if field in _HEXES and len(value) > 14:
+        return value[:6] + "…" + value[-4:]
+    if field in _DATES:
+        return value[:10]
+    if field == "timestamp":
+        return value[:16].replace("T", " ")
+    if field in ("quantity", "price_usd", "ledger_balance", "chain_balance", "difference"):
+        rounded = Decimal(value).quantize(_TABLE_QUANTUM).normalize()
+        return format(rounded, "f") + ("…" if rounded != Decimal(value) else "")
+    return value
+
+
+def terminal_text(text: str) -> str:
+    """`text` as a terminal may show it: a control character (an escape sequence's ESC, a
+    line break) or a format character (a bidi override) becomes U+FFFD."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+
+
+def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str) -> Table:
+    table = Table(title=Text(terminal_text(title), style="table.title"), show_lines=False,
+                  header_style="bold")
+    for field in fields:
+        table.add_column(field, justify="right" if field in _NUMERIC_FIELDS else "left",
+                         overflow="fold")
+    for row in rows:
+        cells = []
+        for field in fields:
+            value = row.get(field)
+            if value is None:
+                text = "unknown" if field in _NUMERIC_FIELDS else ""
+            elif isinstance(value, bool):
+                text = "yes" if value else "no"
+            else:
+                text = _for_people(field, str(value))
+            cells.append(Text(terminal_text(text)))  # not markup: names are untrusted
+        table.add_row(*cells)
+    return table
+
+
+def emit(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, fmt: Format,
+         title: str) -> None:
+    if fmt is Format.JSON:
+        console.file.write(to_json(rows) + "\n")
+    elif fmt is Format.CSV:
+        console.file.write(to_csv(rows, shape.fields))
+    else:
+        console.print(to_table(rows, shape.table, title))

@@ -1,1 +1,0 @@
-"""Files of ledger legs from elsewhere: a ledger CSV taxscan wrote, a Koinly universal CSV."""

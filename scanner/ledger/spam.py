@@ -1,0 +1,99 @@
+"""An explainable spam score for tokens: each reason is a mark a person can check, with its
+points. The user's own word (a mark) overrides the score either way."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from chains.evm.records import RawTx, TokenInfo
+from scanner.ledger.decode.transfers import token_transfers
+
+_URLISH = re.compile(
+    r"(https?://|www\.|t\.me/|\.(com|io|xyz|org|net|app|finance|fi|site|online|top|club|vip|gift|"
+    r"claims?|lol|cc|co|me|link|pro)\b)",
+    re.IGNORECASE,
+)
+_BAIT = re.compile(r"\b(claim|visit|reward|voucher|airdrop|bonus|redeem)s?\b", re.IGNORECASE)
+
+SPAM_THRESHOLD = 3
+FAN_OUT_RECIPIENTS = 10  # distinct recipients of one token in one transaction
+
+MARKED_SPAM = "marked as spam by you"
+MARKED_NOT_SPAM = "marked as not spam by you"
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """The widest transaction that brought a token to a wallet: how many distinct addresses
+    received that token in it."""
+
+    tx_hash: str
+    recipients: int
+
+
+@dataclass(frozen=True)
+class SpamVerdict:
+    asset: str
+    score: int
+    reasons: tuple[str, ...]
+    marked: bool | None = None  # the user's word: True spam, False not spam, None none
+
+    @property
+    def is_spam(self) -> bool:
+        """Treated as spam: the user's mark when there is one, else the score."""
+        return self.marked if self.marked is not None else self.score >= SPAM_THRESHOLD
+
+
+@dataclass(frozen=True)
+class SpamRow:
+    """A judged token as `taxscan spam` lists it."""
+
+    asset: str
+    symbol: str | None
+    score: int
+    is_spam: bool
+    marked: bool | None
+    reasons: tuple[str, ...]
+
+
+def judge(asset: str, token: TokenInfo | None, *, solicited: bool, priced: bool,
+          fan_out: FanOut | None = None, marked: bool | None = None) -> SpamVerdict:
+    """Score a token a wallet holds. Known assets (native, stablecoins) are never judged."""
+    marks: list[tuple[int, str]] = []
+    if not solicited:
+        marks.append((1, "unsolicited: arrived in transactions the wallet did not send"))
+    text = " ".join(t for t in (token.name, token.symbol) if t) if token else ""
+    if _URLISH.search(text):
+        marks.append((2, "a URL in its name or symbol"))
+    if _BAIT.search(text):
+        marks.append((2, "bait words (claim, visit, reward...) in its name or symbol"))
+    if not priced:
+        marks.append((1, "no price from any source"))
+    if token is not None and token.decimals is None:
+        marks.append((1, "no decimals() answer"))
+    if fan_out is not None and fan_out.recipients >= FAN_OUT_RECIPIENTS:
+        marks.append((1, f"dust fan-out: transaction {fan_out.tx_hash} sent it to "
+                         f"{fan_out.recipients} addresses at once"))
+    reasons = [f"{reason} (+{points})" for points, reason in marks]
+    if marked is not None:
+        reasons.append(MARKED_SPAM if marked else MARKED_NOT_SPAM)
+    return SpamVerdict(asset, sum(points for points, _ in marks), tuple(reasons), marked)
+
+
+def widest_fan_outs(txs: Iterable[RawTx], wallets: Collection[str]) -> dict[str, FanOut]:
+    """Token contract -> the transaction that sent it to the most distinct addresses, among
+    those where one of `wallets` received it (an NFT collection counts as one token)."""
+    widest: dict[str, FanOut] = {}
+    for tx in txs:
+        recipients: dict[str, set[str]] = {}
+        for log in tx.logs:
+            for item in token_transfers(log):
+                recipients.setdefault(item.token, set()).add(item.recipient)
+        for token, found in recipients.items():
+            known = widest.get(token)
+            if not found.isdisjoint(wallets) and (known is None or
+                                                  len(found) > known.recipients):
+                widest[token] = FanOut(tx.tx_hash, len(found))
+    return widest

@@ -1,0 +1,82 @@
+"""The treatment table: what a (kind, protocol) of the exchange kinds does to the lots.
+
+    taxable      a trade: what goes out is disposed of (a gain or loss), what comes in is a
+                 new lot at its fair value. The generic rule for a swap
+    carry_basis  nothing is realized: what comes in takes over the basis of what went out.
+    non_taxable  One asset for one other (a wrap): each lot drawn on becomes a lot of the
+                 new asset with the same acquisition date and basis, quantities scaled.
+                 Several for one (an LP deposit): one lot of the new asset, acquired then,
+                 with the sum of their basis. One for several (an LP withdrawal taken this
+                 way): a lot of each, acquired then, the basis split by their values. For
+                 these kinds "non-taxable" can only mean this: a basis is never dropped
+
+Defaults: wrap, unwrap, lp_deposit, stake, unstake, supply and withdraw carry the basis
+over; lp_withdraw and trade are taxable. (borrow and repay are no exchanges: a loan received
+is a lot at fair value, not income; a loan repaid takes lots off the books, realizing
+nothing.) Config rows (`[[treatments]]`: kind, protocol, treatment) override a kind for one
+protocol.
+
+The US and Germany follow the table. The UK and Canadian pools take every exchange as a
+trade: whether wrapping or pooling tokens is a disposal there is a question for an adviser,
+and a disposal is the cautious answer (the lot book says so in its notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+
+from chains.errors import UserInputError
+from scanner.ledger.records import EXCHANGES, Kind
+
+
+class Treatment(StrEnum):
+    TRADE = "taxable"
+    CARRY = "carry_basis"
+
+
+CHOICES = {"taxable": Treatment.TRADE, "carry_basis": Treatment.CARRY,
+           "non_taxable": Treatment.CARRY}
+TREATABLE_KINDS = tuple(sorted(kind.value for kind in EXCHANGES))
+
+# (kind, protocol or None for any protocol) -> treatment
+TreatmentTable = Mapping[tuple[Kind, str | None], Treatment]
+
+DEFAULT_TREATMENTS: TreatmentTable = {
+    (kind, None): Treatment.CARRY
+    for kind in (Kind.WRAP, Kind.UNWRAP, Kind.LP_DEPOSIT, Kind.STAKE, Kind.UNSTAKE,
+                 Kind.SUPPLY, Kind.WITHDRAW)
+}
+
+
+# what income is, by the protocol that paid it (the income report's kind)
+INCOME_KINDS: Mapping[str, str] = {
+    "uniswap-v3": "lp_fee",
+    "staking-rewards": "reward",
+    "rebase": "rebase",
+    "aave-v3": "interest",
+}
+
+
+def income_kind(protocol: str) -> str:
+    """`claim` for what the generic rules call income; else what the protocol paid."""
+    return INCOME_KINDS.get(protocol, "claim")
+
+
+def treatment_of(table: TreatmentTable, kind: Kind, protocol: str) -> Treatment:
+    """The row for (kind, protocol), else for the kind, else taxable."""
+    return table.get((kind, protocol)) or table.get((kind, None)) or Treatment.TRADE
+
+
+def table_with(overrides: Iterable[tuple[str, str, str]]) -> dict[tuple[Kind, str | None],
+                                                                 Treatment]:
+    """The default table with the user's (kind, protocol, treatment) rows over it."""
+    table = dict(DEFAULT_TREATMENTS)
+    for kind_name, protocol, chosen in overrides:
+        if kind_name not in TREATABLE_KINDS:
+            raise UserInputError(f"treatment for kind {kind_name!r}: only "
+                                 f"{', '.join(TREATABLE_KINDS)} can be treated either way")
+        if chosen not in CHOICES:
+            raise UserInputError(f"treatment {chosen!r}: use {', '.join(CHOICES)}")
+        table[(Kind(kind_name), protocol)] = CHOICES[chosen]
+    return table
