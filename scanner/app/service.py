@@ -30,11 +30,11 @@ from scanner.ledger.rebasing import BalanceSnapshot
 from scanner.ledger.reconcile import BalanceCheck, Holding, holdings_of, reconcile
 from scanner.ledger.records import NOT_HOLDINGS, Kind, LedgerEntry, YearEndBalance
 from scanner.ledger.spam import SpamRow
-from scanner.ledger.valuation import AssetRanks
+from scanner.ledger.valuation import AssetRanks, wanted
 from scanner.money import price
 from scanner.prices.book import PriceBook
 from scanner.prices.csvfile import read_price_file
-from scanner.prices.fetch import ask, wanted
+from scanner.prices.fetch import ask
 from scanner.prices.records import PricePoint
 from scanner.prices.sources import PriceSource
 from scanner.store import Store

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 
 from scanner.ledger.records import EXCHANGES, NOT_HOLDINGS, LedgerEntry
 from scanner.money import usd
-from scanner.prices.book import PriceBook, Quote
+from scanner.prices.book import PEG_SOURCE, PriceBook, Quote
+from scanner.prices.sources import PriceRequest
 
 STABLE, NATIVE, OTHER = 0, 1, 2
 # no real leg is worth this much, and DECIMAL(38, 10) cannot hold it: such a leg (a hostile
@@ -119,3 +121,17 @@ def _split(
     if whole == 0:
         return None
     return {asset: total * value / whole for asset, value in own.items()}
+
+
+def wanted(entries: Iterable[LedgerEntry], book: PriceBook) -> list[PriceRequest]:
+    """One request per (asset, moment) of a leg that has no price of its own, or only the
+    $1 fallback of a stablecoin (a source's price shows a depeg)."""
+    found: dict[tuple[str, datetime], PriceRequest] = {}
+    for entry in entries:
+        if entry.kind in NOT_HOLDINGS:
+            continue
+        quote = book.at(entry.asset, entry.timestamp)
+        if quote is None or quote.source == PEG_SOURCE:
+            found.setdefault((entry.asset, entry.timestamp),
+                             PriceRequest(entry.asset, entry.timestamp, entry.block_number))
+    return sorted(found.values(), key=lambda r: (r.asset, r.timestamp))

@@ -1,30 +1,14 @@
-"""Which prices the ledger lacks, and asking the sources for them in order."""
+"""Asking the price sources, in order, for the prices the ledger lacks."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from scanner.ledger.records import NOT_HOLDINGS, LedgerEntry
-from scanner.prices.book import PEG_SOURCE, PriceBook
 from scanner.prices.sources import PriceRequest, PriceSource, Quote
 
 Miss = tuple[str, datetime, str]  # (asset, requested moment, source name)
-
-
-def wanted(entries: Iterable[LedgerEntry], book: PriceBook) -> list[PriceRequest]:
-    """One request per (asset, moment) of a leg that has no price of its own, or only the
-    $1 fallback of a stablecoin (a source's price shows a depeg)."""
-    found: dict[tuple[str, datetime], PriceRequest] = {}
-    for entry in entries:
-        if entry.kind in NOT_HOLDINGS:
-            continue
-        quote = book.at(entry.asset, entry.timestamp)
-        if quote is None or quote.source == PEG_SOURCE:
-            found.setdefault((entry.asset, entry.timestamp),
-                             PriceRequest(entry.asset, entry.timestamp, entry.block_number))
-    return sorted(found.values(), key=lambda r: (r.asset, r.timestamp))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from scanner.ledger.records import Kind
+from scanner.ledger.valuation import wanted
 from scanner.prices.book import PriceBook
-from scanner.prices.fetch import ask, wanted
+from scanner.prices.fetch import ask
 from scanner.prices.records import PricePoint
 from scanner.prices.sources import PriceRequest, Quote
 from tests.unit.builders import ETH, TKN, USDC, day, leg
