@@ -75,8 +75,8 @@ from scanner.errors import ConfigError
 from scanner.money import PRICE_LIMIT, price
 from scanner.prices.csvfile import parse_timestamp
 from scanner.prices.records import PricePoint
+from scanner.tax.jurisdictions import CODES as JURISDICTIONS
 from scanner.tax.jurisdictions.lotwise import METHODS
-from scanner.tax.policy import JURISDICTIONS
 from scanner.tax.scope import ScopePlan
 from scanner.tax.treatment import TREATABLE_KINDS
 

@@ -90,9 +90,9 @@ def _us_form(store: Store, fmt: str, path: Path, year: int | None, rules: Rules 
     if year is None:
         raise UserInputError(f"--year is needed for {fmt}: forms are per tax year")
     policy = policy_of(store, rules)
-    if policy.jurisdiction != "us":
+    if fmt not in policy.jurisdiction.forms:
         raise UserInputError(f"{fmt} is a US form; the rules in force are "
-                             f"{policy.jurisdiction.upper()}'s")
+                             f"{policy.jurisdiction.code.upper()}'s")
     disposals = _disposals_of(lot_book(store, policy=policy), year)
     lines = form8949_lines(disposals, year, reported=reported)
     if fmt == "form8949" and path.suffix.lower() == ".pdf":

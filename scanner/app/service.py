@@ -39,6 +39,7 @@ from scanner.prices.records import PricePoint
 from scanner.prices.sources import PriceSource
 from scanner.store import Store
 from scanner.tax.harvest import HarvestRow, plan_harvest
+from scanner.tax.jurisdictions import US, jurisdiction_of
 from scanner.tax.lots import compute_lots
 from scanner.tax.policy import Policy, assignments_from
 from scanner.tax.records import (
@@ -420,10 +421,9 @@ def keep_rules(store: Store, config: Config) -> None:
 
 def policy_of(store: Store, rules: Rules | None = None) -> Policy:
     rules = rules or Rules()
-    jurisdiction = rules.jurisdiction or store.meta(JURISDICTION_KEY) or "us"
-    method = rules.method or store.meta(METHOD_KEY) or "fifo"
-    if rules.method is None and jurisdiction != "us":
-        method = "fifo"  # the UK, Canada and Germany fix how lots are matched
+    jurisdiction = jurisdiction_of(rules.jurisdiction or store.meta(JURISDICTION_KEY)
+                                   or US.code)
+    method = jurisdiction.method_in_force(rules.method, store.meta(METHOD_KEY))
     scopes = ScopePlan.everywhere(parse_scope(rules.scope)) if rules.scope else \
         ScopePlan.from_mapping(json.loads(store.meta(SCOPE_KEY) or "{}"))
     if rules.assign:
@@ -447,9 +447,9 @@ def allocate_basis(store: Store, as_of: datetime, rules: Rules | None = None) ->
         raise UserInputError("the allocation is made at the start of a year: give "
                              f"--as-of {as_of.year + 1}-01-01 or {as_of.year}-01-01")
     policy = policy_of(store, rules)
-    if policy.jurisdiction != "us":
+    if not policy.jurisdiction.allocates_basis_per_wallet:
         raise UserInputError("the basis allocation is a US rule (Rev. Proc. 2024-28); "
-                             f"{policy.jurisdiction.upper()} lots are not per wallet")
+                             f"{policy.jurisdiction.code.upper()} lots are not per wallet")
     entries = [e for e in all_legs(store) if e.timestamp < as_of]
     first = min((e.timestamp.year for e in entries), default=as_of.year)
     universal_until = ScopePlan(tuple((y, Scope.UNIVERSAL) for y in range(first, as_of.year)),
@@ -471,8 +471,7 @@ def recorded_allocation(store: Store) -> list[Allocation]:
 
 def describe(policy: Policy) -> str:
     """`fifo`, or `uk` and the like: what a report's figures were computed by."""
-    return policy.method if policy.jurisdiction == "us" else \
-        f"{policy.jurisdiction.upper()} rules"
+    return policy.jurisdiction.describe(policy.method)
 
 
 def refresh(store: Store, rules: Rules | None = None) -> None:

@@ -42,7 +42,9 @@ from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit, gains_to_csv, terminal_text
 from scanner.prices.csvfile import parse_timestamp
 from scanner.store import Store, default_db_path
-from scanner.tax.harvest import RULE_WARNINGS, Rates, suggest
+from scanner.tax.harvest import Rates, suggest
+from scanner.tax.jurisdictions import US
+from scanner.tax.jurisdictions.base import Jurisdiction as TaxRules
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Scan wallets, keep cost-basis lots, report gains, income and harvests.")
@@ -497,9 +499,9 @@ def _decimal(text: str, option: str, most: int | None = None) -> Decimal:
     return value
 
 
-def _wash_sale_warning(rows: list[dict[str, object]], jurisdiction: str = "us") -> None:
-    if (rows and jurisdiction in ("uk", "ca")) or any(r["wash_sale_risk"] for r in rows):
-        err.print(RULE_WARNINGS[jurisdiction])
+def _wash_sale_warning(rows: list[dict[str, object]], jurisdiction: TaxRules = US) -> None:
+    if (rows and jurisdiction.warns_always) or any(r["wash_sale_risk"] for r in rows):
+        err.print(jurisdiction.warning)
 
 
 class LedgerFormat(StrEnum):

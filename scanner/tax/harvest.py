@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from scanner.money import cents
 from scanner.prices.book import PriceBook
 from scanner.tax.holding import term_of
+from scanner.tax.jurisdictions import US
+from scanner.tax.jurisdictions.base import Jurisdiction
 from scanner.tax.records import Lot, LotBook, Term
-
-WASH_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -33,23 +33,18 @@ def plan_harvest(
     identity: Callable[[str], str],
     *,
     losses_only: bool = True,
-    jurisdiction: str = "us",
+    jurisdiction: Jurisdiction = US,
 ) -> list[HarvestRow]:
     """Open lots valued at `as_of`, biggest loss first.
 
-    The risk flag follows the jurisdiction's rule. US: another lot of the asset's group of
-    substantially identical assets (`identity`) was acquired in the 30 days up to as-of.
-    Canada (superficial loss): the same asset was acquired in those 30 days. UK: the same
-    asset was acquired that day (the same-day rule would match the sale to it). Germany
-    has no such rule.
+    The risk flag follows the jurisdiction's rule (`Jurisdiction.risky_acquisitions` and
+    `identity`). US: another lot of the asset's group of substantially identical assets
+    (`identity`) was acquired in the 30 days up to as-of. Canada (superficial loss): the
+    same asset was acquired in those 30 days. UK: the same asset was acquired that day (the
+    same-day rule would match the sale to it). Germany has no such rule.
     """
-    if jurisdiction in ("uk", "ca"):
-        identity = _same_asset
-    window = timedelta(0) if jurisdiction == "uk" else WASH_WINDOW
-    recent = [] if jurisdiction == "de" else [
-        lot for lot in book.acquisitions
-        if as_of - window <= lot.acquired <= as_of
-        and (jurisdiction != "uk" or lot.acquired.date() == as_of.date())]
+    identity = jurisdiction.identity(identity)
+    recent = jurisdiction.risky_acquisitions(book.acquisitions, as_of)
     rows = []
     for lot in book.open_lots:
         quote = prices.at(lot.asset, as_of)
@@ -67,22 +62,6 @@ def plan_harvest(
     rows.sort(key=lambda r: (r.unrealized_usd is None, r.unrealized_usd or Decimal(0),
                              r.lot.acquired))
     return rows
-
-
-def _same_asset(asset: str) -> str:
-    return asset
-
-
-RULE_WARNINGS = {
-    "us": "wash-sale risk: the same or a substantially identical asset was bought in the 30 "
-          "days before; do not buy it back within 30 days after a loss sale.",
-    "uk": "UK: a buy of the same asset on the day of the sale or in the 30 days after it is "
-          "matched to the sale (same-day and bed-and-breakfast rules), not to the pool.",
-    "ca": "Canada: a loss is superficial (denied, added to the new cost base) when the same "
-          "asset is bought in the 30 days before or after the sale and still held 30 days "
-          "after.",
-    "de": "",
-}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from scanner.frozen import fast_constructor
 from scanner.ledger.records import EXCHANGES, NOT_HOLDINGS, Kind, LedgerEntry
 from scanner.money import split_usd, sum_known
 from scanner.tax.holding import is_long_term, term_of
-from scanner.tax.jurisdictions import matcher_for
 from scanner.tax.jurisdictions.lotwise import METHODS, LotMatcher, sort_key
 from scanner.tax.matching import Matcher, OpenLot
 from scanner.tax.policy import Policy
@@ -47,7 +46,7 @@ def compute_lots(
     `through_year`: the lots as they stand at the start of that year, after any change of
     scope it brings, even when the entries end before it."""
     policy = policy or Policy(method=method)
-    engine = _Engine(matcher_for(policy), frozenset(purchase_currencies), policy)
+    engine = _Engine(policy.jurisdiction.matcher(policy), frozenset(purchase_currencies), policy)
     year = None
     with collector_paused():
         for legs in _groups_in_order(entries):

@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 
 from chains.errors import UserInputError
 from scanner.ledger.records import Kind
-from scanner.tax.scope import Allocation, Scope, ScopePlan
+from scanner.tax.jurisdictions import US
+from scanner.tax.jurisdictions.base import Jurisdiction
+from scanner.tax.scope import Allocation, ScopePlan
 from scanner.tax.treatment import DEFAULT_TREATMENTS, Treatment, TreatmentTable, treatment_of
-
-JURISDICTIONS = ("us", "uk", "ca", "de")
 
 
 @dataclass(frozen=True)
 class Policy:
-    jurisdiction: str = "us"
+    jurisdiction: Jurisdiction = US
     method: str = "fifo"
     scopes: ScopePlan = field(default_factory=ScopePlan)
     assignments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -24,18 +24,10 @@ class Policy:
     treatments: TreatmentTable = field(default_factory=lambda: DEFAULT_TREATMENTS)
 
     def __post_init__(self) -> None:
-        if self.jurisdiction not in JURISDICTIONS:
-            raise UserInputError(f"unknown jurisdiction {self.jurisdiction!r} "
-                                 f"(available: {', '.join(JURISDICTIONS)})")
         if self.assignments and self.method != "specific":
             raise UserInputError("lots are assigned to disposals, but the method is "
                                  f"{self.method}: use --method specific")
-        if self.jurisdiction == "de" and self.method != "fifo":
-            raise UserInputError("Germany matches lots first in, first out: the method "
-                                 f"{self.method} does not apply (drop --method)")
-        if self.jurisdiction in ("uk", "ca") and self.method != "fifo":
-            raise UserInputError(f"the {self.jurisdiction.upper()} rules pool each asset at "
-                                 f"average cost: the method {self.method} does not apply")
+        self.jurisdiction.check_method(self.method)
 
     def carries(self, kind: Kind, protocol: str) -> bool:
         """Whether legs of `kind` and `protocol` carry basis over (else: a trade)."""
@@ -43,10 +35,8 @@ class Policy:
 
     @property
     def effective_scopes(self) -> ScopePlan:
-        """Germany's lots are per wallet; the US plan is the user's."""
-        if self.jurisdiction == "de":
-            return ScopePlan.everywhere(Scope.PER_WALLET)
-        return self.scopes
+        """The taxpayer's plan, unless the jurisdiction fixes the scope (Germany: per wallet)."""
+        return self.jurisdiction.scopes(self.scopes)
 
 
 def assignments_from(pairs: Mapping[str, list[str]] | list[str]) -> dict[str, tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""Canada's adjusted cost base and superficial losses (scanner.jurisdictions.ca.CanadaAcb),
+"""Canada's adjusted cost base and superficial losses (scanner.jurisdictions.ca_acb.CanadaAcb),
 driven step by step with hand-computed figures."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from scanner.ledger.records import Kind
-from scanner.tax.jurisdictions.ca import CanadaAcb
+from scanner.tax.jurisdictions.ca_acb import CanadaAcb
 from scanner.tax.matching import OpenLot
 from tests.unit.builders import OTHER, TKN, WALLET, day, leg
 

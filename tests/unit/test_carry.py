@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.jurisdictions import jurisdiction_of
 from scanner.tax.lots import compute_lots
 from scanner.tax.policy import Policy
 from scanner.tax.records import LotBook, Term
@@ -141,7 +142,7 @@ def test_a_withdrawal_taken_as_carry_splits_the_basis_by_value() -> None:
 
 
 def test_pooled_rules_take_a_wrap_as_a_disposal_and_say_so() -> None:
-    book = lots(BUYS + WRAP, Policy(jurisdiction="uk"))
+    book = lots(BUYS + WRAP, Policy(jurisdiction=jurisdiction_of("uk")))
     assert Kind.WRAP in {d.kind for d in book.disposals}
     assert any("taken as trades" in note for note in book.notes)
 

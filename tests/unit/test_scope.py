@@ -9,6 +9,7 @@ import pytest
 
 from chains.errors import UserInputError
 from scanner.ledger.records import Kind, LedgerEntry
+from scanner.tax.jurisdictions import jurisdiction_of
 from scanner.tax.lots import compute_lots
 from scanner.tax.policy import Policy, assignments_from
 from scanner.tax.records import Allocation
@@ -135,8 +136,9 @@ def test_a_named_lot_that_is_not_open_stops_with_a_clear_error() -> None:
 def test_germany_is_fifo_per_wallet_and_tax_free_after_a_year() -> None:
     entries = [buy(day(2022, 1, 2), "1", "100"), buy(day(2023, 3, 1), "1", "200"),
                sell(day(2023, 6, 1), "2", "700")]
-    old, recent = compute_lots(entries, policy=Policy(jurisdiction="de")).disposals
+    germany = Policy(jurisdiction=jurisdiction_of("de"))
+    old, recent = compute_lots(entries, policy=germany).disposals
     assert (old.rule, old.gain_usd, recent.rule, recent.gain_usd) == \
         ("tax-free-after-1y", 250, "fifo", 150)
     with pytest.raises(UserInputError, match="first in, first out"):
-        Policy(jurisdiction="de", method="hifo")
+        Policy(jurisdiction=jurisdiction_of("de"), method="hifo")

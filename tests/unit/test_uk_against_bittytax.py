@@ -61,7 +61,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.ledger.records import Kind
-from scanner.tax.jurisdictions.uk import UkPools, utc_day
+from scanner.tax.jurisdictions.uk_pools import UkPools, utc_day
 from scanner.tax.matching import Matched, OpenLot
 from tests.unit.builders import WALLET, leg
 

@@ -1,4 +1,4 @@
-"""HMRC's matching (scanner.jurisdictions.uk.UkPools), driven step by step with
+"""HMRC's matching (scanner.jurisdictions.uk_pools.UkPools), driven step by step with
 hand-computed figures in the style of HMRC's worked examples (CRYPTO22200 onwards)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from scanner.ledger.records import Kind
 from scanner.money import split_usd
-from scanner.tax.jurisdictions.uk import UkPools, split_quantity
+from scanner.tax.jurisdictions.uk_pools import UkPools, split_quantity
 from scanner.tax.matching import OpenLot
 from scanner.tax.records import Disposal
 from tests.unit.builders import ETH, OTHER, TKN, WALLET, day, leg

@@ -1,21 +1,27 @@
-"""Matching rules per jurisdiction: lot by lot (US, Germany) or pooled (UK, Canada)."""
+"""The jurisdictions taxscan knows, by code. A new one is a module with its object, and
+a line here."""
 
 from __future__ import annotations
 
-from scanner.tax.jurisdictions.lotwise import LotMatcher
-from scanner.tax.matching import Matcher
-from scanner.tax.policy import Policy
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from chains.errors import UserInputError
+from scanner.tax.jurisdictions.base import Jurisdiction
+from scanner.tax.jurisdictions.ca import Canada
+from scanner.tax.jurisdictions.de import Germany
+from scanner.tax.jurisdictions.uk import UnitedKingdom
+from scanner.tax.jurisdictions.us import UnitedStates
+
+US = UnitedStates()
+JURISDICTIONS: Mapping[str, Jurisdiction] = MappingProxyType(
+    {j.code: j for j in (US, UnitedKingdom(), Canada(), Germany())})
+CODES = tuple(JURISDICTIONS)
 
 
-def matcher_for(policy: Policy) -> Matcher:
-    if policy.jurisdiction == "uk":
-        from scanner.tax.jurisdictions.uk import UkPools
-
-        return UkPools()
-    if policy.jurisdiction == "ca":
-        from scanner.tax.jurisdictions.ca import CanadaAcb
-
-        return CanadaAcb()
-    return LotMatcher(policy.method, policy.effective_scopes, assignments=policy.assignments,
-                      recorded=policy.allocation,
-                      tax_free_after_a_year=policy.jurisdiction == "de")
+def jurisdiction_of(code: str) -> Jurisdiction:
+    try:
+        return JURISDICTIONS[code]
+    except KeyError:
+        raise UserInputError(f"unknown jurisdiction {code!r} "
+                             f"(available: {', '.join(CODES)})") from None
