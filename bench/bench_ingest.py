@@ -5,7 +5,7 @@ wallet of --txs transactions (20,000; 2,000 with --quick): ERC-20 transfers in a
 Uniswap V2 swaps and native sends, plus setup and other accounts' noise. Building it, and
 the explorer's rows (chains.devnet.bigwallet.explorer_rows), is not timed.
 
-Each scan is a whole `service.scan` of the wallet into a fresh database (discovery,
+Each scan is a whole `scanning.scan` of the wallet into a fresh database (discovery,
 fetching, storing, rebuilding the ledger and lots), run once, at concurrency 1 and at the
 default (chains.evm.source.DEFAULT_CONCURRENCY), in that order:
 
@@ -57,7 +57,7 @@ from chains.evm.explorer import (
 )
 from chains.evm.rpc import RpcClient
 from chains.evm.source import DEFAULT_CONCURRENCY, ChainSource, RpcSource
-from scanner.app import service
+from scanner.app import scan as scanning
 from scanner.ledger.records import LedgerEntry
 from scanner.store import Store
 
@@ -103,7 +103,7 @@ def timed_scan(big: BigWallet, source: ChainSource, name: str, node: RpcClient,
     with Store(path) as store:
         gc.collect()
         start = time.perf_counter()
-        (result,) = service.scan(store, source, [big.wallet], source_name=name)
+        (result,) = scanning.scan(store, source, [big.wallet], source_name=name)
         seconds = time.perf_counter() - start
         ledger = store.ledger()
     path.unlink()

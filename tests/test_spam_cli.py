@@ -13,7 +13,8 @@ import pytest
 
 from chains.errors import UserInputError
 from chains.evm.records import RawLog, RawTx, TokenInfo
-from scanner.app import service
+from scanner.app import rebuild
+from scanner.app import spam as spamming
 from scanner.ledger.decode.transfers import TRANSFER
 from scanner.prices.records import PricePoint
 from scanner.store import Store
@@ -83,7 +84,7 @@ def scanned(path: Path, txs: list[RawTx] = HISTORY, wallet: str = ME) -> Path:
             store.save_raw(wallet, txs)
             store.save_tokens(TOKENS)
             store.save_prices(PRICES)
-        service.refresh(store)
+        rebuild.refresh(store)
     return path
 
 
@@ -182,19 +183,19 @@ def test_a_bad_asset_is_one_line_exit_2_and_nothing_is_marked(db: Path, ident: s
 def test_a_failed_rebuild_leaves_the_marks_as_they_were(db: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     with Store(db) as store:
-        service.mark_spam(store, [asset(TKN)], True)
+        spamming.mark_spam(store, [asset(TKN)], True)
 
         def broken(*_: object, **__: object) -> None:
             raise RuntimeError("the rebuild breaks")
 
-        monkeypatch.setattr(service, "build_ledger", broken)
+        monkeypatch.setattr(rebuild, "build_ledger", broken)
         with pytest.raises(RuntimeError):
-            service.mark_spam(store, [asset(TKN), asset(FAN)], False)
+            spamming.mark_spam(store, [asset(TKN), asset(FAN)], False)
         assert store.spam_marks() == {asset(TKN): True}
         legs = {e.asset: e.kind.value for e in store.ledger()}
         assert (legs[asset(TKN)], legs[asset(FAN)]) == ("spam", "spam")
         with pytest.raises(UserInputError, match="name the tokens"):
-            service.mark_spam(store, [], None)
+            spamming.mark_spam(store, [], None)
 
 
 def test_a_database_from_before_every_verdict_was_kept_still_works(db: Path) -> None:

@@ -10,7 +10,8 @@ from decimal import Decimal
 from chains.errors import UserInputError
 from chains.evm.records import RawTx
 from scanner.app.export import tx_url
-from scanner.app.service import Rules, all_legs, chains_of, lot_book, policy_of
+from scanner.app.queries import lot_book
+from scanner.app.settings import Rules, all_legs, chains_of, policy_of
 from scanner.formats.ledger_writer import ledger_export_rows
 from scanner.formats.rows import Row, Shape
 from scanner.ledger.build import decode_context

@@ -10,18 +10,16 @@ from pathlib import Path
 
 from chains.errors import UserInputError
 from chains.registry import chain_by_id, is_known
-from scanner.app.service import (
+from scanner.app.queries import lot_book, missing_prices, review
+from scanner.app.settings import (
     Rules,
     all_legs,
     chains_of,
     describe,
     identical_groups,
     identity,
-    lot_book,
-    missing_prices,
     policy_of,
     price_book,
-    review,
 )
 from scanner.formats.coinledger import coinledger_csv
 from scanner.formats.cointracker import cointracker_csv

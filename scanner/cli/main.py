@@ -21,9 +21,13 @@ from chains.addresses import checksum, parse_address
 from chains.errors import TaxscanError, UserInputError
 from chains.evm.explorer import Flavor
 from chains.registry import chain_by_name
+from scanner.app import basis, queries, settings
 from scanner.app import explain as explaining
 from scanner.app import export as exporting
-from scanner.app import service
+from scanner.app import imports as importing
+from scanner.app import reconcile as reconciling
+from scanner.app import scan as scanning
+from scanner.app import spam as spamming
 from scanner.app.config import Config, load_config
 from scanner.app.sources import (
     API_KEY_ENV,
@@ -96,8 +100,8 @@ AssignOption = Annotated[list[str] | None, typer.Option(
 
 
 def _rules(method: Method | None, jurisdiction: Jurisdiction | None, scope: LotScope | None,
-           assign: list[str] | None) -> service.Rules:
-    return service.Rules(method.value if method else None,
+           assign: list[str] | None) -> settings.Rules:
+    return settings.Rules(method.value if method else None,
                          jurisdiction.value if jurisdiction else None,
                          scope.value if scope else None, tuple(assign or ()))
 
@@ -164,7 +168,7 @@ def scan(
                       offline=offline)
     with _store(db) as store, RichProgress(err) as progress:
         opened = open_source(plan, progress)
-        results = service.scan(store, opened.source, wallets, source_name=opened.name,
+        results = scanning.scan(store, opened.source, wallets, source_name=opened.name,
                                stablecoins=stablecoin or (), from_block=from_block,
                                node=opened.rpc_url)
         err.print(f"source: {opened.description}")
@@ -173,9 +177,9 @@ def scan(
         _scan_verdict(store, results)
 
 
-def _scan_verdict(store: Store, results: list[service.WalletScan]) -> None:
+def _scan_verdict(store: Store, results: list[scanning.WalletScan]) -> None:
     if any(r.node for r in results):
-        _verdict(reports.reconcile_rows(service.reconcile_scanned(store, results)))
+        _verdict(reports.reconcile_rows(reconciling.reconcile_scanned(store, results)))
     else:
         err.print("reconcile: no node was used, so no balance was checked (give --rpc)")
 
@@ -188,7 +192,7 @@ def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
             name = escape(terminal_text(labels.get(wallet) or checksum(wallet)))
             progress.prefix = f"{chain_key} {name}: "  # the progress line reads markup
 
-        results = service.scan_config(store, settings, progress, os.environ, offline=offline,
+        results = scanning.scan_config(store, settings, progress, os.environ, offline=offline,
                                       on_wallet=announce)
         _scan_summary(results)
         _scan_verdict(store, results)
@@ -196,11 +200,11 @@ def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
 
 
 def _review(store: Store) -> None:
-    for line in service.review(store).lines():
+    for line in queries.review(store).lines():
         err.print(f"review: {line}")
 
 
-def _scan_summary(results: list[service.WalletScan]) -> None:
+def _scan_summary(results: list[scanning.WalletScan]) -> None:
     for result in results:
         fetched = (f"blocks {result.from_block:,}-{result.to_block:,}"
                    if result.from_block <= result.to_block else "no new blocks")
@@ -218,7 +222,7 @@ def prices_import(
 ) -> None:
     """Import prices; the price of an asset at t is the latest row at or before t."""
     with _store(db) as store:
-        count = service.import_prices(store, file)
+        count = importing.import_prices(store, file)
         err.print(f"imported {count} prices from {file}")
         _review(store)
 
@@ -241,7 +245,7 @@ def lots(
     moment = _as_of(as_of) if as_of else None
     rules = _rules(method, jurisdiction, scope, assign)
     with _store(db) as store:
-        rows = reports.lot_rows(service.open_lots(store, rules, moment, only))
+        rows = reports.lot_rows(queries.open_lots(store, rules, moment, only))
     emit(out, rows, reports.LOTS, fmt, "Open lots")
 
 
@@ -261,7 +265,7 @@ def trace(
     the disposals that drew on it -> what is still open."""
     rules = _rules(method, jurisdiction, scope, assign)
     with _store(db) as store:
-        rows = reports.trace_rows(service.trace(store, ident, rules))
+        rows = reports.trace_rows(queries.trace(store, ident, rules))
     emit(out, rows, reports.TRACE, fmt, f"Trace of {ident}")
 
 
@@ -273,7 +277,7 @@ def balances(
 ) -> None:
     """Year-end balances per wallet and asset (December 31, 23:59:59 UTC), at that price."""
     with _store(db) as store:
-        rows = reports.balance_rows(service.year_end_balances(store, year))
+        rows = reports.balance_rows(queries.year_end_balances(store, year))
     emit(out, rows, reports.BALANCES, fmt, f"Balances at the end of {year}")
 
 
@@ -295,7 +299,7 @@ def reconcile(
     if at is not None:
         moment = int(at) if at.strip().isdigit() else _as_of(at)
     with _store(db) as store:
-        rows = reports.reconcile_rows(service.reconcile_chain(store, rpc, wallet=only,
+        rows = reports.reconcile_rows(reconciling.reconcile_chain(store, rpc, wallet=only,
                                                               at=moment))
     emit(out, rows, reports.RECONCILE, fmt, "Reconciliation")
     if fmt is Format.TABLE:
@@ -334,7 +338,7 @@ def prices_fetch(
     sources = price_sources(names, rpc, os.environ, defillama_url=defillama_url,
                             coingecko_url=coingecko_url)
     with _store(db) as store:
-        fetched = service.fetch_prices(store, sources)
+        fetched = importing.fetch_prices(store, sources)
         found = ", ".join(f"{n} from {s}" for s, n in sorted(fetched.by_source.items()))
         err.print(f"{fetched.lacking} prices lacking, {fetched.asked} asked: {fetched.found} "
                   f"found{' (' + found + ')' if found else ''}, {fetched.unanswered} without "
@@ -355,7 +359,7 @@ def prices_missing(
     leaves unknown (shown as unknown in every report, never as zero)."""
     rules = _rules(method, jurisdiction, scope, assign)
     with _store(db) as store:
-        rows = reports.missing_rows(service.missing_prices(store, rules))
+        rows = reports.missing_rows(queries.missing_prices(store, rules))
     emit(out, rows, reports.MISSING, fmt, "Missing prices")
     if fmt is Format.TABLE and not rows:
         err.print("every leg has a USD value")
@@ -374,7 +378,7 @@ def ledger(
     only = parse_address(wallet) if wallet else None
     chain_id = chain_by_name(chain).chain_id if chain else None
     with _store(db) as store:
-        rows = reports.ledger_rows(service.ledger(store, year, only, chain_id))
+        rows = reports.ledger_rows(queries.ledger(store, year, only, chain_id))
     emit(out, rows, reports.LEDGER, fmt, "Ledger")
 
 
@@ -392,8 +396,8 @@ def gains(
     """Realized gains and losses, one row per lot disposed."""
     with _store(db) as store:
         rules = _rules(method, jurisdiction, scope, assign)
-        chosen = service.describe(service.policy_of(store, rules))
-        disposals = service.gains(store, year, rules)
+        chosen = settings.describe(settings.policy_of(store, rules))
+        disposals = queries.gains(store, year, rules)
     if fmt is Format.CSV:
         out.file.write(gains_to_csv(disposals))
         return
@@ -435,7 +439,7 @@ def income(
     """Income (claims, rewards) at fair value on receipt."""
     rules = _rules(method, jurisdiction, scope, assign)
     with _store(db) as store:
-        rows = reports.income_rows(service.income(store, year, rules))
+        rows = reports.income_rows(queries.income(store, year, rules))
     emit(out, rows, reports.INCOME, fmt, f"Income {year}")
 
 
@@ -470,14 +474,14 @@ def harvest(
         raise UserInputError("give --target-loss or --offset-gains, not both")
     with _store(db) as store:
         rules = _rules(method, jurisdiction, scope, assign)
-        policy = service.policy_of(store, rules)
-        planned = service.harvest(store, moment, rules, losses_only=not include_gains)
+        policy = settings.policy_of(store, rules)
+        planned = queries.harvest(store, moment, rules, losses_only=not include_gains)
         target = _decimal(target_loss, "--target-loss") if target_loss is not None else (
-            max(service.realized_gains(store, moment.year, rules), Decimal(0))
+            max(queries.realized_gains(store, moment.year, rules), Decimal(0))
             if offset_gains else None)
         plan = suggest(planned, target, rates) if target is not None else None
         rows = reports.harvest_rows(planned, plan.lot_ids if plan else (), rates,
-                                    service.gas_per_trade(store))
+                                    queries.gas_per_trade(store))
     emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}")
     if fmt is Format.TABLE:
         if plan is not None:
@@ -532,7 +536,7 @@ def import_file(
             raise UserInputError(f"--asset {pair!r}: expected SYMBOL=ASSET_ID")
         assets[symbol.strip()] = ident.strip()
     with _store(db) as store:
-        done = service.import_ledger(store, path, fmt.value, account=account, assets=assets)
+        done = importing.import_ledger(store, path, fmt.value, account=account, assets=assets)
         err.print(f"{done.legs} legs imported from {path} ({done.source}); importing the "
                   "file again replaces them")
         _review(store)
@@ -647,7 +651,7 @@ def basis_allocate(
     except ValueError:
         raise UserInputError(f"--as-of must be a date (YYYY-01-01): {as_of!r}") from None
     with _store(db) as store:
-        rows = reports.allocation_rows(service.allocate_basis(store, moment))
+        rows = reports.allocation_rows(basis.allocate_basis(store, moment))
     emit(out, rows, reports.ALLOCATION, fmt, f"Basis allocation recorded as of {as_of}")
     if fmt is Format.TABLE:
         err.print(f"{len(rows)} lot parts given to wallets; reports use this allocation "
@@ -661,7 +665,7 @@ def basis_show(
 ) -> None:
     """The recorded allocation of universal lots to wallets."""
     with _store(db) as store:
-        rows = reports.allocation_rows(service.recorded_allocation(store))
+        rows = reports.allocation_rows(basis.recorded_allocation(store))
     emit(out, rows, reports.ALLOCATION, fmt, "Recorded basis allocation")
     if fmt is Format.TABLE and not rows:
         err.print("no allocation recorded: the lots are given to wallets by the rule when a "
@@ -688,26 +692,26 @@ def demo(
                 with RichProgress(err) as progress:
                     node_source = open_source(SourcePlan(chain=None, rpc_url=node.url),
                                               progress).source
-                    results = service.scan(store, node_source, wallets)
+                    results = scanning.scan(store, node_source, wallets)
                 _scan_summary(results)
-                service.import_prices(store, prices)
+                importing.import_prices(store, prices)
                 _review(store)
                 _demo_reports(store, scenario.as_of)
-                rows = reports.reconcile_rows(service.reconcile_chain(store, node.url))
+                rows = reports.reconcile_rows(reconciling.reconcile_chain(store, node.url))
                 emit(out, rows, reports.RECONCILE, Format.TABLE, "Reconciliation")
                 _verdict(rows)
 
 
 def _demo_reports(store: Store, as_of: datetime) -> None:
-    emit(out, reports.ledger_rows(service.ledger(store)), reports.LEDGER, Format.TABLE,
+    emit(out, reports.ledger_rows(queries.ledger(store)), reports.LEDGER, Format.TABLE,
          "Ledger")
     for year in (2024, 2025):
-        rows = reports.gains_rows(service.gains(store, year))
+        rows = reports.gains_rows(queries.gains(store, year))
         emit(out, rows, reports.GAINS, Format.TABLE, f"Realized gains {year} (fifo)")
         _totals(rows)
-        emit(out, reports.income_rows(service.income(store, year)), reports.INCOME,
+        emit(out, reports.income_rows(queries.income(store, year)), reports.INCOME,
              Format.TABLE, f"Income {year}")
-    rows = reports.harvest_rows(service.harvest(store, as_of))
+    rows = reports.harvest_rows(queries.harvest(store, as_of))
     emit(out, rows, reports.HARVEST, Format.TABLE, f"Harvest as of {as_of.date()}")
     _wash_sale_warning(rows)
 
@@ -735,7 +739,7 @@ def spam_list(
         ctx.obj = db
         return
     with _store(db) as store:
-        rows = reports.spam_rows(service.spam_tokens(store, include_all))
+        rows = reports.spam_rows(spamming.spam_tokens(store, include_all))
     emit(out, rows, reports.SPAM, fmt, "Judged tokens" if include_all else "Spam tokens")
     if fmt is Format.TABLE and not rows:
         err.print("no token is judged" if include_all else "no spam token (`--all` lists "
@@ -762,7 +766,7 @@ def spam_clear(ctx: typer.Context, assets: AssetsArgument, db: DbOption = None) 
 
 def _mark_spam(assets: list[str], spam: bool | None, db: Path | None) -> None:
     with _store(db) as store:
-        for row in service.mark_spam(store, assets, spam):
+        for row in spamming.mark_spam(store, assets, spam):
             verdict = "spam" if row.is_spam else "not spam"
             why = "marked by you" if row.marked is not None else "by its score"
             err.print(f"{row.asset} ({row.symbol or 'no symbol'}): {verdict}, {why} "

@@ -23,7 +23,7 @@ from chains.evm.explorer import (
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
 from chains.ratelimit import TokenBucket
-from scanner.app import service
+from scanner.app import scan as scanning
 from scanner.store import Store
 from tests.chains.fake_explorer import FakeExplorer
 from tests.chains.fake_node import URL, FakeNode
@@ -63,7 +63,7 @@ def client(page_size: int = 1000, key: str | None = KEY) -> ExplorerClient:
 
 def ledger_of(source: Any, tmp: Path, name: str) -> list[Any]:
     with Store(tmp / f"{name}.duckdb") as store:
-        service.scan(store, source, [WALLET], source_name=name)
+        scanning.scan(store, source, [WALLET], source_name=name)
         return store.ledger()
 
 
@@ -200,7 +200,7 @@ def test_blockscout_partial_results_are_kept_and_the_cursor_held_back(
     site.install(mock)
     source = ExplorerSource(client())
     with Store(tmp_path / "t.duckdb") as store:
-        (result,) = service.scan(store, source, [WALLET], source_name="explorer")
+        (result,) = scanning.scan(store, source, [WALLET], source_name="explorer")
         assert any("not processed every txlistinternal" in note for note in result.notes)
         assert store.cursor(1, WALLET, "explorer") is None  # the next scan asks again
         assert {e.tx_hash for e in store.ledger()} >= {r["hash"] for r in rows["tokentx"]}

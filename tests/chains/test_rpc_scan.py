@@ -14,7 +14,8 @@ import responses
 from chains.errors import SourceUnavailable
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner.app import service
+from scanner.app import imports as importing
+from scanner.app import scan as scanning
 from scanner.store import Store
 from tests.chains.fake_node import URL, FakeNode
 
@@ -36,7 +37,7 @@ def test_replay_matches_the_explorer_rows_and_receipts(
 ) -> None:
     fake = node(realdata, mock)
     with Store(tmp_path / "t.duckdb") as store:
-        (result,) = service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
+        (result,) = scanning.scan(store, RpcSource(RpcClient(URL)), [WALLET])
         ledger = store.ledger()
     assert result.address_index == "trace_filter"
     assert result.to_block == LAST_BLOCK
@@ -77,7 +78,7 @@ def test_receipts_and_blocks_come_in_batches(
     node(realdata, mock)
     calls = len(mock.calls)
     with Store(tmp_path / "t.duckdb") as store:
-        service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
+        scanning.scan(store, RpcSource(RpcClient(URL)), [WALLET])
     http_requests = len(mock.calls) - calls
     # chain id, head, the margin's block hashes, logs, traces, txs+receipts, blocks, token
     # metadata
@@ -89,7 +90,7 @@ def test_a_node_without_an_address_index_says_what_it_cannot_see(
 ) -> None:
     fake = node(realdata, mock, traces=False)
     with Store(tmp_path / "t.duckdb") as store:
-        (result,) = service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
+        (result,) = scanning.scan(store, RpcSource(RpcClient(URL)), [WALLET])
         hashes = {e.tx_hash for e in store.ledger()}
     assert result.address_index is None
     assert any("native transfers" in note for note in result.notes)
@@ -101,7 +102,7 @@ def test_log_ranges_split_when_the_node_refuses(
 ) -> None:
     fake = node(realdata, mock, log_range_limit=1_000_000)
     with Store(tmp_path / "t.duckdb") as store:
-        service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
+        scanning.scan(store, RpcSource(RpcClient(URL)), [WALLET])
         hashes = {e.tx_hash for e in store.ledger()}
     assert hashes == set(fake.receipts)
     spans = [int(p[0]["toBlock"], 16) - int(p[0]["fromBlock"], 16) + 1
@@ -118,14 +119,14 @@ def test_a_failing_node_leaves_the_database_as_it_was(
     fake.fail_methods.add("eth_getBlockByNumber")
     with Store(tmp_path / "t.duckdb") as store:
         with pytest.raises(Exception, match="eth_getBlockByNumber"):
-            service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
+            scanning.scan(store, RpcSource(RpcClient(URL)), [WALLET])
         assert store.counts() == {"raw_txs": 0, "raw_logs": 0, "ledger": 0, "prices": 0}
         assert store.cursor(1, WALLET, "rpc") is None
 
     fake.fail_methods = {"http"}
     with Store(tmp_path / "t.duckdb") as store, pytest.raises(SourceUnavailable,
                                                                 match="kept failing"):
-        service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
+        scanning.scan(store, RpcSource(RpcClient(URL)), [WALLET])
 
 
 def test_fetched_prices_value_the_ledger_and_are_asked_once(
@@ -150,12 +151,12 @@ def test_fetched_prices_value_the_ledger_and_are_asked_once(
 
     mock.add_callback(responses.GET, "https://coins.llama.fi/batchHistorical", callback=batch)
     with Store(tmp_path / "t.duckdb") as store:
-        service.scan(store, RpcSource(RpcClient(URL)), [WALLET])
-        fetched = service.fetch_prices(store, [DefiLlama()])
+        scanning.scan(store, RpcSource(RpcClient(URL)), [WALLET])
+        fetched = importing.fetch_prices(store, [DefiLlama()])
         assert fetched.found == fetched.lacking > 0 and fetched.unanswered == 0
         ledger = store.ledger()
         assert all(e.usd_value is not None and e.price_source == "defillama" for e in ledger)
         usdt = next(e for e in ledger if e.asset == USDT)
         assert usdt.usd_value == abs(usdt.quantity) * Decimal("0.9995")  # not the $1 peg
-        again = service.fetch_prices(store, [DefiLlama()])
+        again = importing.fetch_prices(store, [DefiLlama()])
     assert again.asked == 0 and len(asked) == 1

@@ -13,7 +13,8 @@ from chains.devnet.anvil import Anvil
 from chains.devnet.scenario import GENESIS, Scenario, play
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner.app import service
+from scanner.app import imports as importing
+from scanner.app import scan as scanning
 from scanner.store import Store
 
 
@@ -31,9 +32,9 @@ def _start(tmp: Path) -> Iterator[Played]:
         prices = scenario.write_prices(tmp / "prices.csv")
         db_path = tmp / "taxscan.duckdb"
         with Store(db_path) as store:
-            service.scan(store, RpcSource(RpcClient(node.url)),
+            scanning.scan(store, RpcSource(RpcClient(node.url)),
                          [parse_address(scenario.wallet)])
-            service.import_prices(store, prices)
+            importing.import_prices(store, prices)
         yield Played(node, scenario, db_path, prices)
 
 

@@ -38,7 +38,8 @@ from chains.evm.explorer import (
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
 from chains.ratelimit import TokenBucket
-from scanner.app import service
+from scanner.app import reconcile as reconciling
+from scanner.app import scan as scanning
 from scanner.app.config import load_config
 from scanner.app.sources import open_source, plan_for
 from scanner.errors import ConfigError
@@ -75,7 +76,7 @@ def scanned(big: BigWallet, tmp_path_factory: pytest.TempPathFactory) -> Scanned
     client = RpcClient(big.url)
     path = tmp_path_factory.mktemp("bigwallet") / "taxscan.duckdb"
     with Store(path) as store:
-        (result,) = service.scan(store, RpcSource(client), [big.wallet])
+        (result,) = scanning.scan(store, RpcSource(client), [big.wallet])
     return Scanned(path, result.new_txs, client.requests_sent)
 
 
@@ -148,7 +149,7 @@ def test_each_kind_of_transaction_has_its_legs(big: BigWallet, scanned: Scanned)
 def test_the_balances_reconcile_with_the_node_at_the_head(big: BigWallet,
                                                           scanned: Scanned) -> None:
     with Store(scanned.db_path) as store:
-        checks = service.reconcile_chain(store, big.url)
+        checks = reconciling.reconcile_chain(store, big.url)
     assert {c.holding.asset for c in checks} == {ETH, asset(big.dai), asset(big.tkn)}
     for check in checks:
         assert check.status is Status.OK, check.explanation

@@ -17,7 +17,8 @@ import pytest
 
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner.app import service
+from scanner.app import imports as importing
+from scanner.app import scan as scanning
 from scanner.store import Store
 from tests.devnet.conftest import Played
 
@@ -44,7 +45,7 @@ def _scan_until(played: Played, db: Path, kill_at: int) -> None:
     Store._many = counted(Store._many)  # type: ignore[method-assign]
     RpcClient._send = counted(RpcClient._send)  # type: ignore[method-assign]
     with Store(db) as store:
-        service.scan(store, RpcSource(RpcClient(played.node.url)), [played.scenario.wallet],
+        scanning.scan(store, RpcSource(RpcClient(played.node.url)), [played.scenario.wallet],
                      batch_size=BATCH)
     (db.parent / STEPS_FILE).write_text(str(steps))
 
@@ -69,7 +70,7 @@ def scan(played: Played, db: Path, kill_at: int = 0) -> bool:
 
 def contents(db: Path, played: Played) -> tuple[object, ...]:
     with Store(db) as store:
-        service.import_prices(store, played.prices_path)
+        importing.import_prices(store, played.prices_path)
         return (sorted(store.raw_txs(31337), key=lambda t: t.tx_hash), store.ledger(),
                 store.balance_snapshots(31337), store.tokens(31337), store.counts(),
                 store.cursor(31337, played.scenario.wallet, "rpc"))

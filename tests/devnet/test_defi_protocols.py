@@ -16,7 +16,10 @@ from chains.addresses import erc20_asset, nft_asset, parse_address
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
 from chains.registry import DEVNET_ADAI, DEVNET_STETH, DEVNET_WETH, DEVNET_WSTETH
-from scanner.app import service
+from scanner.app import imports as importing
+from scanner.app import queries
+from scanner.app import reconcile as reconciling
+from scanner.app import scan as scanning
 from scanner.ledger.reconcile import BalanceCheck
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
@@ -40,11 +43,11 @@ class Scanned:
 def scanned(played: Played, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
     db: Path = tmp_path_factory.mktemp("defi") / "defi.duckdb"
     with Store(db) as store:
-        service.scan(store, RpcSource(RpcClient(played.node.url)),
+        scanning.scan(store, RpcSource(RpcClient(played.node.url)),
                      [parse_address(played.scenario.defi.wallet)])
-        service.import_prices(store, played.prices_path)
-        yield Scanned(played, service.ledger(store), service.lot_book(store),
-                      service.reconcile_chain(store, played.node.url))
+        importing.import_prices(store, played.prices_path)
+        yield Scanned(played, queries.ledger(store), queries.lot_book(store),
+                      reconciling.reconcile_chain(store, played.node.url))
 
 
 def _of(scanned: Scanned, label: str) -> list[LedgerEntry]:

@@ -12,7 +12,7 @@ from web3 import HTTPProvider, Web3
 from chains.addresses import parse_address
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner.app import service
+from scanner.app import scan as scanning
 from scanner.store import Store
 from tests.devnet.conftest import Played
 
@@ -53,7 +53,7 @@ def test_rescan_adds_no_rows_and_fetches_only_new_blocks(
         assert first_end is not None
 
         spy = Spy(monkeypatch)
-        (again,) = service.scan(store, node_source(fresh_chain), [wallet])
+        (again,) = scanning.scan(store, node_source(fresh_chain), [wallet])
         assert again.new_txs == 0
         assert spy.ranges() == [] and spy.fetched() == set()
         assert store.counts() == before
@@ -67,7 +67,7 @@ def test_rescan_adds_no_rows_and_fetches_only_new_blocks(
         w3.eth.wait_for_transaction_receipt(sent)
 
         spy.calls.clear()
-        (third,) = service.scan(store, node_source(fresh_chain), [wallet])
+        (third,) = scanning.scan(store, node_source(fresh_chain), [wallet])
         assert third.from_block == first_end + 1
         assert third.new_txs == 1
         assert spy.ranges() and all(lo > first_end for lo, _ in spy.ranges())

@@ -13,7 +13,9 @@ from chains.devnet.anvil import devnet_dir
 from chains.devnet.solidity import compile_contracts
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner.app import service
+from scanner.app import queries
+from scanner.app import reconcile as reconciling
+from scanner.app import scan as scanning
 from scanner.ledger.rebasing import REBASE
 from scanner.ledger.records import Kind
 from scanner.store import Store
@@ -81,8 +83,8 @@ def test_rebasing_growth_is_income_equal_to_what_balanceof_says(fresh_chain: Pla
 
     with Store(fresh_chain.db_path) as store:
         source = RpcSource(RpcClient(fresh_chain.node.url))
-        service.scan(store, source, [wallet], rebasing=[asset])
-        legs = [e for e in service.ledger(store, wallet=wallet) if e.asset == asset]
+        scanning.scan(store, source, [wallet], rebasing=[asset])
+        legs = [e for e in queries.ledger(store, wallet=wallet) if e.asset == asset]
         grown = [e for e in legs if e.protocol == REBASE]
         moved = [e for e in legs if e.protocol != REBASE]
 
@@ -99,14 +101,14 @@ def test_rebasing_growth_is_income_equal_to_what_balanceof_says(fresh_chain: Pla
 
         # income for its year, the growth before the sale ahead of the sale
         year = grown[0].timestamp.year
-        income = [i for i in service.income(store, year) if i.asset == asset]
+        income = [i for i in queries.income(store, year) if i.asset == asset]
         assert [i.quantity for i in income if i.tx_hash.startswith("rebase:")] == \
             [e.quantity for e in grown if e.timestamp.year == year]
-        assert all(d.lot_id is not None for d in service.gains(store, year)
+        assert all(d.lot_id is not None for d in queries.gains(store, year)
                    if d.asset == asset)
 
         # the chain agrees at the block scanned to
-        checks = {c.holding.asset: c for c in service.reconcile_chain(store,
+        checks = {c.holding.asset: c for c in reconciling.reconcile_chain(store,
                                                                       fresh_chain.node.url)}
         assert checks[asset].status.value == "ok"
         assert checks[asset].chain_raw == checks[asset].ledger_raw == balance(head)
@@ -117,17 +119,17 @@ def test_rebasing_growth_is_income_equal_to_what_balanceof_says(fresh_chain: Pla
         assert all(s.raw_balance == balance(s.block_number) for s in snapshots)
 
         # a second scan of the same chain adds nothing
-        service.scan(store, source, [wallet])
+        scanning.scan(store, source, [wallet])
         assert store.balance_snapshots(31337) == snapshots
-        assert [e for e in service.ledger(store, wallet=wallet)
+        assert [e for e in queries.ledger(store, wallet=wallet)
                 if e.protocol == REBASE] == grown
 
         # another rebase, then a scan: one new snapshot, one new leg, none twice
         chain.mined(reb.functions.rebase(125 * E18 // 100))
-        service.scan(store, source, [wallet])
-        later = [e for e in service.ledger(store, wallet=wallet) if e.protocol == REBASE]
+        scanning.scan(store, source, [wallet])
+        later = [e for e in queries.ledger(store, wallet=wallet) if e.protocol == REBASE]
         assert later[:2] == grown and len(later) == 3
         assert later[2].raw_amount == balance() - 1080 * E18 == 45 * E18
         assert len(store.balance_snapshots(31337)) == len(snapshots) + 1
-        assert sum(e.raw_amount for e in service.ledger(store, wallet=wallet)
+        assert sum(e.raw_amount for e in queries.ledger(store, wallet=wallet)
                    if e.asset == asset) == balance()

@@ -9,7 +9,9 @@ import duckdb
 import pytest
 from web3 import HTTPProvider, Web3
 
-from scanner.app import service
+from scanner.app import rebuild
+from scanner.app import reconcile as reconciling
+from scanner.app import scan as scanning
 from scanner.store import Store
 from tests.devnet.conftest import Played
 from tests.helpers import cli_json, run_cli
@@ -63,8 +65,8 @@ def test_a_missing_transaction_in_the_middle_is_located_by_bisection(
         for table in ("raw_txs", "raw_logs", "raw_internal", "wallet_txs"):
             con.execute(f"DELETE FROM {table} WHERE tx_hash = ?", [missing])
     with Store(db) as store:
-        service.refresh(store)
-        checks = {c.holding.symbol: c for c in service.reconcile_chain(store, played.node.url)}
+        rebuild.refresh(store)
+        checks = {c.holding.symbol: c for c in reconciling.reconcile_chain(store, played.node.url)}
     block = block_of(played, "buy_2")
     for symbol in ("TKN", "DAI", "ETH"):  # the swap's two legs, and its gas
         assert checks[symbol].status.value == "mismatch"
@@ -124,9 +126,10 @@ def test_fee_on_transfer_and_rebasing_tokens_are_explained(fresh_chain: Played) 
     mined(tokens["RebaseToken"].functions.rebase(105 * 10**16))
 
     with Store(fresh_chain.db_path) as store:
-        service.scan(store, RpcSource(RpcClient(fresh_chain.node.url)),
+        scanning.scan(store, RpcSource(RpcClient(fresh_chain.node.url)),
                      [parse_address(fresh_chain.scenario.wallet)])
-        checks = {c.holding.symbol: c for c in service.reconcile_chain(store, fresh_chain.node.url)}
+        checks = {c.holding.symbol: c
+                  for c in reconciling.reconcile_chain(store, fresh_chain.node.url)}
     fee, rebase = checks["FEE"], checks["REB"]
     assert fee.status.value == "mismatch" and "fee-on-transfer" in fee.explanation
     assert fee.chain_balance is not None and fee.chain_balance - fee.ledger_balance == -10

@@ -13,7 +13,8 @@ from chains.errors import SourceInconsistent
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
 from chains.registry import chain_by_id
-from scanner.app import service
+from scanner.app import reconcile as reconciling
+from scanner.app import scan as scanning
 from scanner.ledger.reconcile import Status
 from scanner.store import Store
 from tests.devnet.conftest import Played
@@ -36,8 +37,8 @@ def pay(w3: Web3, wallet: str, wei: int, sender: int = 0) -> str:
     return "0x" + bytes(sent).hex().removeprefix("0x")
 
 
-def scan(played: Played, store: Store, wallet: str) -> service.WalletScan:
-    (result,) = service.scan(store, RpcSource(RpcClient(played.node.url)), [wallet])
+def scan(played: Played, store: Store, wallet: str) -> scanning.WalletScan:
+    (result,) = scanning.scan(store, RpcSource(RpcClient(played.node.url)), [wallet])
     return result
 
 
@@ -46,7 +47,7 @@ def ledger_hashes(store: Store) -> set[str]:
 
 
 def native_check(store: Store, played: Played, wallet: str) -> Any:
-    (check,) = [c for c in service.reconcile_chain(store, played.node.url, wallet=wallet)
+    (check,) = [c for c in reconciling.reconcile_chain(store, played.node.url, wallet=wallet)
                 if c.holding.asset == f"eip155:{DEVNET}/slip44:60"]
     return check
 

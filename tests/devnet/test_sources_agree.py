@@ -21,7 +21,8 @@ from chains.evm.both import BothSource
 from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
 from chains.evm.rpc import RpcClient
 from chains.evm.source import SEL_DECIMALS, SEL_NAME, SEL_SYMBOL, RpcSource, _decimals, _text
-from scanner.app import service
+from scanner.app import imports as importing
+from scanner.app import scan as scanning
 from scanner.store import Store
 from tests.chains.fake_explorer import FakeExplorer
 from tests.devnet.conftest import Played
@@ -103,8 +104,8 @@ def explorer_source(played: Played, with_node: bool = False) -> ExplorerSource:
 
 def scanned(played: Played, source: Any, name: str, path: Path) -> list[Any]:
     with Store(path) as store:
-        service.scan(store, source, [parse_address(played.scenario.wallet)], source_name=name)
-        service.import_prices(store, played.prices_path)
+        scanning.scan(store, source, [parse_address(played.scenario.wallet)], source_name=name)
+        importing.import_prices(store, played.prices_path)
         return store.ledger()
 
 

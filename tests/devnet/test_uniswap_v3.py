@@ -19,7 +19,10 @@ from chains.devnet.defi import POSITIONS
 from chains.devnet.scenario import artifact
 from chains.evm.rpc import RpcClient
 from chains.evm.source import RpcSource
-from scanner.app import service
+from scanner.app import imports as importing
+from scanner.app import queries
+from scanner.app import reconcile as reconciling
+from scanner.app import scan as scanning
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
 from scanner.tax.records import LotBook
@@ -40,10 +43,10 @@ class Scanned:
 def scanned(played: Played, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
     db = tmp_path_factory.mktemp("v3") / "defi.duckdb"
     with Store(db) as store:
-        service.scan(store, RpcSource(RpcClient(played.node.url)),
+        scanning.scan(store, RpcSource(RpcClient(played.node.url)),
                      [parse_address(played.scenario.defi.wallet)])
-        service.import_prices(store, played.prices_path)
-        yield Scanned(played, service.ledger(store), service.lot_book(store), db)
+        importing.import_prices(store, played.prices_path)
+        yield Scanned(played, queries.ledger(store), queries.lot_book(store), db)
 
 
 def _w3(played: Played) -> Web3:
@@ -164,7 +167,7 @@ def test_a_swap_through_the_router_is_a_v3_trade(scanned: Scanned) -> None:
 
 def test_every_balance_reconciles_the_position_in_liquidity_units(scanned: Scanned) -> None:
     with Store(scanned.db) as store:
-        checks = service.reconcile_chain(store, scanned.played.node.url)
+        checks = reconciling.reconcile_chain(store, scanned.played.node.url)
     assert checks and all(check.status.value == "ok" for check in checks), \
         [(c.holding.symbol, c.explanation) for c in checks if c.status.value != "ok"]
     position = next(c for c in checks if c.holding.asset == _position(scanned))

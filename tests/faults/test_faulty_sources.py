@@ -20,7 +20,7 @@ from chains.errors import SourceInconsistent
 from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
 from chains.evm.rpc import RpcClient
 from chains.evm.source import ChainSource, RpcSource
-from scanner.app import service
+from scanner.app import scan as scanning
 from scanner.ledger.records import LedgerEntry
 from scanner.store import Store
 from tests.chains.fake_explorer import FakeExplorer
@@ -43,7 +43,7 @@ def wallets(played: Played) -> list[str]:
 
 def ledger_of(source: ChainSource, played: Played, path: Path, name: str) -> list[LedgerEntry]:
     with Store(path) as store:
-        service.scan(store, source, wallets(played), source_name=name)
+        scanning.scan(store, source, wallets(played), source_name=name)
         return store.ledger()
 
 
@@ -185,7 +185,7 @@ def test_every_source_refuses_receipts_that_contradict_their_transactions(
         source = rpc_source(proxy.url) if through == "node" \
             else explorer_source(f"{proxy.url}/api")
         with Store(db) as store, pytest.raises(SourceInconsistent, match="receipt"):
-            service.scan(store, source, [parse_address(played.scenario.defi.wallet)],
+            scanning.scan(store, source, [parse_address(played.scenario.defi.wallet)],
                          source_name=through)
     assert proxy.injected[fault] >= 1
     assert tables(db) == before

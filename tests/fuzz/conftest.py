@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.app import service
+from scanner.app import imports as importing
+from scanner.app import queries
 from scanner.formats.rows import LEDGER
 from scanner.store import Store
 
@@ -39,8 +40,8 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     legs.write_text("\n".join(rows) + "\n", encoding="utf-8")
     path = directory / "seeded.duckdb"
     with Store(path) as store:
-        service.import_prices(store, prices)
-        service.import_ledger(store, legs, "ledger")
+        importing.import_prices(store, prices)
+        importing.import_ledger(store, legs, "ledger")
         assert store.counts()["prices"] == 2 and len(store.ledger()) == 2
-        assert service.lot_book(store).disposals
+        assert queries.lot_book(store).disposals
     return path

@@ -17,7 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from chains.errors import UserInputError
-from scanner.app import service
+from scanner.app import imports as importing
 from scanner.formats.cells import FORMULA_START
 from scanner.formats.koinly import HEADER as KOINLY_HEADER
 from scanner.formats.koinly import read_koinly
@@ -232,7 +232,7 @@ def test_a_failed_ledger_import_writes_nothing(seeded_db: Path, rows: list[dict[
         file = Path(directory) / "legs.csv"
         file.write_bytes(text.encode("utf-8"))
         imported, error = all_or_nothing(
-            db, lambda store: service.import_ledger(store, file, "ledger"))
+            db, lambda store: importing.import_ledger(store, file, "ledger"))
         assert (error is None) == all(c.good for row in rows for c in row.values()), error
         if error is None:
             with Store(db) as store:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from scanner.app import service
+from scanner.app import imports as importing
 from scanner.errors import PriceFileError
 from scanner.money import price
 from scanner.prices.csvfile import read_price_file
@@ -156,7 +156,7 @@ def test_a_failed_price_import_writes_nothing(seeded_db: Path,
     with scratch() as directory, copy_of(seeded_db, Path(directory)) as db:
         file = Path(directory) / "prices.csv"
         file.write_bytes(text.encode("utf-8"))
-        count, error = all_or_nothing(db, lambda store: service.import_prices(store, file))
+        count, error = all_or_nothing(db, lambda store: importing.import_prices(store, file))
         assert (error is not None) == bool(first_bad), error
         if error is None:
             with Store(db) as store:

@@ -28,7 +28,7 @@ from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource, 
 from chains.evm.mappers import hex_int
 from chains.evm.rpc import RpcClient
 from chains.evm.source import ChainSource, RpcSource
-from scanner.app import service
+from scanner.app import scan as scanning
 from scanner.store import Store
 from scanner.store.db import fits_quantity
 from tests.fuzz.chain_world import (
@@ -113,7 +113,7 @@ def scanned(seeded_db: Path, w: World, source: ChainSource) -> list[tuple[Any, .
             scratch() as directory, \
             copy_of(seeded_db, Path(directory)) as db:
         install(mock, w)
-        _, error = all_or_nothing(db, lambda store: service.scan(store, source, [WALLET]))
+        _, error = all_or_nothing(db, lambda store: scanning.scan(store, source, [WALLET]))
         if error is not None:
             return None
         with duckdb.connect(str(db), read_only=True) as connection:
@@ -165,7 +165,7 @@ def test_a_priced_leg_too_large_to_value_is_stored_unvalued(seeded_db: Path,
             scratch() as directory, copy_of(seeded_db, Path(directory)) as db:
         install(mock, world(amounts_))
         with Store(db) as store:
-            service.scan(store, node_source(), [WALLET])
+            scanning.scan(store, node_source(), [WALLET])
             legs = {e.leg_key: e for e in store.ledger() if e.wallet == WALLET}
     assert legs["native"].raw_amount == -amounts_.value
     assert legs["gas"].raw_amount == -amounts_.gas_used * amounts_.gas_price

@@ -21,7 +21,7 @@ from chains.evm.explorer import internal_from_row
 from chains.evm.mappers import raw_tx_from_json
 from chains.evm.records import RawTx
 from chains.registry import chain_by_id
-from scanner.app.service import asset_ranks
+from scanner.app.settings import asset_ranks
 from scanner.ledger.build import build_ledger
 from scanner.prices.book import PriceBook
 

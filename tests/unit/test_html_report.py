@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from scanner.app.service import Review
+from scanner.app.queries import Review
 from scanner.formats import rows as reports
 from scanner.formats.html_report import CSP, NO_LOT, ReportPage, render_report
 from scanner.formats.rows import Row

@@ -13,7 +13,7 @@ import pytest
 from chains.addresses import erc20_asset
 from chains.evm.records import RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
-from scanner.app.service import asset_ranks
+from scanner.app.settings import asset_ranks
 from scanner.ledger.build import build_ledger
 from scanner.ledger.decode.protocols import DecodeContext
 from scanner.ledger.decode.protocols.aave_v3 import (

@@ -10,7 +10,7 @@ from decimal import Decimal
 from chains.addresses import erc20_asset, nft_asset
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
-from scanner.app.service import asset_ranks
+from scanner.app.settings import asset_ranks
 from scanner.ledger.build import build_ledger
 from scanner.ledger.decode.transfers import TRANSFER, TRANSFER_SINGLE
 from scanner.ledger.records import Kind, LedgerEntry

@@ -10,7 +10,7 @@ import pytest
 from chains.addresses import erc20_asset
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
-from scanner.app.service import asset_ranks
+from scanner.app.settings import asset_ranks
 from scanner.ledger.build import build_ledger
 from scanner.ledger.decode.protocols import DecodeContext, ProtocolDecoder, Refinement, refine_all
 from scanner.ledger.decode.protocols.uniswap_v2 import BURN, MINT, SWAP, SYNC, UniswapV2Decoder

@@ -13,10 +13,11 @@ from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, Ex
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.evm.source import TRANSFER, Discovery, topic_for
 from chains.registry import chain_by_id
-from scanner.app import service
+from scanner.app import queries, settings
+from scanner.app import scan as scanning
 from scanner.app.config import load_config
 from scanner.app.export import tx_url
-from scanner.app.service import snapshot_plan
+from scanner.app.scan import snapshot_plan
 from scanner.errors import ConfigError
 from scanner.ledger.classify import group_id
 from scanner.ledger.rebasing import REBASE, BalanceSnapshot, rebase_legs
@@ -189,18 +190,18 @@ def test_a_scan_reads_the_snapshots_and_books_the_growth_once(tmp_path: Path) ->
     final = 400  # a scan goes to the head
     source = FakeSource(400, {49: 0, final: 101 * E18})
     with Store(tmp_path / "db.duckdb") as store:
-        first = service.scan(store, source, [WALLET], snapshot_interval=10_000)
+        first = scanning.scan(store, source, [WALLET], snapshot_interval=10_000)
         assert source.asked == [[49, final]] and first[0].notes == ()
         assert [(s.block_number, s.raw_balance) for s in store.balance_snapshots(1)] == [
             (49, 0), (final, 101 * E18)]
-        grown = [e for e in service.ledger(store) if e.protocol == REBASE]
+        grown = [e for e in queries.ledger(store) if e.protocol == REBASE]
         assert [(e.kind, e.quantity, e.block_number) for e in grown] == [
             (Kind.INCOME, Decimal(1), final)]
-        assert [i.quantity for i in service.income(store, 2025)] == [Decimal(1)]
-        service.scan(store, source, [WALLET], snapshot_interval=10_000)  # nothing new
+        assert [i.quantity for i in queries.income(store, 2025)] == [Decimal(1)]
+        scanning.scan(store, source, [WALLET], snapshot_interval=10_000)  # nothing new
         assert source.asked == [[49, final]]
         assert len(store.balance_snapshots(1)) == 2
-        assert [e for e in service.ledger(store) if e.protocol == REBASE] == grown
+        assert [e for e in queries.ledger(store) if e.protocol == REBASE] == grown
 
 
 def test_a_user_named_token_is_kept_and_blocks_the_node_cannot_read_are_noted(
@@ -211,11 +212,11 @@ def test_a_user_named_token_is_kept_and_blocks_the_node_cannot_read_are_noted(
     source = FakeSource(400, {final: 100 * E18})  # no archive state at block 49
     with Store(tmp_path / "db.duckdb") as store:
         with pytest.raises(ValueError, match="ERC-20"):
-            service.scan(store, source, [WALLET], rebasing=["eip155:1/slip44:60"])
-        service.scan(store, source, [WALLET], rebasing=[f"eip155:1/erc20:0x{'ee' * 20}"])
-        assert service.rebasing_tokens(store, chain) == sorted([STETH, "0x" + "ee" * 20])
-        assert service.rebasing_tokens(store, chain_by_id(10)) == []
-        result = service.scan(store, source, [WALLET])  # only block 49 is still wanted
+            scanning.scan(store, source, [WALLET], rebasing=["eip155:1/slip44:60"])
+        scanning.scan(store, source, [WALLET], rebasing=[f"eip155:1/erc20:0x{'ee' * 20}"])
+        assert settings.rebasing_tokens(store, chain) == sorted([STETH, "0x" + "ee" * 20])
+        assert settings.rebasing_tokens(store, chain_by_id(10)) == []
+        result = scanning.scan(store, source, [WALLET])  # only block 49 is still wanted
         assert source.asked[-1] == [49]
         assert any("could not read stETH balances at 1 of 1 blocks" in n
                    for n in result[0].notes)
@@ -224,11 +225,11 @@ def test_a_user_named_token_is_kept_and_blocks_the_node_cannot_read_are_noted(
 def test_an_explorer_alone_notes_that_the_growth_is_not_booked(tmp_path: Path) -> None:
     source = FakeSource(400, None)
     with Store(tmp_path / "db.duckdb") as store:
-        result = service.scan(store, source, [WALLET])
+        result = scanning.scan(store, source, [WALLET])
         assert "stETH grows without Transfer events: its income is not booked without an " \
                "RPC node" in result[0].notes
         assert store.balance_snapshots(1) == []
-        assert [e.kind for e in service.ledger(store)] == [Kind.TRANSFER_IN]
+        assert [e.kind for e in queries.ledger(store)] == [Kind.TRANSFER_IN]
 
 
 def test_the_explorer_source_reads_balances_only_through_a_node() -> None:
@@ -262,8 +263,8 @@ def test_the_growth_leg_goes_through_exports_the_report_and_back_in(tmp_path: Pa
 
     final = 400  # a scan goes to the head
     with Store(tmp_path / "db.duckdb") as store:
-        service.scan(store, FakeSource(400, {49: 0, final: 101 * E18}), [WALLET])
-        (grown,) = [e for e in service.ledger(store) if e.protocol == REBASE]
+        scanning.scan(store, FakeSource(400, {49: 0, final: 101 * E18}), [WALLET])
+        (grown,) = [e for e in queries.ledger(store) if e.protocol == REBASE]
         exporting.export(store, "ledger", tmp_path / "ledger.csv")
         for fmt in ("koinly", "cointracker", "coinledger"):
             exporting.export(store, fmt, tmp_path / f"{fmt}.csv")
@@ -276,7 +277,7 @@ def test_the_growth_leg_goes_through_exports_the_report_and_back_in(tmp_path: Pa
         assert [(r["kind"], r["protocol"], r["quantity"]) for r in explained.rows] == [
             ("income", REBASE, "1")]
         lot = f"{grown.tx_hash}:{REBASE}"
-        assert [s.step for s in service.trace(store, lot)] == ["acquired", "open"]
+        assert [s.step for s in queries.trace(store, lot)] == ["acquired", "open"]
     again = [e for e in read_ledger_csv(tmp_path / "ledger.csv") if e.protocol == REBASE]
     assert [(e.tx_hash, e.kind, e.quantity, e.block_number, e.timestamp, e.group_id)
             for e in again] == [(grown.tx_hash, Kind.INCOME, Decimal(1), final, grown.timestamp,

@@ -12,9 +12,9 @@ import pytest
 from chains.errors import SourceInconsistent, SourceUnavailable
 from chains.evm.records import InternalTransfer, RawTx, TokenInfo
 from chains.evm.source import Discovery
-from scanner.app import service
+from scanner.app import scan as scanning
 from scanner.app.reorgs import anchors, fork_base
-from scanner.app.service import tx_batches
+from scanner.app.scan import tx_batches
 from scanner.store import Store
 
 WALLET = "0x" + "aa" * 20
@@ -108,18 +108,18 @@ def test_a_scan_that_fails_midway_keeps_the_batches_before_and_resumes_after_the
 ) -> None:
     chain = Chain(100, range(10, 60, 5))  # ten payments, blocks 10..55
     with Store(tmp_path / "clean.duckdb") as store:
-        service.scan(store, chain, [WALLET], batch_size=3)
+        scanning.scan(store, chain, [WALLET], batch_size=3)
         clean = (hashes(store), store.ledger())
         assert store.cursor(1, WALLET, "rpc") == 100
     chain.fetches, chain.fail_fetch_at = 0, 3
     with Store(tmp_path / "cut.duckdb") as store:
         with pytest.raises(SourceUnavailable):
-            service.scan(store, chain, [WALLET], batch_size=3)
+            scanning.scan(store, chain, [WALLET], batch_size=3)
         # two batches of three committed, each with its cursor
         assert store.cursor(1, WALLET, "rpc") == 35
         assert [t.block_number for t in store.raw_txs(1)] == [10, 15, 20, 25, 30, 35]
         chain.fail_fetch_at = None
-        (resumed,) = service.scan(store, chain, [WALLET], batch_size=3)
+        (resumed,) = scanning.scan(store, chain, [WALLET], batch_size=3)
         assert resumed.from_block == 36 and chain.discovered[-1] == (36, 100)
         assert resumed.new_txs == 4
         assert (hashes(store), store.ledger()) == clean
@@ -128,11 +128,11 @@ def test_a_scan_that_fails_midway_keeps_the_batches_before_and_resumes_after_the
 def test_a_reorg_rewinds_records_ledger_and_cursor_to_the_fork(tmp_path: Path) -> None:
     chain = Chain(100, [50, 95, 98])
     with Store(tmp_path / "db.duckdb") as store:
-        service.scan(store, chain, [WALLET])
+        scanning.scan(store, chain, [WALLET])
         recorded = store.block_hashes(1)
         assert sorted(recorded) == [88, 95, 98, 100]  # the margin's bottom, txs, the head
         chain.reorganize(96, [97, 101], head=103)
-        (result,) = service.scan(store, chain, [WALLET])
+        (result,) = scanning.scan(store, chain, [WALLET])
         assert result.from_block == 96
         assert [t.block_number for t in store.raw_txs(1)] == [50, 95, 97, 101]
         assert {e.block_number for e in store.ledger()} == {50, 95, 97, 101}

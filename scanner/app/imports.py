@@ -1,0 +1,85 @@
+"""Data in: ledger files, price files, prices fetched from the price sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chains.errors import UserInputError
+from scanner.app.rebuild import refresh
+from scanner.app.settings import all_legs, chains_of, price_book
+from scanner.formats.koinly import read_koinly
+from scanner.formats.ledger_csv import read_ledger_csv
+from scanner.ledger.valuation import wanted
+from scanner.money import price
+from scanner.prices.csvfile import read_price_file
+from scanner.prices.fetch import ask
+from scanner.prices.records import PricePoint
+from scanner.prices.sources import PriceSource
+from scanner.store import Store
+
+
+@dataclass(frozen=True)
+class Imported:
+    legs: int
+    source: str
+
+
+LEDGER_FORMATS = ("ledger", "koinly")
+
+
+def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = None,
+                  assets: Mapping[str, str] | None = None) -> Imported:
+    """Legs from a file join the ledger: the ledger CSV that `taxscan ledger --format csv`
+    writes, or Koinly's universal CSV for an off-chain `account`. Importing a file again
+    replaces its legs; a leg the chain scan also has counts once."""
+    if fmt == "ledger":
+        entries = read_ledger_csv(path)
+    elif fmt == "koinly":
+        name = account or f"koinly:{path.stem}"
+        entries = read_koinly(path, account=name, assets=assets)
+    else:
+        raise UserInputError(f"unknown import format {fmt!r} (available: "
+                             f"{', '.join(LEDGER_FORMATS)})")
+    source = f"{fmt}:{path.name}"
+    with store.transaction():
+        store.save_imported(source, entries)
+    refresh(store)
+    return Imported(len(entries), source)
+
+
+def import_prices(store: Store, path: Path) -> int:
+    points = read_price_file(path)
+    with store.transaction():
+        store.save_prices(points)
+    refresh(store)
+    return len(points)
+
+
+@dataclass(frozen=True)
+class PriceFetch:
+    lacking: int
+    asked: int
+    found: int
+    unanswered: int
+    by_source: Mapping[str, int]
+
+
+def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
+    """Ask the sources, in order, for every price the ledger lacks; keep every answer and
+    every miss in the cache, so nothing is asked twice; then revalue the ledger."""
+    chains = chains_of(store)
+    requests = wanted(all_legs(store), price_book(store, chains))
+    result = ask(requests, sources, store.price_misses())
+    points = {PricePoint(q.asset, q.timestamp, price(q.usd), q.source): q.confidence
+              for q in result.quotes}
+    with store.transaction():
+        store.save_prices(points, points)
+        store.save_price_misses(result.misses)
+    refresh(store)
+    by_source: dict[str, int] = {}
+    for quote in result.quotes:
+        by_source[quote.source] = by_source.get(quote.source, 0) + 1
+    return PriceFetch(len(requests), result.sent, len(result.quotes), len(result.unanswered),
+                      by_source)

@@ -1,0 +1,237 @@
+"""The reports' questions: the ledger, the lots, gains, income, harvest, missing prices, year-
+end balances, lineage, and what needs review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from chains.errors import UserInputError
+from scanner.app.rebuild import _compute
+from scanner.app.settings import (
+    Rules,
+    all_legs,
+    asset_ranks,
+    chains_of,
+    extra_stablecoins,
+    identical_groups,
+    identity,
+    policy_of,
+    price_book,
+)
+from scanner.ledger.records import NOT_HOLDINGS, Kind, LedgerEntry, YearEndBalance
+from scanner.store import Store
+from scanner.tax.harvest import HarvestRow, plan_harvest
+from scanner.tax.policy import Policy
+from scanner.tax.records import (
+    Disposal,
+    IncomeEvent,
+    Lot,
+    LotBook,
+    MissingPrice,
+    TraceStep,
+)
+
+
+@dataclass(frozen=True)
+class Review:
+    """What needs a person's eyes after a scan or an import: figures that are unknown."""
+
+    unpriced_legs: int
+    spam_tokens: int
+    disposals_without_lot: int
+    tokens_without_decimals: int
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.unpriced_legs:
+            out.append(f"{self.unpriced_legs} ledger legs have no USD value (no price): "
+                       "import prices; their figures show as unknown, never zero")
+        if self.disposals_without_lot:
+            out.append(f"{self.disposals_without_lot} disposals draw on no lot (unknown "
+                       "basis): an earlier acquisition is missing from the ledger")
+        if self.tokens_without_decimals:
+            out.append(f"{self.tokens_without_decimals} tokens answer no decimals(): their "
+                       "amounts are in base units")
+        if self.spam_tokens:
+            out.append(f"{self.spam_tokens} spam tokens are kept out of every figure "
+                       "(the spam table says why)")
+        return out
+
+
+def review(store: Store) -> Review:
+    return Review(*store.review_counts())
+
+
+def lot_book(store: Store, rules: Rules | None = None, until: datetime | None = None,
+             ledger: Sequence[LedgerEntry] | None = None,
+             policy: Policy | None = None) -> LotBook:
+    """The lots from the stored ledger (or `ledger`, when the caller has read it)."""
+    policy = policy or policy_of(store, rules)
+    ranks = asset_ranks(chains_of(store), extra_stablecoins(store))
+    entries = [e for e in (all_legs(store) if ledger is None else ledger)
+               if until is None or e.timestamp <= until]
+    return _compute(entries, policy, ranks)
+
+
+def ledger(store: Store, year: int | None = None, wallet: str | None = None,
+           chain_id: int | None = None) -> list[LedgerEntry]:
+    return [e for e in all_legs(store)
+            if (year is None or e.timestamp.year == year)
+            and (wallet is None or e.wallet == wallet)
+            and (chain_id is None or e.chain_id == chain_id)]
+
+
+def gains(store: Store, year: int, rules: Rules | None = None) -> list[Disposal]:
+    return [d for d in lot_book(store, rules).disposals if d.disposed.year == year]
+
+
+def income(store: Store, year: int, rules: Rules | None = None) -> list[IncomeEvent]:
+    return [i for i in lot_book(store, rules).income if i.timestamp.year == year]
+
+
+def harvest(store: Store, as_of: datetime, rules: Rules | None = None,
+            losses_only: bool = True) -> list[HarvestRow]:
+    chains = chains_of(store)
+    policy = policy_of(store, rules)
+    return plan_harvest(lot_book(store, until=as_of, policy=policy), as_of,
+                        price_book(store, chains), identity(chains, identical_groups(store)),
+                        losses_only=losses_only, jurisdiction=policy.jurisdiction)
+
+
+def realized_gains(store: Store, year: int, rules: Rules | None = None) -> Decimal:
+    """The year's net realized gain over the disposals whose gain is known (and taxable:
+    Germany's gains after a year are tax-free)."""
+    return sum((d.gain_usd for d in gains(store, year, rules)
+                if d.gain_usd is not None and d.rule != "tax-free-after-1y"), Decimal(0))
+
+
+def gas_per_trade(store: Store) -> dict[int, Decimal]:
+    """Per chain, the mean USD gas of the trades in the ledger: what a sale may cost."""
+    entries = all_legs(store)
+    trades = {e.group_id for e in entries if e.kind is Kind.TRADE}
+    fees: dict[int, list[Decimal]] = {}
+    for e in entries:
+        if e.kind is Kind.FEE and e.group_id in trades and e.usd_value is not None:
+            fees.setdefault(e.chain_id, []).append(e.usd_value)
+    return {chain: sum(values, Decimal(0)) / len(values) for chain, values in fees.items()}
+
+
+def missing_prices(store: Store, rules: Rules | None = None, *,
+                   ledger: Sequence[LedgerEntry] | None = None,
+                   book: LotBook | None = None) -> list[MissingPrice]:
+    """Every asset with legs, disposals, lots or income that lack a USD figure (`ledger` and
+    its `book`, when the caller has them already)."""
+    entries = all_legs(store) if ledger is None else ledger
+    book = book or lot_book(store, rules, ledger=entries)
+    zero = Decimal(0)
+    legs: dict[str, list[LedgerEntry]] = {}
+    for entry in entries:
+        if entry.kind not in NOT_HOLDINGS and entry.usd_value is None:
+            legs.setdefault(entry.asset, []).append(entry)
+    sums: dict[str, dict[str, Decimal]] = {}
+
+    def add(asset: str, field: str, quantity: Decimal) -> None:
+        sums.setdefault(asset, {}).setdefault(field, zero)
+        sums[asset][field] += quantity
+
+    for d in book.disposals:
+        if d.proceeds_usd is None:
+            add(d.asset, "proceeds", d.quantity)
+        if d.cost_basis_usd is None:
+            add(d.asset, "basis", d.quantity)
+    for lot in book.open_lots:
+        if lot.cost_basis_usd is None:
+            add(lot.asset, "held", lot.quantity)
+    for event in book.income:
+        if event.usd_value is None:
+            add(event.asset, "income", event.quantity)
+    symbols = {e.asset: e.symbol for e in entries}
+    stamps: dict[str, list[datetime]] = {}
+    for entry in entries:
+        stamps.setdefault(entry.asset, []).append(entry.timestamp)
+    rows = []
+    for asset in sorted(set(legs) | set(sums)):
+        found = sums.get(asset, {})
+        times = [e.timestamp for e in legs.get(asset, [])] or stamps.get(asset, [])
+        rows.append(MissingPrice(asset, symbols.get(asset), len(legs.get(asset, [])),
+                                 min(times), max(times), found.get("proceeds", zero),
+                                 found.get("basis", zero), found.get("held", zero),
+                                 found.get("income", zero)))
+    return rows
+
+
+def year_end_balances(store: Store, year: int) -> list[YearEndBalance]:
+    """What each wallet held of each asset at December 31, 23:59:59 UTC (spam left out),
+    at that moment's price."""
+    moment = datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
+    held: dict[tuple[int, str, str], tuple[int, int, str | None]] = {}
+    for e in all_legs(store):
+        if e.timestamp > moment or e.kind in NOT_HOLDINGS:
+            continue
+        raw, _, _ = held.get((e.chain_id, e.wallet, e.asset), (0, e.decimals, e.symbol))
+        held[(e.chain_id, e.wallet, e.asset)] = (raw + e.raw_amount, e.decimals, e.symbol)
+    book = price_book(store, chains_of(store))
+    rows = []
+    for (chain_id, wallet, asset), (raw, decimals, symbol) in sorted(held.items()):
+        if raw == 0:
+            continue
+        quote = book.at(asset, moment)
+        rows.append(YearEndBalance(moment, chain_id, wallet, asset, symbol,
+                                   Decimal(raw).scaleb(-decimals),
+                                   quote.usd if quote else None,
+                                   quote.source if quote else None))
+    return rows
+
+
+def open_lots(store: Store, rules: Rules | None = None, as_of: datetime | None = None,
+              wallet: str | None = None) -> list[Lot]:
+    return [lot for lot in lot_book(store, rules, until=as_of).open_lots
+            if wallet is None or lot.wallet == wallet]
+
+
+def trace(store: Store, ident: str, rules: Rules | None = None) -> list[TraceStep]:
+    """The lineage behind a lot id, or behind every disposal of a transaction hash: each
+    lot's acquisition leg (its transaction and price source), the disposals that drew on
+    it, and what is still open."""
+    entries = all_legs(store)
+    book = lot_book(store, rules, ledger=entries)
+    wanted = ident.strip().lower()
+    lot_ids = ([d.lot_id for d in book.disposals if d.tx_hash == wanted and d.lot_id]
+               if ":" not in wanted else [wanted])
+    known = any(d.tx_hash == wanted for d in book.disposals) or \
+        any(lot.lot_id == wanted for lot in book.acquisitions)
+    if not known:
+        raise UserInputError(f"no lot and no disposal is known by {ident!r} "
+                             "(a lot id from `taxscan lots`, or a transaction hash)")
+    legs = {(e.tx_hash, e.leg_key, e.wallet): e for e in entries}
+    steps: list[TraceStep] = []
+    for lot_id in dict.fromkeys(lot_ids):
+        first = next((lot for lot in book.acquisitions if lot.lot_id == lot_id), None)
+        if first is None:
+            continue
+        leg = legs.get((first.origin_tx, first.origin_leg, first.wallet))
+        source = leg.price_source if leg else None
+        steps.append(TraceStep("acquired", lot_id, first.acquired, first.wallet, first.asset,
+                               first.symbol, first.quantity, first.cost_basis_usd, None,
+                               first.origin_tx, f"{first.origin_leg} {first.origin_kind.value}"
+                               f", priced by {source or 'nothing (unknown)'}"))
+        for d in book.disposals:
+            if d.lot_id == lot_id:
+                steps.append(TraceStep("disposed", lot_id, d.disposed, d.wallet, d.asset,
+                                       d.symbol, d.quantity, d.proceeds_usd, d.gain_usd,
+                                       d.tx_hash, f"{d.kind.value}, "
+                                       f"{d.term.value if d.term else '?'}-term"))
+        for lot in book.open_lots:
+            if lot.lot_id == lot_id:
+                steps.append(TraceStep("open", lot_id, lot.acquired, lot.wallet, lot.asset,
+                                       lot.symbol, lot.quantity, lot.cost_basis_usd, None,
+                                       lot.origin_tx, "still held"))
+    for d in book.disposals:
+        if d.tx_hash == wanted and d.lot_id is None:
+            steps.append(TraceStep("disposed", None, d.disposed, d.wallet, d.asset, d.symbol,
+                                   d.quantity, d.proceeds_usd, None, d.tx_hash,
+                                   "no lot covered it: basis unknown"))
+    return steps
