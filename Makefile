@@ -36,6 +36,7 @@ test: setup browser lint
 lint: $(STAMP)
 	$(BIN)/ruff check scanner chains tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: setup
 	$(BIN)/python bench/bench_decode.py

@@ -38,13 +38,9 @@ from typing import Any
 
 from figures import print_figures
 
+from chains.evm.abi import TRANSFER, TRANSFER_SINGLE
 from chains.evm.records import RawLog, RawTx
-from scanner.ledger.decode.transfers import (
-    TRANSFER,
-    TRANSFER_SINGLE,
-    decode_movements,
-    token_transfers,
-)
+from scanner.ledger.decode.transfers import decode_movements, token_transfers
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 ETL = "ethereum-etl-blocks/blocks_17173049_17173050_expected_"

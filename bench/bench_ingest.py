@@ -7,7 +7,7 @@ the explorer's rows (chains.devnet.bigwallet.explorer_rows), is not timed.
 
 Each scan is a whole `scanning.scan` of the wallet into a fresh database (discovery,
 fetching, storing, rebuilding the ledger and lots), run once, at concurrency 1 and at the
-default (chains.evm.source.DEFAULT_CONCURRENCY), in that order:
+default (chains.source.DEFAULT_CONCURRENCY), in that order:
 
 - rpc: RpcSource on the node (eth_getLogs and trace_filter discovery, batched fetching);
 - explorer: ExplorerSource discovering through an Etherscan-compatible explorer with a
@@ -55,8 +55,10 @@ from chains.evm.explorer import (
     ExplorerSource,
     Flavor,
 )
+from chains.evm.node import RpcSource
+from chains.evm.records import EvmSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import DEFAULT_CONCURRENCY, ChainSource, RpcSource
+from chains.source import DEFAULT_CONCURRENCY
 from scanner.app import scan as scanning
 from scanner.ledger.records import LedgerEntry
 from scanner.store import Store
@@ -97,7 +99,7 @@ def serving(site: Any, node_url: str) -> Iterator[None]:
         yield
 
 
-def timed_scan(big: BigWallet, source: ChainSource, name: str, node: RpcClient,
+def timed_scan(big: BigWallet, source: EvmSource, name: str, node: RpcClient,
                explorer: ExplorerClient | None, folder: Path) -> Scan:
     path = folder / f"{name}.duckdb"
     with Store(path) as store:

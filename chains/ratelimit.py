@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from chains.evm.rpc import safe_url
+from chains.retry import safe_url
 
 
 class TokenBucket:

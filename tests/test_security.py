@@ -48,18 +48,20 @@ from scanner.app.explain import EXPLAIN
 from scanner.cli import main as cli
 from scanner.errors import ConfigError
 from scanner.formats import rows as reports
+from scanner.formats.cells import NUMERIC_FIELDS
 from scanner.formats.coinledger import coinledger_csv
 from scanner.formats.cointracker import cointracker_csv
 from scanner.formats.files import write_atomically, write_bytes_atomically
-from scanner.formats.koinly_writer import koinly_csv
-from scanner.formats.ledger_writer import write_ledger_parquet
-from scanner.formats.render import _NUMERIC_FIELDS, gains_to_csv, to_csv, to_json, to_table
+from scanner.formats.koinly import koinly_csv
+from scanner.formats.ledger_csv import PARQUET_COLUMNS, parquet_rows
+from scanner.formats.render import gains_to_csv, to_csv, to_json, to_table
 from scanner.formats.rows import LEDGER, Shape
 from scanner.formats.us.form8949 import form8949_csv, form8949_lines
 from scanner.formats.us.turbotax import turbotax_csv
 from scanner.formats.us.txf import txf_text
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
+from scanner.store.parquet import write_parquet
 from scanner.tax.records import Disposal, Term
 from tests.chains.fake_explorer import FakeExplorer
 from tests.devnet.test_sources_agree import index_chain, rpc
@@ -216,7 +218,7 @@ def test_every_kind_of_export_file_is_private_whatever_the_umask(tmp_path: Path,
                                                                  open_umask: None) -> None:
     write_atomically(tmp_path / "f.csv", "a,b\r\n")
     write_bytes_atomically(tmp_path / "f.pdf", b"%PDF-1.4")
-    write_ledger_parquet([], [], tmp_path / "f.parquet")
+    write_parquet(tmp_path / "f.parquet", PARQUET_COLUMNS, parquet_rows([], []))
     for name in ("f.csv", "f.pdf", "f.parquet"):
         assert mode(tmp_path / name) == 0o600, name
 
@@ -284,7 +286,7 @@ def test_chain_text_is_kept_printable_and_bounded(text: str) -> None:
 
 
 def hostile_rows(shape: Shape, text: str) -> list[dict[str, Any]]:
-    return [{f: "-12.50" if f in _NUMERIC_FIELDS else text for f in shape.fields}]
+    return [{f: "-12.50" if f in NUMERIC_FIELDS else text for f in shape.fields}]
 
 
 SHAPES = {name: value for name, value in vars(reports).items() if isinstance(value, Shape)}
@@ -298,7 +300,7 @@ def test_every_report_csv_guards_text_and_keeps_numbers(text: str) -> None:
         assert_no_formula_cell(written)
         (header, row) = csv_cells(written)
         for column, cell in zip(header, row, strict=True):
-            expected = "-12.50" if column in _NUMERIC_FIELDS else guarded(text)
+            expected = "-12.50" if column in NUMERIC_FIELDS else guarded(text)
             assert cell == expected, (name, column)
 
 
@@ -552,8 +554,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         patch.setenv(CONFIG_KEY_ENV, EXPLORER_KEY)
         patch.delenv("TAXSCAN_DB", raising=False)
         patch.delenv("TAXSCAN_RPC", raising=False)
-        patch.setattr(explorer_module, "DEFAULT_BACKOFF_S", 0.001)
-        patch.setattr(rpc_module, "DEFAULT_BACKOFF_S", 0.001)
+        patch.setattr(explorer_module, "RETRY", replace(explorer_module.RETRY, backoff_s=0.001))
+        patch.setattr(rpc_module, "RETRY", replace(rpc_module.RETRY, backoff_s=0.001))
         with KeyedNode(node.url) as keyed:
             yield World(node, scenario, keyed, tokens, folder, home, folder / "taxscan.duckdb")
 
@@ -634,7 +636,7 @@ def _failures(world: World, site: FakeExplorer) -> None:
     site.faults[:] = [(200, {"status": "0", "message": "NOTOK",
                              "result": f"Invalid API Key {EXPLORER_KEY}"})]
     expected.append((taxscan(world, *explorer), "refused"))
-    site.faults[:] = [(503, f"busy {EXPLORER_KEY}")] * explorer_module.DEFAULT_ATTEMPTS
+    site.faults[:] = [(503, f"busy {EXPLORER_KEY}")] * explorer_module.RETRY.attempts
     expected.append((taxscan(world, *explorer), "kept failing"))
     site.faults.clear()
     for mode, says in (("down", "kept failing"), ("refuse", "HTTP 401"), ("echo", "failed")):

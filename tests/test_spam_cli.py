@@ -12,10 +12,10 @@ import duckdb
 import pytest
 
 from chains.errors import UserInputError
+from chains.evm.abi import TRANSFER
 from chains.evm.records import RawLog, RawTx, TokenInfo
 from scanner.app import rebuild
 from scanner.app import spam as spamming
-from scanner.ledger.decode.transfers import TRANSFER
 from scanner.prices.records import PricePoint
 from scanner.store import Store
 from tests.helpers import cli_json, run_cli

@@ -28,6 +28,7 @@ from eth_utils.crypto import keccak
 
 from chains.devnet.scenario import OZ_TOKEN, _Chain
 from chains.errors import DevnetError
+from chains.evm.abi import SEL_DECIMALS, SEL_NAME, SEL_SYMBOL, TRANSFER
 from chains.registry import DEVNET_DAI, DEVNET_UNISWAP_V2_FACTORY, DEVNET_WETH
 
 E18 = 10**18
@@ -304,9 +305,7 @@ def _deploy(c: _Chain, wallet: str,
                    router.address.lower())
 
 
-_ERC20_TRANSFER = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
-_TOKEN_META = {"0x313ce567": "tokenDecimal", "0x95d89b41": "tokenSymbol",
-               "0x06fdde03": "tokenName"}
+_TOKEN_META = {SEL_DECIMALS: "tokenDecimal", SEL_SYMBOL: "tokenSymbol", SEL_NAME: "tokenName"}
 
 
 def explorer_rows(url: str, step: int = 20) -> dict[str, list[dict[str, Any]]]:
@@ -350,7 +349,7 @@ def explorer_rows(url: str, step: int = 20) -> dict[str, list[dict[str, Any]]]:
                 "isError": "0", "type": "call",
                 "traceId": "_".join(str(i) for i in trace["traceAddress"])})
     logs = rpc.call("eth_getLogs", [{"fromBlock": "0x0", "toBlock": hex(head),
-                                     "topics": [_ERC20_TRANSFER]}])
+                                     "topics": [TRANSFER]}])
     rows["tokentx"] = [{
         **base(log), "from": "0x" + log["topics"][1][26:], "to": "0x" + log["topics"][2][26:],
         "value": str(int(log["data"], 16)), "contractAddress": log["address"].lower()}

@@ -17,6 +17,7 @@ from eth_utils.crypto import keccak
 from web3.contract import Contract
 
 from chains.errors import DevnetError
+from chains.evm.abi import ZERO_ADDRESS
 from chains.registry import (
     DEVNET_ADAI,
     DEVNET_AWETH,
@@ -76,7 +77,7 @@ def deploy_uniswap_v3(c: _Chain, weth: Contract, dai: Contract) -> Defi:
         raise DevnetError("anvil's fourth account is not the registry's protocol deployer")
     factory = c.deploy(FACTORY, sender=deployer)
     positions = c.deploy(POSITIONS, factory.address, weth.address,
-                         "0x" + "00" * 20, sender=deployer)
+                         ZERO_ADDRESS, sender=deployer)
     router = c.deploy(ROUTER, factory.address, weth.address, sender=deployer)
     found = (factory.address.lower(), positions.address.lower(), router.address.lower())
     if found != (DEVNET_UNISWAP_V3_FACTORY, DEVNET_UNISWAP_V3_POSITIONS,
@@ -245,14 +246,14 @@ def deploy_protocols(c: _Chain, d: Defi, tkn: Contract) -> Protocols:
     c.send(items.functions.mint(c.maker, 7, 10, b""), c.deployer)
     for nft in (punks, items):
         c.send(nft.functions.setApprovalForAll(market.address, True), c.maker)
-    c.send(market.functions.list721(punks.address, 0, "0x" + "00" * 20, E18 // 5), c.maker)
+    c.send(market.functions.list721(punks.address, 0, ZERO_ADDRESS, E18 // 5), c.maker)
     c.send(market.functions.list1155(items.address, 7, 3, d.dai.address, 300 * E18), c.maker)
     c.send(d.dai.functions.approve(market.address, 2**256 - 1), c.maker)
     return Protocols(steth, wsteth, pool, adai, weth_debt, farm, market, punks, items)
 
 
 def stake_eth(c: _Chain, d: Defi, p: Protocols, when: datetime) -> None:
-    d.txs["lido_stake"] = c.send(p.steth.functions.submit("0x" + "00" * 20), d.wallet, when,
+    d.txs["lido_stake"] = c.send(p.steth.functions.submit(ZERO_ADDRESS), d.wallet, when,
                                  value=2 * E18)
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chains.evm.abi import (
+    SEL_BALANCE_OF,
+    SEL_BALANCE_OF_1155,
+    SEL_OWNER_OF,
+    SEL_POSITIONS,
+    TRANSFER,
+    topic_for,
+    word,
+)
 from chains.evm.rpc import RpcCallError, RpcClient
 
 POSITION = "uniswap-v3-position"  # a position held in liquidity units, as taxscan keeps it
-SEL_BALANCE_OF = "0x70a08231"  # balanceOf(address)
-SEL_OWNER_OF = "0x6352211e"  # ownerOf(uint256)
-SEL_BALANCE_OF_1155 = "0x00fdd58e"  # balanceOf(address,uint256)
-SEL_POSITIONS = "0x99fbab88"  # positions(uint256): a Uniswap V3 position's 12 words
 
 
 @dataclass(frozen=True)
@@ -22,24 +27,18 @@ class BalanceQuery:
     token_id: int | None = None
 
 
-def _word(value: int | str) -> str:
-    if isinstance(value, str):
-        return value.lower().removeprefix("0x").rjust(64, "0")
-    return format(value, "064x")
-
-
 def balance_call(query: BalanceQuery, tag: str) -> tuple[str, list[object]]:
     """The JSON-RPC call that reads `query` at the block `tag`."""
     if query.standard == "native":
         return "eth_getBalance", [query.wallet, tag]
     if query.standard == "erc20":
-        data = SEL_BALANCE_OF + _word(query.wallet)
+        data = SEL_BALANCE_OF + word(query.wallet)
     elif query.standard == "erc721":
-        data = SEL_OWNER_OF + _word(query.token_id or 0)
+        data = SEL_OWNER_OF + word(query.token_id or 0)
     elif query.standard == POSITION:
-        data = SEL_POSITIONS + _word(query.token_id or 0)
+        data = SEL_POSITIONS + word(query.token_id or 0)
     else:
-        data = SEL_BALANCE_OF_1155 + _word(query.wallet) + _word(query.token_id or 0)
+        data = SEL_BALANCE_OF_1155 + word(query.wallet) + word(query.token_id or 0)
     return "eth_call", [{"to": query.token, "data": data}, tag]
 
 
@@ -57,16 +56,13 @@ def _value(query: BalanceQuery, answer: object) -> int | None:
     return number
 
 
-TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
-
-
 class BalanceReader:
     def __init__(self, client: RpcClient) -> None:
         self.client = client
 
     def transfer_events(self, token: str, wallet: str, block: int) -> int:
         """How many Transfer events of `token` to or from `wallet` are in `block`."""
-        me = "0x" + _word(wallet)
+        me = topic_for(wallet)
         window = {"fromBlock": hex(block), "toBlock": hex(block), "address": token}
         found = self.client.batch([("eth_getLogs", [{**window, "topics": [TRANSFER, me]}]),
                                    ("eth_getLogs", [{**window, "topics": [TRANSFER, None, me]}])])

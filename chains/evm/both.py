@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from chains.evm.explorer import ExplorerSource
-from chains.evm.records import InternalTransfer, RawTx, TokenInfo
-from chains.evm.source import Discovery, RpcSource
+from chains.evm.node import RpcSource
+from chains.evm.records import EvmDiscovery, InternalTransfer, RawTx, TokenInfo
+from chains.source import Discovery
 
 
 class BothSource:
@@ -21,7 +22,7 @@ class BothSource:
     def head(self) -> int:
         return self.rpc.head()
 
-    def discover(self, wallet: str, from_block: int, to_block: int) -> Discovery:
+    def discover(self, wallet: str, from_block: int, to_block: int) -> EvmDiscovery:
         by_node = self.rpc.discover(wallet, from_block, to_block)
         by_explorer = self.explorer.discover(wallet, from_block, to_block)
         internal = dict(by_explorer.internal)

@@ -18,36 +18,27 @@ from enum import StrEnum
 from typing import Any
 
 import requests
-from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
 from chains.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 from chains.evm.mappers import (
     address_of,
+    block_hash,
     block_timestamp,
     hex_int,
     raw_tx_from_json,
     untrusted_text,
 )
-from chains.evm.records import InternalTransfer, RawTx, TokenInfo
-from chains.evm.rpc import TRANSPORT_FAULTS, backoff, retry_after_s, safe_url
-from chains.evm.source import (
-    DEFAULT_CONCURRENCY,
-    Discovery,
-    NoProgress,
-    Progress,
-    RpcSource,
-    block_hash,
-    in_order,
-)
+from chains.evm.node import RpcSource
+from chains.evm.records import EvmDiscovery, InternalTransfer, RawTx, TokenInfo
 from chains.ratelimit import shared_bucket
+from chains.retry import RetryPolicy, Transient, raise_if_busy, safe_url, transport_faults
+from chains.source import DEFAULT_CONCURRENCY, Discovery, NoProgress, Progress, in_order
 
 ETHERSCAN_V2 = "https://api.etherscan.io/v2/api"
 FREE_PAGE_SIZE = 1000
 FREE_CALLS_PER_SECOND = 3.0
 DEFAULT_TIMEOUT_S = 30.0
-DEFAULT_ATTEMPTS = 6
-DEFAULT_BACKOFF_S = 0.5
-DEFAULT_MAX_WAIT_S = 20.0
+RETRY = RetryPolicy(backoff_s=0.5, max_wait_s=20.0)
 RESULT_WINDOW = 10_000  # Etherscan answers page x offset <= 10,000 rows of one query
 ACCOUNT_ACTIONS = ("txlist", "txlistinternal", "tokentx", "tokennfttx", "token1155tx")
 
@@ -81,12 +72,6 @@ class ExplorerConfig:
     page_size: int = FREE_PAGE_SIZE
 
 
-class _Transient(Exception):
-    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after_s = retry_after_s
-
-
 @dataclass(frozen=True)
 class Page:
     rows: list[dict[str, Any]]
@@ -103,12 +88,7 @@ class ExplorerClient:
         self._count_lock = threading.Lock()  # calls may come from several threads
         self.timeout_s = timeout_s or DEFAULT_TIMEOUT_S
         self._bucket = shared_bucket(config.base_url, config.api_key, config.calls_per_second)
-        self._retrying = Retrying(
-            retry=retry_if_exception_type(_Transient),
-            stop=stop_after_attempt(attempts or DEFAULT_ATTEMPTS),
-            wait=backoff(DEFAULT_BACKOFF_S, max_wait_s or DEFAULT_MAX_WAIT_S),
-            reraise=False,
-        )
+        self.retry = RETRY.but(attempts=attempts, max_wait_s=max_wait_s)
 
     @property
     def where(self) -> str:
@@ -130,13 +110,10 @@ class ExplorerClient:
         self._bucket.take()
         with self._count_lock:
             self.requests_sent += 1
-        try:
+        with transport_faults():
             answer = self.session.get(self.config.base_url, params=dict(query),
                                       timeout=self.timeout_s)
-        except TRANSPORT_FAULTS as exc:
-            raise _Transient(type(exc).__name__) from exc
-        if answer.status_code == 429 or answer.status_code >= 500:
-            raise _Transient(f"HTTP {answer.status_code}", retry_after_s(answer.headers))
+        raise_if_busy(answer.status_code, answer.headers)
         if answer.status_code in (401, 403):
             raise SourceRefused(f"{self.where} refused the request: HTTP {answer.status_code}"
                                 " (check the API key)")
@@ -145,19 +122,13 @@ class ExplorerClient:
         try:
             return answer.json()
         except ValueError as exc:
-            raise _Transient("malformed JSON") from exc
+            raise Transient("malformed JSON") from exc
 
     def _call(self, module: str, action: str, params: Mapping[str, Any]) -> Any:
         query = self._params(module, action, params)
-        try:
-            for attempt in self._retrying:
-                with attempt:
-                    return self._interpret(action, self._get(query))
-        except RetryError as exc:
-            cause = exc.last_attempt.exception()
-            raise SourceUnavailable(
-                f"{self.where} kept failing on {action}: {self._redact(str(cause))}") from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.retry.run(
+            lambda: self._interpret(action, self._get(query)),
+            lambda cause: f"{self.where} kept failing on {action}: {self._redact(str(cause))}")
 
     def _said(self, words: Any) -> str:
         """An explorer's own words as our errors quote them: no key, one line, bounded."""
@@ -172,7 +143,7 @@ class ExplorerClient:
                 message = self._said(error.get("message", "") if isinstance(error, dict)
                                      else error)
                 if any(word in message.lower() for word in _TRANSIENT):
-                    raise _Transient(message)
+                    raise Transient(message)
                 raise SourceInconsistent(f"{self.where}: {action} failed: {message}")
             return body.get("result")
         status = str(body.get("status", ""))
@@ -187,7 +158,7 @@ class ExplorerClient:
         if any(word in lowered for word in _EMPTY) or (result == [] and "notok" not in lowered):
             return Page([], False)
         if any(word in lowered for word in _TRANSIENT):
-            raise _Transient(text)
+            raise Transient(text)
         if any(word in lowered for word in _REFUSED):
             raise SourceRefused(f"{self.where} refused {action}: {self._redact(text)}")
         raise SourceInconsistent(f"{self.where} answered {action}: {self._redact(text)}")
@@ -300,7 +271,7 @@ class ExplorerSource:
             return self.rpc.head()
         return hex_int(self.client.proxy("eth_blockNumber"), "a block number")
 
-    def discover(self, wallet: str, from_block: int, to_block: int) -> Discovery:
+    def discover(self, wallet: str, from_block: int, to_block: int) -> EvmDiscovery:
         hashes: set[str] = set()
         internal: dict[str, dict[str, InternalTransfer]] = {}
         notes: list[str] = []

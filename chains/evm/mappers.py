@@ -94,6 +94,22 @@ def block_timestamp(block: Mapping[str, Any] | None, number: int) -> datetime:
     return datetime.fromtimestamp(stamp, tz=UTC)
 
 
+def block_hash(block: Any, number: int) -> str:
+    """The hash of a block object a node returned for block `number`."""
+    if not isinstance(block, Mapping):
+        raise SourceInconsistent(f"block {number}: the node's answer is not a block")
+    value = block.get("hash")
+    if not isinstance(value, str) or len(value) != 66 or not value.startswith("0x"):
+        raise SourceInconsistent(f"block {number} has no hash")
+    try:
+        int(value, 16)
+    except ValueError:
+        raise SourceInconsistent(f"block {number} has no hash") from None
+    if "number" in block and hex_int(block.get("number"), "a block number") != number:
+        raise SourceInconsistent(f"asked for block {number}, the node answered another")
+    return value.lower()
+
+
 def internal_from_trace(trace: Mapping[str, Any]) -> InternalTransfer | None:
     """A value-moving subcall from a Parity-style trace (trace_filter), else None."""
     if not isinstance(trace, Mapping) or trace.get("error"):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chains.evm.abi import (
+    SEL_DECIMALS,
+    SEL_GET_PAIR,
+    SEL_GET_RESERVES,
+    SEL_TOKEN0,
+    ZERO_ADDRESS,
+    word,
+)
 from chains.evm.rpc import RpcCallError, RpcClient
-
-SEL_GET_PAIR = "0xe6a43905"  # getPair(address,address)
-SEL_GET_RESERVES = "0x0902f1ac"  # getReserves()
-SEL_TOKEN0 = "0x0dfe1681"  # token0()
-SEL_DECIMALS = "0x313ce567"  # decimals()
-ZERO_ADDRESS = "0x" + "0" * 40
 
 
 @dataclass(frozen=True)
@@ -18,10 +20,6 @@ class PoolState:
     pair: str
     block: int
     reserves: dict[str, int]  # token address -> reserve in base units
-
-
-def _word(address: str) -> str:
-    return address.lower().removeprefix("0x").rjust(64, "0")
 
 
 class UniswapV2Reader:
@@ -46,7 +44,7 @@ class UniswapV2Reader:
         """The pair of two tokens, or None; pairs never move, so the answer is kept."""
         key = (min(a, b), max(a, b))
         if key not in self._pairs:
-            data = SEL_GET_PAIR + _word(a) + _word(b)
+            data = SEL_GET_PAIR + word(a) + word(b)
             answer = self.client.call("eth_call", [{"to": self.factory, "data": data},
                                                    "latest"])
             found = "0x" + str(answer)[-40:] if isinstance(answer, str) and len(answer) >= 42 \

@@ -1,10 +1,13 @@
 """Raw EVM records as sources give them: transactions, receipt logs, internal transfers
-and token metadata. `chains` produces them; the ledger is built from them."""
+and token metadata. `chains` produces them; the ledger is built from them. An EVM source
+is the chain-source contract over these records."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from chains.source import ChainSource, Discovery
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,7 @@ class TokenInfo:
     symbol: str | None
     name: str | None
     decimals: int | None
+
+
+EvmDiscovery = Discovery[InternalTransfer]
+EvmSource = ChainSource[RawTx, InternalTransfer, TokenInfo]

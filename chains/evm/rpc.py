@@ -1,42 +1,21 @@
-"""A JSON-RPC client: web3's HTTP transport, batching, and tenacity retries."""
+"""A JSON-RPC client: web3's HTTP transport, batching, and retries by its own policy."""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
-from email.utils import parsedate_to_datetime
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
-from tenacity import (
-    RetryCallState,
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
 from web3 import HTTPProvider
 
 from chains.errors import SourceInconsistent, SourceUnavailable
+from chains.retry import RetryPolicy, Transient, raise_if_busy, safe_url, transport_faults
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_BATCH_SIZE = 100
-DEFAULT_ATTEMPTS = 6
-DEFAULT_BACKOFF_S = 0.2
-DEFAULT_MAX_WAIT_S = 8.0
-
-
-def safe_url(url: str) -> str:
-    """The URL without path, query or credentials: RPC URLs often carry API keys."""
-    parts = urlsplit(url)
-    host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}"
-
+RETRY = RetryPolicy(backoff_s=0.2, max_wait_s=8.0)
 
 _METHOD_REFUSALS = ("method not found", "not supported", "unsupported", "does not exist",
                     "not available", "not enabled", "disabled", "not allowed",
@@ -59,50 +38,6 @@ class RpcCallError(SourceInconsistent):
         return self.code == -32601 or any(words in text for words in _METHOD_REFUSALS)
 
 
-class _Transient(Exception):
-    """A failure worth retrying: dropped connection, timeout, 429, 5xx, torn JSON."""
-
-    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after_s = retry_after_s
-
-
-# What a server's answer is cut short by: a dropped connection, a timeout, a torn body.
-TRANSPORT_FAULTS = (requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError)
-
-
-def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
-    """The wait a Retry-After header asks for (delay seconds or an HTTP date), else None."""
-    value = (headers or {}).get("Retry-After")
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
-
-
-def backoff(multiplier_s: float, max_wait_s: float) -> Callable[[RetryCallState], float]:
-    """Tenacity's exponential wait, except that a failure carrying the server's Retry-After
-    waits that long; no wait is longer than `max_wait_s`."""
-    exponential = wait_exponential(multiplier=multiplier_s, max=max_wait_s)
-
-    def wait(state: RetryCallState) -> float:
-        failure = state.outcome.exception() if state.outcome is not None else None
-        asked = getattr(failure, "retry_after_s", None)
-        if isinstance(asked, float):
-            return min(asked, max_wait_s)
-        return float(exponential(state))
-
-    return wait
-
-
 class RpcClient:
     def __init__(
         self,
@@ -121,12 +56,7 @@ class RpcClient:
             url, request_kwargs={"timeout": timeout_s or DEFAULT_TIMEOUT_S},
             exception_retry_configuration=None,
         )
-        self._retrying = Retrying(
-            retry=retry_if_exception_type(_Transient),
-            stop=stop_after_attempt(attempts or DEFAULT_ATTEMPTS),
-            wait=backoff(DEFAULT_BACKOFF_S, max_wait_s or DEFAULT_MAX_WAIT_S),
-            reraise=False,
-        )
+        self.retry = RETRY.but(attempts=attempts, max_wait_s=max_wait_s)
 
     def __repr__(self) -> str:
         return f"RpcClient({safe_url(self.url)})"
@@ -167,18 +97,13 @@ class RpcClient:
         return results
 
     def _send(self, request: Any) -> Any:
-        try:
-            for attempt in self._retrying:
-                with attempt:
-                    with self._count_lock:
-                        self.requests_sent += 1
-                    return _classify_transport(request, self.url)
-        except RetryError as exc:
-            cause = exc.last_attempt.exception()
-            raise SourceUnavailable(
-                f"node at {safe_url(self.url)} kept failing: {cause}"
-            ) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        def once() -> Any:
+            with self._count_lock:
+                self.requests_sent += 1
+            return _classify_transport(request, self.url)
+
+        where = f"node at {safe_url(self.url)}"
+        return self.retry.run(once, lambda cause: f"{where} kept failing: {cause}")
 
 
 def _batch_request(provider: HTTPProvider, chunk: list[tuple[str, list[Any]]]) -> Any:
@@ -193,20 +118,17 @@ def _batch_request(provider: HTTPProvider, chunk: list[tuple[str, list[Any]]]) -
 
 def _classify_transport(request: Any, url: str) -> Any:
     try:
-        return request()
+        with transport_faults():
+            return request()
     except requests.HTTPError as exc:
         status = exc.response.status_code if exc.response is not None else 0
-        if status == 429 or status >= 500:
-            headers = exc.response.headers if exc.response is not None else None
-            raise _Transient(f"HTTP {status}", retry_after_s(headers)) from exc
+        raise_if_busy(status, exc.response.headers if exc.response is not None else None)
         raise SourceUnavailable(f"node at {safe_url(url)} refused the request: HTTP {status}") \
             from None
-    except TRANSPORT_FAULTS as exc:
-        raise _Transient(type(exc).__name__) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _Transient(f"malformed JSON ({exc.__class__.__name__})") from exc
+        raise Transient(f"malformed JSON ({exc.__class__.__name__})") from exc
     except ValueError as exc:  # web3 wraps undecodable bodies in ValueError subclasses
-        raise _Transient(f"malformed response: {exc}") from exc
+        raise Transient(f"malformed response: {exc}") from exc
 
 
 def _unwrap(method: str, response: Any) -> Any:

@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from chains.errors import UserInputError
+from scanner.app.readmodel import all_legs
 from scanner.app.rebuild import refresh
 from scanner.app.settings import (
     Rules,
-    all_legs,
     asset_ranks,
     chains_of,
     extra_stablecoins,

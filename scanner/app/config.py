@@ -57,34 +57,29 @@ themselves are read from the environment only when asked, and never kept in the 
 
 from __future__ import annotations
 
-import difflib
 import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import NoReturn
 
-from chains.addresses import parse_address, parse_asset_id
-from chains.errors import AddressError, UnknownChainError, UserInputError
-from chains.registry import chain_by_name
-from scanner.errors import ConfigError
-from scanner.money import PRICE_LIMIT, price
-from scanner.prices.csvfile import parse_timestamp
+from chains.addresses import parse_asset_id
+from chains.errors import AddressError, UserInputError
+from chains.evm.explorer import Flavor
+from chains.evm.sourcing import SourceChoice
+from scanner.app.config_reader import TomlReader, read_toml, show_key, toml_type
 from scanner.prices.records import PricePoint
-from scanner.tax.jurisdictions import CODES as JURISDICTIONS
+from scanner.tax.jurisdictions import CODES
 from scanner.tax.jurisdictions.lotwise import METHODS
 from scanner.tax.scope import ScopePlan
-from scanner.tax.treatment import TREATABLE_KINDS
+from scanner.tax.treatment import NON_TAXABLE, TREATABLE_KINDS, Treatment
 
-SOURCES = ("rpc", "explorer", "both")
-EXPLORERS = ("etherscan", "blockscout")
-TREATMENTS = ("taxable", "non_taxable", "carry_basis")
+SOURCES = tuple(choice.value for choice in SourceChoice)
+EXPLORERS = tuple(flavor.value for flavor in Flavor)
+TREATMENTS = (Treatment.TRADE.value, NON_TAXABLE, Treatment.CARRY.value)
 PRICE_SOURCE = "config"
-DEFAULT_EXPLORER = "etherscan"
+DEFAULT_EXPLORER = Flavor.ETHERSCAN.value
 
 _TOP_KEYS = ("method", "jurisdiction", "stablecoins", "api_keys", "chains", "wallets", "prices",
              "scope", "assign", "identical", "treatments", "rebasing")
@@ -96,14 +91,6 @@ MAX_CONCURRENCY = 32
 _WALLET_KEYS = ("address", "label", "chains")
 _PRICE_KEYS = ("timestamp", "asset", "usd")
 _TREATMENT_KEYS = ("kind", "protocol", "treatment")
-
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-# Etherscan keys are 34 capitals and digits, which can look like a name: a long run of
-# them with digits and no underscore is taken for a pasted key.
-_KEY_LIKE = re.compile(r"^(?=[A-Z0-9]*[0-9])[A-Z0-9]{24,}$")
-_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_SYNTAX_AT = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$", re.S)
 
 
 @dataclass(frozen=True)
@@ -178,134 +165,18 @@ def resolve_api_key(env_var_name: str, environ: Mapping[str, str]) -> str | None
 
 def load_config(path: Path) -> Config:
     """Read and check a config file; any problem is one ConfigError naming file and key."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: config file is not UTF-8 text (bad byte at offset "
-                          f"{exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(_one_line(
-            f"{path}: cannot read config file ({exc.strerror or type(exc).__name__})")) from None
-    try:
-        document = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_syntax_error(path, text, exc)) from None
-    except RecursionError:
-        raise ConfigError(f"{path}: TOML syntax error: values nested too deeply") from None
-    return _Reader(path).config(document)
+    return _Reader(path).config(read_toml(path))
 
 
-def _syntax_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
-    message = str(exc)
-    found = _SYNTAX_AT.match(message)
-    if found:
-        return _one_line(f"{path}:{found['line']}: TOML syntax error: {found['msg']} "
-                         f"(column {found['col']})")
-    message = message.removesuffix(" (at end of document)")
-    return _one_line(f"{path}:{text.count(chr(10)) + 1}: TOML syntax error: {message} "
-                     "(at the end of the file)")
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.splitlines())
-
-
-def _show(key: str) -> str:
-    return key if _BARE_KEY.match(key) else repr(key)
-
-
-def _toml_type(value: object) -> str:
-    kinds: tuple[tuple[type, str], ...] = (
-        (bool, "a boolean"), (int, "an integer"), (Decimal, "a float"), (str, "a string"),
-        (list, "an array"), (dict, "a table"), (datetime, "a date-time"), (date, "a date"),
-        (time, "a time"))
-    return next((name for kind, name in kinds if isinstance(value, kind)), "a value")
-
-
-class _Reader:
+class _Reader(TomlReader):
     """Turns a parsed TOML document into a Config, or fails naming the file and the key."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, where: str, problem: str) -> NoReturn:
-        raise ConfigError(_one_line(f"{self.path}: {where}: {problem}"))
-
-    # ---- shapes -----------------------------------------------------------------------
-
-    def table(self, value: object, where: str, allowed: tuple[str, ...]) -> dict[str, object]:
-        if not isinstance(value, dict):
-            self.fail(where, f"must be a table, not {_toml_type(value)}")
-        for key in value:
-            if key not in allowed:
-                self.unknown(key, where, allowed)
-        return value
-
-    def unknown(self, key: str, where: str, allowed: Iterable[str]) -> NoReturn:
-        options = list(allowed)
-        close = difflib.get_close_matches(key, options, n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
-        self.fail(where, f"unknown key {_show(key)} ({hint}allowed: {', '.join(options)})")
-
-    def required(self, table: Mapping[str, object], key: str, where: str) -> object:
-        if key not in table:
-            self.fail(where, f"missing key {key}")
-        return table[key]
-
-    def string(self, value: object, where: str) -> str:
-        if not isinstance(value, str):
-            self.fail(where, f"must be a string, not {_toml_type(value)}")
-        return value
-
-    def strings(self, value: object, where: str) -> list[str]:
-        if not isinstance(value, list):
-            self.fail(where, f"must be an array of strings, not {_toml_type(value)}")
-        return [self.string(item, f"{where}[{n}]") for n, item in enumerate(value, start=1)]
-
-    def tables(self, value: object, where: str) -> list[object]:
-        if not isinstance(value, list):
-            self.fail(where, f"must be an array of tables ([[{where}]]), not {_toml_type(value)}")
-        return value
-
-    def choice(self, value: object, where: str, allowed: tuple[str, ...]) -> str:
-        chosen = self.string(value, where).strip().lower()
-        if chosen not in allowed:
-            self.fail(where, f"must be one of {', '.join(allowed)}, not {value!r}")
-        return chosen
-
-    def env_name(self, value: object, where: str) -> str:
-        # Never echo the value: someone may have pasted the key itself here.
-        if not isinstance(value, str) or not _ENV_NAME.match(value) or _KEY_LIKE.match(value):
-            self.fail(where, "must name an environment variable (like ETHERSCAN_API_KEY), "
-                             "not hold a key")
-        return value
-
-    def url(self, value: object, where: str) -> str:
-        # Never echo the value: node URLs often carry a key in their path.
-        url = self.string(value, where).strip()
-        if not _URL.match(url):
-            self.fail(where, "must be a URL starting with http:// or https://")
-        return url
-
-    def optional(self, table: Mapping[str, object], key: str, where: str,
-                 check: Callable[[object, str], str]) -> str | None:
-        return check(table[key], f"{where}.{key}") if key in table else None
-
-    def chain_key(self, name: str, where: str) -> str:
-        try:
-            return chain_by_name(name).key
-        except UnknownChainError as exc:
-            self.fail(where, str(exc))
-
-    # ---- sections ---------------------------------------------------------------------
 
     def config(self, document: dict[str, object]) -> Config:
         for key in document:
             if key not in _TOP_KEYS:
                 self.unknown(key, "top level", _TOP_KEYS)
         method = self.choice(document.get("method", "fifo"), "method", tuple(METHODS))
-        jurisdiction = self.choice(document.get("jurisdiction", "us"), "jurisdiction",
-                                   JURISDICTIONS)
+        jurisdiction = self.choice(document.get("jurisdiction", "us"), "jurisdiction", CODES)
         stablecoins = self.stablecoins(document.get("stablecoins", []))
         api_keys = self.api_keys(document.get("api_keys", {}))
         chains = self.chains(document.get("chains", {}))
@@ -321,7 +192,7 @@ class _Reader:
 
     def scope(self, value: object) -> dict[str, str]:
         if not isinstance(value, dict):
-            self.fail("scope", f"must be a table, not {_toml_type(value)}")
+            self.fail("scope", f"must be a table, not {toml_type(value)}")
         raw = {str(key): self.string(item, f"scope.{key}") for key, item in value.items()}
         for key in raw:  # "²" and "２０２４" are digits to str.isdigit, not to int()
             if key != "default" and not (key.isascii() and key.isdigit()):
@@ -349,7 +220,7 @@ class _Reader:
     def identical(self, value: object) -> dict[str, tuple[str, ...]]:
         if not isinstance(value, dict):
             self.fail("identical", f"must be a table of name = [asset ids], not "
-                                   f"{_toml_type(value)}")
+                                   f"{toml_type(value)}")
         groups: dict[str, tuple[str, ...]] = {}
         owner: dict[str, str] = {}
         for name, items in value.items():
@@ -409,14 +280,14 @@ class _Reader:
 
     def chains(self, value: object) -> dict[str, ChainConfig]:
         if not isinstance(value, dict):
-            self.fail("chains", f"must be a table of [chains.NAME] tables, not {_toml_type(value)}")
+            self.fail("chains", f"must be a table of [chains.NAME] tables, not {toml_type(value)}")
         chains: dict[str, ChainConfig] = {}
         written: dict[str, str] = {}
         for name, settings in value.items():
-            where = f"chains.{_show(name)}"
+            where = f"chains.{show_key(name)}"
             key = self.chain_key(name, where)
             if key in written:
-                self.fail(where, f"the same chain as chains.{_show(written[key])}; "
+                self.fail(where, f"the same chain as chains.{show_key(written[key])}; "
                                  "give each chain one table")
             written[key] = name
             table = self.table(settings, where, _CHAIN_KEYS)
@@ -461,13 +332,6 @@ class _Reader:
             wallets.append(WalletConfig(address, label, tuple(dict.fromkeys(keys))))
         return tuple(wallets)
 
-    def address(self, value: object, where: str) -> str:
-        text = self.string(value, where)
-        try:
-            return parse_address(text)  # refuses a private key without echoing it
-        except AddressError as exc:
-            self.fail(where, str(exc))
-
     def prices(self, value: object) -> tuple[PricePoint, ...]:
         points: list[PricePoint] = []
         seen: dict[tuple[str, datetime], int] = {}
@@ -486,28 +350,6 @@ class _Reader:
             seen[asset, stamp] = n
             points.append(PricePoint(asset, stamp, usd, PRICE_SOURCE))
         return tuple(points)
-
-    def timestamp(self, value: object, where: str) -> datetime:
-        try:
-            if isinstance(value, datetime):  # an unquoted TOML date-time
-                return value.replace(tzinfo=UTC) if value.tzinfo is None \
-                    else value.astimezone(UTC)
-            if isinstance(value, date):  # an unquoted TOML date: its midnight UTC
-                return datetime(value.year, value.month, value.day, tzinfo=UTC)
-            return parse_timestamp(self.string(value, where))
-        except (ValueError, OverflowError):
-            self.fail(where, f"not an ISO 8601 time such as 2024-01-01T00:00:00Z: {value!r}")
-
-    def usd(self, value: object, where: str) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-            self.fail(where, f"must be a number or a string holding one, not {_toml_type(value)}")
-        try:
-            amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-        except InvalidOperation:
-            self.fail(where, f"not a decimal number: {value!r}")
-        if not amount.is_finite() or amount < 0 or amount >= PRICE_LIMIT:
-            self.fail(where, f"must be a number from 0 to below 1e20, not {value!r}")
-        return price(amount)
 
     def treatments(self, value: object) -> tuple[TreatmentOverride, ...]:
         overrides: list[TreatmentOverride] = []

@@ -10,9 +10,8 @@ from decimal import Decimal
 from chains.errors import UserInputError
 from chains.evm.records import RawTx
 from scanner.app.export import tx_url
-from scanner.app.queries import lot_book
-from scanner.app.settings import Rules, all_legs, chains_of, policy_of
-from scanner.formats.ledger_writer import ledger_export_rows
+from scanner.app.readmodel import Books
+from scanner.formats.ledger_csv import ledger_export_rows
 from scanner.formats.rows import Row, Shape
 from scanner.ledger.build import decode_context
 from scanner.ledger.decode.protocols import Refinement, refine_all
@@ -67,26 +66,25 @@ class Explained:
     rows: list[Row]
 
 
-def explain(store: Store, tx_hash: str, rules: Rules | None = None) -> Explained:
+def explain(store: Store, books: Books, tx_hash: str) -> Explained:
     wanted = tx_hash.strip().lower()
-    every = all_legs(store)
-    entries = [e for e in every if e.tx_hash.lower() == wanted]
+    entries = [e for e in books.entries if e.tx_hash.lower() == wanted]
     if not entries:
         raise UserInputError(f"transaction {tx_hash} is not in the ledger of any scanned or "
                              "imported wallet")
-    policy = policy_of(store, rules)
     chain_id = entries[0].chain_id
-    refined = _refinements(store, chain_id, entries[0].tx_hash)
-    lineage = ledger_export_rows(entries, lot_book(store, policy=policy, ledger=every), tx_url)
-    rows = [_row(entry, line, refined, policy)
+    refined = _refinements(store, books, chain_id, entries[0].tx_hash)
+    lineage = ledger_export_rows(entries, books.lots, tx_url)
+    rows = [_row(entry, line, refined, books.policy)
             for entry, line in zip(entries, lineage, strict=True)]
     return Explained(entries[0].tx_hash, chain_id, tx_url(chain_id, entries[0].tx_hash), rows)
 
 
-def _refinements(store: Store, chain_id: int, tx_hash: str) -> dict[str, Refinement] | None:
+def _refinements(store: Store, books: Books, chain_id: int,
+                 tx_hash: str) -> dict[str, Refinement] | None:
     """The protocol decoders' reading of the transaction, per wallet, from its raw records;
     None when there are none (the legs were imported)."""
-    chain = next((c for c in chains_of(store) if c.chain_id == chain_id), None)
+    chain = next((c for c in books.chains if c.chain_id == chain_id), None)
     raw: RawTx | None = next((t for t in store.raw_txs(chain_id) if t.tx_hash == tx_hash),
                              None) if chain is not None else None
     if chain is None or raw is None:

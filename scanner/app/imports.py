@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chains.errors import UserInputError
+from scanner.app.readmodel import all_legs
 from scanner.app.rebuild import refresh
-from scanner.app.settings import all_legs, chains_of, price_book
+from scanner.app.settings import chains_of, price_book
 from scanner.formats.koinly import read_koinly
 from scanner.formats.ledger_csv import read_ledger_csv
 from scanner.ledger.valuation import wanted

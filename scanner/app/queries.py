@@ -1,35 +1,20 @@
-"""The reports' questions: the ledger, the lots, gains, income, harvest, missing prices, year-
-end balances, lineage, and what needs review."""
+"""The reports' questions, asked of the read model: the ledger, the lots, gains, income,
+missing prices, year-end balances, lineage; and what needs review."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from chains.errors import UserInputError
-from scanner.app.rebuild import _compute
-from scanner.app.settings import (
-    Rules,
-    all_legs,
-    asset_ranks,
-    chains_of,
-    extra_stablecoins,
-    identical_groups,
-    identity,
-    policy_of,
-    price_book,
-)
-from scanner.ledger.records import NOT_HOLDINGS, Kind, LedgerEntry, YearEndBalance
+from scanner.app.readmodel import Books
+from scanner.ledger.records import NOT_HOLDINGS, LedgerEntry, YearEndBalance
 from scanner.store import Store
-from scanner.tax.harvest import HarvestRow, plan_harvest
-from scanner.tax.policy import Policy
 from scanner.tax.records import (
     Disposal,
     IncomeEvent,
     Lot,
-    LotBook,
     MissingPrice,
     TraceStep,
 )
@@ -65,67 +50,26 @@ def review(store: Store) -> Review:
     return Review(*store.review_counts())
 
 
-def lot_book(store: Store, rules: Rules | None = None, until: datetime | None = None,
-             ledger: Sequence[LedgerEntry] | None = None,
-             policy: Policy | None = None) -> LotBook:
-    """The lots from the stored ledger (or `ledger`, when the caller has read it)."""
-    policy = policy or policy_of(store, rules)
-    ranks = asset_ranks(chains_of(store), extra_stablecoins(store))
-    entries = [e for e in (all_legs(store) if ledger is None else ledger)
-               if until is None or e.timestamp <= until]
-    return _compute(entries, policy, ranks)
-
-
-def ledger(store: Store, year: int | None = None, wallet: str | None = None,
+def ledger(books: Books, year: int | None = None, wallet: str | None = None,
            chain_id: int | None = None) -> list[LedgerEntry]:
-    return [e for e in all_legs(store)
+    return [e for e in books.entries
             if (year is None or e.timestamp.year == year)
             and (wallet is None or e.wallet == wallet)
             and (chain_id is None or e.chain_id == chain_id)]
 
 
-def gains(store: Store, year: int, rules: Rules | None = None) -> list[Disposal]:
-    return [d for d in lot_book(store, rules).disposals if d.disposed.year == year]
+def gains(books: Books, year: int) -> list[Disposal]:
+    return [d for d in books.lots.disposals if d.disposed.year == year]
 
 
-def income(store: Store, year: int, rules: Rules | None = None) -> list[IncomeEvent]:
-    return [i for i in lot_book(store, rules).income if i.timestamp.year == year]
+def income(books: Books, year: int) -> list[IncomeEvent]:
+    return [i for i in books.lots.income if i.timestamp.year == year]
 
 
-def harvest(store: Store, as_of: datetime, rules: Rules | None = None,
-            losses_only: bool = True) -> list[HarvestRow]:
-    chains = chains_of(store)
-    policy = policy_of(store, rules)
-    return plan_harvest(lot_book(store, until=as_of, policy=policy), as_of,
-                        price_book(store, chains), identity(chains, identical_groups(store)),
-                        losses_only=losses_only, jurisdiction=policy.jurisdiction)
-
-
-def realized_gains(store: Store, year: int, rules: Rules | None = None) -> Decimal:
-    """The year's net realized gain over the disposals whose gain is known (and taxable:
-    Germany's gains after a year are tax-free)."""
-    return sum((d.gain_usd for d in gains(store, year, rules)
-                if d.gain_usd is not None and d.rule != "tax-free-after-1y"), Decimal(0))
-
-
-def gas_per_trade(store: Store) -> dict[int, Decimal]:
-    """Per chain, the mean USD gas of the trades in the ledger: what a sale may cost."""
-    entries = all_legs(store)
-    trades = {e.group_id for e in entries if e.kind is Kind.TRADE}
-    fees: dict[int, list[Decimal]] = {}
-    for e in entries:
-        if e.kind is Kind.FEE and e.group_id in trades and e.usd_value is not None:
-            fees.setdefault(e.chain_id, []).append(e.usd_value)
-    return {chain: sum(values, Decimal(0)) / len(values) for chain, values in fees.items()}
-
-
-def missing_prices(store: Store, rules: Rules | None = None, *,
-                   ledger: Sequence[LedgerEntry] | None = None,
-                   book: LotBook | None = None) -> list[MissingPrice]:
-    """Every asset with legs, disposals, lots or income that lack a USD figure (`ledger` and
-    its `book`, when the caller has them already)."""
-    entries = all_legs(store) if ledger is None else ledger
-    book = book or lot_book(store, rules, ledger=entries)
+def missing_prices(books: Books) -> list[MissingPrice]:
+    """Every asset with legs, disposals, lots or income that lack a USD figure."""
+    entries = books.entries
+    book = books.lots
     zero = Decimal(0)
     legs: dict[str, list[LedgerEntry]] = {}
     for entry in entries:
@@ -163,22 +107,21 @@ def missing_prices(store: Store, rules: Rules | None = None, *,
     return rows
 
 
-def year_end_balances(store: Store, year: int) -> list[YearEndBalance]:
+def year_end_balances(books: Books, year: int) -> list[YearEndBalance]:
     """What each wallet held of each asset at December 31, 23:59:59 UTC (spam left out),
     at that moment's price."""
     moment = datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
     held: dict[tuple[int, str, str], tuple[int, int, str | None]] = {}
-    for e in all_legs(store):
+    for e in books.entries:
         if e.timestamp > moment or e.kind in NOT_HOLDINGS:
             continue
         raw, _, _ = held.get((e.chain_id, e.wallet, e.asset), (0, e.decimals, e.symbol))
         held[(e.chain_id, e.wallet, e.asset)] = (raw + e.raw_amount, e.decimals, e.symbol)
-    book = price_book(store, chains_of(store))
     rows = []
     for (chain_id, wallet, asset), (raw, decimals, symbol) in sorted(held.items()):
         if raw == 0:
             continue
-        quote = book.at(asset, moment)
+        quote = books.prices.at(asset, moment)
         rows.append(YearEndBalance(moment, chain_id, wallet, asset, symbol,
                                    Decimal(raw).scaleb(-decimals),
                                    quote.usd if quote else None,
@@ -186,18 +129,17 @@ def year_end_balances(store: Store, year: int) -> list[YearEndBalance]:
     return rows
 
 
-def open_lots(store: Store, rules: Rules | None = None, as_of: datetime | None = None,
+def open_lots(books: Books, as_of: datetime | None = None,
               wallet: str | None = None) -> list[Lot]:
-    return [lot for lot in lot_book(store, rules, until=as_of).open_lots
+    return [lot for lot in books.lots_until(as_of).open_lots
             if wallet is None or lot.wallet == wallet]
 
 
-def trace(store: Store, ident: str, rules: Rules | None = None) -> list[TraceStep]:
+def trace(books: Books, ident: str) -> list[TraceStep]:
     """The lineage behind a lot id, or behind every disposal of a transaction hash: each
     lot's acquisition leg (its transaction and price source), the disposals that drew on
     it, and what is still open."""
-    entries = all_legs(store)
-    book = lot_book(store, rules, ledger=entries)
+    book = books.lots
     wanted = ident.strip().lower()
     lot_ids = ([d.lot_id for d in book.disposals if d.tx_hash == wanted and d.lot_id]
                if ":" not in wanted else [wanted])
@@ -206,7 +148,7 @@ def trace(store: Store, ident: str, rules: Rules | None = None) -> list[TraceSte
     if not known:
         raise UserInputError(f"no lot and no disposal is known by {ident!r} "
                              "(a lot id from `taxscan lots`, or a transaction hash)")
-    legs = {(e.tx_hash, e.leg_key, e.wallet): e for e in entries}
+    legs = {(e.tx_hash, e.leg_key, e.wallet): e for e in books.entries}
     steps: list[TraceStep] = []
     for lot_id in dict.fromkeys(lot_ids):
         first = next((lot for lot in book.acquisitions if lot.lot_id == lot_id), None)

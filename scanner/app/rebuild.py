@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+from scanner.app.readmodel import all_legs, compute_book
 from scanner.app.settings import (
     Rules,
-    all_legs,
     asset_ranks,
     chains_of,
     describe,
@@ -14,15 +12,8 @@ from scanner.app.settings import (
     policy_of,
 )
 from scanner.ledger.build import build_ledger
-from scanner.ledger.records import LedgerEntry
-from scanner.ledger.valuation import AssetRanks
 from scanner.prices.book import PriceBook
 from scanner.store import Store
-from scanner.tax.lots import compute_lots
-from scanner.tax.policy import Policy
-from scanner.tax.records import (
-    LotBook,
-)
 
 
 def refresh(store: Store, rules: Rules | None = None) -> None:
@@ -39,8 +30,4 @@ def refresh(store: Store, rules: Rules | None = None) -> None:
             store.replace_ledger(chain.chain_id, built.entries)
             store.replace_spam(chain.chain_id, built.spam)
         policy = policy_of(store, rules)
-        store.replace_lots(_compute(all_legs(store), policy, ranks), describe(policy))
-
-
-def _compute(entries: Sequence[LedgerEntry], policy: Policy, ranks: AssetRanks) -> LotBook:
-    return compute_lots(entries, purchase_currencies=ranks.stablecoins, policy=policy)
+        store.replace_lots(compute_book(all_legs(store), policy, ranks), describe(policy))

@@ -9,11 +9,11 @@ from chains.addresses import asset_contract, erc20_asset
 from chains.errors import UserInputError
 from chains.evm.balances import POSITION, BalanceQuery, BalanceReader
 from chains.evm.blocks import block_at
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from chains.registry import chain_by_id
+from scanner.app.readmodel import all_legs
 from scanner.app.scan import WalletScan
-from scanner.app.settings import all_legs
 from scanner.ledger.decode.protocols.uniswap_v3 import POSITIONS_ROLE
 from scanner.ledger.reconcile import BalanceCheck, Holding, holdings_of, reconcile
 from scanner.store import Store

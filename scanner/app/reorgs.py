@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from chains.errors import SourceInconsistent
-from chains.evm.records import RawTx
-from chains.evm.source import ChainSource
+from chains.evm.records import EvmSource, RawTx
 from scanner.store import Store
 
 
@@ -47,7 +46,7 @@ def fork_base(recorded: Mapping[int, str], current: Mapping[int, str], margin: i
     return max(standing)
 
 
-def follow_reorgs(store: Store, source: ChainSource, chain_id: int, head: int,
+def follow_reorgs(store: Store, source: EvmSource, chain_id: int, head: int,
                   margin: int) -> int | None:
     """Check the recorded blocks of the chain against `source`; after a reorg forget what
     was stored above the block it forked from (in one transaction) and return that block."""

@@ -7,14 +7,15 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains.errors import SourceInconsistent, UserInputError
-from chains.evm.records import RawTx, TokenInfo
-from chains.evm.source import ChainSource, Progress
+from chains.evm.records import EvmSource, RawTx, TokenInfo
+from chains.evm.sourcing import SourcePlan, open_source
 from chains.registry import chain_by_id, is_known
+from chains.source import Progress
 from scanner.app.config import Config
 from scanner.app.rebuild import refresh
 from scanner.app.reorgs import anchors, follow_reorgs, tx_block_hashes
 from scanner.app.settings import add_rebasing, add_stablecoins, keep_rules, rebasing_tokens
-from scanner.app.sources import open_source, plan_for
+from scanner.app.sources import plan_for
 from scanner.ledger.decode.transfers import token_transfers
 from scanner.ledger.rebasing import BalanceSnapshot
 from scanner.store import Store
@@ -38,7 +39,7 @@ class WalletScan:
 BATCH_TXS = 1000  # transactions fetched and committed together
 
 
-def scan(store: Store, source: ChainSource, wallets: Sequence[str], *,
+def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
          source_name: str = RPC_SOURCE, stablecoins: Iterable[str] = (),
          labels: Mapping[str, str | None] | None = None,
          on_wallet: Callable[[str], None] | None = None, rebuild: bool = True,
@@ -157,7 +158,7 @@ def _save_records(store: Store, chain_id: int, wallet: str, label: str | None,
     store.save_tokens(infos)
 
 
-def _new_token_info(store: Store, source: ChainSource, chain_id: int,
+def _new_token_info(store: Store, source: EvmSource, chain_id: int,
                     txs: Iterable[RawTx]) -> list[TokenInfo]:
     """What the source says of the tokens in `txs` the database does not know yet."""
     known = store.tokens(chain_id)
@@ -190,7 +191,7 @@ def _transfer_blocks(txs: Iterable[RawTx], wallet: str,
     return found
 
 
-def _read_balances(store: Store, source: ChainSource, chain_id: int, wallet: str,
+def _read_balances(store: Store, source: EvmSource, chain_id: int, wallet: str,
                    txs: Sequence[RawTx], tokens: Collection[str], upto: int, interval: int,
                    symbols: Mapping[str, str | None]) -> tuple[list[BalanceSnapshot], list[str]]:
     """The balance snapshots of the rebasing `tokens` the wallet has moved (stored records
@@ -249,3 +250,18 @@ def scan_config(store: Store, config: Config, progress: Progress, environ: Mappi
                         snapshot_interval=settings.snapshot_interval if settings else None)
     refresh(store)
     return results
+
+
+@dataclass(frozen=True)
+class Scanned:
+    source: str  # what was read, for people
+    results: list[WalletScan]
+
+
+def scan_with(store: Store, plan: SourcePlan, wallets: Sequence[str], progress: Progress, *,
+              stablecoins: Iterable[str] = (), from_block: int = 0) -> Scanned:
+    """Open the sources `plan` names and scan the wallets with them."""
+    opened = open_source(plan, progress)
+    return Scanned(opened.description,
+                   scan(store, opened.source, wallets, source_name=opened.name,
+                        stablecoins=stablecoins, from_block=from_block, node=opened.rpc_url))

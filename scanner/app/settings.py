@@ -11,8 +11,6 @@ from chains.addresses import parse_asset_id
 from chains.errors import UserInputError
 from chains.registry import Chain, chain_by_id, is_known
 from scanner.app.config import Config
-from scanner.ledger.pairing import pair_own_transfers
-from scanner.ledger.records import LedgerEntry
 from scanner.ledger.valuation import AssetRanks
 from scanner.prices.book import PriceBook
 from scanner.store import Store
@@ -108,11 +106,6 @@ def chains_of(store: Store) -> list[Chain]:
     ids = {cid for cid, _ in store.all_wallets()} | {
         cid for cid in store.imported_chain_ids() if cid and is_known(cid)}
     return [chain_by_id(cid) for cid in sorted(ids)]
-
-
-def all_legs(store: Store) -> list[LedgerEntry]:
-    """The scanned and imported legs, moves between your own accounts paired."""
-    return pair_own_transfers(store.ledger())
 
 
 def price_book(store: Store, chains: Iterable[Chain]) -> PriceBook:

@@ -17,7 +17,7 @@ from rich.progress import (
 
 
 class RichProgress:
-    """Implements chains.evm.source.Progress: one bar per stage."""
+    """Implements chains.source.Progress: one bar per stage."""
 
     def __init__(self, console: Console, prefix: str = "") -> None:
         self.prefix = prefix

@@ -1,18 +1,33 @@
-"""Koinly's universal CSV: one row per trade, deposit or withdrawal of an off-chain account.
+"""Koinly's universal CSV: one row per trade, deposit or withdrawal of an off-chain account;
+`taxscan import --format koinly` reads it, `taxscan export --format koinly` writes it.
 
     Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,
     Net Worth Amount,Net Worth Currency,Label,Description,TxHash
 
-Dates are UTC (`YYYY-MM-DD HH:MM`, `:SS` and a trailing ` UTC` allowed); amounts are positive.
-USD is money, not an asset: it gets no leg but gives the legs it pays for their USD value,
-below 1e28 and rounded to the ten places it is stored with.
+Reading: dates are UTC (`YYYY-MM-DD HH:MM`, `:SS` and a trailing ` UTC` allowed); amounts
+are positive. USD is money, not an asset: it gets no leg but gives the legs it pays for
+their USD value, below 1e28 and rounded to the ten places it is stored with.
+
+Writing, so that the reader above (and Koinly) reads the ledger back:
+- Date: UTC, `YYYY-MM-DD HH:MM`, the form Koinly documents ("YYYY-MM-DD 00:00 UTC"); the
+  seconds are dropped, and rows of one minute keep the ledger's order.
+- Label: income is "reward" (one of Koinly's income labels, and one the importer books as
+  income); a row that only pays a fee is "cost" (Koinly: still a disposal, and listed as an
+  expense); trades, transfers and self transfers have none.
+- Koinly takes no fee on a deposit: a receiving row's fee goes on a "cost" row of its own,
+  as Koinly advises.
+- Net Worth: the USD value of what the row receives (a trade's received leg, else the sent
+  leg's when that is unknown), of what it sends otherwise, in USD; empty when unknown.
+- Description: the wallet and protocol; TxHash: the hash when it is 0x and 64 hex digits.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,8 +35,7 @@ from pathlib import Path
 
 from chains.addresses import asset_chain_id, erc20_asset, native_asset, parse_any_asset_id
 from chains.errors import AddressError, UserInputError
-from scanner.formats.ledger_csv import (
-    USD_LIMIT,
+from scanner.formats.csvtext import (
     YEARS,
     Record,
     columns,
@@ -32,8 +46,19 @@ from scanner.formats.ledger_csv import (
     records,
     unique_key,
 )
+from scanner.formats.rows import qty
+from scanner.formats.transactions import (
+    Row,
+    description,
+    guard,
+    side_cells,
+    transaction_rows,
+    tx_hash_cell,
+    utc,
+)
 from scanner.ledger.classify import group_id
 from scanner.ledger.records import Kind, LedgerEntry
+from scanner.ledger.valuation import USD_LIMIT
 from scanner.money import usd
 
 HEADER = ("Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency",
@@ -60,6 +85,11 @@ INCOME_LABELS = frozenset({"airdrop", "fork", "mining", "reward", "income", "sta
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?(?: UTC)?")
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+
+DATE_FORMAT = "%Y-%m-%d %H:%M"
+INCOME_LABEL = "reward"
+FEE_LABEL = "cost"
+_LABELS = {Kind.INCOME: INCOME_LABEL, Kind.FEE: FEE_LABEL}
 
 
 @dataclass(frozen=True)
@@ -265,3 +295,41 @@ def _entries(rows: list[_Row], symbols: Mapping[str, str], account: str) -> list
                 price_source=None if leg.usd_value is None else PRICE_SOURCE,
             ))
     return entries
+
+
+# ---- writing ----------------------------------------------------------------------------
+
+
+def koinly_csv(entries: Iterable[LedgerEntry]) -> str:
+    """The ledger as Koinly's universal CSV, one row per trade, send or receipt."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for row in transaction_rows(entries):
+        if row.fee is not None and row.sent is None:  # Koinly: a deposit has no fee
+            writer.writerow(_cells(Row(row.timestamp, row.chain_id, row.tx_hash, row.wallet,
+                                       row.protocol, row.kind, None, row.received, None)))
+            writer.writerow(_cells(Row(row.timestamp, row.chain_id, row.tx_hash, row.wallet,
+                                       row.protocol, Kind.FEE, row.fee, None, None)))
+        else:
+            writer.writerow(_cells(row))
+    return buffer.getvalue()
+
+
+def _cells(row: Row) -> list[str]:
+    worth = None
+    if row.received is not None:
+        worth = row.received.usd_value
+    if worth is None and row.sent is not None:
+        worth = row.sent.usd_value
+    return [
+        utc(row.timestamp).strftime(DATE_FORMAT),
+        *side_cells(row.sent),
+        *side_cells(row.received),
+        *side_cells(row.fee),
+        "" if worth is None else qty(worth),
+        "" if worth is None else "USD",
+        _LABELS.get(row.kind, ""),
+        guard(description(row)),
+        tx_hash_cell(row.tx_hash),
+    ]

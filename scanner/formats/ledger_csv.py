@@ -1,34 +1,173 @@
-"""Ledger CSV: what `taxscan ledger --format csv` and `taxscan export --format ledger` write,
-read back into ledger entries. The export's lineage columns are derived figures: they are
-accepted and ignored, since the lots are computed again from the legs.
+"""The ledger CSV: what `taxscan ledger --format csv` and `taxscan export --format ledger`
+write, and what `taxscan import --format ledger` reads back into ledger entries.
 
+The export is the ledger as an accountant receives it: every leg with the ledger report's
+fields, then where to see it and what it did to the lots.
+
+    explorer_url    the transaction on the chain's block explorer (empty when none is known)
+    opens_lot       the lot this leg opened, when it acquired something
+    draws_on        the lots a disposing leg drew on: `LOT_ID=QUANTITY` joined by "; ",
+                    `no lot=QUANTITY` for a part no lot covered (unknown basis)
+    proceeds_usd, cost_basis_usd, gain_usd
+                    a disposing leg's figures, the sums of its disposals' cents as
+                    `taxscan gains` shows them; empty when any part is unknown
+
+Its usd_value is exact, as stored (the report shows cents): an import gives the same lots
+and gains to the cent. Parquet gets the same rows, typed (`parquet_rows`, in the columns
+and types of PARQUET_COLUMNS), and each leg's exact raw_amount (text: a uint256 can exceed
+any SQL integer) and decimals; its quantity is empty when DECIMAL(38, 18) cannot hold it
+exactly.
+
+The import reads the first fields, the ledger report's; the lineage columns are derived
+figures: they are accepted and ignored, since the lots are computed again from the legs.
 Every cell is checked against what the database holds: chain ids and block numbers up to
 2^63-1, log indexes up to 2^31-1 (ASCII digits), USD values from 0 to below 1e28, rounded to
 the ten places they are stored with, times in the years 1970 to 2200. Quantities are exact,
-up to 100 integer digits and 255 decimal places (a uint256 amount has 78 digits)."""
+up to 100 integer digits and 255 decimal places (a uint256 amount has 78 digits).
+"""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import operator
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 
 from chains.addresses import parse_any_asset_id
 from chains.errors import AddressError, UserInputError
 from scanner.collector import without_collector
-from scanner.formats.ledger_writer import LINEAGE_FIELDS
-from scanner.formats.render import _FORMULA_START, _NUMERIC_FIELDS
-from scanner.formats.rows import LEDGER
+from scanner.formats.cells import NUMERIC_FIELDS, unguard
+from scanner.formats.csvtext import (
+    MAX_DECIMALS,
+    MAX_DIGITS,
+    PLAIN_NUMBER,
+    YEARS,
+    Record,
+    columns,
+    is_blank,
+    parse_amount,
+    parse_decimal,
+    read_text,
+    records,
+    unique_key,
+)
+from scanner.formats.rows import LEDGER, Row, ledger_rows, qty
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
-from scanner.money import usd
+from scanner.ledger.valuation import USD_LIMIT
+from scanner.money import cents, usd
+from scanner.tax.records import Disposal, LotBook
+
+LINEAGE_FIELDS = ("explorer_url", "opens_lot", "draws_on", "proceeds_usd", "cost_basis_usd",
+                  "gain_usd")
+EXPORT_FIELDS = LEDGER.fields + LINEAGE_FIELDS
+NO_LOT = "no lot"
+
+# Parquet column types; money and quantities exact, raw amounts as text (a uint256 can exceed
+# any SQL integer)
+_PARQUET_TYPES = {
+    "timestamp": "TIMESTAMPTZ", "chain_id": "BIGINT", "block_number": "BIGINT",
+    "log_index": "BIGINT", "quantity": "DECIMAL(38, 18)", "usd_value": "DECIMAL(38, 10)",
+    "proceeds_usd": "DECIMAL(38, 2)", "cost_basis_usd": "DECIMAL(38, 2)",
+    "gain_usd": "DECIMAL(38, 2)", "raw_amount": "VARCHAR", "decimals": "INTEGER",
+}
+_PARQUET_EXTRA = ("raw_amount", "decimals")
+PARQUET_COLUMNS: Mapping[str, str] = MappingProxyType({
+    name: _PARQUET_TYPES.get(name, "VARCHAR") for name in (*EXPORT_FIELDS, *_PARQUET_EXTRA)})
+_QUANTITY = EXPORT_FIELDS.index("quantity")
+
+TxUrl = Callable[[int, str], str | None]
+
+
+def ledger_export_rows(entries: Sequence[LedgerEntry], book: LotBook,
+                       tx_url: TxUrl) -> list[Row]:
+    """The ledger rows with their lineage: `book` must be computed from a ledger holding
+    `entries` (it may hold more, such as earlier years)."""
+    opened = {(lot.origin_tx, lot.origin_leg, lot.wallet): lot.lot_id
+              for lot in book.acquisitions}
+    draws: dict[tuple[str, str, str], list[Disposal]] = defaultdict(list)
+    for disposal in book.disposals:
+        draws[(disposal.tx_hash, disposal.wallet, disposal.asset)].append(disposal)
+    urls: dict[tuple[int, str], str | None] = {}
+    rows = ledger_rows(entries)
+    for entry, row in zip(entries, rows, strict=True):
+        where = (entry.chain_id, entry.tx_hash)
+        if where not in urls:
+            urls[where] = tx_url(*where)
+        row["explorer_url"] = urls[where]
+        row["usd_value"] = None if entry.usd_value is None else qty(entry.usd_value)
+        row["opens_lot"] = opened.get((entry.tx_hash, entry.leg_key, entry.wallet)) \
+            if entry.raw_amount > 0 else None
+        taken = _take(draws, entry) if entry.raw_amount < 0 else []
+        row.update(_lineage(taken))
+    return rows
+
+
+def _take(draws: dict[tuple[str, str, str], list[Disposal]],
+          entry: LedgerEntry) -> list[Disposal]:
+    """The disposals of the leg's transaction, wallet and asset that `entry` made: those of
+    its kind when there are any (gas and a trade leg of the same coin in one transaction),
+    else all of them. Each disposal is given to one leg only."""
+    pending = draws.get((entry.tx_hash, entry.wallet, entry.asset))
+    if not pending:
+        return []
+    mine = [d for d in pending if d.kind is entry.kind] or list(pending)
+    for disposal in mine:
+        pending.remove(disposal)
+    return mine
+
+
+def _lineage(disposals: Sequence[Disposal]) -> Row:
+    if not disposals:
+        return {"draws_on": None, "proceeds_usd": None, "cost_basis_usd": None,
+                "gain_usd": None}
+    proceeds = _sum(d.proceeds_usd for d in disposals)
+    basis = _sum(d.cost_basis_usd for d in disposals)
+    denied = _sum(d.disallowed_loss_usd for d in disposals)
+    gain = None if proceeds is None or basis is None or denied is None \
+        else proceeds - basis + denied
+    return {"draws_on": "; ".join(f"{d.lot_id or NO_LOT}={qty(d.quantity)}" for d in disposals),
+            "proceeds_usd": _text(proceeds), "cost_basis_usd": _text(basis),
+            "gain_usd": _text(gain)}
+
+
+def _sum(amounts: Iterable[Decimal | None]) -> Decimal | None:
+    """The sum of the amounts in cents, each rounded first; None when one is unknown."""
+    total = Decimal(0)
+    for amount in amounts:
+        if amount is None:
+            return None
+        total += cents(amount)
+    return total
+
+
+def _text(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+def parquet_rows(rows: Sequence[Row], entries: Sequence[LedgerEntry]) -> Iterator[list[object]]:
+    """The cells of `rows` (with the lineage fields) in the order of PARQUET_COLUMNS: each
+    row also carries its leg's exact raw_amount and decimals."""
+    for row, entry in zip(rows, entries, strict=True):
+        cells: list[object] = ["" if row[f] is None else row[f] for f in EXPORT_FIELDS]
+        if not _fits_decimal(entry.quantity):
+            cells[_QUANTITY] = ""
+        yield [*cells, entry.raw_amount, entry.decimals]
+
+
+def _fits_decimal(quantity: Decimal) -> bool:
+    """Whether DECIMAL(38, 18) holds the quantity exactly."""
+    exponent = quantity.as_tuple().exponent
+    return quantity.is_zero() or (quantity.adjusted() < 20 and isinstance(exponent, int)
+                                  and exponent >= -18)
+
+
+# ---- reading ----------------------------------------------------------------------------
 
 # ISO 8601 to the second as the ledger report writes it (2024-03-01T12:30:05Z); also a space
 # for the T, a fraction of a second, +00:00 for the Z, or no offset at all (taken as UTC)
@@ -39,175 +178,8 @@ _PLAIN_BIGINT = re.compile(r"[0-9]{1,18}")  # below 2^63: read the quick way
 _PLAIN_INT = re.compile(r"[0-9]{1,9}")  # below 2^31
 BIGINT_MAX = 2**63 - 1  # chain ids and block numbers (BIGINT)
 INTEGER_MAX = 2**31 - 1  # log indexes (INTEGER)
-USD_LIMIT = Decimal(10) ** 28  # a USD value is stored as DECIMAL(38, 10)
-# the years a leg may fall in, as for scope plans: the lots step a year (holding periods)
-# and 30 days (wash sales) past any leg, which year 9999 has no room for
-YEARS = range(1970, 2201)
-_PLAIN_NUMBER = re.compile(r"\s*([-+]?)(\d+)(?:\.(\d+))?\s*")
-_MAX_DECIMALS = 255  # an ERC-20 token has at most 255 decimals (uint8)
-_MAX_DIGITS = 100  # integer digits: a uint256 amount has 78
-
-
 _asset_id = functools.lru_cache(maxsize=1 << 14)(parse_any_asset_id)  # few assets, many rows
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One CSV record: the line it starts on, its text as in the file, its cells."""
-
-    line: int
-    text: str
-    cells: list[str]
-
-
-_record = fast_constructor(Record)  # a record per line, an entry per row
-_new_entry = fast_constructor(LedgerEntry)
-
-
-def read_text(path: Path, what: str) -> str:
-    """The file as text (UTF-8, a byte order mark dropped, line ends as they are: a quoted
-    cell may hold a carriage return), or a one-line error."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as file:
-            return file.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"{path}: cannot read {what} ({exc})") from None
-
-
-def records(path: Path, text: str) -> Iterator[Record]:
-    """Every CSV record with the line it starts on, blank ones included."""
-    plain = _plain_lines(text)
-    if plain is not None:  # read as the csv reader reads them, in a fraction of its time
-        for number, line in enumerate(plain, 1):
-            yield _record(number, line, line.split(",") if line else [])
-        return
-    lines = io.StringIO(text, newline="").readlines()
-    reader = csv.reader(lines)
-    start = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise UserInputError(f"{path}:{start + 1}: not valid CSV ({exc})") from None
-        end = reader.line_num
-        yield Record(start + 1, "".join(lines[start:end]).rstrip("\r\n"), cells)
-        start = end
-
-
-def _plain_lines(text: str) -> list[str] | None:
-    """The lines of a text without quoted cells whose lines all end alike, without their
-    ends: each is a record, its cells what the commas separate. None for any other text."""
-    if '"' in text:
-        return None
-    if "\r" not in text:
-        lines = text.split("\n")
-    elif "\n" not in text:
-        lines = text.split("\r")
-    else:
-        lines = text.split("\r\n")
-        if any("\r" in line or "\n" in line for line in lines):
-            return None  # line ends of more than one kind
-    if lines[-1] == "":  # the end of the last line, or an empty text
-        lines.pop()
-    if max(map(len, lines), default=0) > csv.field_size_limit():
-        return None  # the csv reader refuses a cell that long
-    return lines
-
-
-def is_blank(record: Record) -> bool:
-    return all(not cell.strip() for cell in record.cells)
-
-
-def columns(path: Path, header: Record | None, expected: Sequence[str],
-            ignored: Sequence[str] = ()) -> dict[str, int]:
-    """Where each expected column is (by name, any order, any case); none missing, no other
-    but the `ignored` ones, which may be there or not."""
-    if header is None:
-        raise UserInputError(f"{path}:1: the file is empty: expected a header row "
-                             f"{','.join(expected)}")
-    wanted = {name.casefold(): name for name in (*expected, *ignored)}
-    found: dict[str, int] = {}
-    unknown: list[str] = []
-    for index, cell in enumerate(header.cells):
-        name = wanted.get(cell.strip().casefold())
-        if name is None:
-            unknown.append(cell.strip())
-        elif name in found:
-            raise UserInputError(f"{path}:{header.line}: column {name!r} appears twice")
-        else:
-            found[name] = index
-    missing = [name for name in expected if name not in found]
-    for name in ignored:
-        found.pop(name, None)
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append("missing " + ", ".join(repr(name) for name in missing))
-        if unknown:
-            problems.append("unknown " + ", ".join(repr(name) for name in unknown))
-        raise UserInputError(f"{path}:{header.line}: header columns {'; '.join(problems)} "
-                             f"(expected {','.join(expected)})")
-    return found
-
-
-def exact_amount(amount: Decimal) -> tuple[int, int]:
-    """(raw_amount, decimals) with Decimal(raw_amount).scaleb(-decimals) == amount exactly:
-    decimals is the number of fractional digits as written."""
-    sign, digits, exponent = amount.as_tuple()
-    if not isinstance(exponent, int):
-        raise ValueError("not a finite number")
-    coefficient = int("".join(str(digit) for digit in digits))
-    decimals = max(0, -exponent)
-    raw = coefficient * 10 ** (exponent + decimals)
-    return (-raw if sign else raw), decimals
-
-
-def parse_amount(text: str) -> tuple[int, int] | None:
-    """A decimal number as written, exactly, as (raw_amount, decimals); None if it is not
-    one or is out of range."""
-    plain = _PLAIN_NUMBER.fullmatch(text)
-    if plain is not None:  # how the ledger report writes them: no exponent
-        sign, whole, fraction = plain.groups()
-        fraction = fraction or ""
-        if len(whole.lstrip("0")) > _MAX_DIGITS or len(fraction) > _MAX_DECIMALS:
-            return None
-        raw = int(whole + fraction)
-        return (-raw if sign == "-" else raw), len(fraction)
-    try:
-        amount = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount.adjusted() >= _MAX_DIGITS:
-        return None
-    raw_amount, decimals = exact_amount(amount)
-    return None if decimals > _MAX_DECIMALS else (raw_amount, decimals)
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    """A finite decimal number, or None if the text is not one."""
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
-def unique_key(seen: dict[tuple[str, str, str], int], tx_hash: str, wallet: str,
-               key: str) -> str:
-    """`key`, or `key:2`, `key:3`... when it was already used in (tx_hash, wallet)."""
-    count = seen.get((tx_hash, wallet, key), 0) + 1
-    seen[(tx_hash, wallet, key)] = count
-    return key if count == 1 else f"{key}:{count}"
-
-
-def _unguard(text: str) -> str:
-    """Undo render's formula guard: the apostrophe put before a text cell starting = + - @
-    tab or carriage return."""
-    if text[:1] == "'" and text[1:].startswith(_FORMULA_START):
-        return text[1:]
-    return text
+_new_entry = fast_constructor(LedgerEntry)  # an entry per row
 
 
 def _timestamp(text: str) -> datetime:
@@ -231,9 +203,9 @@ class _Row:
 
     def text(self, field: str) -> str:
         value = self.cells[field]
-        if value[:1] != "'" or field in _NUMERIC_FIELDS:
+        if value[:1] != "'" or field in NUMERIC_FIELDS:
             return value
-        return _unguard(value)
+        return unguard(value)
 
     def required(self, field: str) -> str:
         value = self.text(field)
@@ -298,7 +270,7 @@ def _plain_entry(cells: list[str], pick: Callable[[list[str]], tuple[str, ...]],
         return None
     usd_value = None
     if usd_text:
-        if _PLAIN_NUMBER.fullmatch(usd_text) is None:
+        if PLAIN_NUMBER.fullmatch(usd_text) is None:
             return None
         usd_value = parse_decimal(usd_text)
         if usd_value is None or not 0 <= usd_value < USD_LIMIT:
@@ -324,12 +296,12 @@ def _plain_amount(text: str) -> tuple[int, int] | None:
     whole, dot, fraction = text.partition(".")
     negative = whole[:1] == "-"
     digits = whole[1:] if negative else whole
-    if digits.isascii() and digits.isdigit() and len(whole) <= _MAX_DIGITS \
+    if digits.isascii() and digits.isdigit() and len(whole) <= MAX_DIGITS \
             and (not dot or (fraction.isascii() and fraction.isdigit()
-                             and len(fraction) <= _MAX_DECIMALS)):
+                             and len(fraction) <= MAX_DECIMALS)):
         raw = int(digits + fraction)  # as the ledger report writes it: parse_amount's result
         return (-raw if negative else raw), len(fraction)
-    plain = _PLAIN_NUMBER.fullmatch(text)
+    plain = PLAIN_NUMBER.fullmatch(text)
     return None if plain is None else parse_amount(text)
 
 

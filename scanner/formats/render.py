@@ -15,17 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner.collector import without_collector
-from scanner.formats.cells import FORMULA_START, formula_safe
+from scanner.formats.cells import FORMULA_START, NUMERIC_FIELDS, formula_safe
 from scanner.formats.rows import GAINS, Shape, qty, when
 from scanner.money import CENT
 from scanner.tax.records import Disposal
 
-_FORMULA_START = FORMULA_START  # the import of ledger CSVs undoes the guard with it
-_FORMULA_CHARS = frozenset(_FORMULA_START)
-_NUMERIC_FIELDS = {"quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd", "usd",
-                   "tax_saved_usd", "gas_usd_estimate",
-                   "price_usd", "value_usd", "unrealized_usd", "ledger_balance",
-                   "chain_balance", "difference"}
+_FORMULA_CHARS = frozenset(FORMULA_START)
 _HEXES = {"tx_hash", "wallet", "counterparty", "origin_tx"}
 _DATES = {"acquired", "disposed"}
 _TABLE_QUANTUM = Decimal("1e-8")
@@ -50,7 +45,7 @@ def _csv_cell(field: str, value: Any) -> Any:
         if isinstance(value, int | Decimal):
             return value  # a number is never a formula, whatever its sign
         value = str(value)
-    if field not in _NUMERIC_FIELDS:
+    if field not in NUMERIC_FIELDS:
         return formula_safe(value)  # a spreadsheet must not run a token's name
     return value
 
@@ -60,7 +55,7 @@ def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(fields)
-    text = [f not in _NUMERIC_FIELDS for f in fields]
+    text = [f not in NUMERIC_FIELDS for f in fields]
     for row in rows:
         cells = [row.get(f) for f in fields]
         # the common cells (numbers, and text that starts harmlessly) go to csv as they are
@@ -179,14 +174,14 @@ def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str) 
     table = Table(title=Text(terminal_text(title), style="table.title"), show_lines=False,
                   header_style="bold")
     for field in fields:
-        table.add_column(field, justify="right" if field in _NUMERIC_FIELDS else "left",
+        table.add_column(field, justify="right" if field in NUMERIC_FIELDS else "left",
                          overflow="fold")
     for row in rows:
         cells = []
         for field in fields:
             value = row.get(field)
             if value is None:
-                text = "unknown" if field in _NUMERIC_FIELDS else ""
+                text = "unknown" if field in NUMERIC_FIELDS else ""
             elif isinstance(value, bool):
                 text = "yes" if value else "no"
             else:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import requests
 
 from chains.errors import SourceInconsistent, UserInputError
+from chains.retry import RetryPolicy
 from scanner.prices.http import (
     JsonHttp,
     from_unix_ms,
@@ -30,8 +31,7 @@ from scanner.prices.sources import PriceRequest, Quote
 
 PUBLIC_URL = "https://api.coingecko.com/api/v3"
 PRO_URL = "https://pro-api.coingecko.com/api/v3"
-DEFAULT_BACKOFF_S = 2.0
-DEFAULT_MAX_WAIT_S = 60.0
+RETRY = RetryPolicy(backoff_s=2.0, max_wait_s=60.0)
 # Calls a minute: keyless public API, Demo plan, paid plans (the lowest paid limit).
 CALLS_PER_MINUTE = {"public": 5.0, "demo": 30.0, "pro": 500.0}
 DEFAULT_WINDOW = timedelta(hours=4)
@@ -123,8 +123,8 @@ class CoinGecko:
         rate = calls_per_minute or CALLS_PER_MINUTE[tier]
         self.http = JsonHttp(f"CoinGecko ({tier})", self.base_url,
                              secrets=(api_key,) if api_key else (),
-                             calls_per_second=rate / 60, backoff_s=DEFAULT_BACKOFF_S,
-                             max_wait_s=DEFAULT_MAX_WAIT_S, headers=headers, session=session)
+                             calls_per_second=rate / 60, retry=RETRY, headers=headers,
+                             session=session)
 
     @property
     def requests_sent(self) -> int:

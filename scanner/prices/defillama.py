@@ -19,6 +19,7 @@ from urllib.parse import quote
 import requests
 
 from chains.errors import SourceInconsistent, UserInputError
+from chains.retry import RetryPolicy
 from scanner.prices.coingecko import native_coingecko_id, price_asset
 from scanner.prices.http import (
     JsonHttp,
@@ -32,8 +33,7 @@ from scanner.prices.sources import PriceRequest, Quote
 
 FREE_URL = "https://coins.llama.fi"
 PRO_URL = "https://pro-api.llama.fi/{key}/coins"
-DEFAULT_BACKOFF_S = 1.0
-DEFAULT_MAX_WAIT_S = 30.0
+RETRY = RetryPolicy(backoff_s=1.0, max_wait_s=30.0)
 DEFAULT_CALLS_PER_SECOND = 5.0
 DEFAULT_SEARCH_WIDTH = timedelta(hours=4)
 MAX_COINS_PER_CALL = 50  # coin ids in one /prices/historical path
@@ -103,8 +103,7 @@ class DefiLlama:
         self.max_coins_per_call = max_coins_per_call
         self.max_points_per_call = max_points_per_call
         self.http = JsonHttp("DefiLlama", self.base_url, secrets=(api_key,) if api_key else (),
-                             calls_per_second=calls_per_second,
-                             backoff_s=DEFAULT_BACKOFF_S, max_wait_s=DEFAULT_MAX_WAIT_S,
+                             calls_per_second=calls_per_second, retry=RETRY,
                              session=session)
 
     @property

@@ -1,9 +1,10 @@
 """HTTP plumbing shared by the price APIs: retries, rate limits, exact numbers, errors.
 
-The approach is the explorer client's (chains.evm.explorer): a requests.Session, tenacity
-retries on connection errors, timeouts, HTTP 429 and 5xx and torn JSON, a token bucket per
-(host, key, rate), and API keys kept out of every message. Bodies are parsed with
-`parse_float=Decimal`, so a price never passes through a float.
+The approach is the explorer client's (chains.evm.explorer): a requests.Session, retries by
+the source's chains.retry policy (connection errors, timeouts, torn bodies, HTTP 429 and 5xx
+after their Retry-After, malformed JSON), a token bucket per (host, key, rate), and API keys
+kept out of every message. Bodies are parsed with `parse_float=Decimal`, so a price never
+passes through a float.
 """
 
 from __future__ import annotations
@@ -15,26 +16,16 @@ from decimal import Decimal
 from typing import Any
 
 import requests
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
 
 from chains.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 from chains.ratelimit import shared_bucket
+from chains.retry import RetryPolicy, Transient, raise_if_busy, transport_faults
 
 DEFAULT_TIMEOUT_S = 30.0
-DEFAULT_ATTEMPTS = 6
 
 # Texts in a 4xx body that mean "this will not work until the user changes something".
 _REFUSED = ("api key", "apikey", "api_key", "unauthorized", "forbidden", "plan", "upgrade",
             "subscription", "exceeds the allowed time range")
-
-class _Transient(Exception):
-    pass
 
 
 def _no_constant(text: str) -> Decimal:
@@ -55,8 +46,8 @@ class JsonHttp:
     """GETs that answer parsed JSON, or raise one of the SourceError kinds."""
 
     def __init__(self, where: str, base_url: str, *, secrets: Sequence[str] = (),
-                 calls_per_second: float, backoff_s: float, max_wait_s: float,
-                 attempts: int = DEFAULT_ATTEMPTS, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 calls_per_second: float, retry: RetryPolicy,
+                 timeout_s: float = DEFAULT_TIMEOUT_S,
                  headers: Mapping[str, str] | None = None,
                  session: requests.Session | None = None) -> None:
         self.where = where
@@ -67,12 +58,7 @@ class JsonHttp:
         self._secrets = tuple(s for s in secrets if s)
         self.bucket = shared_bucket(base_url, self._secrets[0] if self._secrets else None,
                                     calls_per_second)
-        self._retrying = Retrying(
-            retry=retry_if_exception_type(_Transient),
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=backoff_s, max=max_wait_s),
-            reraise=False,
-        )
+        self.retry = retry
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -83,28 +69,19 @@ class JsonHttp:
             missing_ok: bool = False) -> Any:
         """The parsed body; None for HTTP 404 when `missing_ok` (the source does not know
         the thing asked for)."""
-        try:
-            for attempt in self._retrying:
-                with attempt:
-                    return self._once(url, params, what, missing_ok)
-        except RetryError as exc:
-            cause = exc.last_attempt.exception()
-            raise SourceUnavailable(
-                self.redact(f"{self.where} kept failing on {what}: {cause}")) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.retry.run(lambda: self._once(url, params, what, missing_ok),
+                              lambda cause: self.redact(f"{self.where} kept failing on {what}: "
+                                                        f"{cause}"))
 
     def _once(self, url: str, params: Mapping[str, Any] | None, what: str,
               missing_ok: bool) -> Any:
         self.bucket.take()
         self.requests_sent += 1
-        try:
+        with transport_faults():
             answer = self.session.get(url, params=dict(params or {}), headers=self.headers,
                                       timeout=self.timeout_s)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise _Transient(type(exc).__name__) from None  # its text holds the URL
         status = answer.status_code
-        if status == 429 or status >= 500:
-            raise _Transient(f"HTTP {status}")
+        raise_if_busy(status, answer.headers)
         if status in (401, 403):
             raise SourceRefused(self.redact(
                 f"{self.where} refused {what}: HTTP {status} {_detail(answer.text)}"
@@ -121,7 +98,7 @@ class JsonHttp:
         try:
             return parse_json(answer.text)
         except ValueError:
-            raise _Transient("malformed JSON") from None
+            raise Transient("malformed JSON") from None
 
 
 def _detail(body: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,20 +16,20 @@ from typing import Any
 import duckdb
 from platformdirs import user_data_dir
 
+from chains.evm.abi import TRANSFER, topic_for
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from scanner.errors import StoreError
 from scanner.ledger.rebasing import BalanceSnapshot
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.spam import SpamRow, SpamVerdict
-from scanner.money import usd
 from scanner.prices.records import PricePoint
+from scanner.store.bulk import insert_many
+from scanner.store.private import PRIVATE, make_private_folders
+from scanner.store.rows import aware, fits_quantity, ledger_row, naive_utc, usd_or_none
 from scanner.tax.records import Allocation, LotBook
 
 SCHEMA_VERSION = "1"
-TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 REASON_SEPARATOR = "; "  # spam reasons in one text column
-_QUANTITY_LIMIT = Decimal(10) ** 20
-_QUANTITY_PLACES = Decimal("1e-18")
 
 
 def default_db_path() -> Path:
@@ -47,100 +46,18 @@ def _queries() -> dict[str, str]:
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=UTC)
-
-
-def _usd(amount: Decimal | None) -> Decimal | None:
-    return None if amount is None else usd(amount)
-
-
-def _ledger_row(e: LedgerEntry) -> list[Any]:
-    return [e.chain_id, e.tx_hash, e.leg_key, e.wallet, e.log_index, e.block_number,
-            e.tx_index, _naive_utc(e.timestamp), e.kind.value, e.protocol, e.asset, e.symbol,
-            str(e.raw_amount), e.decimals, fits_quantity(e.quantity), e.usd_value,
-            e.price_source, e.counterparty, e.group_id]
-
-
-def fits_quantity(quantity: Decimal) -> Decimal | None:
-    """The quantity if DECIMAL(38, 18) holds it exactly, else None (raw_amount stays exact)."""
-    if abs(quantity) >= _QUANTITY_LIMIT or quantity != quantity.quantize(_QUANTITY_PLACES):
-        return None
-    return quantity
-
-
-class _PrivateUmask:
-    """While any Store is open, files and folders are created for their user only: DuckDB
-    makes its WAL (and temporary files) anew as it goes, each under the process umask."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._before = 0
-
-    def hold(self) -> None:
-        with self._lock:
-            if self._holders == 0:
-                self._before = os.umask(0o077)
-                os.umask(self._before | 0o077)
-            self._holders += 1
-
-    def release(self) -> None:
-        with self._lock:
-            self._holders -= 1
-            if self._holders == 0:
-                os.umask(self._before)
-
-
-_PRIVATE = _PrivateUmask()
-
-
-def _make_private_folders(folder: Path) -> None:
-    """Create `folder` and its missing parents, each readable by the user only (0700); the
-    folders that exist already are left as they are."""
-    missing = []
-    while not folder.exists() and folder.parent != folder:
-        missing.append(folder)
-        folder = folder.parent
-    for created in reversed(missing):
-        try:
-            created.mkdir(mode=0o700)
-        except FileExistsError:
-            continue
-        os.chmod(created, 0o700)
-
-
-ROWS_PER_INSERT = 500
-_MULTI_ROW = re.compile(
-    r"^(?P<head>\s*INSERT\s+(?:OR\s+(?P<replace>REPLACE)\s+|OR\s+IGNORE\s+)?INTO\s+"
-    r"(?P<table>\w+)\s*(?:\((?P<columns>[\w\s,]+)\))?\s*VALUES\s*)"
-    r"(?P<row>\([?,\s]*\))\s*;?\s*$", re.I)
-
-
 def _one_line(exc: BaseException) -> str:
     """DuckDB's messages run over several lines; an error is one line."""
     return " ".join(str(exc).split())
 
 
-@cache
-def _rows_insert(name: str, count: int) -> str:
-    """The named `INSERT ... VALUES (?, ...)` for `count` rows: its placeholders repeated."""
-    insert = _MULTI_ROW.match(_queries()[name])
-    assert insert is not None
-    return insert["head"] + ", ".join([insert["row"]] * count)
-
-
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
-        _PRIVATE.hold()
+        PRIVATE.hold()
         self._holding = True
         try:
-            _make_private_folders(path.parent)
+            make_private_folders(path.parent)
             new = not path.exists()
             self._db = duckdb.connect(str(path))
             if new:
@@ -155,7 +72,7 @@ class Store:
     def _release(self) -> None:
         if self._holding:
             self._holding = False
-            _PRIVATE.release()
+            PRIVATE.release()
 
     def close(self) -> None:
         try:
@@ -178,47 +95,13 @@ class Store:
             raise StoreError(f"database error in {name}: {_one_line(exc)}") from None
 
     def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
-        """`rows` through the named query, with executemany's result. A plain `INSERT ...
-        VALUES (?, ...)` goes in statements of many rows each: DuckDB's executemany runs one
-        statement a row, and a big wallet's logs took minutes. For INSERT OR REPLACE, where
-        the last of two rows with one key wins but one statement keeps the first, only the
-        last row of each key is sent."""
+        """`rows` through the named query, many rows a statement (see bulk.insert_many)."""
         if not rows:
             return
-        query = _queries()[name]
         try:
-            insert = _MULTI_ROW.match(query)
-            if insert is None:
-                self._db.executemany(query, [list(r) for r in rows])
-                return
-            if insert["replace"]:
-                key = self._key_positions(insert["table"], insert["columns"])
-                if key is None:
-                    self._db.executemany(query, [list(r) for r in rows])
-                    return
-                rows = list({tuple(row[i] for i in key): row for row in rows}.values())
-            for start in range(0, len(rows), ROWS_PER_INSERT):
-                chunk = rows[start : start + ROWS_PER_INSERT]
-                self._db.execute(_rows_insert(name, len(chunk)),
-                                 [value for row in chunk for value in row])
+            insert_many(self._db, _queries()[name], rows)
         except duckdb.Error as exc:
             raise StoreError(f"database error in {name}: {_one_line(exc)}") from None
-
-    def _key_positions(self, table: str, columns: str | None) -> tuple[int, ...] | None:
-        """Where a table's primary key sits in the rows of an insert into it (its columns
-        in order, or those named); None when the rows do not hold all of the key."""
-        found = self._db.execute(
-            "SELECT constraint_column_indexes, constraint_column_names FROM duckdb_constraints()"
-            " WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]).fetchall()
-        if len(found) != 1:
-            return None
-        indexes, names = found[0]
-        if columns is None:
-            return tuple(int(i) for i in indexes)
-        named = [c.strip().lower() for c in columns.split(",")]
-        if not all(n.lower() in named for n in names):
-            return None
-        return tuple(named.index(n.lower()) for n in names)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -271,7 +154,7 @@ class Store:
         links: list[list[Any]] = []
         for tx in txs:
             tx_rows.append([tx.chain_id, tx.tx_hash, tx.block_number, tx.tx_index,
-                            _naive_utc(tx.timestamp), tx.from_address, tx.to_address,
+                            naive_utc(tx.timestamp), tx.from_address, tx.to_address,
                             str(tx.value), str(tx.gas_used), str(tx.effective_gas_price),
                             tx.success])
             log_rows.extend([tx.chain_id, tx.tx_hash, log.log_index, log.address,
@@ -294,7 +177,7 @@ class Store:
             internal.setdefault(tx_hash, []).append(
                 InternalTransfer(position, source, target, int(value)))
         return [
-            RawTx(chain_id, h, int(block), int(index), _aware(stamp) or stamp, sender, to,
+            RawTx(chain_id, h, int(block), int(index), aware(stamp) or stamp, sender, to,
                   int(value), int(gas), int(price), bool(ok), tuple(logs.get(h, ())),
                   tuple(internal.get(h, ())))
             for h, block, index, stamp, sender, to, value, gas, price, ok
@@ -350,10 +233,10 @@ class Store:
                               tokens: Collection[str]) -> dict[str, set[int]]:
         """token -> the blocks of the stored ERC-20 Transfer events of `tokens` (lowercase
         addresses) that name `wallet` as sender or recipient."""
-        topic = "0x" + wallet.lower().removeprefix("0x").rjust(64, "0")
+        topic = topic_for(wallet)
         found: dict[str, set[int]] = {}
         for token, block in self._run("token_transfer_blocks",
-                                      [chain_id, list(tokens), TRANSFER_TOPIC, topic, topic]):
+                                      [chain_id, list(tokens), TRANSFER, topic, topic]):
             found.setdefault(str(token), set()).add(int(block))
         return found
 
@@ -366,12 +249,12 @@ class Store:
 
     def save_balance_snapshots(self, snapshots: Iterable[BalanceSnapshot]) -> None:
         self._many("insert_balance_snapshot", [
-            [s.chain_id, s.wallet, s.token, s.block_number, _naive_utc(s.timestamp),
+            [s.chain_id, s.wallet, s.token, s.block_number, naive_utc(s.timestamp),
              str(s.raw_balance)] for s in snapshots])
 
     def balance_snapshots(self, chain_id: int) -> list[BalanceSnapshot]:
         return [BalanceSnapshot(chain_id, str(wallet), str(token), int(block),
-                                _aware(stamp) or stamp, int(raw))
+                                aware(stamp) or stamp, int(raw))
                 for wallet, token, block, stamp, raw
                 in self._run("balance_snapshots_of_chain", [chain_id])]
 
@@ -401,13 +284,13 @@ class Store:
 
     def replace_ledger(self, chain_id: int, entries: Iterable[LedgerEntry]) -> None:
         self._run("clear_ledger_of_chain", [chain_id])
-        self._many("insert_ledger", [_ledger_row(e) for e in entries])
+        self._many("insert_ledger", [ledger_row(e) for e in entries])
 
     def ledger(self) -> list[LedgerEntry]:
         return [
             LedgerEntry(
                 chain_id=int(r[0]), tx_hash=r[1], leg_key=r[2], wallet=r[3], log_index=r[4],
-                block_number=int(r[5]), tx_index=int(r[6]), timestamp=_aware(r[7]) or r[7],
+                block_number=int(r[5]), tx_index=int(r[6]), timestamp=aware(r[7]) or r[7],
                 kind=Kind(r[8]), protocol=r[9], asset=r[10], symbol=r[11],
                 raw_amount=int(r[12]), decimals=int(r[13]), usd_value=r[14],
                 price_source=r[15], counterparty=r[16], group_id=r[17],
@@ -419,22 +302,22 @@ class Store:
         """Legs read from a file, replacing what the same source gave before; a leg whose
         key the chain scan also has is left out of the ledger (the scanned one counts)."""
         self._run("clear_imported_source", [source])
-        self._many("insert_imported", [[*_ledger_row(e), source] for e in entries])
+        self._many("insert_imported", [[*ledger_row(e), source] for e in entries])
 
     def imported_chain_ids(self) -> list[int]:
         return [int(r[0]) for r in self._run("imported_chain_ids")]
 
     def basis_allocations(self) -> list[Allocation]:
-        return [Allocation(_aware(r[0]) or r[0], r[1], r[2], r[3], r[4], _aware(r[5]) or r[5],
+        return [Allocation(aware(r[0]) or r[0], r[1], r[2], r[3], r[4], aware(r[5]) or r[5],
                            Decimal(r[6]), r[7], "recorded")
                 for r in self._run("basis_allocations")]
 
     def replace_basis_allocations(self, rows: Iterable[Allocation]) -> None:
-        recorded = _naive_utc(datetime.now(UTC))
+        recorded = naive_utc(datetime.now(UTC))
         self._run("clear_basis_allocations")
         self._many("insert_basis_allocation", [
-            [_naive_utc(a.as_of), a.wallet, a.asset, a.symbol, a.lot_id, _naive_utc(a.acquired),
-             fits_quantity(a.quantity), _usd(a.cost_basis_usd), recorded] for a in rows])
+            [naive_utc(a.as_of), a.wallet, a.asset, a.symbol, a.lot_id, naive_utc(a.acquired),
+             fits_quantity(a.quantity), usd_or_none(a.cost_basis_usd), recorded] for a in rows])
 
     def set_valuations(self, entries: Iterable[LedgerEntry]) -> None:
         self._many("set_valuation", [[e.usd_value, e.price_source, e.chain_id, e.tx_hash,
@@ -444,34 +327,34 @@ class Store:
 
     def save_prices(self, points: Iterable[PricePoint],
                     confidence: Mapping[PricePoint, Decimal | None] | None = None) -> None:
-        self._many("insert_price", [[p.asset, _naive_utc(p.timestamp), p.usd, p.source,
+        self._many("insert_price", [[p.asset, naive_utc(p.timestamp), p.usd, p.source,
                                      (confidence or {}).get(p)] for p in points])
 
     def save_price_misses(self, misses: Iterable[tuple[str, datetime, str]]) -> None:
-        self._many("insert_price_miss", [[asset, _naive_utc(when), source]
+        self._many("insert_price_miss", [[asset, naive_utc(when), source]
                                          for asset, when, source in misses])
 
     def price_misses(self) -> set[tuple[str, datetime, str]]:
-        return {(a, _aware(t) or t, s) for a, t, s in self._run("price_misses")}
+        return {(a, aware(t) or t, s) for a, t, s in self._run("price_misses")}
 
     def prices(self) -> list[PricePoint]:
-        return [PricePoint(a, _aware(t) or t, Decimal(u), s) for a, t, u, s in self._run("prices")]
+        return [PricePoint(a, aware(t) or t, Decimal(u), s) for a, t, u, s in self._run("prices")]
 
     def replace_lots(self, book: LotBook, method: str) -> None:
         self._run("clear_lots")
         self._run("clear_disposals")
         self._many("insert_lot", [
-            [lot.lot_id, lot.wallet, lot.asset, lot.symbol, _naive_utc(lot.acquired),
-             fits_quantity(lot.quantity), _usd(lot.cost_basis_usd), lot.origin_tx, lot.origin_leg,
-             lot.origin_kind.value, method]
+            [lot.lot_id, lot.wallet, lot.asset, lot.symbol, naive_utc(lot.acquired),
+             fits_quantity(lot.quantity), usd_or_none(lot.cost_basis_usd), lot.origin_tx,
+             lot.origin_leg, lot.origin_kind.value, method]
             for lot in book.open_lots
         ])
         self._many("insert_disposal", [
             [d.wallet, d.asset, d.symbol, fits_quantity(d.quantity),
-             None if d.acquired is None else _naive_utc(d.acquired), _naive_utc(d.disposed),
-             _usd(d.proceeds_usd), _usd(d.cost_basis_usd), d.term.value if d.term else None,
-             d.tx_hash, d.lot_id, d.kind.value, method, d.rule or None,
-             _usd(d.disallowed_loss_usd)]
+             None if d.acquired is None else naive_utc(d.acquired), naive_utc(d.disposed),
+             usd_or_none(d.proceeds_usd), usd_or_none(d.cost_basis_usd),
+             d.term.value if d.term else None, d.tx_hash, d.lot_id, d.kind.value, method,
+             d.rule or None, usd_or_none(d.disallowed_loss_usd)]
             for d in book.disposals
         ])
 

@@ -35,8 +35,9 @@ class Treatment(StrEnum):
     CARRY = "carry_basis"
 
 
-CHOICES = {"taxable": Treatment.TRADE, "carry_basis": Treatment.CARRY,
-           "non_taxable": Treatment.CARRY}
+NON_TAXABLE = "non_taxable"  # what a user may call CARRY (see above)
+CHOICES = {Treatment.TRADE.value: Treatment.TRADE, Treatment.CARRY.value: Treatment.CARRY,
+           NON_TAXABLE: Treatment.CARRY}
 TREATABLE_KINDS = tuple(sorted(kind.value for kind in EXCHANGES))
 
 # (kind, protocol or None for any protocol) -> treatment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import responses
@@ -12,8 +13,7 @@ from chains.evm import rpc
 
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rpc, "DEFAULT_BACKOFF_S", 0.001)
-    monkeypatch.setattr(rpc, "DEFAULT_MAX_WAIT_S", 0.002)
+    monkeypatch.setattr(rpc, "RETRY", replace(rpc.RETRY, backoff_s=0.001, max_wait_s=0.002))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from chains.evm.explorer import (
     ExplorerSource,
     Flavor,
 )
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from chains.ratelimit import TokenBucket
 from scanner.app import scan as scanning
 from scanner.store import Store
@@ -37,8 +38,8 @@ KEY = "SECRETKEY123"
 
 @pytest.fixture(autouse=True)
 def quick_explorer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(explorer_module, "DEFAULT_BACKOFF_S", 0.001)
-    monkeypatch.setattr(explorer_module, "DEFAULT_MAX_WAIT_S", 0.002)
+    monkeypatch.setattr(explorer_module, "RETRY",
+                        replace(explorer_module.RETRY, backoff_s=0.001, max_wait_s=0.002))
 
 
 def recorded(realdata: Path) -> tuple[FakeNode, dict[str, list[dict[str, Any]]]]:
@@ -182,7 +183,7 @@ def test_rate_limits_timeouts_and_5xx_are_retried(mock: responses.RequestsMock) 
 
 
 def test_an_explorer_that_keeps_failing_is_unavailable(mock: responses.RequestsMock) -> None:
-    for _ in range(explorer_module.DEFAULT_ATTEMPTS):
+    for _ in range(explorer_module.RETRY.attempts):
         mock.add(responses.GET, ETHERSCAN_V2, status=503)
     with pytest.raises(SourceUnavailable, match="kept failing"):
         client().account_rows("txlist", WALLET, 0, 10)

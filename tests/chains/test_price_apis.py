@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,11 +20,11 @@ import requests
 import responses
 
 from chains.errors import SourceRefused, SourceUnavailable
+from chains.retry import DEFAULT_ATTEMPTS
 from scanner.prices import coingecko as coingecko_module
 from scanner.prices import defillama as defillama_module
 from scanner.prices.coingecko import CoinGecko
 from scanner.prices.defillama import DefiLlama
-from scanner.prices.http import DEFAULT_ATTEMPTS
 from scanner.prices.sources import PriceRequest, PriceSource
 
 PRICES = Path("explorer-recordings") / "prices"
@@ -43,8 +45,8 @@ FAST = 100_000.0
 @pytest.fixture(autouse=True)
 def quick_price_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     for module in (defillama_module, coingecko_module):
-        monkeypatch.setattr(module, "DEFAULT_BACKOFF_S", 0.001)
-        monkeypatch.setattr(module, "DEFAULT_MAX_WAIT_S", 0.002)
+        monkeypatch.setattr(module, "RETRY",
+                            replace(module.RETRY, backoff_s=0.001, max_wait_s=0.002))
 
 
 def at(unix: int) -> datetime:
@@ -285,6 +287,35 @@ def test_429_then_success_is_retried(name: str, mock: responses.RequestsMock) ->
     mock.get(url, body=_good_body(name))
     (quote,) = source.quotes([request])
     assert quote.usd == Decimal("2063.17")
+    assert len(mock.calls) == 2
+
+
+@pytest.mark.parametrize("name", _cases())
+def test_a_retry_after_is_waited_up_to_the_max_wait(
+    name: str, mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for module in (defillama_module, coingecko_module):
+        monkeypatch.setattr(module, "RETRY", replace(module.RETRY, max_wait_s=10.0))
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)  # tenacity's sleep: asked, not waited
+    source, url, request, _ = _case(name)
+    mock.get(url, status=429, headers={"Retry-After": "7"})
+    mock.get(url, status=503, headers={"Retry-After": "90"})
+    mock.get(url, body=_good_body(name))
+    (quote,) = source.quotes([request])
+    assert quote.usd == Decimal("2063.17")
+    assert waits == [7.0, 10.0]
+
+
+@pytest.mark.parametrize("name", _cases())
+@pytest.mark.parametrize("fault", [requests.exceptions.ChunkedEncodingError,
+                                   requests.exceptions.ContentDecodingError])
+def test_a_torn_body_is_retried(name: str, fault: type[Exception],
+                                mock: responses.RequestsMock) -> None:
+    source, url, request, _ = _case(name)
+    mock.get(url, body=fault(f"torn answer from {url}"))
+    mock.get(url, body=_good_body(name))
+    assert [q.usd for q in source.quotes([request])] == [Decimal("2063.17")]
     assert len(mock.calls) == 2
 
 

@@ -13,8 +13,9 @@ import requests
 import responses
 
 from chains.errors import SourceInconsistent, SourceUnavailable
-from chains.evm.rpc import RpcCallError, RpcClient, retry_after_s, safe_url
-from chains.evm.source import RpcSource, _decimals, _text
+from chains.evm.node import RpcSource, _decimals, _text
+from chains.evm.rpc import RpcCallError, RpcClient
+from chains.retry import retry_after_s, safe_url
 
 URL = "http://node.test/v3/SECRET-KEY"
 

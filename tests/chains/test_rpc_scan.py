@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,8 @@ import pytest
 import responses
 
 from chains.errors import SourceUnavailable
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from scanner.app import imports as importing
 from scanner.app import scan as scanning
 from scanner.store import Store
@@ -136,7 +137,7 @@ def test_fetched_prices_value_the_ledger_and_are_asked_once(
     from scanner.prices import defillama
     from scanner.prices.defillama import DefiLlama
 
-    monkeypatch.setattr(defillama, "DEFAULT_BACKOFF_S", 0.001)
+    monkeypatch.setattr(defillama, "RETRY", replace(defillama.RETRY, backoff_s=0.001))
     node(realdata, mock)
     asked: list[dict[str, list[int]]] = []
 

@@ -11,8 +11,8 @@ import pytest
 from chains.addresses import parse_address
 from chains.devnet.anvil import Anvil
 from chains.devnet.scenario import GENESIS, Scenario, play
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from scanner.app import imports as importing
 from scanner.app import scan as scanning
 from scanner.store import Store

@@ -35,13 +35,14 @@ from chains.evm.explorer import (
     ExplorerSource,
     Flavor,
 )
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
+from chains.evm.sourcing import open_source
 from chains.ratelimit import TokenBucket
 from scanner.app import reconcile as reconciling
 from scanner.app import scan as scanning
 from scanner.app.config import load_config
-from scanner.app.sources import open_source, plan_for
+from scanner.app.sources import plan_for
 from scanner.errors import ConfigError
 from scanner.ledger.reconcile import Status
 from scanner.ledger.records import Kind, LedgerEntry

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from scanner.app import imports as importing
 from scanner.app import scan as scanning
 from scanner.store import Store

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from chains.addresses import erc20_asset, nft_asset, parse_address
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from chains.registry import DEVNET_ADAI, DEVNET_STETH, DEVNET_WETH, DEVNET_WSTETH
 from scanner.app import imports as importing
 from scanner.app import queries
 from scanner.app import reconcile as reconciling
 from scanner.app import scan as scanning
+from scanner.app.readmodel import load
 from scanner.ledger.reconcile import BalanceCheck
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
@@ -46,7 +47,8 @@ def scanned(played: Played, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         scanning.scan(store, RpcSource(RpcClient(played.node.url)),
                      [parse_address(played.scenario.defi.wallet)])
         importing.import_prices(store, played.prices_path)
-        yield Scanned(played, queries.ledger(store), queries.lot_book(store),
+        books = load(store)
+        yield Scanned(played, queries.ledger(books), books.lots,
                       reconciling.reconcile_chain(store, played.node.url))
 
 

@@ -10,8 +10,8 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from chains.addresses import parse_address
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from scanner.app import scan as scanning
 from scanner.store import Store
 from tests.devnet.conftest import Played

@@ -11,11 +11,12 @@ from web3 import HTTPProvider, Web3
 from chains.addresses import erc20_asset, parse_address
 from chains.devnet.anvil import devnet_dir
 from chains.devnet.solidity import compile_contracts
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from scanner.app import queries
 from scanner.app import reconcile as reconciling
 from scanner.app import scan as scanning
+from scanner.app.readmodel import load
 from scanner.ledger.rebasing import REBASE
 from scanner.ledger.records import Kind
 from scanner.store import Store
@@ -84,7 +85,7 @@ def test_rebasing_growth_is_income_equal_to_what_balanceof_says(fresh_chain: Pla
     with Store(fresh_chain.db_path) as store:
         source = RpcSource(RpcClient(fresh_chain.node.url))
         scanning.scan(store, source, [wallet], rebasing=[asset])
-        legs = [e for e in queries.ledger(store, wallet=wallet) if e.asset == asset]
+        legs = [e for e in queries.ledger(load(store), wallet=wallet) if e.asset == asset]
         grown = [e for e in legs if e.protocol == REBASE]
         moved = [e for e in legs if e.protocol != REBASE]
 
@@ -101,10 +102,10 @@ def test_rebasing_growth_is_income_equal_to_what_balanceof_says(fresh_chain: Pla
 
         # income for its year, the growth before the sale ahead of the sale
         year = grown[0].timestamp.year
-        income = [i for i in queries.income(store, year) if i.asset == asset]
+        income = [i for i in queries.income(load(store), year) if i.asset == asset]
         assert [i.quantity for i in income if i.tx_hash.startswith("rebase:")] == \
             [e.quantity for e in grown if e.timestamp.year == year]
-        assert all(d.lot_id is not None for d in queries.gains(store, year)
+        assert all(d.lot_id is not None for d in queries.gains(load(store), year)
                    if d.asset == asset)
 
         # the chain agrees at the block scanned to
@@ -121,15 +122,15 @@ def test_rebasing_growth_is_income_equal_to_what_balanceof_says(fresh_chain: Pla
         # a second scan of the same chain adds nothing
         scanning.scan(store, source, [wallet])
         assert store.balance_snapshots(31337) == snapshots
-        assert [e for e in queries.ledger(store, wallet=wallet)
+        assert [e for e in queries.ledger(load(store), wallet=wallet)
                 if e.protocol == REBASE] == grown
 
         # another rebase, then a scan: one new snapshot, one new leg, none twice
         chain.mined(reb.functions.rebase(125 * E18 // 100))
         scanning.scan(store, source, [wallet])
-        later = [e for e in queries.ledger(store, wallet=wallet) if e.protocol == REBASE]
+        later = [e for e in queries.ledger(load(store), wallet=wallet) if e.protocol == REBASE]
         assert later[:2] == grown and len(later) == 3
         assert later[2].raw_amount == balance() - 1080 * E18 == 45 * E18
         assert len(store.balance_snapshots(31337)) == len(snapshots) + 1
-        assert sum(e.raw_amount for e in queries.ledger(store, wallet=wallet)
+        assert sum(e.raw_amount for e in queries.ledger(load(store), wallet=wallet)
                    if e.asset == asset) == balance()

@@ -100,8 +100,8 @@ def test_fee_on_transfer_and_rebasing_tokens_are_explained(fresh_chain: Played) 
     from chains.addresses import parse_address
     from chains.devnet.anvil import devnet_dir
     from chains.devnet.solidity import compile_contracts
+    from chains.evm.node import RpcSource
     from chains.evm.rpc import RpcClient
-    from chains.evm.source import RpcSource
 
     compiled = compile_contracts(devnet_dir() / "contracts" / "OddTokens.sol")
     w3 = Web3(HTTPProvider(fresh_chain.node.url))

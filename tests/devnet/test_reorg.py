@@ -10,8 +10,8 @@ from web3 import HTTPProvider, Web3
 
 from chains.addresses import parse_address
 from chains.errors import SourceInconsistent
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from chains.registry import chain_by_id
 from scanner.app import reconcile as reconciling
 from scanner.app import scan as scanning

@@ -8,6 +8,7 @@ forwards to the node.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,11 @@ import responses
 
 from chains.addresses import parse_address
 from chains.evm import explorer as explorer_module
+from chains.evm.abi import SEL_DECIMALS, SEL_NAME, SEL_SYMBOL
 from chains.evm.both import BothSource
 from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
+from chains.evm.node import RpcSource, _decimals, _text
 from chains.evm.rpc import RpcClient
-from chains.evm.source import SEL_DECIMALS, SEL_NAME, SEL_SYMBOL, RpcSource, _decimals, _text
 from scanner.app import imports as importing
 from scanner.app import scan as scanning
 from scanner.store import Store
@@ -113,7 +115,7 @@ def test_explorer_and_node_ledgers_are_identical_row_by_row(
     played: Played, explorer_site: FakeExplorer, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(explorer_module, "DEFAULT_BACKOFF_S", 0.001)
+    monkeypatch.setattr(explorer_module, "RETRY", replace(explorer_module.RETRY, backoff_s=0.001))
     with Store(played.db_path) as store:
         by_node = store.ledger()
     by_explorer = scanned(played, explorer_source(played), "explorer", tmp_path / "e.duckdb")

@@ -17,12 +17,13 @@ from web3.logs import DISCARD
 from chains.addresses import erc20_asset, nft_asset, parse_address
 from chains.devnet.defi import POSITIONS
 from chains.devnet.scenario import artifact
+from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import RpcSource
 from scanner.app import imports as importing
 from scanner.app import queries
 from scanner.app import reconcile as reconciling
 from scanner.app import scan as scanning
+from scanner.app.readmodel import load
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
 from scanner.tax.records import LotBook
@@ -46,7 +47,8 @@ def scanned(played: Played, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         scanning.scan(store, RpcSource(RpcClient(played.node.url)),
                      [parse_address(played.scenario.defi.wallet)])
         importing.import_prices(store, played.prices_path)
-        yield Scanned(played, queries.ledger(store), queries.lot_book(store), db)
+        books = load(store)
+        yield Scanned(played, queries.ledger(books), books.lots, db)
 
 
 def _w3(played: Played) -> Web3:

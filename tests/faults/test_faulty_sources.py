@@ -18,8 +18,9 @@ import pytest
 from chains.addresses import parse_address
 from chains.errors import SourceInconsistent
 from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
+from chains.evm.node import RpcSource
+from chains.evm.records import EvmSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import ChainSource, RpcSource
 from scanner.app import scan as scanning
 from scanner.ledger.records import LedgerEntry
 from scanner.store import Store
@@ -41,7 +42,7 @@ def wallets(played: Played) -> list[str]:
     return [parse_address(played.scenario.wallet), parse_address(played.scenario.defi.wallet)]
 
 
-def ledger_of(source: ChainSource, played: Played, path: Path, name: str) -> list[LedgerEntry]:
+def ledger_of(source: EvmSource, played: Played, path: Path, name: str) -> list[LedgerEntry]:
     with Store(path) as store:
         scanning.scan(store, source, wallets(played), source_name=name)
         return store.ledger()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from scanner.app import imports as importing
-from scanner.app import queries
+from scanner.app.readmodel import load
 from scanner.formats.rows import LEDGER
 from scanner.store import Store
 
@@ -43,5 +43,5 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         importing.import_prices(store, prices)
         importing.import_ledger(store, legs, "ledger")
         assert store.counts()["prices"] == 2 and len(store.ledger()) == 2
-        assert queries.lot_book(store).disposals
+        assert load(store).lots.disposals
     return path

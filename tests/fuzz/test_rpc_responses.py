@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -190,8 +191,8 @@ envelopes = st.one_of(
 @pytest.fixture(scope="module", autouse=True)
 def quick_retries() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(explorer_module, "DEFAULT_BACKOFF_S", 0.0001)
-        patch.setattr(explorer_module, "DEFAULT_MAX_WAIT_S", 0.0001)
+        patch.setattr(explorer_module, "RETRY",
+                      replace(explorer_module.RETRY, backoff_s=0.0001, max_wait_s=0.0001))
         yield
 
 

@@ -26,11 +26,12 @@ from chains.errors import SourceInconsistent
 from chains.evm import explorer as explorer_module
 from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
 from chains.evm.mappers import hex_int
+from chains.evm.node import RpcSource
+from chains.evm.records import EvmSource
 from chains.evm.rpc import RpcClient
-from chains.evm.source import ChainSource, RpcSource
 from scanner.app import scan as scanning
 from scanner.store import Store
-from scanner.store.db import fits_quantity
+from scanner.store.rows import fits_quantity
 from tests.fuzz.chain_world import (
     EXPLORER,
     EXPLORER_FIELDS,
@@ -56,16 +57,16 @@ HASH = re.compile(r"0x[0-9a-f]{64}")
 @pytest.fixture(scope="module", autouse=True)
 def quick_retries() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(explorer_module, "DEFAULT_BACKOFF_S", 0.001)
-        patch.setattr(explorer_module, "DEFAULT_MAX_WAIT_S", 0.002)
+        patch.setattr(explorer_module, "RETRY",
+                      replace(explorer_module.RETRY, backoff_s=0.001, max_wait_s=0.002))
         yield
 
 
-def node_source() -> ChainSource:
+def node_source() -> EvmSource:
     return RpcSource(RpcClient(NODE, attempts=2, max_wait_s=0.001))
 
 
-def explorer_source() -> ChainSource:
+def explorer_source() -> EvmSource:
     return ExplorerSource(ExplorerClient(ExplorerConfig(EXPLORER, Flavor.ETHERSCAN, 1, None,
                                                         calls_per_second=10_000)))
 
@@ -105,7 +106,7 @@ def expected_legs(a: Amounts) -> dict[str, int]:
     return {key: raw for key, raw in legs.items() if raw}
 
 
-def scanned(seeded_db: Path, w: World, source: ChainSource) -> list[tuple[Any, ...]] | None:
+def scanned(seeded_db: Path, w: World, source: EvmSource) -> list[tuple[Any, ...]] | None:
     """Scan the world into a copy of the seeded database: the wallet's legs (leg key, raw
     amount, decimals, quantity, USD value) as stored, or None when the scan failed (and
     changed nothing)."""

@@ -6,8 +6,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chains.evm.abi import TRANSFER_BATCH
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
-from scanner.ledger.decode.transfers import TRANSFER_BATCH, decode_movements, token_transfers
+from scanner.ledger.decode.transfers import decode_movements, token_transfers
 
 ETL = "ethereum-etl-blocks/blocks_17173049_17173050_expected_"
 ME = "0x" + "aa" * 20

@@ -10,11 +10,17 @@ import duckdb
 import pytest
 
 from chains.errors import UserInputError
-from scanner.formats.ledger_csv import read_ledger_csv
-from scanner.formats.ledger_writer import EXPORT_FIELDS, ledger_export_rows, write_ledger_parquet
+from scanner.formats.ledger_csv import (
+    EXPORT_FIELDS,
+    PARQUET_COLUMNS,
+    ledger_export_rows,
+    parquet_rows,
+    read_ledger_csv,
+)
 from scanner.formats.render import to_csv
 from scanner.formats.rows import gains_rows
 from scanner.ledger.records import Kind, LedgerEntry
+from scanner.store.parquet import write_parquet
 from scanner.tax.lots import compute_lots
 from tests.unit.builders import ETH, TKN, USDC, day, leg
 
@@ -111,7 +117,7 @@ def test_parquet_has_typed_exact_columns(tmp_path: Path) -> None:
     entries.append(LedgerEntry(**{**_fields(huge), "raw_amount": 2**256 - 1}))
     rows = export_rows(entries)
     path = tmp_path / "ledger.parquet"
-    write_ledger_parquet(rows, entries, path)
+    write_parquet(path, PARQUET_COLUMNS, parquet_rows(rows, entries))
     db = duckdb.connect()
     types = dict(db.execute(f"SELECT column_name, column_type FROM (DESCRIBE "
                             f"SELECT * FROM '{path}')").fetchall())
@@ -135,7 +141,8 @@ def test_parquet_has_typed_exact_columns(tmp_path: Path) -> None:
 def test_parquet_into_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     entries = history()
     with pytest.raises(UserInputError, match="does not exist"):
-        write_ledger_parquet(export_rows(entries), entries, tmp_path / "no" / "l.parquet")
+        write_parquet(tmp_path / "no" / "l.parquet", PARQUET_COLUMNS,
+                      parquet_rows(export_rows(entries), entries))
 
 
 def _fields(entry: LedgerEntry) -> dict[str, object]:

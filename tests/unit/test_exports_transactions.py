@@ -9,8 +9,7 @@ from pathlib import Path
 
 from scanner.formats.coinledger import coinledger_csv
 from scanner.formats.cointracker import cointracker_csv
-from scanner.formats.koinly import read_koinly
-from scanner.formats.koinly_writer import koinly_csv
+from scanner.formats.koinly import koinly_csv, read_koinly
 from scanner.formats.transactions import Side, transaction_rows
 from scanner.ledger.records import Kind, LedgerEntry
 from tests.unit.builders import ETH, OTHER, TKN, USDC, WALLET, day, leg

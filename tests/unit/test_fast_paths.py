@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chains.errors import UserInputError
-from scanner.formats.ledger_csv import _PLAIN_NUMBER, Record, _plain_amount, parse_amount, records
+from scanner.formats.csvtext import PLAIN_NUMBER, Record, parse_amount, records
+from scanner.formats.ledger_csv import _plain_amount
 from scanner.formats.render import gains_to_csv, to_csv
 from scanner.formats.rows import GAINS, gains_rows, qty, when
 from scanner.frozen import fast_constructor
@@ -147,7 +148,7 @@ def test_records_keep_the_csv_modules_limit_on_a_cell() -> None:
 @settings(max_examples=500, deadline=None)
 @given(st.from_regex(r"[-+ ]?[0-9²٣]{0,4}(\.[0-9]{0,3})?[ e]?", fullmatch=True))
 def test_a_plain_quantity_reads_as_parse_amount_reads_it(text: str) -> None:
-    expected = parse_amount(text) if _PLAIN_NUMBER.fullmatch(text) else None
+    expected = parse_amount(text) if PLAIN_NUMBER.fullmatch(text) else None
     assert _plain_amount(text) == expected
 
 

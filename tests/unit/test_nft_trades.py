@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from chains.addresses import erc20_asset, nft_asset
+from chains.evm.abi import TRANSFER, TRANSFER_SINGLE
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
 from scanner.app.settings import asset_ranks
 from scanner.ledger.build import build_ledger
-from scanner.ledger.decode.transfers import TRANSFER, TRANSFER_SINGLE
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.prices.book import PriceBook
 from scanner.prices.records import PricePoint

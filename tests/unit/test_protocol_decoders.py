@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from chains.addresses import erc20_asset
+from chains.evm.abi import TRANSFER
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
 from scanner.app.settings import asset_ranks
@@ -16,7 +17,7 @@ from scanner.ledger.decode.protocols import DecodeContext, ProtocolDecoder, Refi
 from scanner.ledger.decode.protocols.uniswap_v2 import BURN, MINT, SWAP, SYNC, UniswapV2Decoder
 from scanner.ledger.decode.protocols.weth import DEPOSIT, WITHDRAWAL, WethDecoder
 from scanner.ledger.decode.registry import DECODERS
-from scanner.ledger.decode.transfers import TRANSFER, decode_movements
+from scanner.ledger.decode.transfers import decode_movements
 from scanner.ledger.records import Kind
 from scanner.prices.book import PriceBook
 

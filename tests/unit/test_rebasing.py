@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from chains.evm.abi import TRANSFER, topic_for
 from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
-from chains.evm.source import TRANSFER, Discovery, topic_for
 from chains.registry import chain_by_id
+from chains.source import Discovery
 from scanner.app import queries, settings
 from scanner.app import scan as scanning
 from scanner.app.config import load_config
 from scanner.app.export import tx_url
+from scanner.app.readmodel import load
 from scanner.app.scan import snapshot_plan
 from scanner.errors import ConfigError
 from scanner.ledger.classify import group_id
@@ -194,14 +196,14 @@ def test_a_scan_reads_the_snapshots_and_books_the_growth_once(tmp_path: Path) ->
         assert source.asked == [[49, final]] and first[0].notes == ()
         assert [(s.block_number, s.raw_balance) for s in store.balance_snapshots(1)] == [
             (49, 0), (final, 101 * E18)]
-        grown = [e for e in queries.ledger(store) if e.protocol == REBASE]
+        grown = [e for e in queries.ledger(load(store)) if e.protocol == REBASE]
         assert [(e.kind, e.quantity, e.block_number) for e in grown] == [
             (Kind.INCOME, Decimal(1), final)]
-        assert [i.quantity for i in queries.income(store, 2025)] == [Decimal(1)]
+        assert [i.quantity for i in queries.income(load(store), 2025)] == [Decimal(1)]
         scanning.scan(store, source, [WALLET], snapshot_interval=10_000)  # nothing new
         assert source.asked == [[49, final]]
         assert len(store.balance_snapshots(1)) == 2
-        assert [e for e in queries.ledger(store) if e.protocol == REBASE] == grown
+        assert [e for e in queries.ledger(load(store)) if e.protocol == REBASE] == grown
 
 
 def test_a_user_named_token_is_kept_and_blocks_the_node_cannot_read_are_noted(
@@ -229,7 +231,7 @@ def test_an_explorer_alone_notes_that_the_growth_is_not_booked(tmp_path: Path) -
         assert "stETH grows without Transfer events: its income is not booked without an " \
                "RPC node" in result[0].notes
         assert store.balance_snapshots(1) == []
-        assert [e.kind for e in queries.ledger(store)] == [Kind.TRANSFER_IN]
+        assert [e.kind for e in queries.ledger(load(store))] == [Kind.TRANSFER_IN]
 
 
 def test_the_explorer_source_reads_balances_only_through_a_node() -> None:
@@ -264,20 +266,20 @@ def test_the_growth_leg_goes_through_exports_the_report_and_back_in(tmp_path: Pa
     final = 400  # a scan goes to the head
     with Store(tmp_path / "db.duckdb") as store:
         scanning.scan(store, FakeSource(400, {49: 0, final: 101 * E18}), [WALLET])
-        (grown,) = [e for e in queries.ledger(store) if e.protocol == REBASE]
-        exporting.export(store, "ledger", tmp_path / "ledger.csv")
+        (grown,) = [e for e in queries.ledger(load(store)) if e.protocol == REBASE]
+        exporting.export(load(store), "ledger", tmp_path / "ledger.csv")
         for fmt in ("koinly", "cointracker", "coinledger"):
-            exporting.export(store, fmt, tmp_path / f"{fmt}.csv")
+            exporting.export(load(store), fmt, tmp_path / f"{fmt}.csv")
             assert "rebase:" not in (tmp_path / f"{fmt}.csv").read_text()  # no fake hash
-        exporting.report(store, tmp_path / "report.html", year=2025)
+        exporting.report(store, load(store), tmp_path / "report.html", year=2025)
         assert grown.tx_hash not in {url for url in (tmp_path / "report.html").read_text()
                                      .split('"') if url.startswith("https://")}
-        explained = explaining.explain(store, grown.tx_hash)
+        explained = explaining.explain(store, load(store), grown.tx_hash)
         assert explained.url is None
         assert [(r["kind"], r["protocol"], r["quantity"]) for r in explained.rows] == [
             ("income", REBASE, "1")]
         lot = f"{grown.tx_hash}:{REBASE}"
-        assert [s.step for s in queries.trace(store, lot)] == ["acquired", "open"]
+        assert [s.step for s in queries.trace(load(store), lot)] == ["acquired", "open"]
     again = [e for e in read_ledger_csv(tmp_path / "ledger.csv") if e.protocol == REBASE]
     assert [(e.tx_hash, e.kind, e.quantity, e.block_number, e.timestamp, e.group_id)
             for e in again] == [(grown.tx_hash, Kind.INCOME, Decimal(1), final, grown.timestamp,

@@ -11,7 +11,7 @@ import pytest
 
 from chains.errors import SourceInconsistent, SourceUnavailable
 from chains.evm.records import InternalTransfer, RawTx, TokenInfo
-from chains.evm.source import Discovery
+from chains.source import Discovery
 from scanner.app import scan as scanning
 from scanner.app.reorgs import anchors, fork_base
 from scanner.app.scan import tx_batches

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from chains.evm.abi import TRANSFER
 from chains.evm.records import RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
 from scanner.ledger.build import build_ledger
-from scanner.ledger.decode.transfers import TRANSFER
 from scanner.ledger.records import Kind
 from scanner.ledger.spam import (
     FAN_OUT_RECIPIENTS,

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from chains.addresses import erc20_asset, nft_asset
+from chains.evm.abi import TRANSFER
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
 from scanner.app.settings import asset_ranks
@@ -24,7 +25,7 @@ from scanner.ledger.decode.protocols.uniswap_v3 import (
     UniswapV3Decoder,
 )
 from scanner.ledger.decode.protocols.weth import WITHDRAWAL
-from scanner.ledger.decode.transfers import TRANSFER, decode_movements
+from scanner.ledger.decode.transfers import decode_movements
 from scanner.ledger.records import Kind
 from scanner.prices.book import PriceBook
 from scanner.prices.records import PricePoint

@@ -9,17 +9,21 @@ from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
 from chains.addresses import erc20_asset, nft_asset
+from chains.evm.abi import (
+    ADDRESS_PAD,
+    TRANSFER,
+    TRANSFER_BATCH,
+    TRANSFER_SINGLE,
+    data_words,
+    topic_address,
+)
 from chains.evm.records import RawLog, RawTx, TokenInfo
 from scanner.ledger.records import Movement
 
-TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
-TRANSFER_SINGLE = "0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62"
-TRANSFER_BATCH = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8f7fb"
 NATIVE_DECIMALS = 18
 
 
 _TRANSFER_TOPICS = frozenset({TRANSFER, TRANSFER_SINGLE, TRANSFER_BATCH})
-_ADDRESS_PAD = "0" * 24
 _NONE: tuple[()] = ()
 
 
@@ -36,25 +40,6 @@ class TokenTransfer(NamedTuple):
     token_id: int | None
 
 
-def topic_address(topic: str) -> str | None:
-    """The address in an indexed address topic, or None when the word is not one."""
-    body = topic.removeprefix("0x")
-    if len(body) != 64 or body[:24].strip("0"):
-        return None
-    return "0x" + body[24:]
-
-
-def data_words(data: str) -> list[int] | None:
-    """The 32-byte words of a log's data, or None when it is not whole words of hex."""
-    body = data.removeprefix("0x")
-    if len(body) % 64:
-        return None
-    try:
-        return [int(body[i : i + 64], 16) for i in range(0, len(body), 64)]
-    except ValueError:
-        return None
-
-
 def token_transfers(log: RawLog) -> tuple[TokenTransfer, ...] | list[TokenTransfer]:
     """Transfers in one log; malformed logs (spam contracts emit them) give none."""
     topics = log.topics
@@ -63,7 +48,7 @@ def token_transfers(log: RawLog) -> tuple[TokenTransfer, ...] | list[TokenTransf
     if topics[0] == TRANSFER and len(topics) == 3:  # ERC-20, the common case: sliced
         data, sender, recipient = log.data, topics[1], topics[2]
         if len(data) == 66 and len(sender) == 66 and len(recipient) == 66 \
-                and sender[2:26] == _ADDRESS_PAD and recipient[2:26] == _ADDRESS_PAD \
+                and sender[2:26] == ADDRESS_PAD and recipient[2:26] == ADDRESS_PAD \
                 and data[:2] == "0x":
             try:
                 amount = int(data[2:], 16)

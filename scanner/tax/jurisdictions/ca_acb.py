@@ -18,7 +18,8 @@ tokens), else when the period's first acquisition after it arrives.
 Unknown basis makes the ACB unknown until the pool is empty again; a disposal's basis is
 then unknown and no loss can be tested (nothing is denied). What the pool does not cover is
 a row of its own with no lot and an unknown basis, as for the UK
-(scanner.jurisdictions.uk_pools, whose `StepLog` and `Pool` this uses). The look-ahead needs the
+(scanner.tax.jurisdictions.uk_pools; both keep their steps and pools with `StepLog` and
+`Pool` of scanner.tax.jurisdictions.pools). The look-ahead needs the
 whole history, so the steps are recorded and matched in `result()`.
 """
 
@@ -31,8 +32,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from scanner.money import split_usd, usd
-from scanner.tax.jurisdictions.uk_pools import (
+from scanner.tax.jurisdictions.pools import (
     NO_LOT,
+    ZERO,
     Acquired,
     Disposed,
     Pool,
@@ -42,7 +44,6 @@ from scanner.tax.jurisdictions.uk_pools import (
 )
 from scanner.tax.records import Disposal
 
-ZERO = Decimal(0)
 WINDOW = timedelta(days=30)
 ACB, SUPERFICIAL_LOSS = "acb", "superficial-loss"
 

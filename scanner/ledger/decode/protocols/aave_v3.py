@@ -54,9 +54,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
+from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
-from scanner.ledger.decode.transfers import data_words, topic_address
 from scanner.ledger.records import Kind, Movement
 
 POOL_ROLE = "aave-v3:pool"
@@ -80,7 +80,6 @@ _NOTES = {
     REPAY: "Aave v3 Repay: a loan paid back to the Pool, not a sale",
 }
 _ADDRESS_LIMIT = 1 << 160
-_ZERO_ADDRESS = "0x" + "00" * 20
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,7 @@ def _debt_tokens(tx: RawTx, wallet: str, topic: str, chain_id: int) -> set[str]:
         if token is None:
             continue
         minted = log.topics[0] == TOKEN_MINT
-        if minted or topic_address(log.topics[2]) == _ZERO_ADDRESS:
+        if minted or topic_address(log.topics[2]) == ZERO_ADDRESS:
             found.add(erc20_asset(chain_id, token))
     return found
 

@@ -32,15 +32,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
+from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement
-from scanner.ledger.decode.transfers import data_words, topic_address
 from scanner.ledger.records import Kind, Movement
 
 STETH_ROLE, WSTETH_ROLE = "lido:steth", "lido:wsteth"
 SUBMITTED = "0x96a25c8ce0baabc1fdefd93e9ed25d8e092a3332f3aa9a41722b5697231d1d1a"
 TRANSFER_SHARES = "0x9d9c909296d9c674451c0c24f02cb64981eb3b727f99865939192f880a755dcb"
-ZERO_ADDRESS = "0x" + "00" * 20
 PROTOCOL = "lido"
 
 # topic0 -> (topics including topic0, data words) of a well-formed log

@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
+from chains.evm.abi import data_words, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
-from scanner.ledger.decode.transfers import data_words, topic_address
 from scanner.ledger.records import Kind, Movement
 
 STAKED = "0x9e71bc8eea02a63969f509818f2dafb9254532904319f9dbda79b67bd34a5f3d"

@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
+from chains.evm.abi import data_words, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement
-from scanner.ledger.decode.transfers import data_words, topic_address
 from scanner.ledger.records import Kind, Movement
 
 MINT = "0x4c209b5fc8ad50758f13e2e1088ba56a560dff690a1c6fef26394f4c03821c4f"

@@ -43,9 +43,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.addresses import asset_contract, erc20_asset, nft_asset
+from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
-from scanner.ledger.decode.transfers import data_words, token_transfers, topic_address
+from scanner.ledger.decode.transfers import token_transfers
 from scanner.ledger.records import Kind, Movement
 
 POSITIONS_ROLE = "uniswap-v3:positions"
@@ -55,7 +56,6 @@ INCREASE = "0x3067048beee31b25b2f1681f88dac838c8bba36af25bfb2b7cf7473a5847e35f"
 DECREASE = "0x26f6a048ee9138f2c0ce266f322cb99228e8d619ae2bff30c67f8dcf9d2377b4"
 COLLECT = "0x40d0efd1a53d60ecbf40971b9daf7dc90178c3aadc7aab1765632738fa8b8f01"
 PROTOCOL = "uniswap-v3"
-ZERO_ADDRESS = "0x" + "00" * 20
 _ADDRESS_LIMIT = 1 << 160
 # topic0 -> (topics including topic0, data words) of a well-formed manager log
 _SHAPES = {INCREASE: (2, 3), DECREASE: (2, 3), COLLECT: (2, 3)}

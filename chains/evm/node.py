@@ -1,19 +1,28 @@
-"""Find and fetch every transaction touching a wallet with JSON-RPC alone."""
+"""An EVM node as a chain source: every transaction touching a wallet, found and fetched
+with JSON-RPC alone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
 from chains.errors import SourceError, SourceInconsistent, SourceUnavailable
+from chains.evm.abi import (
+    SEL_DECIMALS,
+    SEL_NAME,
+    SEL_SYMBOL,
+    TRANSFER,
+    TRANSFER_BATCH,
+    TRANSFER_SINGLE,
+    topic_for,
+)
 from chains.evm.balances import BalanceQuery, balance_call
 from chains.evm.mappers import (
+    block_hash,
     block_timestamp,
     hex_int,
     internal_from_ots,
@@ -21,67 +30,13 @@ from chains.evm.mappers import (
     raw_tx_from_json,
     untrusted_text,
 )
-from chains.evm.records import InternalTransfer, RawTx, TokenInfo
-from chains.evm.rpc import RpcCallError, RpcClient, safe_url
+from chains.evm.records import EvmDiscovery, InternalTransfer, RawTx, TokenInfo
+from chains.evm.rpc import RpcCallError, RpcClient
+from chains.retry import safe_url
+from chains.source import DEFAULT_CONCURRENCY, Discovery, NoProgress, Progress, in_order
 
-TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
-TRANSFER_SINGLE = "0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62"
-TRANSFER_BATCH = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8f7fb"
-
-SEL_DECIMALS = "0x313ce567"
-SEL_SYMBOL = "0x95d89b41"
-SEL_NAME = "0x06fdde03"
-
-DEFAULT_CONCURRENCY = 4  # JSON-RPC batches (or explorer calls) in flight at once
-
-
-class Progress(Protocol):
-    def start(self, label: str, total: int | None) -> None: ...
-    def advance(self, amount: int = 1) -> None: ...
-
-
-class NoProgress:
-    def start(self, label: str, total: int | None) -> None:
-        pass
-
-    def advance(self, amount: int = 1) -> None:
-        pass
-
-
-@dataclass(frozen=True)
-class Discovery:
-    tx_hashes: frozenset[str]
-    internal: Mapping[str, tuple[InternalTransfer, ...]]
-    address_index: str | None  # "trace_filter", "ots", or None when the node has neither
-    notes: tuple[str, ...] = field(default=())
-    complete: bool = True  # False: the source has not indexed all of the range yet
-    blocks: Mapping[str, int] = field(default_factory=dict)  # tx hash -> its block, if known
-
-
-class ChainSource(Protocol):
-    """Where a scan gets its records: a node, an explorer, or both."""
-
-    def chain_id(self) -> int: ...
-    def head(self) -> int: ...
-    def discover(self, wallet: str, from_block: int, to_block: int) -> Discovery: ...
-    def fetch(self, chain_id: int, tx_hashes: Iterable[str],
-              internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]: ...
-    def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]: ...
-    def block_hashes(self, blocks: Iterable[int]) -> dict[int, str]:
-        """The hash of each of `blocks` on the chain as the source sees it now; blocks past
-        its head are left out."""
-        ...
-
-    def balances_at(self, token: str, wallet: str,
-                    blocks: Iterable[int]) -> dict[int, tuple[datetime, int]] | None:
-        """`wallet`'s balance of the ERC-20 `token` at the end of each block, with the
-        block's time; blocks the source could not read (pruned state) are left out. None:
-        this source cannot read past balances at all (an explorer without a node)."""
-        ...
-
-
-def topic_for(address: str) -> str:
-    return "0x" + address.lower().removeprefix("0x").rjust(64, "0")
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 class RpcSource:
@@ -107,7 +62,7 @@ class RpcSource:
 
     # ---- discovery ------------------------------------------------------------------
 
-    def discover(self, wallet: str, from_block: int, to_block: int) -> Discovery:
+    def discover(self, wallet: str, from_block: int, to_block: int) -> EvmDiscovery:
         hashes: set[str] = set()
         notes: list[str] = []
         blocks: dict[str, int] = {}
@@ -319,36 +274,6 @@ class RpcSource:
         return infos
 
 
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
-def in_order(work: Callable[[_T], _R], items: Sequence[_T], concurrency: int,
-             done: Callable[[_T], None] | None = None) -> list[_R]:
-    """`work` on each item, at most `concurrency` at a time on a thread pool (1: one after
-    another, on this thread), the results in the items' order. `done` runs on this thread
-    as each item is finished. The first error stops what has not started and is raised."""
-    if concurrency <= 1 or len(items) <= 1:
-        results = []
-        for item in items:
-            results.append(work(item))
-            if done is not None:
-                done(item)
-        return results
-    finished: dict[int, _R] = {}
-    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(items)))
-    try:
-        futures = {pool.submit(work, item): n for n, item in enumerate(items)}
-        for future in as_completed(futures):
-            n = futures[future]
-            finished[n] = future.result()
-            if done is not None:
-                done(items[n])
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return [finished[n] for n in range(len(items))]
-
-
 def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
@@ -358,22 +283,6 @@ def _note_block(blocks: dict[str, int], tx_hash: str, item: Mapping[str, Any]) -
     later, is what counts, so an item without one is no error here."""
     if item.get("blockNumber") is not None:
         blocks[tx_hash] = hex_int(item.get("blockNumber"), "a block number")
-
-
-def block_hash(block: Any, number: int) -> str:
-    """The hash of a block object a node returned for block `number`."""
-    if not isinstance(block, Mapping):
-        raise SourceInconsistent(f"block {number}: the node's answer is not a block")
-    value = block.get("hash")
-    if not isinstance(value, str) or len(value) != 66 or not value.startswith("0x"):
-        raise SourceInconsistent(f"block {number} has no hash")
-    try:
-        int(value, 16)
-    except ValueError:
-        raise SourceInconsistent(f"block {number} has no hash") from None
-    if "number" in block and hex_int(block.get("number"), "a block number") != number:
-        raise SourceInconsistent(f"asked for block {number}, the node answered another")
-    return value.lower()
 
 
 def _uint(answer: Any) -> int | None:

@@ -1,0 +1,58 @@
+"""`taxscan harvest`: the open lots at the as-of price, and, with a target (a loss to realize,
+or the year's realized gains to offset), the lots to sell."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from scanner.app.readmodel import Books
+from scanner.ledger.records import Kind
+from scanner.tax.harvest import HarvestRow, Rates, Suggestion, plan_harvest, suggest
+from scanner.tax.jurisdictions.base import Jurisdiction
+
+
+@dataclass(frozen=True)
+class Harvest:
+    rows: list[HarvestRow]
+    suggestion: Suggestion | None
+    rates: Rates
+    gas: Mapping[int, Decimal]  # per chain, the mean USD gas of a trade
+    jurisdiction: Jurisdiction
+
+
+def harvestable(books: Books, as_of: datetime, losses_only: bool = True) -> list[HarvestRow]:
+    return plan_harvest(books.lots_until(as_of), as_of, books.prices, books.identity,
+                        losses_only=losses_only, jurisdiction=books.policy.jurisdiction)
+
+
+def plan(books: Books, as_of: datetime, rates: Rates, *, include_gains: bool = False,
+         target_loss: Decimal | None = None, offset_gains: bool = False) -> Harvest:
+    """The lots to list (those at a loss, or every one with `include_gains`) and, when asked
+    for, the loss lots to sell to realize `target_loss`, or to offset the as-of year's
+    realized gains."""
+    rows = harvestable(books, as_of, losses_only=not include_gains)
+    target = target_loss if target_loss is not None else (
+        max(realized_gains(books, as_of.year), Decimal(0)) if offset_gains else None)
+    suggestion = suggest(rows, target, rates) if target is not None else None
+    return Harvest(rows, suggestion, rates, gas_per_trade(books), books.policy.jurisdiction)
+
+
+def realized_gains(books: Books, year: int) -> Decimal:
+    """The year's net realized gain over the disposals whose gain is known (and taxable:
+    Germany's gains after a year are tax-free)."""
+    return sum((d.gain_usd for d in books.lots.disposals
+                if d.disposed.year == year and d.gain_usd is not None
+                and d.rule != "tax-free-after-1y"), Decimal(0))
+
+
+def gas_per_trade(books: Books) -> dict[int, Decimal]:
+    """Per chain, the mean USD gas of the trades in the ledger: what a sale may cost."""
+    trades = {e.group_id for e in books.entries if e.kind is Kind.TRADE}
+    fees: dict[int, list[Decimal]] = {}
+    for e in books.entries:
+        if e.kind is Kind.FEE and e.group_id in trades and e.usd_value is not None:
+            fees.setdefault(e.chain_id, []).append(e.usd_value)
+    return {chain: sum(values, Decimal(0)) / len(values) for chain, values in fees.items()}

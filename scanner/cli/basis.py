@@ -1,0 +1,55 @@
+"""`taxscan basis`: the allocation of universal lots to wallets (US, Rev. Proc. 2024-28)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from chains.errors import UserInputError
+from scanner.app import basis
+from scanner.cli.console import err, out
+from scanner.cli.options import DbOption, FormatOption, open_store
+from scanner.formats import rows as reports
+from scanner.formats.render import Format, emit
+
+group = typer.Typer(no_args_is_help=True, help="Lots per wallet: the allocation of "
+                    "universal lots to wallets (US, Rev. Proc. 2024-28).")
+
+
+@group.command("allocate")
+def basis_allocate(
+    as_of: Annotated[str, typer.Option(
+        "--as-of", help="January 1 of the first year with lots per wallet (YYYY-01-01).")
+    ] = "2025-01-01",
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Give the lots held universally to the wallets that hold the coins at the start of
+    the year, and record it: each wallet's own lots first, the rest by the method's order
+    to wallets still short. Replaces a recorded allocation."""
+    try:
+        moment = datetime.strptime(as_of.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise UserInputError(f"--as-of must be a date (YYYY-01-01): {as_of!r}") from None
+    with open_store(db) as store:
+        rows = reports.allocation_rows(basis.allocate_basis(store, moment))
+    emit(out, rows, reports.ALLOCATION, fmt, f"Basis allocation recorded as of {as_of}")
+    if fmt is Format.TABLE:
+        err.print(f"{len(rows)} lot parts given to wallets; reports use this allocation "
+                  "from now on (`taxscan basis show`)")
+
+
+@group.command("show")
+def basis_show(
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """The recorded allocation of universal lots to wallets."""
+    with open_store(db) as store:
+        rows = reports.allocation_rows(basis.recorded_allocation(store))
+    emit(out, rows, reports.ALLOCATION, fmt, "Recorded basis allocation")
+    if fmt is Format.TABLE and not rows:
+        err.print("no allocation recorded: the lots are given to wallets by the rule when a "
+                  "year turns to per-wallet lots (`taxscan basis allocate` records it)")

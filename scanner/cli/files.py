@@ -1,0 +1,130 @@
+"""Files in and out: `taxscan import`, `export`, `explain` and `report`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chains.errors import UserInputError
+from scanner.app import explain as explaining
+from scanner.app import export as exporting
+from scanner.app import imports as importing
+from scanner.app import queries
+from scanner.app.readmodel import load
+from scanner.app.settings import Rules
+from scanner.cli.console import err, out, print_review
+from scanner.cli.options import (
+    FROM_OPTIONS,
+    NO_BOX,
+    DbOption,
+    ExportFormat,
+    FormatOption,
+    LedgerFormat,
+    Reported,
+    open_store,
+    parse_as_of,
+    tax_rules,
+    word,
+)
+from scanner.collector import without_collector
+from scanner.formats.render import Format, emit
+
+commands = typer.Typer()
+
+
+@commands.command("import")
+def import_file(
+    path: Annotated[Path, typer.Argument(help="The file to import.")],
+    fmt: Annotated[LedgerFormat, typer.Option(
+        "--format", "-f", help="ledger: the CSV `taxscan export --format ledger` (exact) or "
+        "`taxscan ledger --format csv` (USD in cents) writes; "
+        "koinly: Koinly's universal CSV.")],
+    account: Annotated[str | None, typer.Option(
+        "--account", help="Koinly: the off-chain account the rows belong to (its lots are "
+        "kept apart per account; default koinly:FILE_NAME).")] = None,
+    asset: Annotated[list[str] | None, typer.Option(
+        "--asset", help="Koinly: SYMBOL=ASSET_ID for a currency the defaults do not know "
+        "(repeatable), e.g. SOL=solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp/slip44:501.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Off-chain trades (or an exported ledger) join the same lots as the chain's."""
+    assets: dict[str, str] = {}
+    for pair in asset or []:
+        symbol, sep, ident = pair.partition("=")
+        if not sep or not symbol.strip() or not ident.strip():
+            raise UserInputError(f"--asset {pair!r}: expected SYMBOL=ASSET_ID")
+        assets[symbol.strip()] = ident.strip()
+    with open_store(db) as store:
+        done = importing.import_ledger(store, path, word(fmt), account=account, assets=assets)
+        err.print(f"{done.legs} legs imported from {path} ({done.source}); importing the "
+                  "file again replaces them")
+        print_review(queries.review(store))
+
+
+@commands.command("export")
+@without_collector
+@tax_rules
+def export_file(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write (ledger: .parquet for "
+                                                    "Parquet; form8949: .pdf for PDF; else "
+                                                    "CSV, or TXF text).")],
+    year: Annotated[int | None, typer.Option(
+        "--year", help="Tax year (needed for form8949, schedule-d, turbotax, txf).")] = None,
+    reported: Annotated[Reported, typer.Option(
+        "--reported", help="Form 8949 box: none (no 1099-DA/1099-B: boxes I/L, C/F before "
+        "2025), basis (G/J, A/D) or no-basis (H/K, B/E).")] = NO_BOX,
+    rules: Rules = FROM_OPTIONS,
+    db: DbOption = None,
+) -> None:
+    """Files for accountants and other tools: the ledger, Form 8949, Schedule D, TurboTax,
+    TXF, and Koinly, CoinTracker or CoinLedger transaction CSVs."""
+    with open_store(db) as store:
+        done = exporting.export(load(store, rules), word(fmt), out, year=year,
+                                reported=word(reported))
+    err.print(f"{word(fmt)}: {done.rows} rows written to {done.path}")
+
+
+@commands.command("explain")
+@without_collector
+@tax_rules
+def explain_tx(
+    tx_hash: Annotated[str, typer.Argument(help="The transaction hash.")],
+    rules: Rules = FROM_OPTIONS,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """A transaction's legs: kind and treatment of each, the decoder or rule behind it, and
+    the lots it opened or drew on."""
+    with open_store(db) as store:
+        done = explaining.explain(store, load(store, rules), tx_hash)
+    emit(out, done.rows, explaining.EXPLAIN, fmt, f"Transaction {done.tx_hash}")
+    if fmt is Format.TABLE:
+        gain = explaining.total_gain(done.rows)
+        if done.url:
+            err.print(f"explorer: {done.url}")
+        if gain is not None:
+            err.print(f"realized gain: {gain:,.2f} USD")
+
+
+@commands.command("report")
+@without_collector
+@tax_rules
+def report_page(
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    year: Annotated[int | None, typer.Option(
+        "--year", help="Tax year (default: every year).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date for the harvestable losses and open positions (default: the "
+        "end of the year, or today).")] = None,
+    rules: Rules = FROM_OPTIONS,
+    db: DbOption = None,
+) -> None:
+    """One self-contained HTML page: gains by term, income by kind, harvestable losses per
+    asset, open positions, what needs review, and the lineage behind each figure."""
+    moment = parse_as_of(as_of) if as_of else None
+    with open_store(db) as store:
+        done = exporting.report(store, load(store, rules), out, year=year, as_of=moment)
+    err.print(f"report: {done.rows} disposals, written to {done.path}")

@@ -1,0 +1,77 @@
+"""`taxscan prices`: import price files, fetch what the ledger lacks, list what is missing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scanner.app import imports as importing
+from scanner.app import queries
+from scanner.app.readmodel import load
+from scanner.app.settings import Rules
+from scanner.app.sources import PriceSourceName, price_sources
+from scanner.cli.console import err, out, print_review
+from scanner.cli.options import FROM_OPTIONS, DbOption, FormatOption, open_store, tax_rules
+from scanner.formats import rows as reports
+from scanner.formats.render import Format, emit
+
+group = typer.Typer(no_args_is_help=True, help="Price data.")
+
+
+@group.command("import")
+def prices_import(
+    file: Annotated[Path, typer.Argument(help="CSV with header timestamp,asset,usd.")],
+    db: DbOption = None,
+) -> None:
+    """Import prices; the price of an asset at t is the latest row at or before t."""
+    with open_store(db) as store:
+        count = importing.import_prices(store, file)
+        err.print(f"imported {count} prices from {file}")
+        print_review(queries.review(store))
+
+
+@group.command("fetch")
+def prices_fetch(
+    source: Annotated[list[PriceSourceName] | None, typer.Option(
+        "--source", help="Price sources to ask, in order (repeat the option).")] = None,
+    rpc: Annotated[str | None, typer.Option(
+        "--rpc", envvar="TAXSCAN_RPC", help="Node whose pools `pool` reads.")] = None,
+    defillama_url: Annotated[str | None, typer.Option(
+        "--defillama-url", help="DefiLlama coins API base URL (a proxy, the pro API).")] = None,
+    coingecko_url: Annotated[str | None, typer.Option(
+        "--coingecko-url", help="CoinGecko API base URL (a proxy).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Ask price sources for every price the ledger lacks; answers and misses are cached,
+    so nothing is asked twice and reports work offline afterwards. Keys come from
+    DEFILLAMA_API_KEY, COINGECKO_API_KEY (demo) or COINGECKO_PRO_API_KEY."""
+    names = source or ([PriceSourceName.DEFILLAMA, PriceSourceName.COINGECKO]
+                       + ([PriceSourceName.POOL] if rpc else []))
+    sources = price_sources(names, rpc, os.environ, defillama_url=defillama_url,
+                            coingecko_url=coingecko_url)
+    with open_store(db) as store:
+        fetched = importing.fetch_prices(store, sources)
+        found = ", ".join(f"{n} from {s}" for s, n in sorted(fetched.by_source.items()))
+        err.print(f"{fetched.lacking} prices lacking, {fetched.asked} asked: {fetched.found} "
+                  f"found{' (' + found + ')' if found else ''}, {fetched.unanswered} without "
+                  "an answer (a source that had none is not asked again)")
+        print_review(queries.review(store))
+
+
+@group.command("missing")
+@tax_rules
+def prices_missing(
+    rules: Rules = FROM_OPTIONS,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Assets without a price, and the quantities whose basis, proceeds or income that
+    leaves unknown (shown as unknown in every report, never as zero)."""
+    with open_store(db) as store:
+        rows = reports.missing_rows(queries.missing_prices(load(store, rules)))
+    emit(out, rows, reports.MISSING, fmt, "Missing prices")
+    if fmt is Format.TABLE and not rows:
+        err.print("every leg has a USD value")

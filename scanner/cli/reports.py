@@ -1,0 +1,208 @@
+"""The reports: open lots, lineage, year-end balances, reconciliation, the ledger, gains,
+income and harvest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from chains.addresses import parse_address
+from chains.errors import UserInputError
+from chains.registry import chain_by_name
+from scanner.app import harvest as harvesting
+from scanner.app import queries
+from scanner.app import reconcile as reconciling
+from scanner.app.readmodel import load
+from scanner.app.settings import Rules
+from scanner.cli.console import err, out, totals, verdict, wash_sale_warning
+from scanner.cli.options import (
+    FROM_OPTIONS,
+    DbOption,
+    FormatOption,
+    open_store,
+    parse_as_of,
+    parse_decimal,
+    tax_rules,
+)
+from scanner.collector import without_collector
+from scanner.formats import rows as reports
+from scanner.formats.render import Format, emit, gains_to_csv
+from scanner.tax.harvest import Rates
+
+commands = typer.Typer()
+
+WalletOption = Annotated[str | None, typer.Option("--wallet", help="Only this wallet.")]
+
+
+@commands.command()
+@without_collector
+@tax_rules
+def lots(
+    wallet: WalletOption = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date (YYYY-MM-DD, end of day UTC); default: everything.")] = None,
+    rules: Rules = FROM_OPTIONS,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Open lots with their ids (for `taxscan trace ID`), oldest first."""
+    only = parse_address(wallet) if wallet else None
+    moment = parse_as_of(as_of) if as_of else None
+    with open_store(db) as store:
+        rows = reports.lot_rows(queries.open_lots(load(store, rules), moment, only))
+    emit(out, rows, reports.LOTS, fmt, "Open lots")
+
+
+@commands.command()
+@without_collector
+@tax_rules
+def trace(
+    ident: Annotated[str, typer.Argument(help="A lot id, or the hash of a transaction that "
+                                              "disposed of something.")],
+    rules: Rules = FROM_OPTIONS,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """The lineage behind a figure: lot -> acquisition leg (transaction, price source) ->
+    the disposals that drew on it -> what is still open."""
+    with open_store(db) as store:
+        rows = reports.trace_rows(queries.trace(load(store, rules), ident))
+    emit(out, rows, reports.TRACE, fmt, f"Trace of {ident}")
+
+
+@commands.command()
+def balances(
+    year: Annotated[int, typer.Option("--year", help="Tax year: balances at its last second.")],
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Year-end balances per wallet and asset (December 31, 23:59:59 UTC), at that price."""
+    with open_store(db) as store:
+        rows = reports.balance_rows(queries.year_end_balances(load(store), year))
+    emit(out, rows, reports.BALANCES, fmt, f"Balances at the end of {year}")
+
+
+@commands.command()
+def reconcile(
+    rpc: Annotated[str, typer.Option("--rpc", envvar="TAXSCAN_RPC",
+                                     help="Node of the chain to check against.")],
+    wallet: WalletOption = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="A block number or a date (end of day UTC); default: the block the "
+        "wallets are scanned to.")] = None,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Every balance the ledger implies against the chain's, at one block: mismatches are
+    explained or located (the block where ledger and chain stop agreeing)."""
+    only = parse_address(wallet) if wallet else None
+    moment: int | datetime | None = None
+    if at is not None:
+        moment = int(at) if at.strip().isdigit() else parse_as_of(at)
+    with open_store(db) as store:
+        rows = reports.reconcile_rows(reconciling.reconcile_chain(store, rpc, wallet=only,
+                                                                  at=moment))
+    emit(out, rows, reports.RECONCILE, fmt, "Reconciliation")
+    if fmt is Format.TABLE:
+        verdict(rows)
+
+
+@commands.command()
+@without_collector
+def ledger(
+    year: Annotated[int | None, typer.Option("--year", help="Only this tax year.")] = None,
+    wallet: WalletOption = None,
+    chain: Annotated[str | None, typer.Option("--chain", help="Only this chain.")] = None,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Every leg, one row each: the normalized ledger."""
+    only = parse_address(wallet) if wallet else None
+    chain_id = chain_by_name(chain).chain_id if chain else None
+    with open_store(db) as store:
+        rows = reports.ledger_rows(queries.ledger(load(store), year, only, chain_id))
+    emit(out, rows, reports.LEDGER, fmt, "Ledger")
+
+
+@commands.command()
+@without_collector
+@tax_rules
+def gains(
+    year: Annotated[int, typer.Option("--year", help="Tax year.")],
+    rules: Rules = FROM_OPTIONS,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Realized gains and losses, one row per lot disposed."""
+    with open_store(db) as store:
+        books = load(store, rules)
+        disposals = queries.gains(books, year)
+    if fmt is Format.CSV:
+        out.file.write(gains_to_csv(disposals))
+        return
+    rows = reports.gains_rows(disposals)
+    emit(out, rows, reports.GAINS, fmt, f"Realized gains {year} ({books.computed_by})")
+    if fmt is Format.TABLE:
+        totals(rows)
+
+
+@commands.command()
+@without_collector
+@tax_rules
+def income(
+    year: Annotated[int, typer.Option("--year", help="Tax year.")],
+    rules: Rules = FROM_OPTIONS,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Income (claims, rewards) at fair value on receipt."""
+    with open_store(db) as store:
+        rows = reports.income_rows(queries.income(load(store, rules), year))
+    emit(out, rows, reports.INCOME, fmt, f"Income {year}")
+
+
+@commands.command()
+@without_collector
+@tax_rules
+def harvest(
+    as_of: Annotated[str, typer.Option(
+        "--as-of", help="Date (YYYY-MM-DD, end of day UTC).")],
+    include_gains: Annotated[bool, typer.Option(
+        "--all", help="List every open lot, not only those at a loss.")] = False,
+    target_loss: Annotated[str | None, typer.Option(
+        "--target-loss", help="Suggest loss lots to sell to realize this much loss (USD).")
+    ] = None,
+    offset_gains: Annotated[bool, typer.Option(
+        "--offset-gains", help="Suggest loss lots to offset the as-of year's realized "
+        "gains.")] = False,
+    short_rate: Annotated[str, typer.Option(
+        "--short-rate", help="Marginal rate a short-term loss saves.")] = "0.37",
+    long_rate: Annotated[str, typer.Option(
+        "--long-rate", help="Marginal rate a long-term loss saves.")] = "0.20",
+    rules: Rules = FROM_OPTIONS,
+    fmt: FormatOption = Format.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Open lots at the as-of price: what can be sold to realize a loss, the tax it would
+    save and the gas it may cost, and wash-sale risk; with a target, which lots to sell."""
+    moment = parse_as_of(as_of)
+    rates = Rates(parse_decimal(short_rate, "--short-rate", 1),
+                  parse_decimal(long_rate, "--long-rate", 1))
+    if target_loss is not None and offset_gains:
+        raise UserInputError("give --target-loss or --offset-gains, not both")
+    target = parse_decimal(target_loss, "--target-loss") if target_loss is not None else None
+    with open_store(db) as store:
+        done = harvesting.plan(load(store, rules), moment, rates, include_gains=include_gains,
+                               target_loss=target, offset_gains=offset_gains)
+    plan = done.suggestion
+    rows = reports.harvest_rows(done.rows, plan.lot_ids if plan else (), done.rates, done.gas)
+    emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}")
+    if fmt is Format.TABLE:
+        if plan is not None:
+            err.print(f"suggested: sell {len(plan.lot_ids)} lots to realize "
+                      f"{plan.loss_usd:,.2f} USD of loss against a target of "
+                      f"{plan.target_usd:,.2f}; estimated tax saved {plan.tax_saved_usd:,.2f} "
+                      f"USD at {done.rates.short} short / {done.rates.long} long")
+        wash_sale_warning(rows, done.jurisdiction)

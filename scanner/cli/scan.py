@@ -1,0 +1,103 @@
+"""`taxscan scan`: wallets named on the command line, or every wallet of a config file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from chains.addresses import checksum, parse_address
+from chains.errors import UserInputError
+from chains.evm.explorer import Flavor
+from chains.evm.sourcing import API_KEY_ENV, SourceChoice, SourcePlan
+from chains.registry import chain_by_name
+from scanner.app import queries
+from scanner.app import reconcile as reconciling
+from scanner.app import scan as scanning
+from scanner.app.config import Config, load_config
+from scanner.cli.console import err, print_review, scan_summary, verdict
+from scanner.cli.options import DbOption, open_store
+from scanner.cli.progress import RichProgress
+from scanner.formats import rows as reports
+from scanner.formats.render import terminal_text
+from scanner.store import Store
+
+commands = typer.Typer()
+
+
+@commands.command()
+def scan(
+    addresses: Annotated[list[str] | None, typer.Argument(
+        help="Wallet addresses (0x...).", show_default=False)] = None,
+    rpc: Annotated[str | None, typer.Option(
+        "--rpc", envvar="TAXSCAN_RPC", help="JSON-RPC URL of a node of the chain.")] = None,
+    chain: Annotated[str | None, typer.Option(
+        "--chain", help="Chain name (ethereum, base, ...); without --rpc its default public "
+        "RPC is used.")] = None,
+    source: Annotated[SourceChoice | None, typer.Option(
+        "--source", help="Where to find transactions (default: the explorer when a key or "
+        "URL is configured, else rpc).", show_default=False)] = None,
+    explorer_url: Annotated[str | None, typer.Option(
+        "--explorer-url", help="Explorer API base URL (Etherscan V2, Blockscout, a proxy). "
+        f"The key comes from ${API_KEY_ENV}.")] = None,
+    explorer: Annotated[Flavor | None, typer.Option(
+        "--explorer", help="The explorer's API dialect (default: guessed from the URL).",
+        show_default=False)] = None,
+    offline: Annotated[bool, typer.Option(
+        "--offline", help="Use no network source but those named on the command line.")] = False,
+    stablecoin: Annotated[list[str] | None, typer.Option(
+        "--stablecoin", help="Also treat this asset (CAIP-19 id) as a USD stablecoin.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="A TOML file of wallets, chains, sources and overrides: scans them "
+        "all (see README).")] = None,
+    from_block: Annotated[int, typer.Option(
+        "--from-block", help="Where a wallet's first scan starts (later history only; what "
+        "came before shows as an unexplained opening balance).", min=0)] = 0,
+    db: DbOption = None,
+) -> None:
+    """Fetch every movement of the wallets, classify it, and update lots and reports."""
+    if config is not None:
+        if addresses or rpc or chain or explorer_url:
+            raise UserInputError("--config names the wallets and their sources: give no "
+                                 "addresses, --rpc, --chain or --explorer-url with it")
+        _scan_config(load_config(config), offline, db)
+        return
+    if not addresses:
+        raise UserInputError("name the wallets to scan (0x... addresses), or give --config")
+    wallets = list(dict.fromkeys(parse_address(a) for a in addresses))
+    plan = SourcePlan(chain=chain_by_name(chain) if chain else None, rpc_url=rpc,
+                      explorer_url=explorer_url, flavor=explorer,
+                      api_key=os.environ.get(API_KEY_ENV) or None, choice=source,
+                      offline=offline)
+    with open_store(db) as store, RichProgress(err) as progress:
+        done = scanning.scan_with(store, plan, wallets, progress,
+                                  stablecoins=stablecoin or (), from_block=from_block)
+        err.print(f"source: {done.source}")
+        scan_summary(done.results)
+        print_review(queries.review(store))
+        _scan_verdict(store, done.results)
+
+
+def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
+    labels = {w.address: w.label for w in settings.wallets}
+    with open_store(db) as store, RichProgress(err) as progress:
+
+        def announce(chain_key: str, wallet: str) -> None:
+            name = escape(terminal_text(labels.get(wallet) or checksum(wallet)))
+            progress.prefix = f"{chain_key} {name}: "  # the progress line reads markup
+
+        results = scanning.scan_config(store, settings, progress, os.environ, offline=offline,
+                                       on_wallet=announce)
+        scan_summary(results)
+        _scan_verdict(store, results)
+        print_review(queries.review(store))
+
+
+def _scan_verdict(store: Store, results: list[scanning.WalletScan]) -> None:
+    if any(r.node for r in results):
+        verdict(reports.reconcile_rows(reconciling.reconcile_scanned(store, results)))
+    else:
+        err.print("reconcile: no node was used, so no balance was checked (give --rpc)")
