@@ -70,7 +70,7 @@ from chains.evm.explorer import Flavor
 from chains.evm.sourcing import SourceChoice
 from scanner.app.config_reader import TomlReader, read_toml, show_key, toml_type
 from scanner.prices.records import PricePoint
-from scanner.tax.jurisdictions import CODES
+from scanner.tax.jurisdictions import CODES, US
 from scanner.tax.jurisdictions.lotwise import METHODS
 from scanner.tax.scope import ScopePlan
 from scanner.tax.treatment import NON_TAXABLE, TREATABLE_KINDS, Treatment
@@ -129,7 +129,7 @@ class Config:
     wallets: tuple[WalletConfig, ...]
     prices: tuple[PricePoint, ...]
     treatments: tuple[TreatmentOverride, ...]
-    jurisdiction: str = "us"
+    jurisdiction: str = US.code
     scope: Mapping[str, str] = field(default_factory=dict)  # "default" or a year -> scope
     assignments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tx -> lots
     identical: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group -> assets
@@ -175,8 +175,8 @@ class _Reader(TomlReader):
         for key in document:
             if key not in _TOP_KEYS:
                 self.unknown(key, "top level", _TOP_KEYS)
-        method = self.choice(document.get("method", "fifo"), "method", tuple(METHODS))
-        jurisdiction = self.choice(document.get("jurisdiction", "us"), "jurisdiction", CODES)
+        method = self.choice(document.get("method", US.default_method), "method", tuple(METHODS))
+        jurisdiction = self.choice(document.get("jurisdiction", US.code), "jurisdiction", CODES)
         stablecoins = self.stablecoins(document.get("stablecoins", []))
         api_keys = self.api_keys(document.get("api_keys", {}))
         chains = self.chains(document.get("chains", {}))

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from chains.errors import UserInputError
 from chains.registry import chain_by_id, is_known
@@ -26,7 +27,13 @@ from scanner.formats.ledger_csv import (
 )
 from scanner.formats.render import to_csv
 from scanner.formats.rows import gains_rows, harvest_rows, income_rows, lot_rows, missing_rows
-from scanner.formats.us.form8949 import form8949_csv, form8949_lines, form8949_totals
+from scanner.formats.us.form8949 import (
+    NO_1099,
+    Form8949Line,
+    form8949_csv,
+    form8949_lines,
+    form8949_totals,
+)
 from scanner.formats.us.form8949_pdf import form8949_pdf
 from scanner.formats.us.schedule_d import schedule_d_csv, schedule_d_lines
 from scanner.formats.us.turbotax import turbotax_csv
@@ -34,11 +41,7 @@ from scanner.formats.us.txf import txf_text
 from scanner.ledger.records import LedgerEntry
 from scanner.store import Store
 from scanner.store.parquet import write_parquet
-from scanner.tax.records import Disposal, LotBook
-
-EXPORT_FORMATS = ("ledger", "form8949", "schedule-d", "turbotax", "txf", "koinly",
-                  "cointracker", "coinledger")
-US_FORMS = ("form8949", "schedule-d", "turbotax", "txf")
+from scanner.tax.records import Disposal
 
 
 @dataclass(frozen=True)
@@ -47,56 +50,118 @@ class Exported:
     rows: int
 
 
+@dataclass(frozen=True)
+class _Job:
+    fmt: str
+    books: Books
+    path: Path
+    year: int | None
+    reported: str
+    today: date
+
+    def entries(self) -> list[LedgerEntry]:
+        return [e for e in self.books.entries if self.year is None or e.timestamp.year == self.year]
+
+
 def tx_url(chain_id: int, tx_hash: str) -> str | None:
     """The transaction's page on its chain's explorer, when taxscan knows one."""
     return chain_by_id(chain_id).tx_url(tx_hash) if is_known(chain_id) else None
 
 
+def _ledger(job: _Job) -> int:
+    entries = job.entries()
+    rows = ledger_export_rows(entries, job.books.lots, tx_url)
+    if job.path.suffix.lower() == ".parquet":
+        write_parquet(job.path, PARQUET_COLUMNS, parquet_rows(rows, entries))
+    else:
+        write_atomically(job.path, to_csv(rows, EXPORT_FIELDS))
+    return len(rows)
+
+
+def _transactions(write: Callable[[Sequence[LedgerEntry]], str]) -> Callable[[_Job], int]:
+    """Another tool's transaction CSV, of the year's legs."""
+    def run(job: _Job) -> int:
+        entries = job.entries()
+        write_atomically(job.path, write(entries))
+        return len(entries)
+    return run
+
+
+@dataclass(frozen=True)
+class _Form:
+    """What a form of a year is written from."""
+
+    year: int
+    lines: Sequence[Form8949Line]
+    disposals: Sequence[Disposal]
+    path: Path
+    today: date
+
+
+def _form(text: Callable[[_Form], str | bytes]) -> Callable[[_Job], int]:
+    """A tax form of a year, in a jurisdiction that files it."""
+    def run(job: _Job) -> int:
+        if job.year is None:
+            raise UserInputError(f"--year is needed for {job.fmt}: forms are per tax year")
+        jurisdiction = job.books.policy.jurisdiction
+        if job.fmt not in jurisdiction.forms:
+            raise UserInputError(f"{job.fmt} is a US form; the rules in force are "
+                                 f"{jurisdiction.code.upper()}'s")
+        disposals = [d for d in job.books.lots.disposals if d.disposed.year == job.year]
+        lines = form8949_lines(disposals, job.year, reported=job.reported)
+        written = text(_Form(job.year, lines, disposals, job.path, job.today))
+        if isinstance(written, bytes):
+            write_bytes_atomically(job.path, written)
+        else:
+            write_atomically(job.path, written)
+        return len(lines)
+    return run
+
+
+def _form8949(form: _Form) -> str | bytes:
+    if form.path.suffix.lower() == ".pdf":
+        return form8949_pdf(form.lines, form.year, generated=form.today)
+    return form8949_csv(form.lines)
+
+
+def _schedule_d(form: _Form) -> str:
+    return schedule_d_csv(schedule_d_lines(form8949_totals(form.lines), form.year))
+
+
+def _turbotax(form: _Form) -> str:
+    return turbotax_csv(form.disposals, form.year)
+
+
+def _txf(form: _Form) -> str:
+    return txf_text(form.lines, today=form.today)
+
+
+# Every export format, by the name the command line and the README give it: a new format is
+# its module in scanner/formats and one line here.
+EXPORTS: Mapping[str, Callable[[_Job], int]] = MappingProxyType({
+    "ledger": _ledger,
+    "form8949": _form(_form8949),
+    "schedule-d": _form(_schedule_d),
+    "turbotax": _form(_turbotax),
+    "txf": _form(_txf),
+    "koinly": _transactions(koinly_csv),
+    "cointracker": _transactions(cointracker_csv),
+    "coinledger": _transactions(coinledger_csv),
+})
+EXPORT_FORMATS = tuple(EXPORTS)
+
+
 def export(books: Books, fmt: str, path: Path, *, year: int | None = None,
-           reported: str = "none", today: date | None = None) -> Exported:
+           reported: str = NO_1099, today: date | None = None) -> Exported:
     """Write one export file (all or nothing): the ledger with its lineage (CSV, or Parquet
     for a .parquet path), US tax forms for a year (Form 8949 as CSV, or PDF for a .pdf
     path), or another tool's transaction CSV."""
-    if fmt not in EXPORT_FORMATS:
+    writer = EXPORTS.get(fmt)
+    if writer is None:
         raise UserInputError(f"unknown export format {fmt!r} (available: "
                              f"{', '.join(EXPORT_FORMATS)})")
-    if fmt in US_FORMS:
-        return _us_form(books, fmt, path, year, reported, today or datetime.now(UTC).date())
-    entries = _year_entries(books.entries, year)
-    if fmt == "ledger":
-        rows = ledger_export_rows(entries, books.lots, tx_url)
-        if path.suffix.lower() == ".parquet":
-            write_parquet(path, PARQUET_COLUMNS, parquet_rows(rows, entries))
-        else:
-            write_atomically(path, to_csv(rows, EXPORT_FIELDS))
-        return Exported(path, len(rows))
-    writers = {"koinly": koinly_csv, "cointracker": cointracker_csv,
-               "coinledger": coinledger_csv}
-    write_atomically(path, writers[fmt](entries))
-    return Exported(path, len(entries))
-
-
-def _us_form(books: Books, fmt: str, path: Path, year: int | None, reported: str,
-             today: date) -> Exported:
-    if year is None:
-        raise UserInputError(f"--year is needed for {fmt}: forms are per tax year")
-    jurisdiction = books.policy.jurisdiction
-    if fmt not in jurisdiction.forms:
-        raise UserInputError(f"{fmt} is a US form; the rules in force are "
-                             f"{jurisdiction.code.upper()}'s")
-    disposals = _disposals_of(books.lots, year)
-    lines = form8949_lines(disposals, year, reported=reported)
-    if fmt == "form8949" and path.suffix.lower() == ".pdf":
-        write_bytes_atomically(path, form8949_pdf(lines, year, generated=today))
-    elif fmt == "form8949":
-        write_atomically(path, form8949_csv(lines))
-    elif fmt == "schedule-d":
-        write_atomically(path, schedule_d_csv(schedule_d_lines(form8949_totals(lines), year)))
-    elif fmt == "turbotax":
-        write_atomically(path, turbotax_csv(disposals, year))
-    else:
-        write_atomically(path, txf_text(lines, today=today))
-    return Exported(path, len(lines))
+    rows = writer(_Job(fmt, books, path, year, reported, today or datetime.now(UTC).date()))
+    return Exported(path, rows)
 
 
 def report(store: Store, books: Books, path: Path, *, year: int | None = None,
@@ -130,11 +195,3 @@ def report(store: Store, books: Books, path: Path, *, year: int | None = None,
         review=review(store).lines(), tx_urls=urls)
     write_atomically(path, render_report(page))
     return Exported(path, len(disposals))
-
-
-def _disposals_of(book: LotBook, year: int) -> Sequence[Disposal]:
-    return [d for d in book.disposals if d.disposed.year == year]
-
-
-def _year_entries(entries: Sequence[LedgerEntry], year: int | None) -> list[LedgerEntry]:
-    return [e for e in entries if year is None or e.timestamp.year == year]

@@ -16,7 +16,7 @@ from scanner.tax.jurisdictions.base import Jurisdiction
 
 @dataclass(frozen=True)
 class Harvest:
-    rows: list[HarvestRow]
+    rows: tuple[HarvestRow, ...]
     suggestion: Suggestion | None
     rates: Rates
     gas: Mapping[int, Decimal]  # per chain, the mean USD gas of a trade
@@ -37,7 +37,7 @@ def plan(books: Books, as_of: datetime, rates: Rates, *, include_gains: bool = F
     target = target_loss if target_loss is not None else (
         max(realized_gains(books, as_of.year), Decimal(0)) if offset_gains else None)
     suggestion = suggest(rows, target, rates) if target is not None else None
-    return Harvest(rows, suggestion, rates, gas_per_trade(books), books.policy.jurisdiction)
+    return Harvest(tuple(rows), suggestion, rates, gas_per_trade(books), books.policy.jurisdiction)
 
 
 def realized_gains(books: Books, year: int) -> Decimal:

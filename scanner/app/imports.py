@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from chains.errors import UserInputError
 from scanner.app.readmodel import all_legs
@@ -12,6 +13,7 @@ from scanner.app.rebuild import refresh
 from scanner.app.settings import chains_of, price_book
 from scanner.formats.koinly import read_koinly
 from scanner.formats.ledger_csv import read_ledger_csv
+from scanner.ledger.records import LedgerEntry
 from scanner.ledger.valuation import wanted
 from scanner.money import price
 from scanner.prices.csvfile import read_price_file
@@ -27,7 +29,19 @@ class Imported:
     source: str
 
 
-LEDGER_FORMATS = ("ledger", "koinly")
+def _koinly(path: Path, account: str | None, assets: Mapping[str, str] | None) -> \
+        list[LedgerEntry]:
+    return read_koinly(path, account=account or f"koinly:{path.stem}", assets=assets)
+
+
+# Every file format read into the ledger, by name: a new one is its module in
+# scanner/formats and one line here.
+LEDGER_READERS: Mapping[str, Callable[[Path, str | None, Mapping[str, str] | None],
+                                      list[LedgerEntry]]] = MappingProxyType({
+    "ledger": lambda path, _account, _assets: read_ledger_csv(path),
+    "koinly": _koinly,
+})
+LEDGER_FORMATS = tuple(LEDGER_READERS)
 
 
 def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = None,
@@ -35,14 +49,11 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
     """Legs from a file join the ledger: the ledger CSV that `taxscan ledger --format csv`
     writes, or Koinly's universal CSV for an off-chain `account`. Importing a file again
     replaces its legs; a leg the chain scan also has counts once."""
-    if fmt == "ledger":
-        entries = read_ledger_csv(path)
-    elif fmt == "koinly":
-        name = account or f"koinly:{path.stem}"
-        entries = read_koinly(path, account=name, assets=assets)
-    else:
+    reader = LEDGER_READERS.get(fmt)
+    if reader is None:
         raise UserInputError(f"unknown import format {fmt!r} (available: "
                              f"{', '.join(LEDGER_FORMATS)})")
+    entries = reader(path, account, assets)
     source = f"{fmt}:{path.name}"
     with store.transaction():
         store.save_imported(source, entries)

@@ -17,7 +17,6 @@ from scanner.app.settings import Rules
 from scanner.cli.console import err, out, print_review
 from scanner.cli.options import (
     FROM_OPTIONS,
-    NO_BOX,
     DbOption,
     ExportFormat,
     FormatOption,
@@ -30,6 +29,7 @@ from scanner.cli.options import (
 )
 from scanner.collector import without_collector
 from scanner.formats.render import Format, emit
+from scanner.formats.us.form8949 import NO_1099
 
 commands = typer.Typer()
 
@@ -75,7 +75,7 @@ def export_file(
         "--year", help="Tax year (needed for form8949, schedule-d, turbotax, txf).")] = None,
     reported: Annotated[Reported, typer.Option(
         "--reported", help="Form 8949 box: none (no 1099-DA/1099-B: boxes I/L, C/F before "
-        "2025), basis (G/J, A/D) or no-basis (H/K, B/E).")] = NO_BOX,
+        "2025), basis (G/J, A/D) or no-basis (H/K, B/E).")] = NO_1099,
     rules: Rules = FROM_OPTIONS,
     db: DbOption = None,
 ) -> None:

@@ -33,8 +33,6 @@ def choice(name: str, words: Iterable[str]) -> type[StrEnum]:
     return cast("type[StrEnum]", StrEnum(name, [(word, word) for word in words]))
 
 
-NO_BOX = "none"  # --reported's default, listed first
-
 if TYPE_CHECKING:  # what typer hands a command is one of the owner's words: a str
     Method: TypeAlias = str
     Jurisdiction: TypeAlias = str
@@ -46,7 +44,7 @@ else:
     Jurisdiction = choice("Jurisdiction", CODES)
     ExportFormat = choice("ExportFormat", EXPORT_FORMATS)
     LedgerFormat = choice("LedgerFormat", LEDGER_FORMATS)
-    Reported = choice("Reported", (NO_BOX, *(r for r in REPORTED_CHOICES if r != NO_BOX)))
+    Reported = choice("Reported", REPORTED_CHOICES)
 
 DbOption = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB file (default: $TAXSCAN_DB, else the user data dir).",

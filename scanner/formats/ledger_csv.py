@@ -61,12 +61,11 @@ from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.valuation import USD_LIMIT
 from scanner.money import cents, usd
-from scanner.tax.records import Disposal, LotBook
+from scanner.tax.records import NO_LOT, Disposal, LotBook
 
 LINEAGE_FIELDS = ("explorer_url", "opens_lot", "draws_on", "proceeds_usd", "cost_basis_usd",
                   "gain_usd")
 EXPORT_FIELDS = LEDGER.fields + LINEAGE_FIELDS
-NO_LOT = "no lot"
 
 # Parquet column types; money and quantities exact, raw amounts as text (a uint256 can exceed
 # any SQL integer)

@@ -33,6 +33,9 @@ class Lot:
             raise ValueError(f"lot {self.lot_id} has negative quantity")
 
 
+# the rule of a disposal that no lot or pool covered: its basis is unknown
+NO_LOT = "no lot"
+
 # UK rules that match a disposal with an acquisition later that day or in the 30 days after
 MATCHED_LATER = frozenset({"same-day", "bed-and-breakfast"})
 

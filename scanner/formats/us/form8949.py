@@ -33,7 +33,8 @@ from scanner.money import cents
 from scanner.tax.records import Disposal, Term
 
 DIGITAL_ASSET_BOXES_FROM = 2025  # the first tax year with boxes G-L
-REPORTED_CHOICES = ("basis", "no-basis", "none")
+NO_1099 = "none"  # what a 1099 reported: nothing (there was none)
+REPORTED_CHOICES = (NO_1099, "basis", "no-basis")
 PART_SHORT, PART_LONG = "I", "II"
 
 # (from 2025?, reported) -> (short-term box, long-term box)
@@ -173,7 +174,7 @@ def boxes(year: int, reported: str) -> tuple[str, str]:
 
 
 def form8949_lines(disposals: Iterable[Disposal], year: int, *,
-                   reported: str = "none") -> list[Form8949Line]:
+                   reported: str = NO_1099) -> list[Form8949Line]:
     """One line per disposal sold in `year`, gas included, in (part, date sold, date
     acquired, tx_hash) order."""
     short_box, long_box = boxes(year, reported)

@@ -33,7 +33,6 @@ from decimal import Decimal
 
 from scanner.money import split_usd, usd
 from scanner.tax.jurisdictions.pools import (
-    NO_LOT,
     ZERO,
     Acquired,
     Disposed,
@@ -42,7 +41,7 @@ from scanner.tax.jurisdictions.pools import (
     Step,
     StepLog,
 )
-from scanner.tax.records import Disposal
+from scanner.tax.records import NO_LOT, Disposal
 
 WINDOW = timedelta(days=30)
 ACB, SUPERFICIAL_LOSS = "acb", "superficial-loss"

@@ -17,7 +17,7 @@ from scanner.ledger.records import Kind, LedgerEntry
 from scanner.money import split_usd, usd
 from scanner.tax.holding import anniversary
 from scanner.tax.matching import Matched, OpenLot
-from scanner.tax.records import Disposal, Term
+from scanner.tax.records import NO_LOT, Disposal, Term
 from scanner.tax.scope import Allocation, Scope, ScopePlan, allocate_by_rule
 
 ZERO = Decimal(0)
@@ -238,7 +238,7 @@ class LotMatcher:
             append(self._disposal(leg, lot, amount, basis, next(shares), kind, self.rule))
         if uncovered > 0:
             append(_new_disposal(wallet, asset, leg.symbol, uncovered, None, leg.timestamp,
-                                 next(shares), None, None, leg.tx_hash, None, kind, "no lot"))
+                                 next(shares), None, None, leg.tx_hash, None, kind, NO_LOT))
 
     def _disposal(self, leg: LedgerEntry, lot: OpenLot, amount: Decimal,
                   basis: Decimal | None, proceeds: Decimal | None, kind: Kind,

@@ -18,7 +18,6 @@ from scanner.tax.matching import Matched, OpenLot
 from scanner.tax.records import Disposal, Lot
 
 ZERO = Decimal(0)
-NO_LOT = "no lot"  # the rule of what no acquisition or pool covered
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,6 @@ from typing import TypeVar
 
 from scanner.money import split_usd
 from scanner.tax.jurisdictions.pools import (
-    NO_LOT,
     ZERO,
     Acquired,
     Disposed,
@@ -51,7 +50,7 @@ from scanner.tax.jurisdictions.pools import (
     StepLog,
 )
 from scanner.tax.matching import OpenLot
-from scanner.tax.records import Disposal
+from scanner.tax.records import NO_LOT, Disposal
 
 QUANTITY_EXPONENT = -18  # the store's quantity quantum: DECIMAL(38, 18)
 SAME_DAY, BED_AND_BREAKFAST, SECTION_104 = "same-day", "bed-and-breakfast", "section-104"
