@@ -41,6 +41,17 @@ class Transient(Exception):
         self.retry_after_s = retry_after_s
 
 
+def is_http_url(text: str) -> bool:
+    """Whether `text` is a URL taxscan's HTTP clients can ask: http or https, with a host."""
+    url = text.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return (parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+            and not any(c.isspace() for c in url))
+
+
 def safe_url(url: str) -> str:
     """The URL without path, query or credentials: RPC URLs often carry API keys."""
     parts = urlsplit(url)

@@ -137,7 +137,7 @@ def test_spam_as_csv_and_as_a_table(db: Path) -> None:
 def test_unmark_makes_an_ordinary_receipt_and_clear_gives_the_score_back(db: Path) -> None:
     said = ok("spam", "unmark", asset(FAN), db=db)
     assert f"{asset(FAN)} (FAN): not spam, marked by you (score 3)" in said
-    assert "review: 1 spam tokens" in said
+    assert "review: 1 spam token is kept" in said
     assert kinds(db, FAN) == {"transfer_in"}
     assert [r["asset"] for r in cli_json("spam", db=db)] == [asset(URL)]
     fan = next(r for r in cli_json("spam", "--all", db=db) if r["asset"] == asset(FAN))

@@ -17,6 +17,7 @@ from typing import NoReturn
 from chains.addresses import parse_address
 from chains.errors import AddressError, UnknownChainError
 from chains.registry import chain_by_name
+from chains.retry import is_http_url
 from scanner.errors import ConfigError
 from scanner.money import PRICE_LIMIT, price
 from scanner.prices.csvfile import parse_timestamp
@@ -25,7 +26,6 @@ _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 # Etherscan keys are 34 capitals and digits, which can look like a name: a long run of
 # them with digits and no underscore is taken for a pasted key.
 _KEY_LIKE = re.compile(r"^(?=[A-Z0-9]*[0-9])[A-Z0-9]{24,}$")
-_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SYNTAX_AT = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$", re.S)
 
@@ -136,7 +136,7 @@ class TomlReader:
     def url(self, value: object, where: str) -> str:
         # Never echo the value: node URLs often carry a key in their path.
         url = self.string(value, where).strip()
-        if not _URL.match(url):
+        if not is_http_url(url):
             self.fail(where, "must be a URL starting with http:// or https://")
         return url
 

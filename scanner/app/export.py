@@ -27,6 +27,7 @@ from scanner.formats.ledger_csv import (
 )
 from scanner.formats.render import to_csv
 from scanner.formats.rows import gains_rows, harvest_rows, income_rows, lot_rows, missing_rows
+from scanner.formats.transactions import Carries
 from scanner.formats.us.form8949 import (
     NO_1099,
     Form8949Line,
@@ -38,9 +39,10 @@ from scanner.formats.us.form8949_pdf import form8949_pdf
 from scanner.formats.us.schedule_d import schedule_d_csv, schedule_d_lines
 from scanner.formats.us.turbotax import turbotax_csv
 from scanner.formats.us.txf import txf_text
-from scanner.ledger.records import LedgerEntry
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
 from scanner.store.parquet import write_parquet
+from scanner.tax.jurisdictions.lotwise import LotMatcher
 from scanner.tax.records import Disposal
 
 
@@ -78,11 +80,19 @@ def _ledger(job: _Job) -> int:
     return len(rows)
 
 
-def _transactions(write: Callable[[Sequence[LedgerEntry]], str]) -> Callable[[_Job], int]:
-    """Another tool's transaction CSV, of the year's legs."""
+def _transactions(write: Callable[[Sequence[LedgerEntry], Carries], str]) -> \
+        Callable[[_Job], int]:
+    """Another tool's transaction CSV, of the year's legs; an exchange whose basis taxscan
+    carries over under the rules in force (never in the UK and Canadian pools, which take
+    every exchange as a trade) is labelled as the tool's non-taxable one."""
     def run(job: _Job) -> int:
         entries = job.entries()
-        write_atomically(job.path, write(entries))
+        policy = job.books.policy
+        lot_by_lot = isinstance(policy.jurisdiction.matcher(policy), LotMatcher)
+
+        def carries(kind: Kind, protocol: str) -> bool:
+            return lot_by_lot and policy.carries(kind, protocol)
+        write_atomically(job.path, write(entries, carries))
         return len(entries)
     return run
 
@@ -192,6 +202,7 @@ def report(store: Store, books: Books, path: Path, *, year: int | None = None,
                               lot_rows(book.acquisitions), strict=True)),
         missing=missing_rows(missing_prices(books)),
         spam=store.spam(),
-        review=review(store).lines(), tx_urls=urls)
+        review=review(store).lines(), tx_urls=urls,
+        notes=tuple(dict.fromkeys(book.notes + held.notes)))
     write_atomically(path, render_report(page))
     return Exported(path, len(disposals))

@@ -21,6 +21,7 @@ class Harvest:
     rates: Rates
     gas: Mapping[int, Decimal]  # per chain, the mean USD gas of a trade
     jurisdiction: Jurisdiction
+    notes: tuple[str, ...]  # the lot book's notes on how its figures were computed
 
 
 def harvestable(books: Books, as_of: datetime, losses_only: bool = True) -> list[HarvestRow]:
@@ -37,7 +38,8 @@ def plan(books: Books, as_of: datetime, rates: Rates, *, include_gains: bool = F
     target = target_loss if target_loss is not None else (
         max(realized_gains(books, as_of.year), Decimal(0)) if offset_gains else None)
     suggestion = suggest(rows, target, rates) if target is not None else None
-    return Harvest(tuple(rows), suggestion, rates, gas_per_trade(books), books.policy.jurisdiction)
+    return Harvest(tuple(rows), suggestion, rates, gas_per_trade(books), books.policy.jurisdiction,
+                   books.lots_until(as_of).notes)
 
 
 def realized_gains(books: Books, year: int) -> Decimal:

@@ -11,22 +11,32 @@ from chains.errors import UserInputError
 from scanner.app.readmodel import all_legs
 from scanner.app.rebuild import refresh
 from scanner.app.settings import chains_of, price_book
-from scanner.formats.koinly import read_koinly
+from scanner.formats.koinly import local_symbols, read_koinly
 from scanner.formats.ledger_csv import read_ledger_csv
 from scanner.ledger.records import LedgerEntry
 from scanner.ledger.valuation import wanted
 from scanner.money import price
 from scanner.prices.csvfile import read_price_file
-from scanner.prices.fetch import ask
+from scanner.prices.fetch import Failure, ask
 from scanner.prices.records import PricePoint
 from scanner.prices.sources import PriceSource
 from scanner.store import Store
+from scanner.store.parquet import read_parquet_csv
 
 
 @dataclass(frozen=True)
 class Imported:
     legs: int
     source: str
+    local_symbols: tuple[str, ...] = ()  # imported under a local asset id: none was given
+
+
+def _ledger(path: Path, _account: str | None, _assets: Mapping[str, str] | None) -> \
+        list[LedgerEntry]:
+    """The ledger export: CSV, or Parquet for a .parquet path."""
+    if path.suffix.lower() == ".parquet":
+        return read_ledger_csv(path, read_parquet_csv(path))
+    return read_ledger_csv(path)
 
 
 def _koinly(path: Path, account: str | None, assets: Mapping[str, str] | None) -> \
@@ -38,7 +48,7 @@ def _koinly(path: Path, account: str | None, assets: Mapping[str, str] | None) -
 # scanner/formats and one line here.
 LEDGER_READERS: Mapping[str, Callable[[Path, str | None, Mapping[str, str] | None],
                                       list[LedgerEntry]]] = MappingProxyType({
-    "ledger": lambda path, _account, _assets: read_ledger_csv(path),
+    "ledger": _ledger,
     "koinly": _koinly,
 })
 LEDGER_FORMATS = tuple(LEDGER_READERS)
@@ -47,8 +57,9 @@ LEDGER_FORMATS = tuple(LEDGER_READERS)
 def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = None,
                   assets: Mapping[str, str] | None = None) -> Imported:
     """Legs from a file join the ledger: the ledger CSV that `taxscan ledger --format csv`
-    writes, or Koinly's universal CSV for an off-chain `account`. Importing a file again
-    replaces its legs; a leg the chain scan also has counts once."""
+    writes (or the ledger export, CSV or Parquet), or Koinly's universal CSV for an
+    off-chain `account`. Importing a file again replaces its legs; a leg the chain scan also
+    has counts once. The symbols imported under a local asset id are named."""
     reader = LEDGER_READERS.get(fmt)
     if reader is None:
         raise UserInputError(f"unknown import format {fmt!r} (available: "
@@ -58,7 +69,7 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
     with store.transaction():
         store.save_imported(source, entries)
     refresh(store)
-    return Imported(len(entries), source)
+    return Imported(len(entries), source, tuple(local_symbols(entries)))
 
 
 def import_prices(store: Store, path: Path) -> int:
@@ -76,11 +87,14 @@ class PriceFetch:
     found: int
     unanswered: int
     by_source: Mapping[str, int]
+    failures: tuple[Failure, ...]  # sources that kept failing or refused, skipped
 
 
 def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
     """Ask the sources, in order, for every price the ledger lacks; keep every answer and
-    every miss in the cache, so nothing is asked twice; then revalue the ledger."""
+    every miss in the cache, so nothing is asked twice; then revalue the ledger. A source
+    that fails is skipped (its requests go to the next one, and are asked again next time);
+    when every source asked fails, that is raised and nothing is kept."""
     chains = chains_of(store)
     requests = wanted(all_legs(store), price_book(store, chains))
     result = ask(requests, sources, store.price_misses())
@@ -94,4 +108,4 @@ def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
     for quote in result.quotes:
         by_source[quote.source] = by_source.get(quote.source, 0) + 1
     return PriceFetch(len(requests), result.sent, len(result.quotes), len(result.unanswered),
-                      by_source)
+                      by_source, result.failures)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from chains.errors import UserInputError
 from scanner.app.readmodel import Books
+from scanner.formats.render import plural
 from scanner.ledger.records import NOT_HOLDINGS, LedgerEntry, YearEndBalance
 from scanner.store import Store
 from scanner.tax.records import (
@@ -32,17 +33,19 @@ class Review:
     def lines(self) -> list[str]:
         out = []
         if self.unpriced_legs:
-            out.append(f"{self.unpriced_legs} ledger legs have no USD value (no price): "
-                       "import prices; their figures show as unknown, never zero")
+            out.append(f"{plural(self.unpriced_legs, 'ledger leg has', 'ledger legs have')} "
+                       "no USD value (no price): import prices; such figures show as "
+                       "unknown, never zero")
         if self.disposals_without_lot:
-            out.append(f"{self.disposals_without_lot} disposals draw on no lot (unknown "
-                       "basis): an earlier acquisition is missing from the ledger")
+            out.append(f"{plural(self.disposals_without_lot, 'disposal draws', 'disposals draw')}"
+                       " on no lot (unknown basis): an earlier acquisition is missing from the "
+                       "ledger")
         if self.tokens_without_decimals:
-            out.append(f"{self.tokens_without_decimals} tokens answer no decimals(): their "
-                       "amounts are in base units")
+            out.append(f"{plural(self.tokens_without_decimals, 'token answers', 'tokens answer')}"
+                       " no decimals(): the amounts are in base units")
         if self.spam_tokens:
-            out.append(f"{self.spam_tokens} spam tokens are kept out of every figure "
-                       "(the spam table says why)")
+            out.append(f"{plural(self.spam_tokens, 'spam token is', 'spam tokens are')} kept "
+                       "out of every figure (the spam table says why)")
         return out
 
 

@@ -15,6 +15,7 @@ from chains.registry import chain_by_id
 from scanner.app.readmodel import all_legs
 from scanner.app.scan import WalletScan
 from scanner.ledger.decode.protocols.uniswap_v3 import POSITIONS_ROLE
+from scanner.ledger.decode.transfers import NATIVE_DECIMALS
 from scanner.ledger.reconcile import BalanceCheck, Holding, holdings_of, reconcile
 from scanner.store import Store
 
@@ -66,7 +67,12 @@ def reconcile_chain(store: Store, rpc_url: str, *, wallet: str | None = None,
               for t in store.tokens(chain_id).values() if t.decimals is not None
               for w in wallets if (w, erc20_asset(chain_id, t.address)) not in seen]
     held = [h for h, raw in zip(unseen, probe(unseen, block), strict=True) if raw]
-    return reconcile(entries, known + held, block, probe, spam, announced)
+    # the native coin of every wallet, moved in the ledger or not: a genesis allocation or
+    # coins from before the scanned range show here
+    chain = chain_by_id(chain_id)
+    natives = [Holding(chain_id, w, chain.native_asset, chain.native_symbol, NATIVE_DECIMALS)
+               for w in wallets if (w, chain.native_asset) not in seen]
+    return reconcile(entries, known + held + natives, block, probe, spam, announced)
 
 
 def reconcile_scanned(store: Store, results: Sequence[WalletScan]) -> list[BalanceCheck]:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from chains.errors import SourceInconsistent
 from chains.evm.records import EvmSource, RawTx
+from scanner.formats.render import plural
 from scanner.store import Store
 
 
@@ -40,9 +41,9 @@ def fork_base(recorded: Mapping[int, str], current: Mapping[int, str], margin: i
     if not standing:
         raise SourceInconsistent(
             f"block {lowest} that an earlier scan stored is no longer on the chain, and no "
-            f"block below it within the confirmation margin ({margin} blocks) was checked: "
-            "the reorg is deeper than the margin, so the stored records cannot be trusted; "
-            "scan into a new database")
+            "block below it within the confirmation margin "
+            f"({plural(margin, 'block')}) was checked: the reorg is deeper than the margin, "
+            "so the stored records cannot be trusted; scan into a new database")
     return max(standing)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from chains.addresses import parse_asset_id
 from chains.errors import SourceInconsistent, UserInputError
 from chains.evm.records import EvmSource, RawTx, TokenInfo
 from chains.evm.sourcing import SourcePlan, open_source
@@ -16,6 +17,7 @@ from scanner.app.rebuild import refresh
 from scanner.app.reorgs import anchors, follow_reorgs, tx_block_hashes
 from scanner.app.settings import add_rebasing, add_stablecoins, keep_rules, rebasing_tokens
 from scanner.app.sources import plan_for
+from scanner.formats.render import plural
 from scanner.ledger.decode.transfers import token_transfers
 from scanner.ledger.rebasing import BalanceSnapshot
 from scanner.store import Store
@@ -62,6 +64,7 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
     if snapshot_interval is not None and snapshot_interval < 1:
         raise UserInputError(f"the snapshot interval is a number of blocks from 1, not "
                              f"{snapshot_interval}")
+    stablecoins = [parse_asset_id(a) for a in stablecoins]  # refused before any work
     if rebasing:
         add_rebasing(store, rebasing)
     chain_id = source.chain_id()
@@ -218,8 +221,8 @@ def _read_balances(store: Store, source: EvmSource, chain_id: int, wallet: str,
                       for block, (stamp, raw) in sorted(read.items())]
         if len(read) < len(wanted):
             notes.append(f"the node could not read {label} balances at {len(wanted) - len(read)}"
-                         f" of {len(wanted)} blocks (old state needs an archive node): growth "
-                         "there is booked at the next balance it could read")
+                         f" of {plural(len(wanted), 'block')} (old state needs an archive "
+                         "node): growth there is booked at the next balance it could read")
     return snapshots, notes
 
 

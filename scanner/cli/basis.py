@@ -10,9 +10,9 @@ import typer
 from chains.errors import UserInputError
 from scanner.app import basis
 from scanner.cli.console import err, out
-from scanner.cli.options import DbOption, FormatOption, open_store
+from scanner.cli.options import DbOption, FormatOption, open_store, writable_store
 from scanner.formats import rows as reports
-from scanner.formats.render import Format, emit
+from scanner.formats.render import Format, emit, plural
 
 group = typer.Typer(no_args_is_help=True, help="Lots per wallet: the allocation of "
                     "universal lots to wallets (US, Rev. Proc. 2024-28).")
@@ -33,11 +33,14 @@ def basis_allocate(
         moment = datetime.strptime(as_of.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise UserInputError(f"--as-of must be a date (YYYY-01-01): {as_of!r}") from None
-    with open_store(db) as store:
+    if moment > datetime.now(UTC):
+        raise UserInputError(f"--as-of {as_of.strip()} is in the future: the allocation is "
+                             "made at the start of a year that has begun")
+    with writable_store(db) as store:
         rows = reports.allocation_rows(basis.allocate_basis(store, moment))
     emit(out, rows, reports.ALLOCATION, fmt, f"Basis allocation recorded as of {as_of}")
     if fmt is Format.TABLE:
-        err.print(f"{len(rows)} lot parts given to wallets; reports use this allocation "
+        err.print(f"{plural(len(rows), 'lot part')} given to wallets; reports use this allocation "
                   "from now on (`taxscan basis show`)")
 
 

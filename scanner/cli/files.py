@@ -26,9 +26,11 @@ from scanner.cli.options import (
     parse_as_of,
     tax_rules,
     word,
+    writable_store,
+    year_option,
 )
 from scanner.collector import without_collector
-from scanner.formats.render import Format, emit
+from scanner.formats.render import Format, emit, plural
 from scanner.formats.us.form8949 import NO_1099
 
 commands = typer.Typer()
@@ -38,15 +40,16 @@ commands = typer.Typer()
 def import_file(
     path: Annotated[Path, typer.Argument(help="The file to import.")],
     fmt: Annotated[LedgerFormat, typer.Option(
-        "--format", "-f", help="ledger: the CSV `taxscan export --format ledger` (exact) or "
-        "`taxscan ledger --format csv` (USD in cents) writes; "
+        "--format", "-f", help="ledger: the CSV `taxscan export --format ledger` (exact; "
+        "or its .parquet) or `taxscan ledger --format csv` (USD in cents) writes; "
         "koinly: Koinly's universal CSV.")],
     account: Annotated[str | None, typer.Option(
         "--account", help="Koinly: the off-chain account the rows belong to (its lots are "
         "kept apart per account; default koinly:FILE_NAME).")] = None,
     asset: Annotated[list[str] | None, typer.Option(
         "--asset", help="Koinly: SYMBOL=ASSET_ID for a currency the defaults do not know "
-        "(repeatable), e.g. SOL=solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp/slip44:501.")] = None,
+        "(repeatable), e.g. SOL=solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp/slip44:501; "
+        "without one a symbol gets a local id, taxscan:koinly/symbol:SYMBOL.")] = None,
     db: DbOption = None,
 ) -> None:
     """Off-chain trades (or an exported ledger) join the same lots as the chain's."""
@@ -56,10 +59,15 @@ def import_file(
         if not sep or not symbol.strip() or not ident.strip():
             raise UserInputError(f"--asset {pair!r}: expected SYMBOL=ASSET_ID")
         assets[symbol.strip()] = ident.strip()
-    with open_store(db) as store:
+    with writable_store(db) as store:
         done = importing.import_ledger(store, path, word(fmt), account=account, assets=assets)
-        err.print(f"{done.legs} legs imported from {path} ({done.source}); importing the "
+        err.print(f"{plural(done.legs, 'leg')} imported from {path} ({done.source}); importing the "
                   "file again replaces them")
+        if done.local_symbols:
+            named = ", ".join(done.local_symbols)
+            count = plural(len(done.local_symbols), "symbol has", "symbols have")
+            err.print(f"review: {count} no asset id: {named}: map them with --asset "
+                      "SYMBOL=ID")
         print_review(queries.review(store))
 
 
@@ -71,8 +79,8 @@ def export_file(
     out: Annotated[Path, typer.Option("--out", help="The file to write (ledger: .parquet for "
                                                     "Parquet; form8949: .pdf for PDF; else "
                                                     "CSV, or TXF text).")],
-    year: Annotated[int | None, typer.Option(
-        "--year", help="Tax year (needed for form8949, schedule-d, turbotax, txf).")] = None,
+    year: Annotated[int | None, year_option(
+        "Tax year (needed for form8949, schedule-d, turbotax, txf).")] = None,
     reported: Annotated[Reported, typer.Option(
         "--reported", help="Form 8949 box: none (no 1099-DA/1099-B: boxes I/L, C/F before "
         "2025), basis (G/J, A/D) or no-basis (H/K, B/E).")] = NO_1099,
@@ -84,7 +92,7 @@ def export_file(
     with open_store(db) as store:
         done = exporting.export(load(store, rules), word(fmt), out, year=year,
                                 reported=word(reported))
-    err.print(f"{word(fmt)}: {done.rows} rows written to {done.path}")
+    err.print(f"{word(fmt)}: {plural(done.rows, 'row')} written to {done.path}")
 
 
 @commands.command("explain")
@@ -114,8 +122,7 @@ def explain_tx(
 @tax_rules
 def report_page(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
-    year: Annotated[int | None, typer.Option(
-        "--year", help="Tax year (default: every year).")] = None,
+    year: Annotated[int | None, year_option("Tax year (default: every year).")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Date for the harvestable losses and open positions (default: the "
         "end of the year, or today).")] = None,
@@ -127,4 +134,4 @@ def report_page(
     moment = parse_as_of(as_of) if as_of else None
     with open_store(db) as store:
         done = exporting.report(store, load(store, rules), out, year=year, as_of=moment)
-    err.print(f"report: {done.rows} disposals, written to {done.path}")
+    err.print(f"report: {plural(done.rows, 'disposal')}, written to {done.path}")

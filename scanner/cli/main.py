@@ -6,27 +6,61 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from importlib.metadata import version
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import typer
+from typer.core import TyperGroup
 
 from chains.errors import TaxscanError
 from chains.evm.sourcing import API_KEY_ENV
 from scanner.app.config import load_config
 from scanner.app.sources import COINGECKO_KEY_ENV, COINGECKO_PRO_KEY_ENV, DEFILLAMA_KEY_ENV
 from scanner.cli import basis, demo, files, prices, reports, scan, spam
-from scanner.cli.console import err
 from scanner.formats.render import terminal_text
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+
+class Interrupted(Exception):
+    """Ctrl-C during a command."""
+
+
+class _Commands(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:  # a click Context (typer bundles its own click)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # typer would end the command silently with 130
+            raise Interrupted from None
+
+
+app = typer.Typer(cls=_Commands, no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False,
                   help="Scan wallets, keep cost-basis lots, report gains, income and harvests.")
+
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        sys.stdout.write(f"taxscan {version('taxscan')}\n")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(shown: Annotated[bool, typer.Option(
+        "--version", help="Show taxscan's version and exit.", is_eager=True,
+        callback=_show_version)] = False) -> None:
+    pass
+
+
 for group in (scan.commands, reports.commands, files.commands, demo.commands):
     app.registered_commands += group.registered_commands
 app.add_typer(prices.group, name="prices")
 app.add_typer(basis.group, name="basis")
 app.add_typer(spam.group, name="spam")
 
+INTERRUPTED = ("interrupted: nothing half-written (each step commits whole or not at all); a "
+               "scan keeps the batches it stored, with their cursor, and the next scan goes "
+               "on from there")
 _URL_OPTIONS = ("--rpc", "--explorer-url", "--defillama-url", "--coingecko-url")
 _KEY_ENVS = (API_KEY_ENV, DEFILLAMA_KEY_ENV, COINGECKO_KEY_ENV, COINGECKO_PRO_KEY_ENV)
 
@@ -70,6 +104,7 @@ def main() -> None:
         message = _redacted(" ".join(str(exc).split()), _secrets(sys.argv[1:], os.environ))
         sys.stderr.write(f"error: {terminal_text(message)}\n")
         sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing half-written (each step commits whole or not at all)")
+    except (Interrupted, KeyboardInterrupt):
+        after_echo = "\n" if sys.stderr.isatty() else ""  # the terminal echoed ^C
+        sys.stderr.write(f"{after_echo}{INTERRUPTED}\n")
         sys.exit(130)

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar, cast
 import typer
 
 from chains.errors import UserInputError
+from chains.retry import is_http_url
 from scanner.app.export import EXPORT_FORMATS
 from scanner.app.imports import LEDGER_FORMATS
 from scanner.app.settings import Rules
+from scanner.cli.console import err
+from scanner.formats.csvtext import YEARS
 from scanner.formats.render import Format
 from scanner.formats.us.form8949 import REPORTED_CHOICES
 from scanner.prices.csvfile import parse_timestamp
@@ -103,7 +106,45 @@ def tax_rules(command: Callable[..., R]) -> Callable[..., R]:
 
 
 def open_store(db: Path | None) -> Store:
-    return Store(db if db is not None else default_db_path())
+    """The database for a command that only reads it: it must exist (`taxscan scan` makes
+    it), and is opened read-only, so other readers can share it."""
+    path = db if db is not None else default_db_path()
+    if not path.exists():
+        raise UserInputError(f"no database at {path}: run `taxscan scan` first")
+    return Store(path, read_only=True, on_wait=_waiting(path))
+
+
+def writable_store(db: Path | None) -> Store:
+    """The database for a command that writes it, made if missing."""
+    path = db if db is not None else default_db_path()
+    return Store(path, on_wait=_waiting(path))
+
+
+def _waiting(path: Path) -> Callable[[], None]:
+    return lambda: err.print(f"waiting for the database {path}: another taxscan is using it")
+
+
+def _year(value: int | None) -> int | None:
+    if value is not None and value not in YEARS:
+        raise UserInputError(f"--year must be a year from {YEARS[0]} to {YEARS[-1]}, not "
+                             f"{value}")
+    return value
+
+
+def year_option(help_text: str) -> Any:
+    """--year, checked to be a year taxscan can hold before the command runs."""
+    return typer.Option("--year", help=help_text, callback=_year)
+
+
+def http_url(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """A URL option's value (from the command line or its environment variable), refused
+    at once unless http or https; the value is never repeated (it may hold a key)."""
+    if value is None or is_http_url(value):
+        return value
+    source = ctx.get_parameter_source(str(param.name))
+    from_env = source is not None and source.name == "ENVIRONMENT"
+    name = f"${param.envvar}" if from_env and param.envvar else param.opts[0]
+    raise UserInputError(f"{name} must be a URL starting with http:// or https://")
 
 
 def parse_as_of(text: str) -> datetime:

@@ -14,9 +14,17 @@ from scanner.app.readmodel import load
 from scanner.app.settings import Rules
 from scanner.app.sources import PriceSourceName, price_sources
 from scanner.cli.console import err, out, print_review
-from scanner.cli.options import FROM_OPTIONS, DbOption, FormatOption, open_store, tax_rules
+from scanner.cli.options import (
+    FROM_OPTIONS,
+    DbOption,
+    FormatOption,
+    http_url,
+    open_store,
+    tax_rules,
+    writable_store,
+)
 from scanner.formats import rows as reports
-from scanner.formats.render import Format, emit
+from scanner.formats.render import Format, emit, plural
 
 group = typer.Typer(no_args_is_help=True, help="Price data.")
 
@@ -27,9 +35,9 @@ def prices_import(
     db: DbOption = None,
 ) -> None:
     """Import prices; the price of an asset at t is the latest row at or before t."""
-    with open_store(db) as store:
+    with writable_store(db) as store:
         count = importing.import_prices(store, file)
-        err.print(f"imported {count} prices from {file}")
+        err.print(f"imported {plural(count, 'price')} from {file}")
         print_review(queries.review(store))
 
 
@@ -38,11 +46,14 @@ def prices_fetch(
     source: Annotated[list[PriceSourceName] | None, typer.Option(
         "--source", help="Price sources to ask, in order (repeat the option).")] = None,
     rpc: Annotated[str | None, typer.Option(
-        "--rpc", envvar="TAXSCAN_RPC", help="Node whose pools `pool` reads.")] = None,
+        "--rpc", envvar="TAXSCAN_RPC", help="Node whose pools `pool` reads.",
+        callback=http_url)] = None,
     defillama_url: Annotated[str | None, typer.Option(
-        "--defillama-url", help="DefiLlama coins API base URL (a proxy, the pro API).")] = None,
+        "--defillama-url", help="DefiLlama coins API base URL (a proxy, the pro API).",
+        callback=http_url)] = None,
     coingecko_url: Annotated[str | None, typer.Option(
-        "--coingecko-url", help="CoinGecko API base URL (a proxy).")] = None,
+        "--coingecko-url", help="CoinGecko API base URL (a proxy).", callback=http_url)
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Ask price sources for every price the ledger lacks; answers and misses are cached,
@@ -52,12 +63,16 @@ def prices_fetch(
                        + ([PriceSourceName.POOL] if rpc else []))
     sources = price_sources(names, rpc, os.environ, defillama_url=defillama_url,
                             coingecko_url=coingecko_url)
-    with open_store(db) as store:
+    with writable_store(db) as store:
         fetched = importing.fetch_prices(store, sources)
+        for failure in fetched.failures:
+            then = f"asked {failure.then} instead" if failure.then else "no source left to ask"
+            err.print(f"price source {failure.source} failed, {then}: {failure.reason}")
         found = ", ".join(f"{n} from {s}" for s, n in sorted(fetched.by_source.items()))
-        err.print(f"{fetched.lacking} prices lacking, {fetched.asked} asked: {fetched.found} "
-                  f"found{' (' + found + ')' if found else ''}, {fetched.unanswered} without "
-                  "an answer (a source that had none is not asked again)")
+        err.print(f"{plural(fetched.lacking, 'price')} lacking, {fetched.asked} asked: "
+                  f"{fetched.found} found{' (' + found + ')' if found else ''}, "
+                  f"{fetched.unanswered} without an answer (a source that had none is not "
+                  "asked again)")
         print_review(queries.review(store))
 
 

@@ -16,19 +16,21 @@ from scanner.app import queries
 from scanner.app import reconcile as reconciling
 from scanner.app.readmodel import load
 from scanner.app.settings import Rules
-from scanner.cli.console import err, out, totals, verdict, wash_sale_warning
+from scanner.cli.console import err, out, print_notes, totals, verdict, wash_sale_warning
 from scanner.cli.options import (
     FROM_OPTIONS,
     DbOption,
     FormatOption,
+    http_url,
     open_store,
     parse_as_of,
     parse_decimal,
     tax_rules,
+    year_option,
 )
 from scanner.collector import without_collector
 from scanner.formats import rows as reports
-from scanner.formats.render import Format, emit, gains_to_csv
+from scanner.formats.render import Format, emit, gains_to_csv, plural
 from scanner.tax.harvest import Rates
 
 commands = typer.Typer()
@@ -51,8 +53,10 @@ def lots(
     only = parse_address(wallet) if wallet else None
     moment = parse_as_of(as_of) if as_of else None
     with open_store(db) as store:
-        rows = reports.lot_rows(queries.open_lots(load(store, rules), moment, only))
+        books = load(store, rules)
+        rows = reports.lot_rows(queries.open_lots(books, moment, only))
     emit(out, rows, reports.LOTS, fmt, "Open lots")
+    print_notes(books.lots_until(moment).notes)
 
 
 @commands.command()
@@ -74,7 +78,7 @@ def trace(
 
 @commands.command()
 def balances(
-    year: Annotated[int, typer.Option("--year", help="Tax year: balances at its last second.")],
+    year: Annotated[int, year_option("Tax year: balances at its last second.")],
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
@@ -86,7 +90,7 @@ def balances(
 
 @commands.command()
 def reconcile(
-    rpc: Annotated[str, typer.Option("--rpc", envvar="TAXSCAN_RPC",
+    rpc: Annotated[str, typer.Option("--rpc", envvar="TAXSCAN_RPC", callback=http_url,
                                      help="Node of the chain to check against.")],
     wallet: WalletOption = None,
     at: Annotated[str | None, typer.Option(
@@ -112,7 +116,7 @@ def reconcile(
 @commands.command()
 @without_collector
 def ledger(
-    year: Annotated[int | None, typer.Option("--year", help="Only this tax year.")] = None,
+    year: Annotated[int | None, year_option("Only this tax year.")] = None,
     wallet: WalletOption = None,
     chain: Annotated[str | None, typer.Option("--chain", help="Only this chain.")] = None,
     fmt: FormatOption = Format.TABLE,
@@ -130,7 +134,7 @@ def ledger(
 @without_collector
 @tax_rules
 def gains(
-    year: Annotated[int, typer.Option("--year", help="Tax year.")],
+    year: Annotated[int, year_option("Tax year.")],
     rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
@@ -141,26 +145,29 @@ def gains(
         disposals = queries.gains(books, year)
     if fmt is Format.CSV:
         out.file.write(gains_to_csv(disposals))
-        return
-    rows = reports.gains_rows(disposals)
-    emit(out, rows, reports.GAINS, fmt, f"Realized gains {year} ({books.computed_by})")
-    if fmt is Format.TABLE:
-        totals(rows)
+    else:
+        rows = reports.gains_rows(disposals)
+        emit(out, rows, reports.GAINS, fmt, f"Realized gains {year} ({books.computed_by})")
+        if fmt is Format.TABLE:
+            totals(rows)
+    print_notes(books.lots.notes)
 
 
 @commands.command()
 @without_collector
 @tax_rules
 def income(
-    year: Annotated[int, typer.Option("--year", help="Tax year.")],
+    year: Annotated[int, year_option("Tax year.")],
     rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
     """Income (claims, rewards) at fair value on receipt."""
     with open_store(db) as store:
-        rows = reports.income_rows(queries.income(load(store, rules), year))
+        books = load(store, rules)
+        rows = reports.income_rows(queries.income(books, year))
     emit(out, rows, reports.INCOME, fmt, f"Income {year}")
+    print_notes(books.lots.notes)
 
 
 @commands.command()
@@ -201,8 +208,9 @@ def harvest(
     emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}")
     if fmt is Format.TABLE:
         if plan is not None:
-            err.print(f"suggested: sell {len(plan.lot_ids)} lots to realize "
+            err.print(f"suggested: sell {plural(len(plan.lot_ids), 'lot')} to realize "
                       f"{plan.loss_usd:,.2f} USD of loss against a target of "
                       f"{plan.target_usd:,.2f}; estimated tax saved {plan.tax_saved_usd:,.2f} "
                       f"USD at {done.rates.short} short / {done.rates.long} long")
         wash_sale_warning(rows, done.jurisdiction)
+    print_notes(done.notes)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from chains.addresses import checksum, parse_address
+from chains.addresses import checksum, parse_address, parse_asset_id
 from chains.errors import UserInputError
 from chains.evm.explorer import Flavor
 from chains.evm.sourcing import API_KEY_ENV, SourceChoice, SourcePlan
@@ -19,7 +19,7 @@ from scanner.app import reconcile as reconciling
 from scanner.app import scan as scanning
 from scanner.app.config import Config, load_config
 from scanner.cli.console import err, print_review, scan_summary, verdict
-from scanner.cli.options import DbOption, open_store
+from scanner.cli.options import DbOption, http_url, writable_store
 from scanner.cli.progress import RichProgress
 from scanner.formats import rows as reports
 from scanner.formats.render import terminal_text
@@ -27,13 +27,23 @@ from scanner.store import Store
 
 commands = typer.Typer()
 
+BLOCK_LIMIT = 2**63  # a block number is a signed 64-bit integer in the database
+
+
+def _block(value: int) -> int:
+    if not 0 <= value < BLOCK_LIMIT:
+        raise UserInputError(f"--from-block must be a block number from 0 to "
+                             f"{BLOCK_LIMIT - 1}, not {value}")
+    return value
+
 
 @commands.command()
 def scan(
     addresses: Annotated[list[str] | None, typer.Argument(
         help="Wallet addresses (0x...).", show_default=False)] = None,
     rpc: Annotated[str | None, typer.Option(
-        "--rpc", envvar="TAXSCAN_RPC", help="JSON-RPC URL of a node of the chain.")] = None,
+        "--rpc", envvar="TAXSCAN_RPC", help="JSON-RPC URL of a node of the chain.",
+        callback=http_url)] = None,
     chain: Annotated[str | None, typer.Option(
         "--chain", help="Chain name (ethereum, base, ...); without --rpc its default public "
         "RPC is used.")] = None,
@@ -42,7 +52,7 @@ def scan(
         "URL is configured, else rpc).", show_default=False)] = None,
     explorer_url: Annotated[str | None, typer.Option(
         "--explorer-url", help="Explorer API base URL (Etherscan V2, Blockscout, a proxy). "
-        f"The key comes from ${API_KEY_ENV}.")] = None,
+        f"The key comes from ${API_KEY_ENV}.", callback=http_url)] = None,
     explorer: Annotated[Flavor | None, typer.Option(
         "--explorer", help="The explorer's API dialect (default: guessed from the URL).",
         show_default=False)] = None,
@@ -55,7 +65,7 @@ def scan(
         "all (see README).")] = None,
     from_block: Annotated[int, typer.Option(
         "--from-block", help="Where a wallet's first scan starts (later history only; what "
-        "came before shows as an unexplained opening balance).", min=0)] = 0,
+        "came before shows as an unexplained opening balance).", callback=_block)] = 0,
     db: DbOption = None,
 ) -> None:
     """Fetch every movement of the wallets, classify it, and update lots and reports."""
@@ -68,13 +78,14 @@ def scan(
     if not addresses:
         raise UserInputError("name the wallets to scan (0x... addresses), or give --config")
     wallets = list(dict.fromkeys(parse_address(a) for a in addresses))
+    stablecoins = [parse_asset_id(a) for a in stablecoin or ()]
     plan = SourcePlan(chain=chain_by_name(chain) if chain else None, rpc_url=rpc,
                       explorer_url=explorer_url, flavor=explorer,
                       api_key=os.environ.get(API_KEY_ENV) or None, choice=source,
                       offline=offline)
-    with open_store(db) as store, RichProgress(err) as progress:
+    with writable_store(db) as store, RichProgress(err) as progress:
         done = scanning.scan_with(store, plan, wallets, progress,
-                                  stablecoins=stablecoin or (), from_block=from_block)
+                                  stablecoins=stablecoins, from_block=from_block)
         err.print(f"source: {done.source}")
         scan_summary(done.results)
         print_review(queries.review(store))
@@ -83,7 +94,7 @@ def scan(
 
 def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
     labels = {w.address: w.label for w in settings.wallets}
-    with open_store(db) as store, RichProgress(err) as progress:
+    with writable_store(db) as store, RichProgress(err) as progress:
 
         def announce(chain_key: str, wallet: str) -> None:
             name = escape(terminal_text(labels.get(wallet) or checksum(wallet)))

@@ -10,7 +10,7 @@ import typer
 from scanner.app import queries
 from scanner.app import spam as spamming
 from scanner.cli.console import err, out, print_review
-from scanner.cli.options import DbOption, FormatOption, open_store
+from scanner.cli.options import DbOption, FormatOption, open_store, writable_store
 from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit
 
@@ -60,7 +60,7 @@ def spam_clear(ctx: typer.Context, assets: AssetsArgument, db: DbOption = None) 
 
 
 def _mark_spam(assets: list[str], spam: bool | None, db: Path | None) -> None:
-    with open_store(db) as store:
+    with writable_store(db) as store:
         for row in spamming.mark_spam(store, assets, spam):
             verdict = "spam" if row.is_spam else "not spam"
             why = "marked by you" if row.marked is not None else "by its score"

@@ -44,7 +44,9 @@ wallet as given, `<n>` the index of the row in `ReportPage.gains` (from 0).
     spam.<asset>.score      a spam token's score
 
 A section without rows (no income, no loss, no open lot...) says so and has no figures; the
-gains summary always has its short, long and total rows. lineage.<n>.acquired_* are there
+gains summary always has its short, long and total rows. The notes section (`id="notes"`,
+one `<li>` per note of the lot book, such as the UK and Canadian pools taking DeFi exchanges
+as trades) is there only when there are notes. lineage.<n>.acquired_* are there
 when the disposal's lot is in `ReportPage.acquisitions`.
 
 The SVG chart has one `<rect data-bar="<SYMBOL>">` per asset with a loss, its width in
@@ -89,6 +91,7 @@ class ReportPage:
     spam: Sequence[tuple[str, int, str]]  # (asset id, score, reasons)
     review: Sequence[str]  # Review.lines()
     tx_urls: Mapping[str, str]  # tx_hash -> explorer URL (absent = no link)
+    notes: Sequence[str] = ()  # the lot book's notes on how the figures were computed
 
 
 def render_report(page: ReportPage) -> str:
@@ -101,6 +104,7 @@ def render_report(page: ReportPage) -> str:
         harvest_as_of=when(page.harvest_as_of), chart=_chart(page.harvest),
         positions=_positions(page.open_lots), review=page.review, missing=page.missing,
         spam=page.spam, lineage=_lineage(page.gains, page.acquisitions), no_lot=NO_LOT,
+        notes=page.notes,
         links={tx: url for tx, url in page.tx_urls.items() if url.startswith("https://")},
     )
 

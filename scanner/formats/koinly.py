@@ -11,9 +11,22 @@ their USD value, below 1e28 and rounded to the ten places it is stored with.
 Writing, so that the reader above (and Koinly) reads the ledger back:
 - Date: UTC, `YYYY-MM-DD HH:MM`, the form Koinly documents ("YYYY-MM-DD 00:00 UTC"); the
   seconds are dropped, and rows of one minute keep the ledger's order.
-- Label: income is "reward" (one of Koinly's income labels, and one the importer books as
-  income); a row that only pays a fee is "cost" (Koinly: still a disposal, and listed as an
-  expense); trades, transfers and self transfers have none.
+- Label, by the row's kind, from Koinly's tag lists ("What are tags",
+  support.koinly.io/en/articles/9490023; staking: 9490056; loans: 9490026; "swap":
+  help.koinly.io/en/articles/3663453); of them the importer reads only the income labels:
+    trade, transfer_in, transfer_out    none (Koinly: a trade; a buy; a sale)
+    income                              "reward" (Koinly's tag for staking rewards and the
+                                        like), "lending interest" for interest
+    fee only                            "cost" (still a disposal, listed as an expense)
+    wrap, unwrap, stake, unstake,       "swap" (Koinly's tax-free trade, the basis carried)
+    supply, withdraw (one row)          when taxscan carries the basis, else none
+    stake, supply sent alone            "add to pool"; unstake, withdraw received alone:
+                                        "remove from pool" (when the basis is carried)
+    lp_deposit, lp_withdraw             "liquidity in", "liquidity out"
+    borrow, repay                       "loan", "loan repayment"
+    self_transfer                       no row: the file is one Koinly wallet, and a move
+                                        between two of its wallets is no event there; its
+                                        fee is a "cost" row
 - Koinly takes no fee on a deposit: a receiving row's fee goes on a "cost" row of its own,
   as Koinly advises.
 - Net Worth: the USD value of what the row receives (a trade's received leg, else the sent
@@ -48,7 +61,9 @@ from scanner.formats.csvtext import (
 )
 from scanner.formats.rows import qty
 from scanner.formats.transactions import (
+    Carries,
     Row,
+    default_carries,
     description,
     guard,
     side_cells,
@@ -57,9 +72,10 @@ from scanner.formats.transactions import (
     utc,
 )
 from scanner.ledger.classify import group_id
-from scanner.ledger.records import Kind, LedgerEntry
+from scanner.ledger.records import EXCHANGES, Kind, LedgerEntry
 from scanner.ledger.valuation import USD_LIMIT
 from scanner.money import usd
+from scanner.tax.treatment import LENDING_INTEREST, STAKING, income_kind
 
 HEADER = ("Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency",
           "Fee Amount", "Fee Currency", "Net Worth Amount", "Net Worth Currency", "Label",
@@ -83,13 +99,24 @@ OTHER_FIAT = frozenset({"EUR", "GBP", "CAD", "AUD", "CHF", "JPY"})
 INCOME_LABELS = frozenset({"airdrop", "fork", "mining", "reward", "income", "staking",
                            "lending interest", "other income"})
 
+LOCAL_ASSET_PREFIX = "taxscan:koinly/symbol:"
+_LOCAL_SYMBOL = re.compile(r"[A-Za-z0-9][-._:A-Za-z0-9]{0,39}")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?(?: UTC)?")
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 
+STAKING_LABEL = "staking"  # Koinly's older income label for staking rewards
+
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 INCOME_LABEL = "reward"
+INTEREST_LABEL = "lending interest"
 FEE_LABEL = "cost"
-_LABELS = {Kind.INCOME: INCOME_LABEL, Kind.FEE: FEE_LABEL}
+SWAP_LABEL = "swap"
+_LABELS = {Kind.FEE: FEE_LABEL, Kind.LP_DEPOSIT: "liquidity in",
+           Kind.LP_WITHDRAW: "liquidity out", Kind.BORROW: "loan",
+           Kind.REPAY: "loan repayment"}
+_ALONE_LABELS = {(Kind.STAKE, True): "add to pool", (Kind.SUPPLY, True): "add to pool",
+                 (Kind.UNSTAKE, False): "remove from pool",
+                 (Kind.WITHDRAW, False): "remove from pool"}  # (kind, sends) -> label
 
 
 @dataclass(frozen=True)
@@ -111,6 +138,7 @@ class _Leg:
     outgoing: bool
     kind: Kind
     usd_value: Decimal | None
+    protocol: str = PROTOCOL
 
 
 @dataclass(frozen=True)
@@ -126,9 +154,10 @@ def read_koinly(path: Path, *, account: str,
                 assets: Mapping[str, str] | None = None) -> list[LedgerEntry]:
     """Every row of a Koinly universal CSV as ledger legs of `account`, in file order.
 
-    `assets` maps currency symbols (any case) to CAIP-19 asset ids, over DEFAULT_ASSETS. A
-    bad row stops the import with its line number; currencies without an asset id are all
-    named at once.
+    `assets` maps currency symbols (any case) to CAIP-19 asset ids, over DEFAULT_ASSETS;
+    another symbol gets its local id (`local_asset`). A bad row stops the import with its
+    line number; currencies that have no asset id and cannot have a local one are all named
+    at once.
     """
     symbols = _asset_map(assets)
     rows = records(path, read_text(path, "Koinly file"))
@@ -143,8 +172,13 @@ def read_koinly(path: Path, *, account: str,
                                  f"found {len(record.cells)}")
         row = _parse_row(path, record, where)
         for leg in row.legs:
-            if leg.side.currency.upper() not in symbols:
-                unmapped.setdefault(leg.side.currency.upper(), (leg.side.currency, row.line))
+            symbol = leg.side.currency.upper()
+            if symbol not in symbols:
+                local = local_asset(leg.side.currency)
+                if local is None:
+                    unmapped.setdefault(symbol, (leg.side.currency, row.line))
+                else:
+                    symbols[symbol] = local
         parsed.append(row)
     if unmapped:
         named = ", ".join(f"{symbol if symbol.isprintable() else repr(symbol)} (line {line})"
@@ -153,6 +187,22 @@ def read_koinly(path: Path, *, account: str,
             f"{path}: no asset id for {named}: map each to a CAIP-19 asset id "
             f"(--asset SYMBOL=ASSET_ID, e.g. --asset ETH=eip155:1/slip44:60)")
     return _entries(parsed, symbols, account)
+
+
+def local_asset(symbol: str) -> str | None:
+    """The local asset id of a symbol no asset id is given for, in taxscan's own CAIP-19
+    namespace (`taxscan:koinly/symbol:KAVA`, upper case, `:` and `_` %-escaped): stable, the
+    same in every file, so prices can name it. None for a symbol that cannot be one (spaces,
+    other characters, over 40 characters)."""
+    if not _LOCAL_SYMBOL.fullmatch(symbol):
+        return None
+    return LOCAL_ASSET_PREFIX + symbol.upper().replace(":", "%3A").replace("_", "%5F")
+
+
+def local_symbols(entries: Iterable[LedgerEntry]) -> list[str]:
+    """The symbols of `entries` imported under a local asset id, in the order first met."""
+    return list(dict.fromkeys(e.symbol.upper() for e in entries
+                              if e.asset.startswith(LOCAL_ASSET_PREFIX) and e.symbol))
 
 
 def _asset_map(assets: Mapping[str, str] | None) -> dict[str, str]:
@@ -219,7 +269,8 @@ def _parse_row(path: Path, record: Record, where: dict[str, int]) -> _Row:
             legs = [_Leg("received", received, False, Kind.TRADE, value)]
         else:
             kind = Kind.INCOME if label in INCOME_LABELS else Kind.TRANSFER_IN
-            legs = [_Leg("received", received, False, kind, worth)]
+            legs = [_Leg("received", received, False, kind, worth,
+                         STAKING if label == STAKING_LABEL else PROTOCOL)]
     elif sent is not None and not sent.is_usd:
         if received is not None:  # sold for USD
             value = received.amount if worth is None else worth
@@ -288,7 +339,7 @@ def _entries(rows: list[_Row], symbols: Mapping[str, str], account: str) -> list
                 chain_id=_chain(asset), tx_hash=tx_hash,
                 leg_key=unique_key(seen, tx_hash, account, leg.key), log_index=None,
                 block_number=0, tx_index=row.line, timestamp=row.timestamp, wallet=account,
-                kind=leg.kind, protocol=PROTOCOL, asset=asset, symbol=leg.side.currency,
+                kind=leg.kind, protocol=leg.protocol, asset=asset, symbol=leg.side.currency,
                 raw_amount=-raw_amount if leg.outgoing else raw_amount, decimals=decimals,
                 counterparty=None, group_id=group,
                 usd_value=None if leg.usd_value is None else usd(leg.usd_value),
@@ -300,23 +351,45 @@ def _entries(rows: list[_Row], symbols: Mapping[str, str], account: str) -> list
 # ---- writing ----------------------------------------------------------------------------
 
 
-def koinly_csv(entries: Iterable[LedgerEntry]) -> str:
-    """The ledger as Koinly's universal CSV, one row per trade, send or receipt."""
+def koinly_csv(entries: Iterable[LedgerEntry], carries: Carries = default_carries) -> str:
+    """The ledger as Koinly's universal CSV, one row per trade, send or receipt; `carries`
+    says which exchanges taxscan takes as non-taxable."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
     for row in transaction_rows(entries):
-        if row.fee is not None and row.sent is None:  # Koinly: a deposit has no fee
+        fee_row = None if row.fee is None else Row(
+            row.timestamp, row.chain_id, row.tx_hash, row.wallet, row.protocol, Kind.FEE,
+            row.fee, None, None)
+        if row.kind is Kind.SELF_TRANSFER:
+            if fee_row is not None:
+                writer.writerow(_cells(fee_row, carries))
+        elif fee_row is not None and row.sent is None:  # Koinly: a deposit has no fee
             writer.writerow(_cells(Row(row.timestamp, row.chain_id, row.tx_hash, row.wallet,
-                                       row.protocol, row.kind, None, row.received, None)))
-            writer.writerow(_cells(Row(row.timestamp, row.chain_id, row.tx_hash, row.wallet,
-                                       row.protocol, Kind.FEE, row.fee, None, None)))
+                                       row.protocol, row.kind, None, row.received, None),
+                                   carries))
+            writer.writerow(_cells(fee_row, carries))
         else:
-            writer.writerow(_cells(row))
+            writer.writerow(_cells(row, carries))
     return buffer.getvalue()
 
 
-def _cells(row: Row) -> list[str]:
+def label(row: Row, carries: Carries = default_carries) -> str:
+    """The row's Label (see the module's table)."""
+    if row.kind is Kind.INCOME:
+        return INTEREST_LABEL if income_kind(row.protocol) == LENDING_INTEREST \
+            else INCOME_LABEL
+    if row.kind in _LABELS:
+        return _LABELS[row.kind]
+    if row.kind is Kind.TRADE or row.kind not in EXCHANGES \
+            or not carries(row.kind, row.protocol):
+        return ""
+    if row.sent is not None and row.received is not None:
+        return SWAP_LABEL
+    return _ALONE_LABELS.get((row.kind, row.sent is not None), "")
+
+
+def _cells(row: Row, carries: Carries) -> list[str]:
     worth = None
     if row.received is not None:
         worth = row.received.usd_value
@@ -329,7 +402,7 @@ def _cells(row: Row) -> list[str]:
         *side_cells(row.fee),
         "" if worth is None else qty(worth),
         "" if worth is None else "USD",
-        _LABELS.get(row.kind, ""),
+        label(row, carries),
         guard(description(row)),
         tx_hash_cell(row.tx_hash),
     ]

@@ -226,13 +226,18 @@ class _Row:
 
 
 @without_collector
-def read_ledger_csv(path: Path) -> list[LedgerEntry]:
+def read_ledger_csv(path: Path, text: str | None = None) -> list[LedgerEntry]:
     """Every row of a ledger CSV as a ledger entry, in file order; the first bad row stops
-    the import with its line number."""
-    rows = records(path, read_text(path, "ledger file"))
+    the import with its line number. `text` is the file's text when it is not read from
+    `path` (a Parquet export, as CSV): there the exact raw_amount and decimals give the
+    quantity."""
+    rows = records(path, read_text(path, "ledger file") if text is None else text)
     header = next(rows, None)
-    where = columns(path, header, LEDGER.fields, LINEAGE_FIELDS)
+    where = columns(path, header, LEDGER.fields, (*LINEAGE_FIELDS, *_PARQUET_EXTRA))
     width = len(header.cells) if header is not None else 0
+    names = [cell.strip().casefold() for cell in header.cells] if header is not None else []
+    exact = (names.index("raw_amount"), names.index("decimals"), where["quantity"]) \
+        if {"raw_amount", "decimals"} <= set(names) else None
     pick = operator.itemgetter(*(where[name] for name in LEDGER.fields))
     seen: dict[tuple[str, str, str], int] = {}
     entries = []
@@ -242,9 +247,26 @@ def read_ledger_csv(path: Path) -> list[LedgerEntry]:
                 continue
             raise UserInputError(f"{path}:{record.line}: expected {width} fields, "
                                  f"found {len(record.cells)}")
+        if exact is not None:
+            _exact_quantity(record.cells, *exact)
         entry = _plain_entry(record.cells, pick, seen)
         entries.append(entry if entry is not None else _entry(_Row(path, record, where), seen))
     return entries
+
+
+def _exact_quantity(cells: list[str], raw_at: int, decimals_at: int, quantity_at: int) -> None:
+    """The quantity cell written from the raw_amount and decimals cells, when both are
+    whole numbers (else it is left as it is, and checked as it is)."""
+    raw, decimals = cells[raw_at].strip(), cells[decimals_at].strip()
+    digits = raw.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit() and decimals.isascii()
+            and decimals.isdigit() and int(decimals) <= MAX_DECIMALS):
+        return
+    places = int(decimals)
+    padded = digits.rjust(places + 1, "0")
+    whole, fraction = padded[:len(padded) - places], padded[len(padded) - places:]
+    cells[quantity_at] = ("-" if raw.startswith("-") else "") + whole \
+        + (f".{fraction}" if fraction else "")
 
 
 _KINDS = {kind.value: kind for kind in Kind}

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from scanner.collector import without_collector
 from scanner.formats.cells import FORMULA_START, NUMERIC_FIELDS, formula_safe
-from scanner.formats.rows import GAINS, Shape, qty, when
+from scanner.formats.rows import GAINS, Row, Shape, Unfigured, every_field, qty, when
 from scanner.money import CENT
 from scanner.tax.records import Disposal
 
@@ -24,6 +24,10 @@ _FORMULA_CHARS = frozenset(FORMULA_START)
 _HEXES = {"tx_hash", "wallet", "counterparty", "origin_tx"}
 _DATES = {"acquired", "disposed"}
 _TABLE_QUANTUM = Decimal("1e-8")
+_UNBOUNDED = 1 << 20  # a width no table reaches: measures a table's unwrapped width
+NO_FIGURE = "\u2014"  # a cell with no figure to know, unlike an unknown one
+NO_ROWS = "no rows"
+NARROW = "one block per row: too wide for a table"
 
 
 class Format(StrEnum):
@@ -170,25 +174,71 @@ def terminal_text(text: str) -> str:
     return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
 
 
-def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str) -> Table:
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 token`, `2 tokens`: the count with `one` or `many` (default: `one` and an s), so a
+    verb can agree too: `plural(n, "token answers", "tokens answer")`."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+def _cells(row: Row, fields: Sequence[str], not_applicable: Unfigured) -> list[Text]:
+    blank = not_applicable(row)
+    cells = []
+    for field in fields:
+        value = row.get(field)
+        if field in blank:
+            text = NO_FIGURE
+        elif value is None:
+            text = "unknown" if field in NUMERIC_FIELDS else ""
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        else:
+            text = _for_people(field, str(value))
+        cells.append(Text(terminal_text(text)))  # not markup: names are untrusted
+    return cells
+
+
+def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str,
+             not_applicable: Unfigured = every_field) -> Table:
     table = Table(title=Text(terminal_text(title), style="table.title"), show_lines=False,
                   header_style="bold")
     for field in fields:
         table.add_column(field, justify="right" if field in NUMERIC_FIELDS else "left",
                          overflow="fold")
     for row in rows:
-        cells = []
-        for field in fields:
-            value = row.get(field)
-            if value is None:
-                text = "unknown" if field in NUMERIC_FIELDS else ""
-            elif isinstance(value, bool):
-                text = "yes" if value else "no"
-            else:
-                text = _for_people(field, str(value))
-            cells.append(Text(terminal_text(text)))  # not markup: names are untrusted
-        table.add_row(*cells)
+        table.add_row(*_cells(row, fields, not_applicable))
     return table
+
+
+def to_blocks(rows: Sequence[dict[str, Any]], shape: Shape) -> Table:
+    """One block of `field  value` lines per row, for a terminal narrower than the table."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    for n, row in enumerate(rows):
+        if n:
+            grid.add_row("", "")
+        cells = _cells(row, shape.table, shape.not_applicable)
+        for field, cell in zip(shape.table, cells, strict=True):
+            grid.add_row(Text(field), cell)
+    return grid
+
+
+def show(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, title: str) -> None:
+    """A table when it fits the terminal's width, else one block per row (every column
+    kept); the title and `no rows` for an empty report."""
+    heading = Text(terminal_text(title), style="table.title")
+    if not rows:
+        console.print(heading)
+        console.print(NO_ROWS)
+        return
+    table = to_table(rows, shape.table, title, shape.not_applicable)
+    natural = console.measure(table, options=console.options.update_width(_UNBOUNDED))
+    if natural.maximum <= console.width:
+        console.print(table)
+        return
+    heading.append(f" ({NARROW})", style="dim")
+    console.print(heading)
+    console.print(to_blocks(rows, shape))
 
 
 def emit(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, fmt: Format,
@@ -198,4 +248,4 @@ def emit(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, fmt: Fo
     elif fmt is Format.CSV:
         console.file.write(to_csv(rows, shape.fields))
     else:
-        console.print(to_table(rows, shape.table, title))
+        show(console, rows, shape, title)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,14 +18,23 @@ from scanner.tax.harvest import HarvestRow, Rates
 from scanner.tax.records import Allocation, Disposal, IncomeEvent, Lot, MissingPrice, TraceStep
 
 Row = dict[str, Any]
+Unfigured = Callable[[Row], Collection[str]]
+
+
+def every_field(row: Row) -> Collection[str]:
+    """No field goes without a figure by its nature: a missing figure is unknown."""
+    return ()
 
 
 @dataclass(frozen=True)
 class Shape:
-    """A report's fields (JSON, CSV) and the columns a person sees in a table."""
+    """A report's fields (JSON, CSV) and the columns a person sees in a table;
+    `not_applicable`: a row's fields that can have no figure (an acquisition's gain), shown
+    apart from an unknown one."""
 
     fields: tuple[str, ...]
     table: tuple[str, ...]
+    not_applicable: Unfigured = every_field
 
 
 LEDGER = Shape(
@@ -83,10 +92,18 @@ ALLOCATION = Shape(
             "cost_basis_usd", "how"),
     table=("wallet", "symbol", "lot_id", "acquired", "quantity", "cost_basis_usd", "how"),
 )
+
+
+def _gain_of_disposals(row: Row) -> Collection[str]:
+    """Only a disposal realizes a gain: an acquisition or an open lot has none."""
+    return () if row["step"] == "disposed" else ("gain_usd",)
+
+
 TRACE = Shape(
     fields=("step", "lot_id", "timestamp", "wallet", "asset", "symbol", "quantity", "usd",
             "gain_usd", "tx_hash", "detail"),
     table=("step", "timestamp", "symbol", "quantity", "usd", "gain_usd", "tx_hash", "detail"),
+    not_applicable=_gain_of_disposals,
 )
 SPAM = Shape(
     fields=("asset", "symbol", "score", "is_spam", "marked", "reasons"),

@@ -5,8 +5,10 @@ ledger order (by timestamp, then as given):
 
 - the fee legs give the row's fee, summed per asset; fees in a second asset become rows of
   their own, since the formats have one fee column;
-- the other legs are netted per asset; one asset out and one in, both traded: one row that
-  sends and receives; otherwise one row per asset (outs first), the first carrying the fee;
+- the other legs are netted per asset; one asset out and one in, both of the exchange
+  kinds: one row that sends and receives, of their kind when they share one (a wrap, a
+  stake...), else a trade; otherwise one row per asset (outs first), the first carrying the
+  fee;
 - a group with fees only: one row per fee asset, sending it.
 
 Currencies are named by the leg's symbol, else its asset id; amounts are positive.
@@ -15,7 +17,7 @@ Currencies are named by the leg's symbol, else its asset id; amounts are positiv
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,9 +27,19 @@ from scanner.formats.cells import formula_safe
 from scanner.formats.rows import qty
 from scanner.ledger.records import EXCHANGES, NOT_HOLDINGS, Kind, LedgerEntry
 from scanner.money import sum_known
+from scanner.tax.treatment import DEFAULT_TREATMENTS, Treatment, treatment_of
 
 ZERO = Decimal(0)
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+
+# whether taxscan carries the basis over for legs of (kind, protocol), as the rules in force
+# say; the exports label such an exchange as the other tool's non-taxable one
+Carries = Callable[[Kind, str], bool]
+
+
+def default_carries(kind: Kind, protocol: str) -> bool:
+    """The default treatment table's answer (scanner.tax.treatment)."""
+    return treatment_of(DEFAULT_TREATMENTS, kind, protocol) is Treatment.CARRY
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +104,8 @@ def _group_rows(legs: list[LedgerEntry]) -> list[Row]:
     rows: list[Row] = []
     if len(outs) == 1 and len(ins) == 1 and outs[0].kind in EXCHANGES \
             and ins[0].kind in EXCHANGES:
-        rows.append(row(Kind.TRADE, _positive(outs[0]), ins[0], fee))
+        kind = outs[0].kind if outs[0].kind is ins[0].kind else Kind.TRADE
+        rows.append(row(kind, _positive(outs[0]), ins[0], fee))
     else:
         for side in outs + ins:
             out = side.quantity < 0

@@ -25,15 +25,17 @@ class ChainLedger:
     spam: tuple[SpamVerdict, ...]
 
 
-def symbols_for(chain: Chain, movements: Iterable[Movement],
-                tokens: Mapping[str, TokenInfo]) -> dict[str, str | None]:
+def symbols_for(chain: Chain, movements: Iterable[Movement], tokens: Mapping[str, TokenInfo],
+                named: Mapping[str, str] | None = None) -> dict[str, str | None]:
+    """Each asset's symbol: the token's own, else the one its decoder gave (`named`: a
+    farm's receipt), an NFT's with its token id."""
     symbols: dict[str, str | None] = {chain.native_asset: chain.native_symbol}
     for move in movements:
         if move.asset in symbols:
             continue
         contract = asset_contract(move.asset) or ""
         info = tokens.get(contract)
-        symbol = info.symbol if info else None
+        symbol = (info.symbol if info else None) or (named or {}).get(move.asset)
         token_id = move.asset.removeprefix(move.asset.rpartition("/")[0] + "/") \
             if move.asset.count("/") == 2 else None
         symbols[move.asset] = f"{symbol or 'NFT'}#{token_id}" if token_id else symbol
@@ -79,10 +81,13 @@ def build_ledger(
     verdicts = _judge_assets(movements, txs, senders, own, tokens, prices,
                              frozenset(never_spam), spam_marks or {})
     marks = spam_marks or {}
+    named = {asset: symbol for refined in refinements.values()
+             for asset, symbol in refined.symbols.items()}
     spam_assets = {v.asset for v in verdicts if v.is_spam and marks.get(v.asset, True)} | {
         asset for asset, spam in marks.items() if spam}
     entries = classify(movements, tx_senders=senders, own_wallets=own, spam_assets=spam_assets,
-                       symbols=symbols_for(chain, movements, tokens), refinements=refinements)
+                       symbols=symbols_for(chain, movements, tokens, named),
+                       refinements=refinements)
     entries += rebase_legs(snapshots, entries)
     valued = value_entries(entries, prices, ranks)
     return ChainLedger(tuple(valued), tuple(verdicts))

@@ -20,6 +20,7 @@ class Status(StrEnum):
     OK = "ok"
     MISMATCH = "mismatch"
     OPENING = "unexplained_opening_balance"
+    UNKNOWN = "unknown"  # the node could not tell the chain's balance: not checked
     REBASING = "rebasing"
     SPAM = "spam"
 
@@ -99,7 +100,9 @@ def reconcile(entries: Sequence[LedgerEntry], holdings: Sequence[Holding], block
         if holding.asset in spam:
             status, why = Status.SPAM, "spam: kept in the ledger, out of every figure"
         elif chain_raw is None:
-            status, why = Status.MISMATCH, "the node could not tell this balance"
+            status, why = Status.UNKNOWN, (
+                f"not checked: the node could not tell this balance at block {block} (its "
+                "state pruned, an error, or a contract without balanceOf)")
         elif chain_raw == ledger_raw:
             status, why = Status.OK, ""
         elif abs(chain_raw - ledger_raw) <= DUST and holding.decimals >= DUST_DECIMALS:
@@ -120,9 +123,18 @@ def _locate(holding: Holding, history: _History, ledger_raw: int, chain_raw: int
     first = history.first_block(holding)
     before = (first - 1) if first else block
     opening = on_chain(max(before, 0)) if first else chain_raw
+    if opening is None:
+        return Status.MISMATCH, (
+            f"the node could not tell the balance at block {before}, before the ledger's "
+            "first movement of it, so the difference is not located (an archive node can)")
     if opening and opening == chain_raw - ledger_raw:
         arrived = _first_block_where(lambda n: on_chain(n) == opening, 0, max(before, 0))
         where = "since genesis" if arrived == 0 else f"since block {arrived}"
+        if first is None:
+            came = (" (a genesis allocation) and never moved in the ledger" if arrived == 0
+                    else " and never moved in the ledger: it came before the scanned range, "
+                    "or with no transaction (a block reward, a withdrawal)")
+            return Status.OPENING, f"held {where}{came}, so its basis is unknown"
         return Status.OPENING, (
             f"held before the ledger's first movement of it (block {first}), {where}: the "
             "transaction that brought it is not in the ledger, so its basis is unknown")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from chains.addresses import parse_asset_id
+from chains.addresses import parse_any_asset_id
 from chains.errors import AddressError
 from scanner.errors import PriceFileError
 from scanner.money import PRICE_LIMIT, price
@@ -74,7 +74,7 @@ def read_price_file(path: Path) -> list[PricePoint]:
             raise PriceFileError(
                 f"{path}:{line_number}: timestamp is not ISO 8601: {stamp_text!r}") from None
         try:
-            asset = parse_asset_id(asset_text)
+            asset = parse_any_asset_id(asset_text)
         except AddressError as exc:
             raise PriceFileError(f"{path}:{line_number}: {exc}") from None
         try:

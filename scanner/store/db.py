@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 from platformdirs import user_data_dir
 
+from chains.errors import UserInputError
 from chains.evm.abi import TRANSFER, topic_for
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from scanner.errors import StoreError
@@ -24,17 +25,20 @@ from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.spam import SpamRow, SpamVerdict
 from scanner.prices.records import PricePoint
 from scanner.store.bulk import insert_many
-from scanner.store.private import PRIVATE, make_private_folders
+from scanner.store.connect import connect, one_line
+from scanner.store.private import PRIVATE
 from scanner.store.rows import aware, fits_quantity, ledger_row, naive_utc, usd_or_none
 from scanner.tax.records import Allocation, LotBook
 
-SCHEMA_VERSION = "1"
 REASON_SEPARATOR = "; "  # spam reasons in one text column
 
 
 def default_db_path() -> Path:
     configured = os.environ.get("TAXSCAN_DB")
-    if configured:
+    if configured is not None:
+        if not configured.strip():
+            raise UserInputError("TAXSCAN_DB is set but empty: name the database file, or "
+                                 "unset it for the default")
         return Path(configured).expanduser()
     return Path(user_data_dir("taxscan", appauthor=False)) / "taxscan.duckdb"
 
@@ -46,28 +50,20 @@ def _queries() -> dict[str, str]:
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
-def _one_line(exc: BaseException) -> str:
-    """DuckDB's messages run over several lines; an error is one line."""
-    return " ".join(str(exc).split())
-
-
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False,
+                 on_wait: Callable[[], None] | None = None) -> None:
+        """The database at `path`: for writing (made if missing), or with `read_only` for
+        reading, beside other readers (it must exist). `on_wait` is called once if another
+        process holds the file and the store waits for it (see connect.LOCK_WAIT_S)."""
         self.path = path
         PRIVATE.hold()
         self._holding = True
         try:
-            make_private_folders(path.parent)
-            new = not path.exists()
-            self._db = duckdb.connect(str(path))
-            if new:
-                os.chmod(path, 0o600)
-            self._db.execute(resources.files("scanner.store").joinpath("schema.sql").read_text())
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                             [SCHEMA_VERSION])
-        except (duckdb.Error, OSError) as exc:
+            self._db = connect(path, read_only=read_only, on_wait=on_wait)
+        except BaseException:
             self._release()
-            raise StoreError(f"cannot open database {path}: {_one_line(exc)}") from None
+            raise
 
     def _release(self) -> None:
         if self._holding:
@@ -92,7 +88,7 @@ class Store:
         try:
             return self._db.execute(_queries()[name], list(params)).fetchall()
         except duckdb.Error as exc:
-            raise StoreError(f"database error in {name}: {_one_line(exc)}") from None
+            raise StoreError(f"database error in {name}: {one_line(exc)}") from None
 
     def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
         """`rows` through the named query, many rows a statement (see bulk.insert_many)."""
@@ -101,7 +97,7 @@ class Store:
         try:
             insert_many(self._db, _queries()[name], rows)
         except duckdb.Error as exc:
-            raise StoreError(f"database error in {name}: {_one_line(exc)}") from None
+            raise StoreError(f"database error in {name}: {one_line(exc)}") from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -1,8 +1,10 @@
-"""Parquet files, written by DuckDB from a CSV staged beside the target."""
+"""Parquet files, written by DuckDB from a CSV staged beside the target, and read back as
+CSV text."""
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from chains.errors import UserInputError
+from scanner.writing import write_whole
 
 _COPY_TO_PARQUET = (
     "COPY (SELECT * FROM read_csv($source, header = true, columns = $columns, quote = '\"', "
@@ -21,27 +24,53 @@ def write_parquet(path: Path, columns: Mapping[str, str],
     """`rows` as a typed Parquet file at `path`, all or nothing, readable by its user only:
     `columns` names each column and its SQL type, in the order of the rows' cells (an empty
     cell is NULL)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UserInputError(f"--out {path}: the folder {folder} does not exist")
-    staging = folder / f".{path.name}.csv.partial"
-    partial = folder / f".{path.name}.partial"
-    try:
-        with staging.open("w", encoding="utf-8", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow(columns)
-            writer.writerows(rows)
-        _csv_to_parquet(staging, partial, columns)
-        os.replace(partial, path)
-    except OSError as exc:
-        raise UserInputError(f"--out {path}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        staging.unlink(missing_ok=True)
-        partial.unlink(missing_ok=True)
+    def write(target: Path) -> None:
+        staging = target.with_name(f"{target.name}.csv")
+        try:
+            with staging.open("w", encoding="utf-8", newline="") as file:
+                writer = csv.writer(file)
+                writer.writerow(columns)
+                writer.writerows(rows)
+            _csv_to_parquet(staging, target, columns)
+        finally:
+            staging.unlink(missing_ok=True)
+    write_whole(path, write)
 
 
 def _csv_to_parquet(source: Path, target: Path, columns: Mapping[str, str]) -> None:
-    with duckdb.connect() as db:
-        db.execute(_COPY_TO_PARQUET, {"source": str(source), "columns": dict(columns),
-                                      "target": str(target)})
+    try:
+        with duckdb.connect() as db:
+            db.execute(_COPY_TO_PARQUET, {"source": str(source), "columns": dict(columns),
+                                          "target": str(target)})
+    except duckdb.IOException as exc:  # DuckDB's own file errors are not OSErrors
+        raise OSError(" ".join(str(exc).split())) from None
     os.chmod(target, 0o600)  # tax data, like every other export
+
+
+def read_parquet_csv(path: Path) -> str:
+    """The Parquet file at `path` as CSV text: a header of its column names, then a record
+    per row, each value as text: NULL as an empty cell, a TIMESTAMPTZ in ISO 8601 UTC to
+    the second (2024-03-01T12:30:05Z), a DECIMAL with its scale's places."""
+    if not path.is_file():
+        raise UserInputError(f"{path}: no such file")
+    try:
+        with duckdb.connect() as db:
+            source = db.read_parquet(str(path))
+            cells = [
+                f"strftime({_quoted(name)} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"
+                if str(kind) == "TIMESTAMP WITH TIME ZONE" else f"CAST({_quoted(name)} AS VARCHAR)"
+                for name, kind in zip(source.columns, source.types, strict=True)]
+            rows = source.project(", ".join(cells)).fetchall()
+            header = source.columns
+    except duckdb.Error as exc:
+        raise UserInputError(f"{path}: cannot read as Parquet "
+                             f"({' '.join(str(exc).split())})") from None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+    return buffer.getvalue()
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -41,7 +41,9 @@ def plan_harvest(
     `identity`). US: another lot of the asset's group of substantially identical assets
     (`identity`) was acquired in the 30 days up to as-of. Canada (superficial loss): the
     same asset was acquired in those 30 days. UK: the same asset was acquired that day (the
-    same-day rule would match the sale to it). Germany has no such rule.
+    same-day rule would match the sale to it). Germany has no such rule. Only repurchases
+    count (`jurisdictions.base.repurchases`): not a rebasing token's growth, nor dust worth
+    less than REPURCHASE_MIN_USD.
     """
     identity = jurisdiction.identity(identity)
     recent = jurisdiction.risky_acquisitions(book.acquisitions, as_of)

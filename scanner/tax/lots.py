@@ -10,9 +10,11 @@ moves or approves pays gas and nothing else.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from scanner.collector import collector_paused
 from scanner.frozen import fast_constructor
@@ -264,13 +266,12 @@ class _Engine:
     def _carry_one(self, leg: LedgerEntry, quantity: Decimal, parts: list[OpenLot],
                    fee: Decimal | None) -> None:
         """Each lot drawn on becomes a lot of `leg.asset`, the quantities scaled so that
-        they add up to `quantity` exactly, the gas shared by quantity."""
-        given = sum((part.quantity for part in parts), ZERO)
-        fees = split_usd(fee, [part.quantity for part in parts]) if parts else []
-        left = quantity
-        for n, (part, part_fee) in enumerate(zip(parts, fees, strict=True)):
-            share = left if n == len(parts) - 1 else quantity * part.quantity / given
-            left -= share
+        they add up to `quantity` exactly, in whole base units, the gas shared by
+        quantity."""
+        weights = [part.quantity for part in parts]
+        fees = split_usd(fee, weights) if parts else []
+        shares = _base_unit_shares(quantity, weights, leg.decimals)
+        for n, (part, share, part_fee) in enumerate(zip(parts, shares, fees, strict=True)):
             self._carried_lot(leg, n, part.acquired, share, _plus(part.basis, part_fee),
                               None)
 
@@ -318,6 +319,27 @@ def _share(value: Decimal | None, fee: Decimal | None, total: Decimal | None,
     if value is None or not fee or not total:  # unknown gas leaves the value as it is
         return value
     return value + sign * fee * value / total
+
+
+def _base_unit_shares(quantity: Decimal, weights: Sequence[Decimal],
+                      decimals: int) -> list[Decimal]:
+    """`quantity` (a whole number of base units, 10**-decimals) shared in proportion to
+    `weights`, each share whole base units too: cumulative shares are rounded down in exact
+    arithmetic and each share is the difference of two of them, so they add up to
+    `quantity` exactly."""
+    if not weights:
+        return []
+    units = int(Fraction(quantity) * 10 ** decimals)
+    whole = sum((Fraction(weight) for weight in weights), Fraction(0))
+    shares: list[Decimal] = []
+    done, running = 0, Fraction(0)
+    for weight in weights[:-1]:
+        running += Fraction(weight)
+        upto = math.floor(units * running / whole)
+        shares.append(Decimal(f"{upto - done}E{-decimals}"))
+        done = upto
+    shares.append(Decimal(f"{units - done}E{-decimals}"))
+    return shares
 
 
 def _plus(basis: Decimal | None, fee: Decimal | None) -> Decimal | None:

@@ -50,12 +50,18 @@ DEFAULT_TREATMENTS: TreatmentTable = {
 }
 
 
+STAKING_REWARD = "reward"  # the income kind of staking rewards
+LENDING_INTEREST = "interest"  # the income kind of interest earned by lending
+# the protocol of staking rewards a file names no protocol for (a Koinly "staking" row)
+STAKING = "staking"
+
 # what income is, by the protocol that paid it (the income report's kind)
 INCOME_KINDS: Mapping[str, str] = {
     "uniswap-v3": "lp_fee",
-    "staking-rewards": "reward",
+    "staking-rewards": STAKING_REWARD,
+    STAKING: STAKING_REWARD,
     "rebase": "rebase",
-    "aave-v3": "interest",
+    "aave-v3": LENDING_INTEREST,
 }
 
 

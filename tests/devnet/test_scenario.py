@@ -225,7 +225,7 @@ def test_the_command_line_scan_lists_what_needs_review(played: Played, tmp_path:
     assert scanned.returncode == 0, scanned.stderr
     assert "10 new transactions (address index: trace_filter)" in scanned.stderr
     assert "ledger legs have no USD value" in scanned.stderr  # no prices imported yet
-    assert "1 spam tokens" in scanned.stderr
+    assert "1 spam token is kept" in scanned.stderr
     missing = {r["symbol"]: r for r in cli_json("prices", "missing", db=db)}
     assert set(missing) == {"ETH", "TKN"}  # DAI is a pegged stablecoin; spam is not asked for
     gas = sum(facts(played, label).fee_eth for label in played.scenario.txs)

@@ -53,13 +53,17 @@ bad_stamps = st.sampled_from([
     "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "\uff12\uff10\uff12\uff14-01-01",
     "2024-01-01T00:00:00ZZ", "9" * 200_000,
 ]).map(lambda text: Cell(text, False))
+# issue 19: any namespace's CAIP-19 id, so a Koinly import's local id can be priced
+BTC = "bip122:000000000019d6689c085ae165831e93/slip44:0"
+KAVA = "taxscan:koinly/symbol:KAVA"
 good_assets = st.sampled_from([
     Cell(ETH, True, ETH), Cell(USDT, True, USDT), Cell(USDT.upper().replace("0X", "0x"), True,
                                                        USDT),
+    Cell(BTC, True, BTC), Cell(KAVA, True, KAVA),
 ])
 bad_assets = st.sampled_from([
     "ETH", "eip155:01/slip44:60", "eip155:\uff11/slip44:60", "", "eip155:1/erc20:0x123",
-    "bip122:000000000019d6689c085ae165831e93/slip44:0", "eip155:1/slip44:60/1",
+    "bip122/slip44:0", "eip155:1/slip44:60/1", "taxscan:koinly/symbol:K A",
 ]).map(lambda text: Cell(text, False))
 good_numbers = st.one_of(
     st.decimals(min_value=0, max_value=Decimal("99999999999999999999.99"), allow_nan=False,

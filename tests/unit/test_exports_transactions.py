@@ -126,10 +126,10 @@ def test_koinly_every_row() -> None:
         ["2024-04-01 12:00", "0.0005", "ETH", "", "", "", "", "1.5", "USD", "cost", merkl,
          H_CLAIM],
         ["2024-05-01 12:00", "", "", "250", "USDC", "", "", "", "", "", transfer, H_IN],
-        ["2024-06-01 12:00", "0.2", "ETH", "", "", "0.0004", "ETH", "700", "USD", "",
+        # issue 19: a self transfer is no event in the one Koinly wallet of the file: only
+        # its fee stays, a cost
+        ["2024-06-01 12:00", "0.0004", "ETH", "", "", "", "", "1.4", "USD", "cost",
          transfer, H_SELF],
-        ["2024-06-01 12:00", "", "", "0.2", "ETH", "", "", "700", "USD", "",
-         f"{B} (transfer)", H_SELF],
         ["2024-07-01 12:00", "1", "ETH", "", "", "0.003", "ETH", "3000", "USD", "", uni,
          H_LP],
         ["2024-07-01 12:00", "3000", "USDC", "", "", "", "", "3000", "USD", "", uni, H_LP],
@@ -168,20 +168,19 @@ def test_koinly_export_imports_back_with_the_same_trades_and_income(tmp_path: Pa
     got = sorted((_key(e) for e in back if e.kind in (Kind.TRADE, Kind.INCOME)), key=str)
     assert got == wanted
     # a fee on a row that sends comes back as a fee, by quantity (Koinly values it itself)
-    on_sends = BUY + SALE + SELF + LP_DEPOSIT + TWO_FEES[:3]
+    on_sends = BUY + SALE + LP_DEPOSIT + TWO_FEES[:3]
     assert sorted((e.asset, e.quantity, e.usd_value) for e in back if e.kind is Kind.FEE) \
         == sorted((e.asset, e.quantity, None) for e in on_sends if e.kind is Kind.FEE)
     # what does not come back as it was: a fee on a row of its own is a send (transfer_out,
-    # valued); an LP deposit's rows are plain sends and a receipt; a self transfer is a
-    # send and a receipt of the one account; wallets, chains of the legs' groups, leg keys
-    # and blocks are the importer's own
+    # valued); an LP deposit's rows are plain sends and a receipt; a self transfer is gone
+    # but for its fee (issue 19); wallets, chains of the legs' groups, leg keys and blocks
+    # are the importer's own
     assert sorted((e.kind, e.asset, e.quantity, e.usd_value) for e in back
                   if e.kind in (Kind.TRANSFER_OUT, Kind.TRANSFER_IN)) == sorted([
                       (Kind.TRANSFER_OUT, ETH, Decimal("-0.0005"), Decimal("1.5")),
                       (Kind.TRANSFER_OUT, USDC, Decimal("-0.5"), Decimal("0.5")),
                       (Kind.TRANSFER_IN, USDC, Decimal(250), None),
-                      (Kind.TRANSFER_OUT, ETH, Decimal("-0.2"), Decimal(700)),
-                      (Kind.TRANSFER_IN, ETH, Decimal("0.2"), Decimal(700)),
+                      (Kind.TRANSFER_OUT, ETH, Decimal("-0.0004"), Decimal("1.4")),
                       (Kind.TRANSFER_OUT, ETH, Decimal(-1), Decimal(3000)),
                       (Kind.TRANSFER_OUT, USDC, Decimal(-3000), Decimal(3000)),
                       (Kind.TRANSFER_IN, LP, Decimal(50), Decimal(6000)),
@@ -202,9 +201,9 @@ def test_cointracker_every_row() -> None:
         ["03/05/2024 12:00:00", "1500", "USDC", "0.5", "ETH", "0.001", "ETH", ""],
         ["04/01/2024 12:00:00", "100", "TKN", "", "", "0.0005", "ETH", "payment"],
         ["05/01/2024 12:00:00", "250", "USDC", "", "", "", "", ""],
-        # a send's Sent Quantity includes its fee
-        ["06/01/2024 12:00:00", "", "", "0.2004", "ETH", "0.0004", "ETH", ""],
-        ["06/01/2024 12:00:00", "0.2", "ETH", "", "", "", "", ""],
+        # issue 19: a self transfer is no event in the one CoinTracker wallet of the file:
+        # its fee stays, an untagged send
+        ["06/01/2024 12:00:00", "", "", "0.0004", "ETH", "", "", ""],
         ["07/01/2024 12:00:00", "", "", "1.003", "ETH", "0.003", "ETH", ""],
         ["07/01/2024 12:00:00", "", "", "3000", "USDC", "", "", ""],
         ["07/01/2024 12:00:00", "50", "UNI-V2", "", "", "", "", ""],

@@ -36,10 +36,10 @@ def synthetic(row: str) -> str:
 
 def leg(tx_hash: str, leg_key: str, line: int, kind: Kind, asset: str, symbol: str,
         raw_amount: int, decimals: int, usd_value: str | None, *, chain_id: int,
-        group_chain: int, when: datetime = WHEN) -> LedgerEntry:
+        group_chain: int, when: datetime = WHEN, protocol: str = "koinly") -> LedgerEntry:
     return LedgerEntry(
         chain_id=chain_id, tx_hash=tx_hash, leg_key=leg_key, log_index=None, block_number=0,
-        tx_index=line, timestamp=when, wallet=ACCOUNT, kind=kind, protocol="koinly",
+        tx_index=line, timestamp=when, wallet=ACCOUNT, kind=kind, protocol=protocol,
         asset=asset, symbol=symbol, raw_amount=raw_amount, decimals=decimals,
         counterparty=None, group_id=f"{group_chain}:{tx_hash}:{ACCOUNT}",
         usd_value=None if usd_value is None else Decimal(usd_value),
@@ -106,7 +106,9 @@ def test_a_receipt_is_income_by_its_label_else_a_transfer_in(
     row = f"2024-03-01 12:30,,,0.00000001,BTC,,,0.00065,USD,{label},,"
     assert read_koinly(write(tmp_path, row), account=ACCOUNT) == [
         leg(synthetic(row), "received", 2, kind, BTC, "BTC", 1, 8, "0.00065", chain_id=0,
-            group_chain=0),
+            group_chain=0,
+            # issue 19: a staking row is staking income (protocol "staking": kind reward)
+            protocol="staking" if label == "STAKING" else "koinly"),
     ]
 
 
@@ -171,14 +173,16 @@ def test_bad_user_assets_are_refused(tmp_path: Path) -> None:
 
 
 def test_every_unmapped_currency_is_named_at_once(tmp_path: Path) -> None:
-    rows = ["2024-03-01 12:30,,,1,SOL,,,,,,,",
-            "2024-03-01 12:30,1,ETH,5,FOO,,,,,,,",
-            "2024-03-01 12:30,,,1,sol,0.1,BAR,,,,,"]
+    # issue 19: a symbol without an asset id gets a local one; only a symbol that cannot
+    # be one (a space, a slash, a question mark) is still refused
+    rows = ["2024-03-01 12:30,,,1,MY SOL,,,,,,,",
+            "2024-03-01 12:30,1,ETH,5,FOO/X,,,,,,,",
+            "2024-03-01 12:30,,,1,my sol,0.1,BAR?,,,,,"]
     with pytest.raises(UserInputError) as raised:
         read_koinly(write(tmp_path, *rows), account=ACCOUNT)
     assert str(raised.value) == (
-        f"{tmp_path / 'koinly.csv'}: no asset id for SOL (line 2), FOO (line 3), "
-        "BAR (line 4): map each to a CAIP-19 asset id (--asset SYMBOL=ASSET_ID, "
+        f"{tmp_path / 'koinly.csv'}: no asset id for MY SOL (line 2), FOO/X (line 3), "
+        "BAR? (line 4): map each to a CAIP-19 asset id (--asset SYMBOL=ASSET_ID, "
         "e.g. --asset ETH=eip155:1/slip44:60)")
 
 

@@ -220,7 +220,7 @@ def test_a_user_named_token_is_kept_and_blocks_the_node_cannot_read_are_noted(
         assert settings.rebasing_tokens(store, chain_by_id(10)) == []
         result = scanning.scan(store, source, [WALLET])  # only block 49 is still wanted
         assert source.asked[-1] == [49]
-        assert any("could not read stETH balances at 1 of 1 blocks" in n
+        assert any("could not read stETH balances at 1 of 1 block " in n
                    for n in result[0].notes)
 
 

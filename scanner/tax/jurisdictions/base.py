@@ -7,9 +7,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from chains.errors import UserInputError
+from scanner.ledger.rebasing import REBASE
 from scanner.tax.records import Lot
 from scanner.tax.scope import ScopePlan
 
@@ -18,6 +20,12 @@ if TYPE_CHECKING:
     from scanner.tax.policy import Policy
 
 Identity = Callable[[str], str]  # an asset id -> its group of substantially identical assets
+
+# An acquisition that cost, or was worth when received, less than this (USD) is dust, not a
+# buy back: a rounding credit, a crumb airdropped or sent to poison an address book. Counting
+# it would flag every lot that dust of its asset arrived beside, and the flag would mean
+# nothing.
+REPURCHASE_MIN_USD = Decimal(1)
 
 
 class Jurisdiction(ABC):
@@ -64,7 +72,8 @@ class Jurisdiction(ABC):
         return _same_asset
 
     def risky_acquisitions(self, acquisitions: Iterable[Lot], as_of: datetime) -> list[Lot]:
-        """The acquisitions that put a loss sale at `as_of` at risk of the rule."""
+        """The acquisitions that put a loss sale at `as_of` at risk of the rule (only
+        `repurchases` count)."""
         return []
 
 
@@ -72,9 +81,18 @@ def _same_asset(asset: str) -> str:
     return asset
 
 
+def repurchases(acquisitions: Iterable[Lot]) -> list[Lot]:
+    """The acquisitions that count as buying an asset (back): not a rebasing token's growth
+    (the token grows by itself: it is held, not bought), and with a cost basis as acquired
+    of REPURCHASE_MIN_USD or more, or unknown (it may be a real buy)."""
+    return [lot for lot in acquisitions if lot.origin_leg != REBASE
+            and (lot.cost_basis_usd is None or lot.cost_basis_usd >= REPURCHASE_MIN_USD)]
+
+
 def within(acquisitions: Iterable[Lot], as_of: datetime, window: timedelta) -> list[Lot]:
-    """The lots acquired in `window` up to `as_of`."""
-    return [lot for lot in acquisitions if as_of - window <= lot.acquired <= as_of]
+    """The repurchases made in `window` up to `as_of`."""
+    return [lot for lot in repurchases(acquisitions)
+            if as_of - window <= lot.acquired <= as_of]
 
 
 def pooled_method(jurisdiction: Jurisdiction, method: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from scanner.tax.jurisdictions.base import Jurisdiction, pooled_method
+from scanner.tax.jurisdictions.base import Jurisdiction, pooled_method, repurchases
 from scanner.tax.jurisdictions.uk_pools import UkPools
 from scanner.tax.records import Lot
 
@@ -31,5 +31,5 @@ class UnitedKingdom(Jurisdiction):
 
     def risky_acquisitions(self, acquisitions: Iterable[Lot], as_of: datetime) -> list[Lot]:
         # the same-day rule: a buy at the moment of the sale, that day
-        return [lot for lot in acquisitions
+        return [lot for lot in repurchases(acquisitions)
                 if lot.acquired == as_of and lot.acquired.date() == as_of.date()]

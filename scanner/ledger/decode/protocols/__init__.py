@@ -43,6 +43,8 @@ class Refinement:
     # NFT's mint stands for liquidity units; a collected amount is principal and fees
     drop: frozenset[str] = field(default=frozenset())
     note: str = ""  # why, in a few words, for `taxscan explain`
+    # asset -> symbol, for an asset of the decoder's own that no token names (a receipt)
+    symbols: Mapping[str, str] = field(default_factory=dict)
 
 
 def event_leg(tx: RawTx, wallet: str, log_index: int, asset: str, amount: int, decimals: int,

@@ -10,7 +10,8 @@ the wallet, where the wallet's legs in the transaction are exactly the ones they
 
 The contract issues no token for a stake, but it keeps the balance (`balanceOf`), so the
 stake is held as a receipt: the contract's own asset (`eip155:<chain>/erc20:<contract>`), in
-the staked token's units. Kinds, for every non-fee leg of the wallet:
+the staked token's units, with the staked token's symbol and `-farm` (DAI-farm). Kinds,
+for every non-fee leg of the wallet:
 
 - Staked: the token out to the contract and the receipt in: stake (the basis and dates carry
   over by default)
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chains.addresses import erc20_asset
+from chains.addresses import asset_contract, erc20_asset
 from chains.evm.abi import data_words, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
@@ -70,6 +71,7 @@ class StakingRewardsDecoder:
         left = list(moves)
         kinds: dict[str, Kind] = {}
         extra: list[Movement] = []
+        symbols: dict[str, str] = {}
         for event in events:
             # the leg the event announces: that amount, to or from the contract
             sign = -1 if event.topic == STAKED else 1
@@ -84,6 +86,7 @@ class StakingRewardsDecoder:
             kind = Kind.STAKE if event.topic == STAKED else Kind.UNSTAKE
             receipt = _receipt(tx, wallet, event, leg, context.chain_id)
             extra.append(receipt)
+            symbols[receipt.asset] = _receipt_symbol(leg.asset, context)
             kinds[leg.leg_key] = kinds[receipt.leg_key] = kind
         if left:
             return None  # something else moved too
@@ -91,7 +94,13 @@ class StakingRewardsDecoder:
                  WITHDRAWN: "the stake taken back", REWARD_PAID: "the reward paid: income"}
         note = "StakingRewards: " + "; ".join(dict.fromkeys(notes[e.topic] for e in events))
         return Refinement(decoder=self.name, kinds=kinds, protocol=PROTOCOL, extra=tuple(extra),
-                          note=note)
+                          note=note, symbols=symbols)
+
+
+def _receipt_symbol(staked: str, context: DecodeContext) -> str:
+    """The receipt's symbol, the staked token's with `-farm` (the contract has none)."""
+    info = context.tokens.get(asset_contract(staked) or "")
+    return f"{info.symbol}-farm" if info and info.symbol else "farm-receipt"
 
 
 def _receipt(tx: RawTx, wallet: str, event: FarmEvent, leg: Movement,

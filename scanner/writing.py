@@ -1,0 +1,46 @@
+"""Writing a file: whole or not at all, and a failure told in one line naming the path."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from chains.errors import UserInputError
+
+
+def write_whole(path: Path, write: Callable[[Path], None]) -> None:
+    """What `write` puts at the temporary path it is given (beside `path`, under another
+    name) is renamed over `path`, so a crash leaves the old file or the new one, never a
+    part. An OS error (a missing folder, no permission, a full disk) is a UserInputError
+    naming `path` and the reason; the temporary file is removed whatever happens."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserInputError(f"cannot write {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise UserInputError(f"cannot write {path}: it is a folder")
+    if path.exists() and not path.is_file():  # a device, a pipe: never replaced by a file
+        raise UserInputError(f"cannot write {path}: not a regular file")
+    temporary: Path | None = None
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        os.close(handle)
+        temporary = Path(name)
+        write(temporary)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise UserInputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """`data` at `path`, written whole (see `write_whole`), synced to the disk."""
+    def write(temporary: Path) -> None:
+        with temporary.open("wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+    write_whole(path, write)
