@@ -13,6 +13,7 @@ import threading
 import time
 import tomllib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -226,7 +227,7 @@ YEAR_COMMANDS = [("gains",), ("income",), ("balances",), ("ledger",),
 BAD_YEARS = ["-5", "99999999999", "1969", "2201", "0", "-5"]  # one for each command
 
 
-@pytest.mark.parametrize("args,year", zip(YEAR_COMMANDS, BAD_YEARS, strict=True),
+@pytest.mark.parametrize("args,year", list(zip(YEAR_COMMANDS, BAD_YEARS, strict=True)),
                          ids=lambda v: " ".join(v) if isinstance(v, tuple) else v)
 def test_a_year_outside_1970_to_2200_is_refused(db: Path, tmp_path: Path,
                                                 args: Sequence[str], year: str) -> None:
@@ -327,8 +328,9 @@ class _StallingNode(QuietHandler):
         release.wait(60)
 
 
-def test_ctrl_c_during_a_scan_says_what_was_kept(db: Path, tmp_path: Path) -> None:
-    before = contents(db)
+@contextmanager
+def _stalled_scan(db: Path, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """`taxscan scan` against a node that stalls, yielded once the scan waits on it."""
     stalled, release = threading.Event(), threading.Event()
     with serving(_StallingNode, (stalled, release)) as url:
         scan = subprocess.Popen([str(TAXSCAN), "scan", WALLET, "--rpc", url, "--db", str(db)],
@@ -336,14 +338,34 @@ def test_ctrl_c_during_a_scan_says_what_was_kept(db: Path, tmp_path: Path) -> No
                                 cwd=tmp_path, env=_env(tmp_path, None))
         try:
             assert stalled.wait(60), "the scan never reached the node"
-            scan.send_signal(signal.SIGINT)
-            _, err = scan.communicate(timeout=60)
+            yield scan
         finally:
             release.set()
             if scan.poll() is None:
                 scan.kill()
+
+
+def test_ctrl_c_during_a_scan_says_what_was_kept(db: Path, tmp_path: Path) -> None:
+    before = contents(db)
+    with _stalled_scan(db, tmp_path) as scan:
+        scan.send_signal(signal.SIGINT)
+        _, err = scan.communicate(timeout=60)
     assert scan.returncode == 130, err
     assert err.strip().splitlines() == [
         "interrupted: nothing half-written (each step commits whole or not at all); a scan "
         "keeps the batches it stored, with their cursor, and the next scan goes on from there"]
     assert contents(db) == before
+
+
+def test_a_report_reads_the_database_while_a_scan_waits_on_the_node(db: Path,
+                                                                     tmp_path: Path) -> None:
+    with _stalled_scan(db, tmp_path) as scan:
+        started = time.monotonic()
+        report = taxscan("gains", "--year", "2024", "--format", "json", "--db", str(db),
+                         cwd=tmp_path, timeout=30)
+        waited = time.monotonic() - started
+        scan.send_signal(signal.SIGINT)
+        scan.communicate(timeout=60)
+    assert (report.returncode, json.loads(report.stdout)) == (0, [])
+    assert "waiting for the database" not in report.stderr
+    assert waited < 8, f"the report waited {waited:.1f} s for the scan"

@@ -73,6 +73,7 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
     margin = chain.confirmations
     rewound = follow_reorgs(store, source, chain_id, head, margin)
     final = head
+    store.let_go()  # readers may use the database while the scan waits on the network
     anchored = source.block_hashes(anchors(final, margin))
     growing = rebasing_tokens(store, chain)
     interval = snapshot_interval or chain.snapshot_interval
@@ -86,12 +87,14 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
         start = from_block if last is None else last + 1
         if on_wallet is not None:
             on_wallet(wallet)
+        store.let_go()
         discovery = source.discover(wallet, start, final) if start <= final else None
         batches, rest = tx_batches(discovery.tx_hashes, discovery.blocks, batch_size) \
             if discovery else ([], ())
         fetched = 0
         for hashes, through in batches:
             assert discovery is not None
+            store.let_go()
             txs = source.fetch(chain_id, hashes, discovery.internal)
             infos = _new_token_info(store, source, chain_id, txs)
             with store.transaction():
@@ -100,6 +103,7 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
                     store.set_cursor(chain_id, wallet, source_name, through,
                                      discovery.address_index)
             fetched += len(txs)
+        store.let_go()
         txs = source.fetch(chain_id, rest, discovery.internal) if discovery else []
         fetched += len(txs)
         infos = _new_token_info(store, source, chain_id, txs)

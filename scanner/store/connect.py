@@ -17,6 +17,7 @@ from scanner.store.private import make_private_folders
 
 SCHEMA_VERSION = "1"
 LOCK_WAIT_S = 10  # how long a command waits for another process to let go of the file
+RESUME_WAIT_S = 600  # how long a scan that let go of the file waits for readers to finish
 _RETRY_S = 0.2
 
 
@@ -46,36 +47,36 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def connect(path: Path, *, read_only: bool,
-            on_wait: Callable[[], None] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(path: Path, *, read_only: bool, on_wait: Callable[[], None] | None = None,
+            wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
     """A connection to the database at `path`. For writing, the file and its folders are
     made if missing, and the schema is brought up to date. For reading, the file must
     exist; one that lacks a table or column of the schema (made by an older taxscan) is
     brought up to date first, briefly opened for writing.
     While another process holds the file (DuckDB allows one writer, or any number of
-    readers, across processes), wait up to LOCK_WAIT_S seconds, calling `on_wait` once."""
+    readers, across processes), wait up to `wait_s` seconds, calling `on_wait` once."""
     try:
         if not read_only:
             make_private_folders(path.parent)
             new = not path.exists()
-            db = _locked(path, False, on_wait)
+            db = _locked(path, False, on_wait, wait_s)
             if new:
                 os.chmod(path, 0o600)
             _bring_up_to_date(db)
             return db
-        db = _locked(path, True, on_wait)
+        db = _locked(path, True, on_wait, wait_s)
         if _schema_columns() <= _columns(db):
             return db
         db.close()
-        with _locked(path, False, on_wait) as writer:
+        with _locked(path, False, on_wait, wait_s) as writer:
             _bring_up_to_date(writer)
-        return _locked(path, True, on_wait)
+        return _locked(path, True, on_wait, wait_s)
     except (duckdb.Error, OSError) as exc:
         raise StoreError(f"cannot open database {path}: {one_line(exc)}") from None
 
 
-def _locked(path: Path, read_only: bool,
-            on_wait: Callable[[], None] | None) -> duckdb.DuckDBPyConnection:
+def _locked(path: Path, read_only: bool, on_wait: Callable[[], None] | None,
+            wait_s: float) -> duckdb.DuckDBPyConnection:
     deadline: float | None = None
     while True:
         try:
@@ -85,12 +86,12 @@ def _locked(path: Path, read_only: bool,
                 raise
         now = time.monotonic()
         if deadline is None:
-            deadline = now + LOCK_WAIT_S
+            deadline = now + wait_s
             if on_wait is not None:
                 on_wait()
         elif now >= deadline:
             raise StoreError(f"the database {path} is still in use by another taxscan after "
-                             f"{LOCK_WAIT_S} s: try again when it has finished")
+                             f"{wait_s:g} s: try again when it has finished")
         time.sleep(_RETRY_S)
 
 

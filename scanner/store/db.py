@@ -25,7 +25,7 @@ from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.spam import SpamRow, SpamVerdict
 from scanner.prices.records import PricePoint
 from scanner.store.bulk import insert_many
-from scanner.store.connect import connect, one_line
+from scanner.store.connect import RESUME_WAIT_S, connect, one_line
 from scanner.store.private import PRIVATE
 from scanner.store.rows import aware, fits_quantity, ledger_row, naive_utc, usd_or_none
 from scanner.tax.records import Allocation, LotBook
@@ -57,13 +57,32 @@ class Store:
         reading, beside other readers (it must exist). `on_wait` is called once if another
         process holds the file and the store waits for it (see connect.LOCK_WAIT_S)."""
         self.path = path
+        self._read_only = read_only
+        self._on_wait = on_wait
+        self._transactions = 0
         PRIVATE.hold()
         self._holding = True
         try:
-            self._db = connect(path, read_only=read_only, on_wait=on_wait)
+            self._conn: duckdb.DuckDBPyConnection | None = connect(
+                path, read_only=read_only, on_wait=on_wait)
         except BaseException:
             self._release()
             raise
+
+    @property
+    def _db(self) -> duckdb.DuckDBPyConnection:
+        if self._conn is None:
+            self._conn = connect(self.path, read_only=self._read_only, on_wait=self._on_wait,
+                                 wait_s=RESUME_WAIT_S)
+        return self._conn
+
+    def let_go(self) -> None:
+        """Close the file while the caller waits on something else (a scan on the network),
+        so that other taxscan processes can read it meanwhile; the next use opens it again,
+        waiting for them to finish. Inside a transaction it keeps the file."""
+        if self._conn is not None and not self._transactions:
+            self._conn.close()
+            self._conn = None
 
     def _release(self) -> None:
         if self._holding:
@@ -72,7 +91,9 @@ class Store:
 
     def close(self) -> None:
         try:
-            self._db.close()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
         finally:
             self._release()
 
@@ -103,11 +124,14 @@ class Store:
     def transaction(self) -> Iterator[None]:
         """All or nothing: an error inside rolls every write back."""
         self._db.execute("BEGIN TRANSACTION")
+        self._transactions += 1
         try:
             yield
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        finally:
+            self._transactions -= 1
         self._db.execute("COMMIT")
 
     def meta(self, key: str) -> str | None:
