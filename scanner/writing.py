@@ -44,3 +44,8 @@ def write_bytes(path: Path, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
     write_whole(path, write)
+
+
+def write_text(path: Path, text: str) -> None:
+    """`text` (UTF-8) at `path`, written whole (see `write_whole`)."""
+    write_bytes(path, text.encode("utf-8"))

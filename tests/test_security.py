@@ -51,7 +51,6 @@ from scanner.formats import rows as reports
 from scanner.formats.cells import NUMERIC_FIELDS
 from scanner.formats.coinledger import coinledger_csv
 from scanner.formats.cointracker import cointracker_csv
-from scanner.formats.files import write_atomically, write_bytes_atomically
 from scanner.formats.koinly import koinly_csv
 from scanner.formats.ledger_csv import PARQUET_COLUMNS, parquet_rows
 from scanner.formats.render import gains_to_csv, to_csv, to_json, to_table
@@ -63,6 +62,7 @@ from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
 from scanner.store.parquet import write_parquet
 from scanner.tax.records import Disposal, Term
+from scanner.writing import write_bytes, write_text
 from tests.chains.fake_explorer import FakeExplorer
 from tests.devnet.test_sources_agree import index_chain, rpc
 from tests.helpers import run_cli
@@ -216,8 +216,8 @@ def test_the_cli_creates_a_private_database_whatever_the_umask(tmp_path: Path,
 
 def test_every_kind_of_export_file_is_private_whatever_the_umask(tmp_path: Path,
                                                                  open_umask: None) -> None:
-    write_atomically(tmp_path / "f.csv", "a,b\r\n")
-    write_bytes_atomically(tmp_path / "f.pdf", b"%PDF-1.4")
+    write_text(tmp_path / "f.csv", "a,b\r\n")
+    write_bytes(tmp_path / "f.pdf", b"%PDF-1.4")
     write_parquet(tmp_path / "f.parquet", PARQUET_COLUMNS, parquet_rows([], []))
     for name in ("f.csv", "f.pdf", "f.parquet"):
         assert mode(tmp_path / name) == 0o600, name

@@ -16,7 +16,6 @@ from scanner.app.queries import missing_prices, review
 from scanner.app.readmodel import Books
 from scanner.formats.coinledger import coinledger_csv
 from scanner.formats.cointracker import cointracker_csv
-from scanner.formats.files import write_atomically, write_bytes_atomically
 from scanner.formats.html_report import ReportPage, render_report
 from scanner.formats.koinly import koinly_csv
 from scanner.formats.ledger_csv import (
@@ -44,6 +43,7 @@ from scanner.store import Store
 from scanner.store.parquet import write_parquet
 from scanner.tax.jurisdictions.lotwise import LotMatcher
 from scanner.tax.records import Disposal
+from scanner.writing import write_bytes, write_text
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _ledger(job: _Job) -> int:
     if job.path.suffix.lower() == ".parquet":
         write_parquet(job.path, PARQUET_COLUMNS, parquet_rows(rows, entries))
     else:
-        write_atomically(job.path, to_csv(rows, EXPORT_FIELDS))
+        write_text(job.path, to_csv(rows, EXPORT_FIELDS))
     return len(rows)
 
 
@@ -92,7 +92,7 @@ def _transactions(write: Callable[[Sequence[LedgerEntry], Carries], str]) -> \
 
         def carries(kind: Kind, protocol: str) -> bool:
             return lot_by_lot and policy.carries(kind, protocol)
-        write_atomically(job.path, write(entries, carries))
+        write_text(job.path, write(entries, carries))
         return len(entries)
     return run
 
@@ -120,10 +120,7 @@ def _form(text: Callable[[_Form], str | bytes]) -> Callable[[_Job], int]:
         disposals = [d for d in job.books.lots.disposals if d.disposed.year == job.year]
         lines = form8949_lines(disposals, job.year, reported=job.reported)
         written = text(_Form(job.year, lines, disposals, job.path, job.today))
-        if isinstance(written, bytes):
-            write_bytes_atomically(job.path, written)
-        else:
-            write_atomically(job.path, written)
+        write_bytes(job.path, written if isinstance(written, bytes) else written.encode())
         return len(lines)
     return run
 
@@ -204,5 +201,5 @@ def report(store: Store, books: Books, path: Path, *, year: int | None = None,
         spam=store.spam(),
         review=review(store).lines(), tx_urls=urls,
         notes=tuple(dict.fromkeys(book.notes + held.notes)))
-    write_atomically(path, render_report(page))
+    write_text(path, render_report(page))
     return Exported(path, len(disposals))
