@@ -34,6 +34,16 @@ class Chain:
     snapshot_interval: int = 7200  # blocks between scheduled balance snapshots: about a day
     # protocol contracts the decoders are scoped to: (role, lowercase address)
     contracts: tuple[tuple[str, str], ...] = ()
+    # a rollup whose receipts show an L1 data fee (`l1Fee`) paid beside gasUsed x
+    # effectiveGasPrice (OP-stack chains, Scroll): a receipt without it is incomplete
+    l1_data_fee: bool = False
+    # well-known tokens of the chain (lowercase addresses), never judged spam: governance
+    # tokens pushed to many wallets at once (airdrops) look like spam by every other mark
+    known_tokens: tuple[str, ...] = ()
+    # tokens of a group of substantially identical assets (IDENTICAL_GROUPS), or bridged
+    # copies of such a token: (name, lowercase address); a bridged copy has the name of the
+    # token it stands for on every chain
+    identical_tokens: tuple[tuple[str, str], ...] = ()
 
     @property
     def native_asset(self) -> str:
@@ -88,10 +98,17 @@ DEVNET_WETH_DEBT = "0xe7cfcccb38ce07ba9d8d13431afe8cf6172de031"
 CHAINS: tuple[Chain, ...] = (
     Chain(
         chain_id=1,
+        identical_tokens=(("stETH", "0xae7ab96520de3a18e5e111b5eaab095312d7fe84"),
+                          ("wstETH", "0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0"),
+                          ("WBTC", "0x2260fac5e5542a773aa44fbcfedf7c193bc2c599")),
         contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
                    ("lido:steth", "0xae7ab96520de3a18e5e111b5eaab095312d7fe84"),
                    ("lido:wsteth", "0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0"),
-                   ("aave-v3:pool", "0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2")),
+                   ("aave-v3:pool", "0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2"),
+                   # Compound v3 markets (Comets)
+                   ("compound-v3:cusdcv3", "0xc3d688b66703497daa19211eedff47f25384cdc3"),
+                   ("compound-v3:cwethv3", "0xa17581a9e3356d9a858b789d68b4d866e593ae94"),
+                   ("compound-v3:cusdtv3", "0x3afdc9bca9213a35503b077a6072f3d0d5ab0840")),
         uniswap_v2_factory="0x5c69bee701ef814a2b6a3edd4b1652cb9cc5aa6f",
         key="ethereum",
         name="Ethereum",
@@ -109,10 +126,24 @@ CHAINS: tuple[Chain, ...] = (
         aliases=("eth", "mainnet"),
         blockscout_api="https://eth.blockscout.com/api",
         rebasing_tokens=("0xae7ab96520de3a18e5e111b5eaab095312d7fe84",),  # Lido stETH
+        known_tokens=(
+            "0x2260fac5e5542a773aa44fbcfedf7c193bc2c599",  # WBTC
+            "0xae7ab96520de3a18e5e111b5eaab095312d7fe84",  # stETH
+            "0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0",  # wstETH
+            "0x1f9840a85d5af5bf1d1762f925bdaddc4201f984",  # UNI
+            "0x5a98fcbea516cf06857215779fd812ca3bef1b32",  # LDO
+            "0xd533a949740bb3306d119cc777fa900ba034cd52",  # CRV
+            "0xc00e94cb662c3520282e6f5717214004a7f26888",  # COMP
+        ),
     ),
     Chain(
         chain_id=10,
-        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),),
+        identical_tokens=(("wstETH", "0x1f32b1c2345538c0c6f582fcb022739c4a194ebb"),
+                          # the ERC-20 face of OP's ether before Bedrock
+                          ("ETH", "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0000")),
+        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
+                   ("compound-v3:cusdcv3", "0x2e44e174f7d53f0212823acc11c01a11d58c5bcb"),
+                   ("compound-v3:cwethv3", "0xe36a30d249f7761327fd973001a32010b521b6fd")),
         key="optimism",
         name="Optimism",
         native_symbol="ETH",
@@ -130,6 +161,11 @@ CHAINS: tuple[Chain, ...] = (
         aliases=("op", "op-mainnet"),
         blockscout_api="https://optimism.blockscout.com/api",
         snapshot_interval=43200,
+        l1_data_fee=True,
+        known_tokens=(
+            "0x4200000000000000000000000000000000000042",  # OP
+            "0x1f32b1c2345538c0c6f582fcb022739c4a194ebb",  # wstETH
+        ),
     ),
     Chain(
         chain_id=56,
@@ -170,7 +206,10 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=137,
-        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),),
+        # ether bridged by the PoS bridge
+        identical_tokens=(("WETH", "0x7ceb23fd6bc0add59e62ac25578270cff1b9f619"),),
+        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
+                   ("compound-v3:cusdcv3", "0xf25212e676d1f7f89cd72ffee66158f541246445")),
         key="polygon",
         name="Polygon PoS",
         native_symbol="POL",
@@ -211,6 +250,9 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=8453,
+        identical_tokens=(("cbETH", "0x2ae3f1ec7f1f5012cfeab0185bfc7aa3cf0dec22"),),
+        contracts=(("compound-v3:cusdcv3", "0xb125e6687d4313864e53df431d5425969c15eb2f"),
+                   ("compound-v3:cwethv3", "0x46e6b214b524310239732d51387075e0e70970bf")),
         key="base",
         name="Base",
         native_symbol="ETH",
@@ -227,10 +269,15 @@ CHAINS: tuple[Chain, ...] = (
         confirmations=60,
         blockscout_api="https://base.blockscout.com/api",
         snapshot_interval=43200,
+        l1_data_fee=True,
+        known_tokens=("0x2ae3f1ec7f1f5012cfeab0185bfc7aa3cf0dec22",),  # cbETH
     ),
     Chain(
         chain_id=42161,
-        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),),
+        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
+                   ("compound-v3:cusdcev3", "0xa5edbdd9646f8dff606d7448e414884c7d905dca"),
+                   ("compound-v3:cusdcv3", "0x9c4ec768c28520b50860ea7a15bd7213a9ff58bf"),
+                   ("compound-v3:cwethv3", "0x6f7d514bbd4aff3bcd1140b7344b32f063dee486")),
         key="arbitrum",
         name="Arbitrum One",
         native_symbol="ETH",
@@ -248,6 +295,10 @@ CHAINS: tuple[Chain, ...] = (
         aliases=("arb", "arbitrum-one", "arb1"),
         blockscout_api="https://arbitrum.blockscout.com/api",
         snapshot_interval=345600,
+        known_tokens=(
+            "0x912ce59144191c1204e64559fe8253a0e49e6548",  # ARB
+            "0x11cdb42b0eb46d95f990bedd4695a6e3fa034978",  # CRV
+        ),
     ),
     Chain(
         chain_id=43114,
@@ -288,6 +339,7 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=534352,
+        identical_tokens=(("wstETH", "0xf610a9dfb7c89644979b4a0f27063e9e7d7cda32"),),
         key="scroll",
         name="Scroll",
         native_symbol="ETH",
@@ -303,9 +355,15 @@ CHAINS: tuple[Chain, ...] = (
         confirmations=60,
         blockscout_api="https://scroll.blockscout.com/api",
         snapshot_interval=28800,
+        l1_data_fee=True,
+        known_tokens=(
+            "0xd29687c813d741e2f938f4ac377128810e217b1b",  # SCR
+            "0xf610a9dfb7c89644979b4a0f27063e9e7d7cda32",  # wstETH
+        ),
     ),
     Chain(
         chain_id=31337,
+        identical_tokens=(("stETH", DEVNET_STETH), ("wstETH", DEVNET_WSTETH)),
         contracts=(("uniswap-v3:positions", DEVNET_UNISWAP_V3_POSITIONS),
                    ("lido:steth", DEVNET_STETH), ("lido:wsteth", DEVNET_WSTETH),
                    ("aave-v3:pool", DEVNET_LENDING_POOL)),
@@ -343,3 +401,41 @@ def chain_by_name(name: str) -> Chain:
             return chain
     known = ", ".join(chain.key for chain in CHAINS)
     raise UnknownChainError(f"unknown chain {name!r} (known: {known})")
+
+
+# Substantially identical assets (wash sales), by name: a chain's native coin is named by
+# its symbol, its wrapped native by "W" and the symbol, a token by `identical_tokens`.
+# Addresses come from this repository's recorded data; rETH, cbETH on Ethereum, cbBTC and
+# tBTC have none there yet, so they are named here and in no chain.
+IDENTICAL_GROUPS: dict[str, tuple[str, ...]] = {
+    "ETH": ("ETH", "WETH", "stETH", "wstETH", "rETH", "cbETH"),
+    "BTC": ("BTC", "WBTC", "cbBTC", "tBTC"),
+}
+BITCOIN = "bip122:000000000019d6689c085ae165831e93/slip44:0"  # CAIP-19: Bitcoin's BTC
+_OFF_REGISTRY: tuple[tuple[str, str], ...] = (("BTC", BITCOIN),)  # (name, asset id)
+
+
+def asset_names() -> dict[str, str]:
+    """Asset id -> its name on every chain, for the assets the registry names: each chain's
+    native coin and wrapped native, its `identical_tokens`, and Bitcoin. One name on two
+    chains is one asset on both (ETH on Ethereum and on Base, wstETH and its bridged copy)."""
+    names = dict((asset, name) for name, asset in _OFF_REGISTRY)
+    for chain in CHAINS:
+        names[chain.native_asset] = chain.native_symbol
+        if chain.wrapped_native_asset:
+            names[chain.wrapped_native_asset] = "W" + chain.native_symbol
+        for name, address in chain.identical_tokens:
+            names[erc20_asset(chain.chain_id, address)] = name
+    return names
+
+
+def identical_group(name: str) -> str:
+    """The group of substantially identical assets an asset name belongs to: its group in
+    IDENTICAL_GROUPS, else a native coin's own (its wrapped form joins it: WBNB is BNB)."""
+    for group, members in IDENTICAL_GROUPS.items():
+        if name in members:
+            return group
+    for chain in CHAINS:
+        if name == "W" + chain.native_symbol:
+            return identical_group(chain.native_symbol)
+    return name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 USD_QUANTUM = Decimal("1e-10")  # stored USD values: DECIMAL(38, 10)
 PRICE_QUANTUM = Decimal("1e-18")  # stored prices: DECIMAL(38, 18)
@@ -19,6 +19,19 @@ def usd(amount: Decimal) -> Decimal:
 def cents(amount: Decimal) -> Decimal:
     """A USD amount as reported on a form: whole cents, half up."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def share_cents(amounts: Sequence[Decimal]) -> list[Decimal]:
+    """The amounts in cents, adding up to their sum rounded once (`cents`): each is rounded
+    down to the cent, then the cents left over go one each to the amounts with the largest
+    remainders, ties to the first (the largest remainder method). One amount alone is
+    `cents(amount)`."""
+    floors = [amount.quantize(CENT, rounding=ROUND_FLOOR) for amount in amounts]
+    left = int((cents(sum(amounts, Decimal(0))) - sum(floors, Decimal(0))) / CENT)
+    largest = sorted(range(len(floors)), key=lambda i: floors[i] - amounts[i])  # stable
+    for i in largest[:left]:
+        floors[i] += CENT
+    return floors
 
 
 def price(amount: Decimal) -> Decimal:

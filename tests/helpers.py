@@ -25,3 +25,18 @@ def cli_json(*args: str, db: Path) -> Any:
     result = run_cli(*args, "--format", "json", db=db)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def fixed_rates(store: Any, **per_usd: str) -> None:
+    """One rate a currency for every year from 2019 to 2027, as a user's rates file gives
+    it (`GBP="0.8"`: one USD buys 0.8 GBP): figures whose subject is not the conversion
+    stay easy to write out."""
+    from datetime import date
+    from decimal import Decimal
+
+    from scanner.prices.fx import FxPoint
+
+    with store.transaction():
+        store.save_fx_rates([FxPoint(date(year, 1, 1), currency, Decimal(rate))
+                             for currency, rate in per_usd.items()
+                             for year in range(2019, 2028)])

@@ -73,6 +73,10 @@ TOKENS = [
     TokenInfo(1, FAN, "FAN", "Fan Token", 18),
 ]
 PRICES = [PricePoint(asset(TKN), datetime(2024, 1, 1, tzinfo=UTC), Decimal(5), "csv")]
+FAKE = "0xb05d618d2142158e200f463810f1b7eb26a3f225"  # a real poisoning token, below
+# what a price fetch that found nothing leaves: only then does "no price" count for spam
+MISSES = [(asset(token), datetime(2024, 1, 1, tzinfo=UTC), "defillama")
+          for token in (URL, FAN, FAKE)]
 
 
 def scanned(path: Path, txs: list[RawTx] = HISTORY, wallet: str = ME) -> Path:
@@ -84,6 +88,7 @@ def scanned(path: Path, txs: list[RawTx] = HISTORY, wallet: str = ME) -> Path:
             store.save_raw(wallet, txs)
             store.save_tokens(TOKENS)
             store.save_prices(PRICES)
+            store.save_price_misses(MISSES)
         rebuild.refresh(store)
     return path
 
@@ -219,7 +224,6 @@ def test_a_database_from_before_every_verdict_was_kept_still_works(db: Path) -> 
 ETL = "ethereum-etl-blocks/blocks_17173049_17173050_expected_"
 POISONING = "0x37ba10f7d6d7a0b46b2b6ff31ea304c1650de3643f832d9a471d5df29cd88690"
 VICTIM = "0xb09c08604c57d213a48cb5411110332971978ed3"
-FAKE = "0xb05d618d2142158e200f463810f1b7eb26a3f225"
 
 
 def etl_tx(realdata: Path, tx_hash: str) -> RawTx:

@@ -9,7 +9,7 @@ import pytest
 
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store import Store
-from tests.helpers import cli_json, run_cli
+from tests.helpers import cli_json, fixed_rates, run_cli
 from tests.unit.builders import OTHER, TKN, WALLET, day, leg
 
 
@@ -32,6 +32,7 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "rules.duckdb"
     with Store(path) as store:
         store.replace_ledger(1, [CHEAP, DEAR, SALE])
+        fixed_rates(store, GBP="0.8", EUR="0.9")
     return path
 
 
@@ -58,11 +59,12 @@ def test_specific_identification_from_the_command_line(db: Path) -> None:
 
 
 def test_jurisdictions_change_the_matching(db: Path) -> None:
-    (uk,) = cli_json("gains", "--year", "2025", "--jurisdiction", "uk", db=db)
-    assert (uk["rule"], uk["lot_id"], uk["cost_basis_usd"]) == \
-        ("section-104", f"pool:{TKN}", "500.00")  # the pool's average of 100 and 900
+    # the sale of 1 March 2025 is in the UK tax year 6 April 2024 to 5 April 2025
+    (uk,) = cli_json("gains", "--year", "2024", "--jurisdiction", "uk", db=db)
+    assert (uk["rule"], uk["lot_id"], uk["cost_basis_gbp"]) == \
+        ("section-104", f"pool:{TKN}", "400.00")  # the pool's average of 100 and 900, x 0.8
     (de,) = cli_json("gains", "--year", "2025", "--jurisdiction", "de", db=db)
-    assert (de["rule"], de["cost_basis_usd"], de["term"]) == ("tax-free-after-1y", "100.00",
+    assert (de["rule"], de["cost_basis_eur"], de["term"]) == ("tax-free-after-1y", "90.00",
                                                              "long")
 
 

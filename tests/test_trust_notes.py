@@ -24,7 +24,7 @@ from scanner.prices import coingecko as coingecko_module
 from scanner.prices import defillama as defillama_module
 from scanner.prices.records import PricePoint
 from scanner.store import Store
-from tests.helpers import cli_json, run_cli
+from tests.helpers import cli_json, fixed_rates, run_cli
 from tests.unit.builders import ETH, day, leg
 
 STETH = "eip155:1/erc20:0xae7ab96520de3a18e5e111b5eaab095312d7fe84"
@@ -53,14 +53,17 @@ REPURCHASE = leg(day(2025, 6, 14, hour=15), Kind.TRADE, STETH, "1", "2600")
 
 
 def _db(path: Path, legs: list[LedgerEntry], prices: list[PricePoint]) -> Path:
-    with Store(path) as store, store.transaction():
-        store.replace_ledger(1, legs)
-        store.save_prices(prices)
+    with Store(path) as store:
+        with store.transaction():
+            store.replace_ledger(1, legs)
+            store.save_prices(prices)
+        fixed_rates(store, CAD="1.25")  # one USD buys 1.25 CAD: Canada's figures x 1.25
     return path
 
 
-def _risk(rows: list[dict[str, object]]) -> dict[object, object]:
-    return {row["lot_id"]: (row["unrealized_usd"], row["wash_sale_risk"]) for row in rows}
+def _risk(rows: list[dict[str, object]], currency: str = "usd") -> dict[object, object]:
+    return {row["lot_id"]: (row[f"unrealized_{currency}"], row["wash_sale_risk"])
+            for row in rows}
 
 
 POOL = f"pool:{STETH}"  # Canada's adjusted cost base: one pool per asset
@@ -72,7 +75,9 @@ def test_rebasing_growth_and_dust_do_not_flag_the_lot(tmp_path: Path, jurisdicti
     db = _db(tmp_path / "dust.duckdb", [BUY, *IN_WINDOW], [AS_OF_PRICE])
     rows = cli_json("harvest", "--as-of", AS_OF, "--jurisdiction", jurisdiction, db=db)
     # 10 x 2,500 - 30,000; Canada's pool holds the growth and dust too, at their own cost
-    assert _risk(rows) == {lot: ("-5000.00", False)}
+    expected = {"us": ("usd", "-5000.00"), "ca": ("cad", "-6250.00")}  # CAD: x 1.25
+    currency, loss = expected[jurisdiction]
+    assert _risk(rows, currency) == {lot: (loss, False)}
     if jurisdiction == "us":
         table = run_cli("harvest", "--as-of", AS_OF, db=db)
         assert table.returncode == 0, table.stderr
@@ -91,8 +96,8 @@ def test_a_real_purchase_in_the_window_still_flags_the_lot(tmp_path: Path) -> No
     assert "wash-sale risk: the same or a substantially identical asset was bought" \
         in table.stderr
     (pool,) = cli_json("harvest", "--as-of", AS_OF, "--jurisdiction", "ca", db=db)
-    assert (pool["lot_id"], pool["unrealized_usd"], pool["wash_sale_risk"]) == \
-        (POOL, "-5100.00", True)  # 11 x 2,500 - (30,000 + 2,600)
+    assert (pool["lot_id"], pool["unrealized_cad"], pool["wash_sale_risk"]) == \
+        (POOL, "-6375.00", True)  # (11 x 2,500 - (30,000 + 2,600)) x 1.25 CAD a USD
 
 
 # ---- the lot book's notes --------------------------------------------------------------------
@@ -113,14 +118,15 @@ def wrapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _db(tmp_path_factory.mktemp("notes") / "wrap.duckdb", legs, [])
 
 
-@pytest.mark.parametrize("jurisdiction", ["uk", "ca"])
-def test_the_pooled_note_is_printed_under_gains_on_stderr(wrapped: Path,
-                                                          jurisdiction: str) -> None:
-    table = run_cli("gains", "--year", "2025", "--jurisdiction", jurisdiction, db=wrapped)
+# the sales of February and March 2025 are in the UK's tax year 2024 to 2025
+@pytest.mark.parametrize(("jurisdiction", "year"), [("uk", "2024"), ("ca", "2025")])
+def test_the_pooled_note_is_printed_under_gains_on_stderr(wrapped: Path, jurisdiction: str,
+                                                          year: str) -> None:
+    table = run_cli("gains", "--year", year, "--jurisdiction", jurisdiction, db=wrapped)
     assert table.returncode == 0, table.stderr
     assert POOLED_NOTE in table.stderr.splitlines()
     assert "note:" not in table.stdout
-    as_json = run_cli("gains", "--year", "2025", "--jurisdiction", jurisdiction,
+    as_json = run_cli("gains", "--year", year, "--jurisdiction", jurisdiction,
                       "--format", "json", db=wrapped)
     assert as_json.returncode == 0, as_json.stderr
     assert len(json.loads(as_json.stdout)) == 2  # the wrap's disposal of ETH, the WETH sale

@@ -179,8 +179,8 @@ def test_a_stablecoin_that_is_no_asset_id_fails_before_the_scan(
     before = None if fresh else contents(db)
     result = taxscan("scan", WALLET, "--rpc", url, "--stablecoin", "USDC", "--db", str(path),
                      cwd=tmp_path)
-    one_line_error(result, "not a CAIP-19 asset id such as eip155:1/erc20:0x… or "
-                           "eip155:1/slip44:60: 'USDC'")
+    one_line_error(result, "not a CAIP-19 asset id such as bip122:000000000019d6689c085ae165831e93"
+                           "/slip44:0 or eip155:1/slip44:60: 'USDC'")
     assert asked == []
     assert path.exists() is not fresh
     assert before is None or contents(db) == before

@@ -37,7 +37,7 @@ class BothSource:
 
     def fetch(self, chain_id: int, tx_hashes: Iterable[str],
               internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]:
-        return self.rpc.fetch(chain_id, tx_hashes, internal)
+        return self.rpc.fetch(chain_id, tx_hashes, internal, self.explorer.receipt)
 
     def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]:
         return self.explorer.token_info(chain_id, tokens)

@@ -315,16 +315,13 @@ class ExplorerSource:
     def fetch(self, chain_id: int, tx_hashes: Iterable[str],
               internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]:
         if self.rpc is not None:
-            return self.rpc.fetch(chain_id, tx_hashes, internal)
+            return self.rpc.fetch(chain_id, tx_hashes, internal, self.receipt)
         ordered = sorted(tx_hashes)
         self.progress.start("transactions and receipts (explorer proxy)", len(ordered))
 
         def pair(tx_hash: str) -> tuple[Any, Any]:
-            tx = self.client.proxy("eth_getTransactionByHash", txhash=tx_hash)
-            receipt = self.client.proxy("eth_getTransactionReceipt", txhash=tx_hash)
-            if not isinstance(receipt, Mapping):
-                raise SourceInconsistent(f"explorer has no receipt for {tx_hash}")
-            return tx, receipt
+            return self.client.proxy("eth_getTransactionByHash", txhash=tx_hash), \
+                self.receipt(tx_hash)
 
         pairs = in_order(pair, ordered, self.concurrency, lambda _: self.progress.advance())
         numbers = [hex_int(receipt.get("blockNumber"), "a block number") for _, receipt in pairs]
@@ -339,6 +336,13 @@ class ExplorerSource:
                    for tx_hash, (tx, receipt), number in zip(ordered, pairs, numbers,
                                                              strict=True)]
         return sorted(records, key=lambda r: (r.block_number, r.tx_index))
+
+    def receipt(self, tx_hash: str) -> Mapping[str, Any]:
+        """A transaction's receipt through the explorer's proxy module."""
+        receipt = self.client.proxy("eth_getTransactionReceipt", txhash=tx_hash)
+        if not isinstance(receipt, Mapping):
+            raise SourceInconsistent(f"explorer has no receipt for {tx_hash}")
+        return receipt
 
     def block_hashes(self, blocks: Iterable[int]) -> dict[int, str]:
         if self.rpc is not None:

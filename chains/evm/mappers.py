@@ -9,6 +9,7 @@ from typing import Any
 
 from chains.errors import SourceInconsistent
 from chains.evm.records import InternalTransfer, RawLog, RawTx
+from chains.registry import chain_by_id
 
 _VALUE_CALL_TYPES = {"call", "callcode"}
 MAX_TEXT = 128
@@ -21,6 +22,7 @@ LAST_BLOCK_TIME = int(datetime(2201, 1, 1, tzinfo=UTC).timestamp()) - 1
 _NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|[0-9]+")  # hex as JSON-RPC writes it, decimal as explorers
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _HEX = re.compile(r"0x[0-9a-fA-F]*")
+DEPOSIT_TX_TYPE = "0x7e"  # an OP-stack deposit or a Scroll L1 message: paid for on L1
 
 
 def untrusted_text(value: Any) -> str | None:
@@ -164,6 +166,35 @@ def internal_from_ots(tx_hash: str, ops: Sequence[Mapping[str, Any]]) -> list[In
     return transfers
 
 
+def lacks_l1_fee(chain_id: int, tx: Mapping[str, Any], receipt: Mapping[str, Any]) -> bool:
+    """Whether the receipt of a rollup that charges an L1 data fee does not show it: the fee
+    it gives would be short (op-geth nodes answer `l1Fee: null` for pre-Bedrock Optimism)."""
+    if receipt.get("l1Fee") is not None or not chain_by_id(chain_id).l1_data_fee:
+        return False
+    kind = tx.get("type") if isinstance(tx, Mapping) else None
+    return not (isinstance(kind, str) and kind.lower() == DEPOSIT_TX_TYPE)
+
+
+def l1_fee_of(chain_id: int, tx_hash: str, tx: Mapping[str, Any],
+              receipt: Mapping[str, Any]) -> int:
+    """The L1 data fee the receipt shows (OP-stack chains, Scroll), else 0. A receipt of a
+    chain that charges one and does not show it, or one that shows an OP-stack operator fee
+    (Isthmus), cannot give the whole fee: SourceInconsistent."""
+    for field in ("operatorFeeScalar", "operatorFeeConstant"):
+        if receipt.get(field) is not None and hex_int(receipt[field], f"an {field}"):
+            raise SourceInconsistent(
+                f"the receipt of {tx_hash} shows an operator fee ({field}), which taxscan does "
+                "not add to the fee yet")
+    if lacks_l1_fee(chain_id, tx, receipt):
+        raise SourceInconsistent(
+            f"the receipt of {tx_hash} on {chain_by_id(chain_id).name} shows no L1 data fee "
+            "(l1Fee), part of what the sender paid (op-geth nodes leave it out of pre-Bedrock "
+            "history): scan with an explorer whose receipts carry it (Etherscan: set "
+            "ETHERSCAN_API_KEY)")
+    value = receipt.get("l1Fee")
+    return 0 if value is None else hex_int(value, "an L1 fee")
+
+
 def raw_tx_from_json(
     chain_id: int,
     tx: Mapping[str, Any] | None,
@@ -205,4 +236,5 @@ def raw_tx_from_json(
         logs=tuple(log_from_json(log) for log in logs),
         internal=tuple(internal),
         block_hash=_block_hash_text(receipt.get("blockHash")),
+        l1_fee=l1_fee_of(chain_id, tx_hash, tx, receipt),
     )

@@ -27,6 +27,7 @@ from chains.evm.mappers import (
     hex_int,
     internal_from_ots,
     internal_from_trace,
+    lacks_l1_fee,
     raw_tx_from_json,
     untrusted_text,
 )
@@ -194,7 +195,10 @@ class RpcSource:
     def fetch(
         self, chain_id: int, tx_hashes: Iterable[str],
         internal: Mapping[str, tuple[InternalTransfer, ...]],
+        receipt_elsewhere: Callable[[str], Any] | None = None,
     ) -> list[RawTx]:
+        """The transactions with their receipts. `receipt_elsewhere(tx_hash)` (an explorer's
+        proxy) is asked for the receipts in which the node leaves out the L1 data fee."""
         ordered = sorted(tx_hashes)
         if not ordered:
             return []
@@ -221,6 +225,13 @@ class RpcSource:
             if not isinstance(receipt, Mapping):
                 raise SourceInconsistent(f"node has no receipt for {tx_hash}")
             number = hex_int(receipt.get("blockNumber"), "a block number")
+            if receipt_elsewhere is not None and isinstance(tx, Mapping) \
+                    and lacks_l1_fee(chain_id, tx, receipt):
+                receipt = receipt_elsewhere(tx_hash)
+                if not isinstance(receipt, Mapping) or \
+                        hex_int(receipt.get("blockNumber"), "a block number") != number:
+                    raise SourceInconsistent(f"node and explorer disagree on the block of "
+                                             f"{tx_hash}")
             records.append(raw_tx_from_json(
                 chain_id, tx, receipt, block_timestamp(stamps.get(number), number),
                 internal.get(tx_hash, ()),

@@ -44,10 +44,14 @@ class RawTx:
     logs: tuple[RawLog, ...] = ()
     internal: tuple[InternalTransfer, ...] = ()
     block_hash: str | None = None  # as the receipt gave it; not stored, checked for reorgs
+    # the L1 data fee a rollup's receipt shows beside the L2 gas (`l1Fee`: OP-stack chains,
+    # Scroll); Arbitrum's gasUsed already holds its L1 part
+    l1_fee: int = 0
 
     @property
     def fee_wei(self) -> int:
-        return self.gas_used * self.effective_gas_price
+        """The whole fee the sender paid: gasUsed x effectiveGasPrice + the L1 data fee."""
+        return self.gas_used * self.effective_gas_price + self.l1_fee
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,26 @@ lots = ["0x9a3c00000000000000000000000000000000000000000000000000000000bb02:log:
 [identical]                          # substantially identical assets, for wash-sale warnings
 ETH = ["eip155:1/slip44:60", "eip155:1/erc20:0xae7ab96520de3a18e5e111b5eaab095312d7fe84"]
 
+[own_transfers]                      # a move between own wallets, less a fee (optional)
+same_chain_minutes = 60              # the arrival at most this long after, on one chain
+cross_chain_hours = 24               # or on another chain (a bridge)
+tolerance = "0.01"                   # the most of what left that may not arrive (1%)
+
 [[treatments]]                       # overrides of the treatment table (optional)
 kind = "lp_deposit"                  # an exchange: trade, wrap, lp_deposit, stake, supply...
 protocol = "uniswap-v2"              # a protocol name, as the ledger shows it
 treatment = "taxable"                # "taxable", "non_taxable" or "carry_basis"
+
+[taxpayer]                           # what the ledger cannot tell (optional; the options win)
+filing_status = "single"             # "single", "joint", "separate" or "head"
+carryover_short = "0"                # capital loss carried into the books' first tax year,
+carryover_long = "1200.50"           # as positive amounts in cents (default 0)
+ordinary_income = "95000"            # taxable income besides these gains, for a plan
+state_rate = "0.05"                  # a flat state rate on what the gains add (default 0)
+
+[targets]                            # weights a plan rebalances toward (optional; add up to 1)
+ETH = "0.6"                          # a group of identical assets, by name
+"eip155:1/erc20:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48" = "0.4"   # or an asset
 ```
 
 Every key is checked: an unknown key, a wrong type or a bad value stops the load with a
@@ -60,19 +76,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-from chains.addresses import parse_asset_id
+from chains.addresses import parse_any_asset_id, parse_asset_id
 from chains.errors import AddressError, UserInputError
 from chains.evm.explorer import Flavor
 from chains.evm.sourcing import SourceChoice
+from scanner.app.config_profile import read_targets, read_taxpayer
 from scanner.app.config_reader import TomlReader, read_toml, show_key, toml_type
+from scanner.ledger.pairing import DEFAULT_RULES, MAX_TOLERANCE, PairingRules
 from scanner.prices.records import PricePoint
 from scanner.tax.jurisdictions import CODES, US
 from scanner.tax.jurisdictions.lotwise import METHODS
 from scanner.tax.scope import ScopePlan
+from scanner.tax.taxpayer import Taxpayer
 from scanner.tax.treatment import NON_TAXABLE, TREATABLE_KINDS, Treatment
 
 SOURCES = tuple(choice.value for choice in SourceChoice)
@@ -82,7 +102,8 @@ PRICE_SOURCE = "config"
 DEFAULT_EXPLORER = Flavor.ETHERSCAN.value
 
 _TOP_KEYS = ("method", "jurisdiction", "stablecoins", "api_keys", "chains", "wallets", "prices",
-             "scope", "assign", "identical", "treatments", "rebasing")
+             "scope", "assign", "identical", "treatments", "rebasing", "taxpayer",
+             "own_transfers", "targets")
 _ASSIGN_KEYS = ("tx", "lots")
 _TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
 _CHAIN_KEYS = ("rpc", "explorer_url", "explorer", "api_key_env", "source", "snapshot_interval",
@@ -91,6 +112,8 @@ MAX_CONCURRENCY = 32
 _WALLET_KEYS = ("address", "label", "chains")
 _PRICE_KEYS = ("timestamp", "asset", "usd")
 _TREATMENT_KEYS = ("kind", "protocol", "treatment")
+_OWN_TRANSFER_KEYS = ("same_chain_minutes", "cross_chain_hours", "tolerance")
+MAX_WINDOW = timedelta(days=30)  # of an own transfer's arrival after its departure
 
 
 @dataclass(frozen=True)
@@ -134,6 +157,9 @@ class Config:
     assignments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tx -> lots
     identical: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group -> assets
     rebasing: tuple[str, ...] = ()  # extra rebasing tokens (CAIP-19 erc20 ids)
+    taxpayer: Taxpayer = field(default_factory=Taxpayer)  # the [taxpayer] table
+    own_transfers: PairingRules = DEFAULT_RULES  # the [own_transfers] table
+    targets: Mapping[str, Decimal] = field(default_factory=dict)  # [targets]: key -> weight
 
     def wallets_on(self, chain_key: str) -> tuple[str, ...]:
         """The addresses configured for a chain, in file order."""
@@ -188,7 +214,10 @@ class _Reader(TomlReader):
                       MappingProxyType(self.scope(document.get("scope", {}))),
                       MappingProxyType(self.assignments(document.get("assign", []))),
                       MappingProxyType(self.identical(document.get("identical", {}))),
-                      self.rebasing(document.get("rebasing", [])))
+                      self.rebasing(document.get("rebasing", [])),
+                      taxpayer=read_taxpayer(self, document.get("taxpayer", {})),
+                      own_transfers=self.own_transfers(document.get("own_transfers", {})),
+                      targets=MappingProxyType(read_targets(self, document.get("targets", {}))))
 
     def scope(self, value: object) -> dict[str, str]:
         if not isinstance(value, dict):
@@ -228,7 +257,7 @@ class _Reader(TomlReader):
             assets = []
             for n, text in enumerate(self.strings(items, where), start=1):
                 try:
-                    asset = parse_asset_id(text)
+                    asset = parse_any_asset_id(text)
                 except AddressError as exc:
                     self.fail(f"{where}[{n}]", str(exc))
                 if asset in owner:
@@ -244,7 +273,7 @@ class _Reader(TomlReader):
         assets = []
         for n, text in enumerate(self.strings(value, "stablecoins"), start=1):
             try:
-                assets.append(parse_asset_id(text))
+                assets.append(parse_any_asset_id(text))
             except AddressError as exc:
                 self.fail(f"stablecoins[{n}]", str(exc))
         return tuple(dict.fromkeys(assets))
@@ -341,7 +370,7 @@ class _Reader(TomlReader):
             stamp = self.timestamp(self.required(table, "timestamp", where), f"{where}.timestamp")
             asset_text = self.string(self.required(table, "asset", where), f"{where}.asset")
             try:
-                asset = parse_asset_id(asset_text)
+                asset = parse_any_asset_id(asset_text)
             except AddressError as exc:
                 self.fail(f"{where}.asset", str(exc))
             usd = self.usd(self.required(table, "usd", where), f"{where}.usd")
@@ -350,6 +379,26 @@ class _Reader(TomlReader):
             seen[asset, stamp] = n
             points.append(PricePoint(asset, stamp, usd, PRICE_SOURCE))
         return tuple(points)
+
+    def own_transfers(self, value: object) -> PairingRules:
+        table = self.table(value, "own_transfers", _OWN_TRANSFER_KEYS)
+        same = self.window(table, "same_chain_minutes", timedelta(minutes=1))
+        cross = self.window(table, "cross_chain_hours", timedelta(hours=1))
+        where = "own_transfers.tolerance"
+        tolerance = self.decimal(table.get("tolerance", DEFAULT_RULES.tolerance), where)
+        if not (tolerance.is_finite() and 0 <= tolerance <= MAX_TOLERANCE):
+            self.fail(where, f"must be a fraction from 0 to {MAX_TOLERANCE}, not {tolerance}")
+        return PairingRules(DEFAULT_RULES.same_chain if same is None else same,
+                            DEFAULT_RULES.cross_chain if cross is None else cross, tolerance)
+
+    def window(self, table: dict[str, object], key: str, unit: timedelta) -> timedelta | None:
+        if key not in table:
+            return None
+        amount, most = table[key], MAX_WINDOW // unit
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= most:
+            self.fail(f"own_transfers.{key}", f"must be a whole number from 0 to {most}, not "
+                                              f"{amount!r}")
+        return amount * unit
 
     def treatments(self, value: object) -> tuple[TreatmentOverride, ...]:
         overrides: list[TreatmentOverride] = []

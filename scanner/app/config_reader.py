@@ -168,13 +168,17 @@ class TomlReader:
         except (ValueError, OverflowError):
             self.fail(where, f"not an ISO 8601 time such as 2024-01-01T00:00:00Z: {value!r}")
 
-    def usd(self, value: object, where: str) -> Decimal:
+    def decimal(self, value: object, where: str) -> Decimal:
+        """A number, or a string holding one, as an exact decimal."""
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
             self.fail(where, f"must be a number or a string holding one, not {toml_type(value)}")
         try:
-            amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+            return Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
         except InvalidOperation:
             self.fail(where, f"not a decimal number: {value!r}")
+
+    def usd(self, value: object, where: str) -> Decimal:
+        amount = self.decimal(value, where)
         if not amount.is_finite() or amount < 0 or amount >= PRICE_LIMIT:
             self.fail(where, f"must be a number from 0 to below 1e20, not {value!r}")
         return price(amount)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from chains.addresses import parse_address
@@ -15,6 +16,10 @@ from chains.source import Progress
 from scanner.app.imports import import_prices
 from scanner.app.scan import WalletScan, scan
 from scanner.store import Store
+from scanner.tax.taxpayer import Taxpayer
+
+# the demo's plan is for a single filer with this much other taxable income
+DEMO_TAXPAYER = Taxpayer(ordinary_income=Decimal(90000))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """`taxscan explain TXHASH`: a transaction's legs as the ledger has them, the kind and
-treatment of each, the decoder or generic rule behind it, and what it did to the lots."""
+treatment of each, the decoder or generic rule behind it, the position or receipt it went
+into or came out of, and what it did to the lots."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from scanner.app.readmodel import Books
 from scanner.formats.ledger_csv import ledger_export_rows
 from scanner.formats.rows import Row, Shape
 from scanner.ledger.build import decode_context
+from scanner.ledger.classify import UNEXPLAINED
 from scanner.ledger.decode.protocols import Refinement, refine_all
 from scanner.ledger.decode.registry import DECODERS
 from scanner.ledger.decode.transfers import decode_movements
+from scanner.ledger.positions import POSITION, is_position_leg, position_story
 from scanner.ledger.records import EXCHANGES, Kind, LedgerEntry
 from scanner.store import Store
 from scanner.tax.policy import Policy
@@ -27,8 +30,8 @@ GENERIC = "generic"
 
 EXPLAIN = Shape(
     fields=("wallet", "leg", "kind", "protocol", "asset", "symbol", "quantity", "usd_value",
-            "price_source", "treatment", "decoder", "rule", "opens_lot", "draws_on",
-            "gain_usd"),
+            "price_source", "treatment", "decoder", "rule", "position", "opens_lot",
+            "draws_on", "gain_usd"),
     table=("leg", "kind", "protocol", "symbol", "quantity", "usd_value", "price_source",
            "treatment", "decoder", "rule", "gain_usd"),
 )
@@ -36,13 +39,20 @@ EXPLAIN = Shape(
 # why the generic net-flow rules (scanner.classify) gave each kind
 _GENERIC_RULES = {
     Kind.TRADE: "one asset out, another in: a trade",
-    Kind.INCOME: "only inflows, and the wallet sent the transaction: income (a claim)",
+    Kind.INCOME: "only inflows in the wallet's own transaction, paid by a contract that "
+                 "said it paid a claim: income (a claim)",
     Kind.TRANSFER_IN: "only inflows, someone else sent the transaction: a deposit",
     Kind.TRANSFER_OUT: "only outflows: a send",
     Kind.SELF_TRANSFER: "between two of your own wallets",
     Kind.FEE: "gas the wallet paid",
     Kind.SPAM: "a token the spam score (or you) marked as spam",
 }
+
+_UNEXPLAINED_RULE = ("only inflows in the wallet's own transaction, and neither a claim "
+                     "event nor an open position explains them: a transfer in, listed for "
+                     "review")
+_INTO = frozenset({Kind.DEPOSIT, Kind.SUPPLY, Kind.STAKE, Kind.LP_DEPOSIT, Kind.WRAP})
+_OUT_OF = frozenset({Kind.WITHDRAW, Kind.UNSTAKE, Kind.LP_WITHDRAW, Kind.UNWRAP})
 
 _TREATMENTS = {
     Kind.INCOME: "income at fair value on receipt, which is the new lot's basis",
@@ -75,7 +85,7 @@ def explain(store: Store, books: Books, tx_hash: str) -> Explained:
     chain_id = entries[0].chain_id
     refined = _refinements(store, books, chain_id, entries[0].tx_hash)
     lineage = ledger_export_rows(entries, books.lots, tx_url)
-    rows = [_row(entry, line, refined, books.policy)
+    rows = [_row(entry, line, refined, books.policy, _position(entry, entries, books.entries))
             for entry, line in zip(entries, lineage, strict=True)]
     return Explained(entries[0].tx_hash, chain_id, tx_url(chain_id, entries[0].tx_hash), rows)
 
@@ -97,9 +107,14 @@ def _refinements(store: Store, books: Books, chain_id: int,
 
 
 def _row(entry: LedgerEntry, line: Row, refined: dict[str, Refinement] | None,
-         policy: Policy) -> Row:
+         policy: Policy, position: str) -> Row:
     mine = None if refined is None else refined.get(entry.wallet)
-    if entry.protocol == REBASE:
+    if entry.protocol == POSITION:
+        decoder, why = POSITION, "the transaction's legs went into (or came back from) an " \
+            "open position with a contract, found across the wallet's transactions"
+    elif entry.protocol == UNEXPLAINED:
+        decoder, why = GENERIC, _UNEXPLAINED_RULE
+    elif entry.protocol == REBASE:
         decoder, why = REBASE, "balance snapshots: the token grew (or shrank) with no " \
             "Transfer event"
     elif refined is None:
@@ -113,9 +128,26 @@ def _row(entry: LedgerEntry, line: Row, refined: dict[str, Refinement] | None,
         "protocol": entry.protocol, "asset": entry.asset, "symbol": entry.symbol,
         "quantity": line["quantity"], "usd_value": line["usd_value"],
         "price_source": entry.price_source, "treatment": treatment(entry, policy),
-        "decoder": decoder, "rule": why, "opens_lot": line["opens_lot"],
+        "decoder": decoder, "rule": why, "position": position, "opens_lot": line["opens_lot"],
         "draws_on": line["draws_on"], "gain_usd": line["gain_usd"],
     }
+
+
+def _position(entry: LedgerEntry, legs: Sequence[LedgerEntry],
+              ledger: Sequence[LedgerEntry]) -> str:
+    """The open position or the receipt the leg went into or came out of; "" for none."""
+    group = [e for e in legs if e.wallet == entry.wallet]
+    held = [e for e in group if is_position_leg(e)]
+    if held:
+        return position_story(ledger, held[0], entry.kind) or ""
+    if entry.kind in _INTO:
+        receipts = [e for e in group if e.kind is entry.kind and e.raw_amount > 0]
+    elif entry.kind in _OUT_OF:
+        receipts = [e for e in group if e.kind is entry.kind and e.raw_amount < 0]
+    else:
+        return ""
+    named = dict.fromkeys(f"{e.symbol or 'token'} ({e.asset})" for e in receipts)
+    return ("receipt: " + ", ".join(named)) if named else ""
 
 
 def treatment(entry: LedgerEntry, policy: Policy) -> str:

@@ -12,8 +12,10 @@ from types import MappingProxyType
 from chains.errors import UserInputError
 from chains.registry import chain_by_id, is_known
 from scanner.app.harvest import harvestable
+from scanner.app.plan import plan_part
 from scanner.app.queries import missing_prices, review
 from scanner.app.readmodel import Books
+from scanner.app.summary import law_lines, netting_of
 from scanner.formats.coinledger import coinledger_csv
 from scanner.formats.cointracker import cointracker_csv
 from scanner.formats.html_report import ReportPage, render_report
@@ -43,6 +45,7 @@ from scanner.store import Store
 from scanner.store.parquet import write_parquet
 from scanner.tax.jurisdictions.lotwise import LotMatcher
 from scanner.tax.records import Disposal
+from scanner.tax.taxpayer import Taxpayer
 from scanner.writing import write_bytes, write_text
 
 
@@ -60,9 +63,12 @@ class _Job:
     year: int | None
     reported: str
     today: date
+    taxpayer: Taxpayer
 
     def entries(self) -> list[LedgerEntry]:
-        return [e for e in self.books.entries if self.year is None or e.timestamp.year == self.year]
+        in_year = self.books.policy.jurisdiction.in_tax_year
+        return [e for e in self.books.entries
+                if self.year is None or in_year(e.timestamp, self.year)]
 
 
 def tx_url(chain_id: int, tx_hash: str) -> str | None:
@@ -106,6 +112,8 @@ class _Form:
     disposals: Sequence[Disposal]
     path: Path
     today: date
+    books: Books
+    taxpayer: Taxpayer
 
 
 def _form(text: Callable[[_Form], str | bytes]) -> Callable[[_Job], int]:
@@ -119,7 +127,8 @@ def _form(text: Callable[[_Form], str | bytes]) -> Callable[[_Job], int]:
                                  f"{jurisdiction.code.upper()}'s")
         disposals = [d for d in job.books.lots.disposals if d.disposed.year == job.year]
         lines = form8949_lines(disposals, job.year, reported=job.reported)
-        written = text(_Form(job.year, lines, disposals, job.path, job.today))
+        written = text(_Form(job.year, lines, disposals, job.path, job.today, job.books,
+                             job.taxpayer))
         write_bytes(job.path, written if isinstance(written, bytes) else written.encode())
         return len(lines)
     return run
@@ -132,7 +141,10 @@ def _form8949(form: _Form) -> str | bytes:
 
 
 def _schedule_d(form: _Form) -> str:
-    return schedule_d_csv(schedule_d_lines(form8949_totals(form.lines), form.year))
+    netting = netting_of(form.books, form.year, form.taxpayer)
+    if netting is None:
+        raise UserInputError("the rules in force net no Schedule D")
+    return schedule_d_csv(schedule_d_lines(form8949_totals(form.lines), netting))
 
 
 def _turbotax(form: _Form) -> str:
@@ -159,30 +171,35 @@ EXPORT_FORMATS = tuple(EXPORTS)
 
 
 def export(books: Books, fmt: str, path: Path, *, year: int | None = None,
-           reported: str = NO_1099, today: date | None = None) -> Exported:
+           reported: str = NO_1099, today: date | None = None,
+           taxpayer: Taxpayer | None = None) -> Exported:
     """Write one export file (all or nothing): the ledger with its lineage (CSV, or Parquet
     for a .parquet path), US tax forms for a year (Form 8949 as CSV, or PDF for a .pdf
-    path), or another tool's transaction CSV."""
+    path; Schedule D netted with the `taxpayer`'s loss carried over), or another tool's
+    transaction CSV."""
     writer = EXPORTS.get(fmt)
     if writer is None:
         raise UserInputError(f"unknown export format {fmt!r} (available: "
                              f"{', '.join(EXPORT_FORMATS)})")
-    rows = writer(_Job(fmt, books, path, year, reported, today or datetime.now(UTC).date()))
+    rows = writer(_Job(fmt, books, path, year, reported, today or datetime.now(UTC).date(),
+                       taxpayer or Taxpayer()))
     return Exported(path, rows)
 
 
 def report(store: Store, books: Books, path: Path, *, year: int | None = None,
-           as_of: datetime | None = None, now: datetime | None = None) -> Exported:
+           as_of: datetime | None = None, now: datetime | None = None,
+           taxpayer: Taxpayer | None = None) -> Exported:
     """The HTML report of a tax year (or of every year): its gains, income, the losses that
     could be harvested and the positions open at `as_of` (by default the end of the year, or
     now for the current year), what needs review, and the lineage of every disposal."""
     now = now or datetime.now(UTC)
+    jurisdiction = books.policy.jurisdiction
     if as_of is None:
-        year_end = datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC) if year else now
-        as_of = min(year_end, now)
+        as_of = min(jurisdiction.tax_year_end(year), now) if year else now
     book = books.lots
     held = books.lots_until(as_of)
-    disposals = [d for d in book.disposals if year is None or d.disposed.year == year]
+    disposals = [d for d in book.disposals
+                 if year is None or jurisdiction.in_tax_year(d.disposed, year)]
     urls: dict[str, str] = {}
     for entry in books.entries:
         if entry.tx_hash not in urls:
@@ -192,14 +209,19 @@ def report(store: Store, books: Books, path: Path, *, year: int | None = None,
     page = ReportPage(
         year=year, generated=now, rules=books.computed_by,
         gains=gains_rows(disposals),
-        income=income_rows(i for i in book.income if year is None or i.timestamp.year == year),
+        income=income_rows(i for i in book.income
+                           if year is None or jurisdiction.in_tax_year(i.timestamp, year)),
         harvest_as_of=as_of, harvest=harvest_rows(harvestable(books, as_of)),
         open_lots=lot_rows(held.open_lots),
         acquisitions=dict(zip((lot.lot_id for lot in book.acquisitions),
                               lot_rows(book.acquisitions), strict=True)),
         missing=missing_rows(missing_prices(books)),
         spam=store.spam(),
-        review=review(store).lines(), tx_urls=urls,
-        notes=tuple(dict.fromkeys(book.notes + held.notes)))
+        review=review(store, books.entries).lines(), tx_urls=urls,
+        notes=tuple(dict.fromkeys(books.notes() + books.notes(as_of))),
+        netting=None if year is None else netting_of(books, year, taxpayer or Taxpayer()),
+        currency=books.currency, year_name=None if year is None else books.year_name(year),
+        summary=() if year is None else law_lines(books, year),
+        plan=plan_part(store, books, as_of, taxpayer or Taxpayer(), year))
     write_text(path, render_report(page))
     return Exported(path, len(disposals))

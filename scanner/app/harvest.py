@@ -12,6 +12,7 @@ from scanner.app.readmodel import Books
 from scanner.ledger.records import Kind
 from scanner.tax.harvest import HarvestRow, Rates, Suggestion, plan_harvest, suggest
 from scanner.tax.jurisdictions.base import Jurisdiction
+from scanner.tax.records import TAX_FREE_AFTER_A_YEAR
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,10 @@ class Harvest:
 
 
 def harvestable(books: Books, as_of: datetime, losses_only: bool = True) -> list[HarvestRow]:
+    rate = books.rate_at(as_of)
     return plan_harvest(books.lots_until(as_of), as_of, books.prices, books.identity,
-                        losses_only=losses_only, jurisdiction=books.policy.jurisdiction)
+                        losses_only=losses_only, jurisdiction=books.policy.jurisdiction,
+                        per_usd=None if rate is None else rate.per_usd)
 
 
 def plan(books: Books, as_of: datetime, rates: Rates, *, include_gains: bool = False,
@@ -36,25 +39,28 @@ def plan(books: Books, as_of: datetime, rates: Rates, *, include_gains: bool = F
     realized gains."""
     rows = harvestable(books, as_of, losses_only=not include_gains)
     target = target_loss if target_loss is not None else (
-        max(realized_gains(books, as_of.year), Decimal(0)) if offset_gains else None)
+        max(realized_gains(books, books.policy.jurisdiction.tax_year_of(as_of)), Decimal(0))
+        if offset_gains else None)
     suggestion = suggest(rows, target, rates) if target is not None else None
     return Harvest(tuple(rows), suggestion, rates, gas_per_trade(books), books.policy.jurisdiction,
-                   books.lots_until(as_of).notes)
+                   books.notes(as_of))
 
 
 def realized_gains(books: Books, year: int) -> Decimal:
     """The year's net realized gain over the disposals whose gain is known (and taxable:
     Germany's gains after a year are tax-free)."""
     return sum((d.gain_usd for d in books.lots.disposals
-                if d.disposed.year == year and d.gain_usd is not None
-                and d.rule != "tax-free-after-1y"), Decimal(0))
+                if books.policy.jurisdiction.in_tax_year(d.disposed, year)
+                and d.gain_usd is not None
+                and d.rule != TAX_FREE_AFTER_A_YEAR), Decimal(0))
 
 
 def gas_per_trade(books: Books) -> dict[int, Decimal]:
-    """Per chain, the mean USD gas of the trades in the ledger: what a sale may cost."""
-    trades = {e.group_id for e in books.entries if e.kind is Kind.TRADE}
+    """Per chain, the mean gas of the trades in the ledger, in the reporting currency: what
+    a sale may cost."""
+    trades = {e.group_id for e in books.valued if e.kind is Kind.TRADE}
     fees: dict[int, list[Decimal]] = {}
-    for e in books.entries:
+    for e in books.valued:
         if e.kind is Kind.FEE and e.group_id in trades and e.usd_value is not None:
             fees.setdefault(e.chain_id, []).append(e.usd_value)
     return {chain: sum(values, Decimal(0)) / len(values) for chain, values in fees.items()}

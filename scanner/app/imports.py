@@ -14,7 +14,7 @@ from scanner.app.settings import chains_of, price_book
 from scanner.formats.koinly import local_symbols, read_koinly
 from scanner.formats.ledger_csv import read_ledger_csv
 from scanner.ledger.records import LedgerEntry
-from scanner.ledger.valuation import wanted
+from scanner.ledger.valuation import leg_id, wanted
 from scanner.money import price
 from scanner.prices.csvfile import read_price_file
 from scanner.prices.fetch import Failure, ask
@@ -96,7 +96,8 @@ def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
     that fails is skipped (its requests go to the next one, and are asked again next time);
     when every source asked fails, that is raised and nothing is kept."""
     chains = chains_of(store)
-    requests = wanted(all_legs(store), price_book(store, chains))
+    given = {leg_id(leg) for leg, from_file in store.imported_legs() if from_file}
+    requests = wanted(all_legs(store), price_book(store, chains), given)
     result = ask(requests, sources, store.price_misses())
     points = {PricePoint(q.asset, q.timestamp, price(q.usd), q.source): q.confidence
               for q in result.quotes}

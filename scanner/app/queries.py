@@ -3,13 +3,16 @@ missing prices, year-end balances, lineage; and what needs review."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from chains.errors import UserInputError
-from scanner.app.readmodel import Books
+from scanner.app.readmodel import Books, all_legs
 from scanner.formats.render import plural
+from scanner.ledger.classify import UNEXPLAINED
+from scanner.ledger.pairing import unpaired_arrivals
 from scanner.ledger.records import NOT_HOLDINGS, LedgerEntry, YearEndBalance
 from scanner.store import Store
 from scanner.tax.records import (
@@ -29,9 +32,22 @@ class Review:
     spam_tokens: int
     disposals_without_lot: int
     tokens_without_decimals: int
+    # arrivals from outside your accounts (unpaired transfers in): lots at fair value
+    unknown_origin: tuple[LedgerEntry, ...] = ()
 
     def lines(self) -> list[str]:
         out = []
+        if self.unknown_origin:
+            count = plural(len(self.unknown_origin), "transfer in", "transfers in")
+            out.append(f"{count} of unknown origin opened lots at fair value on receipt: if "
+                       "one came from an account of yours, scan or import that account so "
+                       "its lots keep their dates and basis")
+        unexplained = sum(1 for e in self.unknown_origin if e.protocol == UNEXPLAINED)
+        if unexplained:
+            out.append(f"{plural(unexplained, 'of them', 'of them')} came in a transaction "
+                       "of your own that no claim event and no open position explains (kind "
+                       "transfer_in, protocol unexplained): booked as a lot at fair value, "
+                       "not income; if it was a reward or an airdrop, it is income")
         if self.unpriced_legs:
             out.append(f"{plural(self.unpriced_legs, 'ledger leg has', 'ledger legs have')} "
                        "no USD value (no price): import prices; such figures show as "
@@ -49,28 +65,35 @@ class Review:
         return out
 
 
-def review(store: Store) -> Review:
-    return Review(*store.review_counts())
+def review(store: Store, legs: Sequence[LedgerEntry] | None = None) -> Review:
+    """What needs review; `legs` (paired, as the read model holds them) spares a command
+    that has them a second read of the ledger."""
+    return Review(*store.review_counts(), unknown_origin=tuple(unpaired_arrivals(
+        all_legs(store) if legs is None else legs)))
 
 
 def ledger(books: Books, year: int | None = None, wallet: str | None = None,
            chain_id: int | None = None) -> list[LedgerEntry]:
     return [e for e in books.entries
-            if (year is None or e.timestamp.year == year)
+            if (year is None or books.policy.jurisdiction.in_tax_year(e.timestamp, year))
             and (wallet is None or e.wallet == wallet)
             and (chain_id is None or e.chain_id == chain_id)]
 
 
 def gains(books: Books, year: int) -> list[Disposal]:
-    return [d for d in books.lots.disposals if d.disposed.year == year]
+    return [d for d in books.lots.disposals
+            if books.policy.jurisdiction.in_tax_year(d.disposed, year)]
 
 
 def income(books: Books, year: int) -> list[IncomeEvent]:
-    return [i for i in books.lots.income if i.timestamp.year == year]
+    return [i for i in books.lots.income
+            if books.policy.jurisdiction.in_tax_year(i.timestamp, year)]
 
 
 def missing_prices(books: Books) -> list[MissingPrice]:
-    """Every asset with legs, disposals, lots or income that lack a USD figure."""
+    """Every asset with legs, disposals, lots or income that lack a USD figure a price
+    would give: a leg its trade's other leg or its file valued has one, and a disposal that
+    no lot covered lacks an acquisition, not a price (the review counts it)."""
     entries = books.entries
     book = books.lots
     zero = Decimal(0)
@@ -87,7 +110,7 @@ def missing_prices(books: Books) -> list[MissingPrice]:
     for d in book.disposals:
         if d.proceeds_usd is None:
             add(d.asset, "proceeds", d.quantity)
-        if d.cost_basis_usd is None:
+        if d.cost_basis_usd is None and d.lot_id is not None:  # no lot: no price fixes it
             add(d.asset, "basis", d.quantity)
     for lot in book.open_lots:
         if lot.cost_basis_usd is None:
@@ -111,22 +134,22 @@ def missing_prices(books: Books) -> list[MissingPrice]:
 
 
 def year_end_balances(books: Books, year: int) -> list[YearEndBalance]:
-    """What each wallet held of each asset at December 31, 23:59:59 UTC (spam left out),
-    at that moment's price."""
-    moment = datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
-    held: dict[tuple[int, str, str], tuple[int, int, str | None]] = {}
+    """What each wallet held of each asset at the last second of the tax year (spam left
+    out), at that moment's USD price. Legs may give an asset in different decimal places
+    (an imported file's rows): quantities are summed, not base units."""
+    moment = books.policy.jurisdiction.tax_year_end(year)
+    held: dict[tuple[int, str, str], tuple[Decimal, str | None]] = {}
     for e in books.entries:
         if e.timestamp > moment or e.kind in NOT_HOLDINGS:
             continue
-        raw, _, _ = held.get((e.chain_id, e.wallet, e.asset), (0, e.decimals, e.symbol))
-        held[(e.chain_id, e.wallet, e.asset)] = (raw + e.raw_amount, e.decimals, e.symbol)
+        quantity, _ = held.get((e.chain_id, e.wallet, e.asset), (Decimal(0), e.symbol))
+        held[(e.chain_id, e.wallet, e.asset)] = (quantity + e.quantity, e.symbol)
     rows = []
-    for (chain_id, wallet, asset), (raw, decimals, symbol) in sorted(held.items()):
-        if raw == 0:
+    for (chain_id, wallet, asset), (quantity, symbol) in sorted(held.items()):
+        if quantity == 0:
             continue
         quote = books.prices.at(asset, moment)
-        rows.append(YearEndBalance(moment, chain_id, wallet, asset, symbol,
-                                   Decimal(raw).scaleb(-decimals),
+        rows.append(YearEndBalance(moment, chain_id, wallet, asset, symbol, quantity,
                                    quote.usd if quote else None,
                                    quote.source if quote else None))
     return rows
@@ -151,7 +174,7 @@ def trace(books: Books, ident: str) -> list[TraceStep]:
     if not known:
         raise UserInputError(f"no lot and no disposal is known by {ident!r} "
                              "(a lot id from `taxscan lots`, or a transaction hash)")
-    legs = {(e.tx_hash, e.leg_key, e.wallet): e for e in books.entries}
+    legs = {(e.tx_hash, e.leg_key, e.wallet): e for e in books.valued}
     steps: list[TraceStep] = []
     for lot_id in dict.fromkeys(lot_ids):
         first = next((lot for lot in book.acquisitions if lot.lot_id == lot_id), None)

@@ -1,5 +1,6 @@
 """The read model of a report: the ledger read from the database once, with the rules,
-chains, prices and identity it is read under; its lots computed when first asked for."""
+chains, prices, exchange rates and identity it is read under; its lots computed, in the
+jurisdiction's currency, when first asked for."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ from scanner.app.settings import (
     extra_stablecoins,
     identical_groups,
     identity,
+    pairing_rules,
     policy_of,
 )
+from scanner.ledger.currency import Converted, in_currency
 from scanner.ledger.pairing import pair_own_transfers
 from scanner.ledger.records import LedgerEntry
 from scanner.ledger.valuation import AssetRanks
 from scanner.prices.book import PriceBook
+from scanner.prices.fx import Rate, Rates
 from scanner.store import Store
 from scanner.tax.lots import compute_lots
 from scanner.tax.policy import Policy
@@ -31,7 +35,7 @@ from scanner.tax.records import LotBook
 
 def all_legs(store: Store) -> list[LedgerEntry]:
     """The scanned and imported legs, moves between your own accounts paired."""
-    return pair_own_transfers(store.ledger())
+    return pair_own_transfers(store.ledger(), pairing_rules(store))
 
 
 def compute_book(entries: Sequence[LedgerEntry], policy: Policy, ranks: AssetRanks) -> LotBook:
@@ -40,26 +44,61 @@ def compute_book(entries: Sequence[LedgerEntry], policy: Policy, ranks: AssetRan
 
 @dataclass(frozen=True, eq=False)
 class Books:
-    entries: Sequence[LedgerEntry]
+    entries: Sequence[LedgerEntry]  # in USD, as stored
     policy: Policy
     chains: Sequence[Chain]
     ranks: AssetRanks
     prices: PriceBook
     identity: Callable[[str], str]
+    rates: Rates = field(default_factory=lambda: Rates("USD"))
     _held: dict[datetime, LotBook] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def currency(self) -> str:
+        """The currency of every tax figure: the jurisdiction's."""
+        return self.policy.jurisdiction.currency
+
+    def year_name(self, year: int) -> str:
+        return self.policy.jurisdiction.tax_year_name(year)
+
+    @cached_property
+    def converted(self) -> Converted:
+        return in_currency(self.entries, self.rates, self.policy.jurisdiction.local_date)
+
+    @property
+    def valued(self) -> Sequence[LedgerEntry]:
+        """The legs valued in the reporting currency: what the lots are computed from."""
+        return self.converted.entries
 
     @cached_property
     def lots(self) -> LotBook:
-        return compute_book(self.entries, self.policy, self.ranks)
+        return compute_book(self.valued, self.policy, self.ranks)
 
     def lots_until(self, moment: datetime | None) -> LotBook:
         """The lots of the legs up to `moment` (every leg when None)."""
         if moment is None:
             return self.lots
         if moment not in self._held:
-            self._held[moment] = compute_book([e for e in self.entries if e.timestamp <= moment],
+            self._held[moment] = compute_book([e for e in self.valued if e.timestamp <= moment],
                                               self.policy, self.ranks)
         return self._held[moment]
+
+    def rate_at(self, moment: datetime) -> Rate | None:
+        """The rate a USD price at `moment` converts at into the reporting currency."""
+        return self.rates.at(self.policy.jurisdiction.local_date(moment))
+
+    def notes(self, moment: datetime | None = None) -> tuple[str, ...]:
+        """What the reader should know about the figures up to `moment`: the lots' notes,
+        and days without an exchange rate."""
+        missing = self.converted.without_rate
+        if not missing:
+            return self.lots_until(moment).notes
+        last = self.rates.last_day
+        shipped = f" (the rates end {last.isoformat()})" if last else ""
+        return (*self.lots_until(moment).notes,
+                f"no {self.currency} rate for {len(missing)} day(s) from "
+                f"{missing[0].isoformat()} to {missing[-1].isoformat()}{shipped}: their figures "
+                "are unknown; import rates with `taxscan prices rates FILE`")
 
     @property
     def computed_by(self) -> str:
@@ -73,4 +112,5 @@ def load(store: Store, rules: Rules | None = None) -> Books:
     ranks = asset_ranks(chains, extra_stablecoins(store))
     return Books(entries=tuple(all_legs(store)), policy=policy, chains=chains, ranks=ranks,
                  prices=PriceBook(store.prices(), pegged=ranks.stablecoins),
-                 identity=identity(chains, identical_groups(store)))
+                 identity=identity(chains, identical_groups(store)),
+                 rates=Rates(policy.jurisdiction.currency, store.fx_rates()))

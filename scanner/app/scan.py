@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from chains.addresses import parse_asset_id
+from chains.addresses import parse_any_asset_id
 from chains.errors import SourceInconsistent, UserInputError
 from chains.evm.records import EvmSource, RawTx, TokenInfo
 from chains.evm.sourcing import SourcePlan, open_source
@@ -64,7 +64,7 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
     if snapshot_interval is not None and snapshot_interval < 1:
         raise UserInputError(f"the snapshot interval is a number of blocks from 1, not "
                              f"{snapshot_interval}")
-    stablecoins = [parse_asset_id(a) for a in stablecoins]  # refused before any work
+    stablecoins = [parse_any_asset_id(a) for a in stablecoins]  # refused before any work
     if rebasing:
         add_rebasing(store, rebasing)
     chain_id = source.chain_id()

@@ -6,11 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
-from chains.addresses import parse_asset_id
+from chains.addresses import parse_any_asset_id, parse_asset_id
 from chains.errors import UserInputError
-from chains.registry import Chain, chain_by_id, is_known
+from chains.registry import Chain, asset_names, chain_by_id, identical_group, is_known
 from scanner.app.config import Config
+from scanner.app.targets import keep_targets
+from scanner.app.taxpayer import keep_taxpayer
+from scanner.ledger.pairing import DEFAULT_RULES, PairingRules
 from scanner.ledger.valuation import AssetRanks
 from scanner.prices.book import PriceBook
 from scanner.store import Store
@@ -42,7 +47,7 @@ def extra_stablecoins(store: Store) -> frozenset[str]:
 
 
 def add_stablecoins(store: Store, assets: Iterable[str]) -> None:
-    _add_named_assets(store, STABLECOINS_KEY, {parse_asset_id(a) for a in assets})
+    _add_named_assets(store, STABLECOINS_KEY, {parse_any_asset_id(a) for a in assets})
 
 
 def extra_rebasing(store: Store) -> frozenset[str]:
@@ -81,24 +86,37 @@ def asset_ranks(chains: Iterable[Chain], extra: frozenset[str]) -> AssetRanks:
 
 def identity(chains: Iterable[Chain],
              identical: Mapping[str, Sequence[str]] | None = None) -> Callable[[str], str]:
-    """Substantially identical assets share a group: by default a chain's native coin and
-    its wrapped native, and every chain's ETH; `identical` (from the config) adds or
-    overrides groups."""
-    groups: dict[str, str] = {}
-    for chain in chains:
-        natives = [chain.native_asset, *filter(None, [chain.wrapped_native_asset])]
-        name = "ETH" if chain.native_symbol == "ETH" else chain.native_asset
-        for asset in natives:
-            groups[asset] = name
+    """Substantially identical assets share a group: by default the registry's
+    (IDENTICAL_GROUPS: ETH with WETH, stETH, wstETH, cbETH and their bridged copies on
+    every chain; BTC with WBTC), and any chain's native coin with its wrapped form;
+    `identical` (the config's `[identical]`) puts each asset it lists in the group of that
+    name: a default group's name (ETH, BTC, BNB...) adds to that group."""
+    groups = {asset: identical_group(name) for asset, name in asset_names().items()}
+    for chain in chains:  # a chain in use that the registry does not list
+        native = chain.native_asset
+        for asset in (native, chain.wrapped_native_asset):
+            if asset is not None:
+                groups.setdefault(asset, native)
     for name, assets in (identical or {}).items():
         for asset in assets:
-            groups[asset] = f"group:{name}"
+            groups[asset] = name
     return lambda asset: groups.get(asset, asset)
 
 
 def identical_groups(store: Store) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = json.loads(store.meta(IDENTICAL_KEY) or "{}")
     return groups
+
+
+def pairing_rules(store: Store) -> PairingRules:
+    """How moves between own accounts are paired: the config's `[own_transfers]`, kept by
+    the last config scan, else the defaults."""
+    kept = json.loads(store.meta(OWN_TRANSFERS_KEY) or "{}")
+    if not kept:
+        return DEFAULT_RULES
+    return PairingRules(timedelta(seconds=kept["same_chain_seconds"]),
+                        timedelta(seconds=kept["cross_chain_seconds"]),
+                        Decimal(kept["tolerance"]))
 
 
 def chains_of(store: Store) -> list[Chain]:
@@ -128,6 +146,9 @@ ASSIGN_KEY = "assignments"
 IDENTICAL_KEY = "identical"
 
 
+OWN_TRANSFERS_KEY = "own_transfers"
+
+
 TREATMENTS_KEY = "treatments"
 
 
@@ -151,8 +172,15 @@ def keep_rules(store: Store, config: Config) -> None:
                                            config.assignments.items()}))
     store.set_meta(IDENTICAL_KEY, json.dumps({name: list(assets) for name, assets in
                                               config.identical.items()}))
+    pairing = config.own_transfers
+    store.set_meta(OWN_TRANSFERS_KEY, json.dumps({
+        "same_chain_seconds": pairing.same_chain // timedelta(seconds=1),
+        "cross_chain_seconds": pairing.cross_chain // timedelta(seconds=1),
+        "tolerance": str(pairing.tolerance)}))
     store.set_meta(TREATMENTS_KEY, json.dumps([[t.kind, t.protocol, t.treatment]
                                                for t in config.treatments]))
+    keep_taxpayer(store, config.taxpayer)
+    keep_targets(store, config.targets)
 
 
 def policy_of(store: Store, rules: Rules | None = None) -> Policy:

@@ -4,26 +4,46 @@ one command prints."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from rich.console import Console
 
 from chains.addresses import checksum
 from scanner.app.queries import Review
 from scanner.app.scan import WalletScan
-from scanner.formats import rows as reports
-from scanner.formats.render import plural
-from scanner.formats.rows import Row
+from scanner.app.summary import ALL_TERMS, GainsSummary
+from scanner.formats.render import plural, terminal_text
+from scanner.formats.rows import Row, money, qty
+from scanner.formats.us.schedule_d import netting_figures
 from scanner.ledger.reconcile import Status
 from scanner.tax.jurisdictions import US
 from scanner.tax.jurisdictions.base import Jurisdiction
+from scanner.tax.netting import Netting
+from scanner.tax.taxpayer import FILING_STATUS_NAMES
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)  # names untrusted
 
 
+SHOWN_ARRIVALS = 10  # transfers in of unknown origin listed one by one
+
+
 def print_review(found: Review) -> None:
     for line in found.lines():
         err.print(f"review: {line}")
+    arrivals = found.unknown_origin
+    for leg in arrivals[:SHOWN_ARRIVALS]:
+        value = "no price" if leg.usd_value is None else f"{money(leg.usd_value)} USD"
+        err.print(f"review:   {leg.timestamp:%Y-%m-%d} {_short(leg.wallet)} got "
+                  f"{qty(leg.quantity)} {terminal_text(leg.symbol or leg.asset)} ({value}), "
+                  f"tx {_short(leg.tx_hash)}")
+    if len(arrivals) > SHOWN_ARRIVALS:
+        err.print(f"review:   and {len(arrivals) - SHOWN_ARRIVALS} more (kind transfer_in in "
+                  "`taxscan ledger`)")
+
+
+def _short(text: str) -> str:
+    return text[:6] + "…" + text[-4:] if len(text) > 14 else terminal_text(text)
 
 
 def print_notes(notes: Sequence[str]) -> None:
@@ -63,22 +83,37 @@ def verdict(rows: Sequence[Row]) -> None:
                   "the node could not tell them (see `taxscan reconcile --rpc URL`)")
 
 
-def totals(rows: Sequence[Row]) -> None:
-    terms = [t for t in ("short", "long") if any(r["term"] == t for r in rows)]
-    for term in terms or ["all"]:
-        part = [r for r in rows if r["lot_id"] is not None and term in ("all", r["term"])]
-        gain = reports.total(part, "gain_usd")
-        err.print(f"{term}{'-term' if terms else ''}: {plural(len(part), 'row')}, gain "
-                  f"{'unknown' if gain is None else f'{gain:,.2f}'} USD")
-    free = [r for r in rows if r["rule"] == "tax-free-after-1y"]
-    if free:
-        gain = reports.total(free, "gain_usd")
-        err.print(f"of which tax-free (held over a year): {plural(len(free), 'row')}, gain "
-                  f"{'unknown' if gain is None else f'{gain:,.2f}'} USD")
-    unknown = [r for r in rows if r["lot_id"] is None]
-    if unknown:
-        err.print(f"{plural(len(unknown), 'disposal has', 'disposals have')} no lot (unknown "
+def totals(summary: GainsSummary) -> None:
+    """The footer of the gains table: its rows per term, and the year's netting."""
+    def gain(amount: Decimal | None) -> str:
+        return f"{'unknown' if amount is None else f'{amount:,.2f}'} {summary.currency}"
+
+    for term in summary.terms:
+        named = term.term if term.term == ALL_TERMS else f"{term.term}-term"
+        err.print(f"{named}: {plural(term.rows, 'row')}, gain {gain(term.gain)}")
+    if summary.tax_free is not None:
+        err.print(f"of which tax-free (held over a year): {plural(summary.tax_free.rows, 'row')}"
+                  f", gain {gain(summary.tax_free.gain)}")
+    if summary.no_lot:
+        err.print(f"{plural(summary.no_lot, 'disposal has', 'disposals have')} no lot (unknown "
                   "basis): review them", style="bold")
+    if summary.netting is not None:
+        netting_lines(summary.netting)
+    for line in summary.law:
+        err.print(line)
+
+
+def netting_lines(netting: Netting) -> None:
+    """Schedule D's netting of the year, with the loss carried in and out (a loss negative,
+    as the form's parentheses show it)."""
+    if netting.unknown_years:
+        years = ", ".join(map(str, netting.unknown_years))
+        err.print(f"Schedule D {netting.year}: unknown: disposals of unknown basis or proceeds "
+                  f"in {years}")
+        return
+    err.print(f"Schedule D {netting.year} ({FILING_STATUS_NAMES[netting.filing_status]}):")
+    for _, label, amount in netting_figures(netting):
+        err.print(f"  {label}: {amount:,.2f} USD")
 
 
 def wash_sale_warning(rows: Sequence[Row], jurisdiction: Jurisdiction = US) -> None:

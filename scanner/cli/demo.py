@@ -10,9 +10,11 @@ import typer
 
 from scanner.app import demo as demoing
 from scanner.app import harvest as harvesting
+from scanner.app import plan as planning
 from scanner.app import queries
 from scanner.app import reconcile as reconciling
 from scanner.app.readmodel import Books, load
+from scanner.app.summary import gains_summary
 from scanner.cli.console import (
     err,
     out,
@@ -23,10 +25,12 @@ from scanner.cli.console import (
     wash_sale_warning,
 )
 from scanner.cli.options import DbOption
+from scanner.cli.plan import show_plan
 from scanner.cli.progress import RichProgress
 from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit
 from scanner.store import Store
+from scanner.tax.taxpayer import Taxpayer
 
 commands = typer.Typer()
 
@@ -58,9 +62,10 @@ def _reports(books: Books, as_of: datetime) -> None:
     for year in (2024, 2025):
         rows = reports.gains_rows(queries.gains(books, year))
         emit(out, rows, reports.GAINS, Format.TABLE, f"Realized gains {year} (fifo)")
-        totals(rows)
+        totals(gains_summary(books, year, Taxpayer()))
         emit(out, reports.income_rows(queries.income(books, year)), reports.INCOME,
              Format.TABLE, f"Income {year}")
     rows = reports.harvest_rows(harvesting.harvestable(books, as_of))
     emit(out, rows, reports.HARVEST, Format.TABLE, f"Harvest as of {as_of.date()}")
     wash_sale_warning(rows)
+    show_plan(planning.make_plan(books, demoing.DEMO_TAXPAYER, as_of), Format.TABLE)

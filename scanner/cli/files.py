@@ -14,9 +14,11 @@ from scanner.app import imports as importing
 from scanner.app import queries
 from scanner.app.readmodel import load
 from scanner.app.settings import Rules
+from scanner.app.taxpayer import TaxpayerAsked, taxpayer_of
 from scanner.cli.console import err, out, print_review
 from scanner.cli.options import (
     FROM_OPTIONS,
+    FROM_TAXPAYER,
     DbOption,
     ExportFormat,
     FormatOption,
@@ -24,7 +26,9 @@ from scanner.cli.options import (
     Reported,
     open_store,
     parse_as_of,
+    profile_options,
     tax_rules,
+    taxpayer_options,
     word,
     writable_store,
     year_option,
@@ -48,7 +52,7 @@ def import_file(
         "kept apart per account; default koinly:FILE_NAME).")] = None,
     asset: Annotated[list[str] | None, typer.Option(
         "--asset", help="Koinly: SYMBOL=ASSET_ID for a currency the defaults do not know "
-        "(repeatable), e.g. SOL=solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp/slip44:501; "
+        "(repeatable), e.g. KAVA=cosmos:kava_2222-10/slip44:459; "
         "without one a symbol gets a local id, taxscan:koinly/symbol:SYMBOL.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -74,6 +78,7 @@ def import_file(
 @commands.command("export")
 @without_collector
 @tax_rules
+@taxpayer_options
 def export_file(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")],
     out: Annotated[Path, typer.Option("--out", help="The file to write (ledger: .parquet for "
@@ -85,13 +90,15 @@ def export_file(
         "--reported", help="Form 8949 box: none (no 1099-DA/1099-B: boxes I/L, C/F before "
         "2025), basis (G/J, A/D) or no-basis (H/K, B/E).")] = NO_1099,
     rules: Rules = FROM_OPTIONS,
+    taxpayer: TaxpayerAsked = FROM_TAXPAYER,
     db: DbOption = None,
 ) -> None:
     """Files for accountants and other tools: the ledger, Form 8949, Schedule D, TurboTax,
     TXF, and Koinly, CoinTracker or CoinLedger transaction CSVs."""
     with open_store(db) as store:
         done = exporting.export(load(store, rules), word(fmt), out, year=year,
-                                reported=word(reported))
+                                reported=word(reported),
+                                taxpayer=taxpayer_of(store, taxpayer))
     err.print(f"{word(fmt)}: {plural(done.rows, 'row')} written to {done.path}")
 
 
@@ -120,6 +127,7 @@ def explain_tx(
 @commands.command("report")
 @without_collector
 @tax_rules
+@profile_options
 def report_page(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
     year: Annotated[int | None, year_option("Tax year (default: every year).")] = None,
@@ -127,11 +135,13 @@ def report_page(
         "--as-of", help="Date for the harvestable losses and open positions (default: the "
         "end of the year, or today).")] = None,
     rules: Rules = FROM_OPTIONS,
+    taxpayer: TaxpayerAsked = FROM_TAXPAYER,
     db: DbOption = None,
 ) -> None:
     """One self-contained HTML page: gains by term, income by kind, harvestable losses per
     asset, open positions, what needs review, and the lineage behind each figure."""
     moment = parse_as_of(as_of) if as_of else None
     with open_store(db) as store:
-        done = exporting.report(store, load(store, rules), out, year=year, as_of=moment)
+        done = exporting.report(store, load(store, rules), out, year=year, as_of=moment,
+                                taxpayer=taxpayer_of(store, taxpayer))
     err.print(f"report: {plural(done.rows, 'disposal')}, written to {done.path}")

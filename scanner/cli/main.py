@@ -18,7 +18,7 @@ from chains.errors import TaxscanError
 from chains.evm.sourcing import API_KEY_ENV
 from scanner.app.config import load_config
 from scanner.app.sources import COINGECKO_KEY_ENV, COINGECKO_PRO_KEY_ENV, DEFILLAMA_KEY_ENV
-from scanner.cli import basis, demo, files, prices, reports, scan, spam
+from scanner.cli import basis, demo, files, plan, prices, reports, scan, spam
 from scanner.formats.render import terminal_text
 
 
@@ -52,7 +52,7 @@ def _options(shown: Annotated[bool, typer.Option(
     pass
 
 
-for group in (scan.commands, reports.commands, files.commands, demo.commands):
+for group in (scan.commands, reports.commands, plan.commands, files.commands, demo.commands):
     app.registered_commands += group.registered_commands
 app.add_typer(prices.group, name="prices")
 app.add_typer(basis.group, name="basis")

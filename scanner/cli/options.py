@@ -18,6 +18,7 @@ from chains.retry import is_http_url
 from scanner.app.export import EXPORT_FORMATS
 from scanner.app.imports import LEDGER_FORMATS
 from scanner.app.settings import Rules
+from scanner.app.taxpayer import TaxpayerAsked
 from scanner.cli.console import err
 from scanner.formats.csvtext import YEARS
 from scanner.formats.render import Format
@@ -27,6 +28,13 @@ from scanner.store import Store, default_db_path
 from scanner.tax.jurisdictions import CODES
 from scanner.tax.jurisdictions.lotwise import METHODS
 from scanner.tax.scope import Scope
+from scanner.tax.taxpayer import (
+    FILING_STATUSES,
+    FilingStatus,
+    carried_loss,
+    tax_rate,
+)
+from scanner.tax.taxpayer import ordinary_income as checked_income
 
 R = TypeVar("R")
 
@@ -42,12 +50,14 @@ if TYPE_CHECKING:  # what typer hands a command is one of the owner's words: a s
     ExportFormat: TypeAlias = str
     LedgerFormat: TypeAlias = str
     Reported: TypeAlias = str
+    FilingStatusChoice: TypeAlias = str
 else:
     Method = choice("Method", METHODS)
     Jurisdiction = choice("Jurisdiction", CODES)
     ExportFormat = choice("ExportFormat", EXPORT_FORMATS)
     LedgerFormat = choice("LedgerFormat", LEDGER_FORMATS)
     Reported = choice("Reported", REPORTED_CHOICES)
+    FilingStatusChoice = choice("FilingStatus", FILING_STATUSES)
 
 DbOption = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB file (default: $TAXSCAN_DB, else the user data dir).",
@@ -66,9 +76,37 @@ AssignOption = Annotated[list[str] | None, typer.Option(
     "--assign", help="Specific identification: TX_HASH=LOT_ID[,LOT_ID...] (repeatable; "
     "lot ids from `taxscan lots`).", show_default=False)]
 
+FilingStatusOption = Annotated[FilingStatusChoice | None, typer.Option(
+    "--filing-status", help="US filing status: separate (married filing separately) deducts "
+    "up to 1,500 USD of a net capital loss a year, the others 3,000 (default: the config's "
+    "taxpayer table, else single).", show_default=False)]
+CarryoverShortOption = Annotated[str | None, typer.Option(
+    "--carryover-short", help="Short-term capital loss carried into the first tax year of "
+    "the books, USD as a positive amount (default: the config's taxpayer table, else 0).",
+    show_default=False)]
+CarryoverLongOption = Annotated[str | None, typer.Option(
+    "--carryover-long", help="Long-term capital loss carried into the first tax year of the "
+    "books, USD as a positive amount (default: the config's taxpayer table, else 0).",
+    show_default=False)]
+
+OrdinaryIncomeOption = Annotated[str | None, typer.Option(
+    "--ordinary-income", help="The year's taxable income besides these gains, in the "
+    "jurisdiction's currency: it sets the bracket (default: the config's taxpayer table).",
+    show_default=False)]
+StateRateOption = Annotated[str | None, typer.Option(
+    "--state-rate", help="A flat state (or provincial) rate on what the gains add to taxable "
+    "income, 0.05 for 5% (default: the config's taxpayer table, else 0).",
+    show_default=False)]
+
 FROM_OPTIONS = Rules()  # the default of a command's `rules`: @tax_rules fills it in
 _RULE_OPTIONS = {"method": MethodOption, "jurisdiction": JurisdictionOption,
                  "scope": ScopeOption, "assign": AssignOption}
+FROM_TAXPAYER = TaxpayerAsked()  # the default of a command's `taxpayer`: @taxpayer_options
+_TAXPAYER_OPTIONS = {"filing_status": FilingStatusOption,
+                     "carryover_short": CarryoverShortOption,
+                     "carryover_long": CarryoverLongOption}
+_PROFILE_OPTIONS = {**_TAXPAYER_OPTIONS, "ordinary_income": OrdinaryIncomeOption,
+                    "state_rate": StateRateOption}
 
 
 def word(chosen: str) -> str:
@@ -85,20 +123,60 @@ def rules_of(method: str | None, jurisdiction: str | None, scope: Scope | None,
 def tax_rules(command: Callable[..., R]) -> Callable[..., R]:
     """The command's `rules` parameter becomes the options --method, --jurisdiction, --scope
     and --assign, in its place."""
+    return _options_for(command, "rules", _RULE_OPTIONS, rules_of)
+
+
+def taxpayer_asked(filing_status: str | None, carryover_short: str | None,
+                   carryover_long: str | None, ordinary_income: str | None = None,
+                   state_rate: str | None = None) -> TaxpayerAsked:
+    def checked(text: str | None, option: str, check: Callable[[Decimal], Decimal]
+                ) -> Decimal | None:
+        if text is None:
+            return None
+        amount = parse_decimal(text, option)
+        try:
+            return check(amount)
+        except ValueError as exc:
+            raise UserInputError(f"{option}: {exc}") from None
+
+    return TaxpayerAsked(
+        FilingStatus(word(filing_status)) if filing_status else None,
+        checked(carryover_short, "--carryover-short", carried_loss),
+        checked(carryover_long, "--carryover-long", carried_loss),
+        checked(ordinary_income, "--ordinary-income", checked_income),
+        checked(state_rate, "--state-rate", tax_rate))
+
+
+def taxpayer_options(command: Callable[..., R]) -> Callable[..., R]:
+    """The command's `taxpayer` parameter becomes the options --filing-status,
+    --carryover-short and --carryover-long, in its place."""
+    return _options_for(command, "taxpayer", _TAXPAYER_OPTIONS, taxpayer_asked)
+
+
+def profile_options(command: Callable[..., R]) -> Callable[..., R]:
+    """As `taxpayer_options`, with the options a plan also needs: --ordinary-income and
+    --state-rate."""
+    return _options_for(command, "taxpayer", _PROFILE_OPTIONS, taxpayer_asked)
+
+
+def _options_for(command: Callable[..., R], name: str, options: dict[str, Any],
+                 build: Callable[..., Any]) -> Callable[..., R]:
+    """The command's parameter `name` becomes `options` (parameter name -> annotation), in
+    its place; the command gets `build(**their values)` for it."""
     signature = inspect.signature(command, eval_str=True)
     parameters: list[inspect.Parameter] = []
     for parameter in signature.parameters.values():
-        if parameter.name == "rules":
-            parameters += [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                             default=None, annotation=option)
-                           for name, option in _RULE_OPTIONS.items()]
+        if parameter.name == name:
+            parameters += [inspect.Parameter(option, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                             default=None, annotation=annotation)
+                           for option, annotation in options.items()]
         else:
             parameters.append(parameter)
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> R:
-        chosen = {name: kwargs.pop(name) for name in _RULE_OPTIONS}
-        return command(*args, rules=rules_of(**chosen), **kwargs)
+        chosen = {option: kwargs.pop(option) for option in options}
+        return command(*args, **{name: build(**chosen)}, **kwargs)
 
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}

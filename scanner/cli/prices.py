@@ -10,6 +10,7 @@ import typer
 
 from scanner.app import imports as importing
 from scanner.app import queries
+from scanner.app.rates import import_rates
 from scanner.app.readmodel import load
 from scanner.app.settings import Rules
 from scanner.app.sources import PriceSourceName, price_sources
@@ -39,6 +40,22 @@ def prices_import(
         count = importing.import_prices(store, file)
         err.print(f"imported {plural(count, 'price')} from {file}")
         print_review(queries.review(store))
+
+
+@group.command("rates")
+def prices_rates(
+    file: Annotated[Path, typer.Argument(help="CSV with header date,currency,per_usd.")],
+    db: DbOption = None,
+) -> None:
+    """Import exchange rates (units of a currency one USD buys, per day) for reports in
+    GBP, CAD or EUR; they replace the ECB reference rates for the currencies they name."""
+    with writable_store(db) as store:
+        done = import_rates(store, file)
+    if done is None:
+        err.print(f"{file} holds no rate: nothing imported")
+        return
+    err.print(f"imported {plural(done.rates, 'rate')} for {', '.join(done.currencies)} from "
+              f"{done.first.isoformat()} to {done.last.isoformat()}")
 
 
 @group.command("fetch")

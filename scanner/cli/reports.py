@@ -16,9 +16,12 @@ from scanner.app import queries
 from scanner.app import reconcile as reconciling
 from scanner.app.readmodel import load
 from scanner.app.settings import Rules
+from scanner.app.summary import gains_summary
+from scanner.app.taxpayer import TaxpayerAsked, taxpayer_of
 from scanner.cli.console import err, out, print_notes, totals, verdict, wash_sale_warning
 from scanner.cli.options import (
     FROM_OPTIONS,
+    FROM_TAXPAYER,
     DbOption,
     FormatOption,
     http_url,
@@ -26,6 +29,7 @@ from scanner.cli.options import (
     parse_as_of,
     parse_decimal,
     tax_rules,
+    taxpayer_options,
     year_option,
 )
 from scanner.collector import without_collector
@@ -55,8 +59,8 @@ def lots(
     with open_store(db) as store:
         books = load(store, rules)
         rows = reports.lot_rows(queries.open_lots(books, moment, only))
-    emit(out, rows, reports.LOTS, fmt, "Open lots")
-    print_notes(books.lots_until(moment).notes)
+    emit(out, rows, reports.LOTS, fmt, "Open lots", books.currency)
+    print_notes(books.notes(moment))
 
 
 @commands.command()
@@ -72,20 +76,26 @@ def trace(
     """The lineage behind a figure: lot -> acquisition leg (transaction, price source) ->
     the disposals that drew on it -> what is still open."""
     with open_store(db) as store:
-        rows = reports.trace_rows(queries.trace(load(store, rules), ident))
-    emit(out, rows, reports.TRACE, fmt, f"Trace of {ident}")
+        books = load(store, rules)
+        rows = reports.trace_rows(queries.trace(books, ident))
+    emit(out, rows, reports.TRACE, fmt, f"Trace of {ident}", books.currency)
 
 
 @commands.command()
+@without_collector
+@tax_rules
 def balances(
     year: Annotated[int, year_option("Tax year: balances at its last second.")],
+    rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
-    """Year-end balances per wallet and asset (December 31, 23:59:59 UTC), at that price."""
+    """Year-end balances per wallet and asset at the last second of the tax year (US:
+    December 31, 23:59:59 UTC; UK: 5 April, 23:59:59 UK time), at that USD price."""
     with open_store(db) as store:
-        rows = reports.balance_rows(queries.year_end_balances(load(store), year))
-    emit(out, rows, reports.BALANCES, fmt, f"Balances at the end of {year}")
+        books = load(store, rules)
+        rows = reports.balance_rows(queries.year_end_balances(books, year))
+    emit(out, rows, reports.BALANCES, fmt, f"Balances at the end of {books.year_name(year)}")
 
 
 @commands.command()
@@ -133,24 +143,29 @@ def ledger(
 @commands.command()
 @without_collector
 @tax_rules
+@taxpayer_options
 def gains(
     year: Annotated[int, year_option("Tax year.")],
     rules: Rules = FROM_OPTIONS,
+    taxpayer: TaxpayerAsked = FROM_TAXPAYER,
     fmt: FormatOption = Format.TABLE,
     db: DbOption = None,
 ) -> None:
-    """Realized gains and losses, one row per lot disposed."""
+    """Realized gains and losses, one row per lot disposed; under the table, the totals per
+    term and (US) the year's netting with the loss carried over."""
     with open_store(db) as store:
         books = load(store, rules)
         disposals = queries.gains(books, year)
+        filer = taxpayer_of(store, taxpayer)
     if fmt is Format.CSV:
-        out.file.write(gains_to_csv(disposals))
+        out.file.write(gains_to_csv(disposals, books.currency))
     else:
         rows = reports.gains_rows(disposals)
-        emit(out, rows, reports.GAINS, fmt, f"Realized gains {year} ({books.computed_by})")
+        emit(out, rows, reports.GAINS, fmt, f"Realized gains {books.year_name(year)} "
+             f"({books.computed_by})", books.currency)
         if fmt is Format.TABLE:
-            totals(rows)
-    print_notes(books.lots.notes)
+            totals(gains_summary(books, year, filer))
+    print_notes(books.notes())
 
 
 @commands.command()
@@ -166,8 +181,8 @@ def income(
     with open_store(db) as store:
         books = load(store, rules)
         rows = reports.income_rows(queries.income(books, year))
-    emit(out, rows, reports.INCOME, fmt, f"Income {year}")
-    print_notes(books.lots.notes)
+    emit(out, rows, reports.INCOME, fmt, f"Income {books.year_name(year)}", books.currency)
+    print_notes(books.notes())
 
 
 @commands.command()
@@ -205,12 +220,13 @@ def harvest(
                                target_loss=target, offset_gains=offset_gains)
     plan = done.suggestion
     rows = reports.harvest_rows(done.rows, plan.lot_ids if plan else (), done.rates, done.gas)
-    emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}")
+    currency = done.jurisdiction.currency
+    emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}", currency)
     if fmt is Format.TABLE:
         if plan is not None:
             err.print(f"suggested: sell {plural(len(plan.lot_ids), 'lot')} to realize "
-                      f"{plan.loss_usd:,.2f} USD of loss against a target of "
+                      f"{plan.loss_usd:,.2f} {currency} of loss against a target of "
                       f"{plan.target_usd:,.2f}; estimated tax saved {plan.tax_saved_usd:,.2f} "
-                      f"USD at {done.rates.short} short / {done.rates.long} long")
+                      f"{currency} at {done.rates.short} short / {done.rates.long} long")
         wash_sale_warning(rows, done.jurisdiction)
     print_notes(done.notes)

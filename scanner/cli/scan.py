@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from chains.addresses import checksum, parse_address, parse_asset_id
+from chains.addresses import checksum, parse_address, parse_any_asset_id
 from chains.errors import UserInputError
 from chains.evm.explorer import Flavor
 from chains.evm.sourcing import API_KEY_ENV, SourceChoice, SourcePlan
@@ -78,7 +78,7 @@ def scan(
     if not addresses:
         raise UserInputError("name the wallets to scan (0x... addresses), or give --config")
     wallets = list(dict.fromkeys(parse_address(a) for a in addresses))
-    stablecoins = [parse_asset_id(a) for a in stablecoin or ()]
+    stablecoins = [parse_any_asset_id(a) for a in stablecoin or ()]
     plan = SourcePlan(chain=chain_by_name(chain) if chain else None, rpc_url=rpc,
                       explorer_url=explorer_url, flavor=explorer,
                       api_key=os.environ.get(API_KEY_ENV) or None, choice=source,

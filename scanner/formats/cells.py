@@ -8,7 +8,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_FIELDS = frozenset({
     "quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd", "usd",
     "tax_saved_usd", "gas_usd_estimate", "price_usd", "value_usd", "unrealized_usd",
-    "ledger_balance", "chain_balance", "difference"})
+    "ledger_balance", "chain_balance", "difference",
+    # taxscan plan
+    "proceeds", "cost_basis", "gain", "gas", "tax_saved", "saving_if_sold_now",
+    "saving_if_sold_after", "value", "target_value", "sell", "buy", "sold"})
 
 
 def formula_safe(text: str) -> str:

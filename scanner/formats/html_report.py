@@ -41,7 +41,13 @@ wallet as given, `<n>` the index of the row in `ReportPage.gains` (from 0).
     lineage.<n>.proceeds, lineage.<n>.basis, lineage.<n>.gain   a disposal
     lineage.<n>.acquired_quantity, lineage.<n>.acquired_basis   its lot as first acquired
     missing.<asset>.legs    ledger legs of the asset without a USD value
+    arrival.<lot_id>.basis  a lot opened at fair value by a transfer in of unknown origin
     spam.<asset>.score      a spam token's score
+    plan.*                  the plan section: see `html_plan`
+    netting.<key>           the US netting of the year (Schedule D, with the loss carried
+                            over), a loss negative: keys 6, 7, 14, 15, 16, 21 (when line 16
+                            is a loss), carryover_short, carryover_long (into the next year);
+                            only with `ReportPage.netting`, and none when it is unknown
 
 A section without rows (no income, no loss, no open lot...) says so and has no figures; the
 gains summary always has its short, long and total rows. The notes section (`id="notes"`,
@@ -63,8 +69,13 @@ from functools import cache
 
 import jinja2
 
+from scanner.formats.html_plan import PlanPart, plan_view
 from scanner.formats.rows import Row, qty, when
 from scanner.formats.us.form8949 import amount_text, one_line
+from scanner.formats.us.schedule_d import netting_figures
+from scanner.ledger.records import Kind
+from scanner.tax.netting import Netting
+from scanner.tax.taxpayer import FILING_STATUS_NAMES
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 BAR_WIDTH = Decimal(400)  # user units of the biggest bar
@@ -74,6 +85,7 @@ _LABEL_CHARS = 18  # a longer symbol is cut in the chart (the table has it whole
 _GROUPS = (("short", "Short-term"), ("long", "Long-term"),
            ("other", "No holding period (pooled, ACB or no lot)"))
 NO_LOT = "no lot: unknown basis"
+_UNKNOWN_ORIGIN = Kind.TRANSFER_IN.value  # the origin kind of a lot opened by one
 
 
 @dataclass(frozen=True)
@@ -92,19 +104,26 @@ class ReportPage:
     review: Sequence[str]  # Review.lines()
     tx_urls: Mapping[str, str]  # tx_hash -> explorer URL (absent = no link)
     notes: Sequence[str] = ()  # the lot book's notes on how the figures were computed
+    netting: Netting | None = None  # the year's US netting, under the gains
+    currency: str = "USD"  # of every figure but the ledger's
+    year_name: str | None = None  # as the jurisdiction's forms name the year: "2024 to 2025"
+    summary: Sequence[str] = ()  # what the jurisdiction's law does with the year's totals
+    plan: PlanPart | None = None  # the plan section (`html_plan` documents its figures)
 
 
 def render_report(page: ReportPage) -> str:
     """The page as one HTML document."""
     return _template().render(
         title="taxscan report: " + ("all years" if page.year is None
-                                    else f"tax year {page.year}"),
+                                    else f"tax year {page.year_name or page.year}"),
+        currency=page.currency, summary=page.summary,
         generated=when(page.generated), rules=page.rules, csp=CSP,
         gains=_gain_groups(page.gains), income=_income(page.income),
         harvest_as_of=when(page.harvest_as_of), chart=_chart(page.harvest),
         positions=_positions(page.open_lots), review=page.review, missing=page.missing,
         spam=page.spam, lineage=_lineage(page.gains, page.acquisitions), no_lot=NO_LOT,
-        notes=page.notes,
+        arrivals=_arrivals(page.acquisitions),
+        notes=page.notes, netting=_netting(page.netting), plan=plan_view(page.plan),
         links={tx: url for tx, url in page.tx_urls.items() if url.startswith("https://")},
     )
 
@@ -227,6 +246,23 @@ def _gain_groups(rows: Sequence[Row]) -> _Gains:
                   any(r["disallowed_loss_usd"] is not None for r in rows))
 
 
+@dataclass(frozen=True)
+class _Netting:
+    year: int
+    status: str
+    unknown_years: str  # "" when every year netted is known
+    figures: list[tuple[str, str, str]]  # key, label, amount
+
+
+def _netting(netting: Netting | None) -> _Netting | None:
+    if netting is None:
+        return None
+    return _Netting(netting.year, FILING_STATUS_NAMES[netting.filing_status],
+                    ", ".join(map(str, netting.unknown_years)),
+                    [(key, label, amount_text(amount))
+                     for key, label, amount in netting_figures(netting)])
+
+
 def _income(rows: Sequence[Row]) -> _Income:
     def kind(name: str, part: list[Row]) -> _Kind:
         known = [r["usd_value"] for r in part if r["usd_value"] is not None]
@@ -278,6 +314,13 @@ def _lineage(rows: Sequence[Row], acquisitions: Mapping[str, Row]) -> list[_Line
         if lines:
             groups.append(_LineageGroup(key, label, lines))
     return groups
+
+
+def _arrivals(acquisitions: Mapping[str, Row]) -> list[Row]:
+    """The lots opened at fair value by transfers in of unknown origin (to review: from an
+    account of yours, they would have kept their dates and basis), oldest first."""
+    return sorted((r for r in acquisitions.values() if r["origin_kind"] == _UNKNOWN_ORIGIN),
+                  key=lambda r: (r["acquired"], r["lot_id"]))
 
 
 def _name(row: Row) -> str:

@@ -5,8 +5,13 @@
     Net Worth Amount,Net Worth Currency,Label,Description,TxHash
 
 Reading: dates are UTC (`YYYY-MM-DD HH:MM`, `:SS` and a trailing ` UTC` allowed); amounts
-are positive. USD is money, not an asset: it gets no leg but gives the legs it pays for
-their USD value, below 1e28 and rounded to the ten places it is stored with.
+are positive. USD is money, not an asset: it gets no leg but gives the leg it pays for its
+USD value: the USD paid, and a USD fee, is a buy's basis (IRC 1012); the USD received, less
+a USD fee, a sale's proceeds (IRC 1001(b)), whatever the Net Worth says. Net Worth values a
+row without USD: both legs of a trade, a receipt, a sending. Values are below 1e28 and
+rounded to the ten places they are stored with. A leg the row gives no value (a fee, a row
+without Net Worth) is valued by taxscan as a chain leg is: by its trade's other leg (a USD
+stablecoin, the native coin...) or by its price (scanner.ledger.valuation).
 
 Writing, so that the reader above (and Koinly) reads the ledger back:
 - Date: UTC, `YYYY-MM-DD HH:MM`, the form Koinly documents ("YYYY-MM-DD 00:00 UTC"); the
@@ -75,6 +80,7 @@ from scanner.ledger.classify import group_id
 from scanner.ledger.records import EXCHANGES, Kind, LedgerEntry
 from scanner.ledger.valuation import USD_LIMIT
 from scanner.money import usd
+from scanner.prices.natives import NATIVE_COINS
 from scanner.tax.treatment import LENDING_INTEREST, STAKING, income_kind
 
 HEADER = ("Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency",
@@ -84,10 +90,10 @@ PROTOCOL = "koinly"
 PRICE_SOURCE = "koinly"
 SYNTHETIC_DIGITS = 32  # hex digits of sha256 in a synthetic transaction id
 
-BTC = "bip122:000000000019d6689c085ae165831e93/slip44:0"
-# Ethereum mainnet; the registry lists these addresses without their symbols
+# the native coins of other chains (BTC, SOL...), then Ethereum mainnet's (the registry
+# lists these addresses without their symbols)
 DEFAULT_ASSETS: Mapping[str, str] = {
-    "BTC": BTC,
+    **{coin.symbol: coin.asset for coin in NATIVE_COINS},
     "ETH": native_asset(1, 60),
     "WETH": erc20_asset(1, "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"),
     "USDC": erc20_asset(1, "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"),
@@ -262,8 +268,8 @@ def _parse_row(path: Path, record: Record, where: dict[str, int]) -> _Row:
         legs = [_Leg("sent", sent, True, Kind.TRADE, worth),
                 _Leg("received", received, False, Kind.TRADE, worth)]
     elif received is not None and not received.is_usd:
-        if sent is not None:  # bought with USD
-            value = sent.amount if worth is None else worth
+        if sent is not None:  # bought with USD: the USD paid
+            value = sent.amount
             if fee is not None and fee.is_usd:
                 value += fee.amount
             legs = [_Leg("received", received, False, Kind.TRADE, value)]
@@ -272,8 +278,8 @@ def _parse_row(path: Path, record: Record, where: dict[str, int]) -> _Row:
             legs = [_Leg("received", received, False, kind, worth,
                          STAKING if label == STAKING_LABEL else PROTOCOL)]
     elif sent is not None and not sent.is_usd:
-        if received is not None:  # sold for USD
-            value = received.amount if worth is None else worth
+        if received is not None:  # sold for USD: the USD received
+            value = received.amount
             if fee is not None and fee.is_usd:
                 value -= fee.amount
                 if value < 0:
@@ -290,7 +296,8 @@ def _parse_row(path: Path, record: Record, where: dict[str, int]) -> _Row:
         # there is nothing to put it on; on any other row it has no place
         raise fail("a USD fee is only supported on a buy or a sale for USD: give the fee "
                    "in the currency it was paid in")
-    if any(leg.usd_value is not None and leg.usd_value >= USD_LIMIT for leg in legs):
+    if (worth is not None and worth >= USD_LIMIT) or any(
+            leg.usd_value is not None and leg.usd_value >= USD_LIMIT for leg in legs):
         raise fail("a USD value must be below 1e28")
     tx_text = cell("TxHash")
     tx_hash = tx_text.lower() if _TX_HASH.fullmatch(tx_text) else None

@@ -19,7 +19,9 @@ any SQL integer) and decimals; its quantity is empty when DECIMAL(38, 18) cannot
 exactly.
 
 The import reads the first fields, the ledger report's; the lineage columns are derived
-figures: they are accepted and ignored, since the lots are computed again from the legs.
+figures: they are accepted and ignored, since the lots are computed again from the legs. A
+leg's usd_value is the file's and stays; a leg without one is valued by taxscan as a chain
+leg is (by its trade's other leg, or its price), again whenever prices change.
 Every cell is checked against what the database holds: chain ids and block numbers up to
 2^63-1, log indexes up to 2^31-1 (ASCII digits), USD values from 0 to below 1e28, rounded to
 the ten places they are stored with, times in the years 1970 to 2200. Quantities are exact,
@@ -62,6 +64,7 @@ from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.valuation import USD_LIMIT
 from scanner.money import cents, usd
 from scanner.tax.records import NO_LOT, Disposal, LotBook
+from scanner.tax.sales import sale_cents
 
 LINEAGE_FIELDS = ("explorer_url", "opens_lot", "draws_on", "proceeds_usd", "cost_basis_usd",
                   "gain_usd")
@@ -125,8 +128,9 @@ def _lineage(disposals: Sequence[Disposal]) -> Row:
     if not disposals:
         return {"draws_on": None, "proceeds_usd": None, "cost_basis_usd": None,
                 "gain_usd": None}
-    proceeds = _sum(d.proceeds_usd for d in disposals)
-    basis = _sum(d.cost_basis_usd for d in disposals)
+    shares = sale_cents(disposals)  # the gains report's cents, its rows of the sale
+    proceeds = _sum(p for p, _ in shares)
+    basis = _sum(b for _, b in shares)
     denied = _sum(d.disallowed_loss_usd for d in disposals)
     gain = None if proceeds is None or basis is None or denied is None \
         else proceeds - basis + denied
@@ -136,7 +140,7 @@ def _lineage(disposals: Sequence[Disposal]) -> Row:
 
 
 def _sum(amounts: Iterable[Decimal | None]) -> Decimal | None:
-    """The sum of the amounts in cents, each rounded first; None when one is unknown."""
+    """The sum of the amounts, each in cents first; None when one is unknown."""
     total = Decimal(0)
     for amount in amounts:
         if amount is None:

@@ -16,9 +16,19 @@ from rich.text import Text
 
 from scanner.collector import without_collector
 from scanner.formats.cells import FORMULA_START, NUMERIC_FIELDS, formula_safe
-from scanner.formats.rows import GAINS, Row, Shape, Unfigured, every_field, qty, when
+from scanner.formats.rows import (
+    GAINS,
+    Row,
+    Shape,
+    Unfigured,
+    every_field,
+    qty,
+    rows_in,
+    when,
+)
 from scanner.money import CENT
 from scanner.tax.records import Disposal
+from scanner.tax.sales import sale_cents
 
 _FORMULA_CHARS = frozenset(FORMULA_START)
 _HEXES = {"tx_hash", "wallet", "counterparty", "origin_tx"}
@@ -71,7 +81,7 @@ def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
 
 
 @without_collector
-def gains_to_csv(disposals: Iterable[Disposal]) -> str:
+def gains_to_csv(disposals: Iterable[Disposal], currency: str = "USD") -> str:
     """`to_csv(gains_rows(disposals), GAINS.fields)`, the same text, made without the row
     dicts: a gains report can be a million rows. A row none of whose cells needs quoting is
     joined as it is; any other goes through the csv writer, which quotes a cell holding a
@@ -79,7 +89,7 @@ def gains_to_csv(disposals: Iterable[Disposal]) -> str:
     kinds never do)."""
     scratch = io.StringIO()
     writer = csv.writer(scratch, lineterminator="\r\n")
-    lines = [",".join(GAINS.fields)]
+    lines = [",".join(GAINS.in_currency(currency).fields)]
     append = lines.append
     to_cents = _half_up().quantize  # money.cents, without its keyword argument per cell
     guarded: dict[str, str] = {}  # assets, symbols, wallets, rules: few distinct values
@@ -99,12 +109,10 @@ def gains_to_csv(disposals: Iterable[Disposal]) -> str:
                 with_comma.add(cell)
         return cell
 
-    for d in disposals:
-        proceeds, basis = d.proceeds_usd, d.cost_basis_usd
-        if proceeds is not None:
-            proceeds = to_cents(proceeds, CENT)
-        if basis is not None:
-            basis = to_cents(basis, CENT)
+    listed = list(disposals)
+    figures = iter(sale_cents(listed))  # in cents as the forms share each sale
+    for d in listed:
+        proceeds, basis = next(figures)
         disallowed = to_cents(d.disallowed_loss_usd, CENT) if d.disallowed_loss_usd else None
         if d.acquired is not acquired:
             acquired = d.acquired
@@ -242,7 +250,11 @@ def show(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, title: 
 
 
 def emit(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, fmt: Format,
-         title: str) -> None:
+         title: str, currency: str = "USD") -> None:
+    """The rows as JSON, CSV or a table; figures in `currency` are named for it."""
+    if currency != "USD":
+        rows, shape = rows_in(rows, currency), shape.in_currency(currency)
+        title = f"{title}, in {currency}"
     if fmt is Format.JSON:
         console.file.write(to_json(rows) + "\n")
     elif fmt is Format.CSV:

@@ -16,6 +16,7 @@ from scanner.ledger.spam import SpamRow
 from scanner.money import cents
 from scanner.tax.harvest import HarvestRow, Rates
 from scanner.tax.records import Allocation, Disposal, IncomeEvent, Lot, MissingPrice, TraceStep
+from scanner.tax.sales import sale_cents
 
 Row = dict[str, Any]
 Unfigured = Callable[[Row], Collection[str]]
@@ -35,6 +36,31 @@ class Shape:
     fields: tuple[str, ...]
     table: tuple[str, ...]
     not_applicable: Unfigured = every_field
+
+    def in_currency(self, currency: str) -> Shape:
+        """The shape of the same report with its figures in `currency`: its money fields
+        named for it (DESIGN.md's names are those of USD: proceeds_usd, proceeds_gbp)."""
+        if currency == "USD":
+            return self
+        unfigured = self.not_applicable
+
+        def not_applicable(row: Row) -> Collection[str]:
+            return [named_in(name, currency) for name in unfigured(row)]
+
+        return Shape(tuple(named_in(f, currency) for f in self.fields),
+                     tuple(named_in(f, currency) for f in self.table), not_applicable)
+
+
+def named_in(field: str, currency: str) -> str:
+    """A money field's name for figures in `currency`."""
+    return field if currency == "USD" else field.replace("usd", currency.lower())
+
+
+def rows_in(rows: Iterable[Row], currency: str) -> list[Row]:
+    """The rows with their money fields named for `currency`."""
+    if currency == "USD":
+        return list(rows)
+    return [{named_in(key, currency): value for key, value in row.items()} for row in rows]
 
 
 LEDGER = Shape(
@@ -161,11 +187,12 @@ def ledger_rows(entries: Iterable[LedgerEntry]) -> list[Row]:
 
 @without_collector
 def gains_rows(disposals: Iterable[Disposal]) -> list[Row]:
+    """One row per disposal, its money in cents as the forms give it: the lines of one sale
+    add up to the sale's proceeds and basis (`tax.sales.sale_cents`)."""
     rows: list[Row] = []
     append_row = rows.append
-    for d in disposals:
-        proceeds = None if d.proceeds_usd is None else cents(d.proceeds_usd)
-        basis = None if d.cost_basis_usd is None else cents(d.cost_basis_usd)
+    listed = list(disposals)
+    for d, (proceeds, basis) in zip(listed, sale_cents(listed), strict=True):
         disallowed = cents(d.disallowed_loss_usd) if d.disallowed_loss_usd else None
         gain = None if proceeds is None or basis is None else \
             proceeds - basis + (disallowed or 0)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from chains.addresses import asset_contract
+from chains.addresses import asset_contract, erc20_asset
 from chains.evm.records import RawTx, TokenInfo
 from chains.registry import Chain
 from scanner.ledger.classify import classify
+from scanner.ledger.decode.claims import claim_payouts
+from scanner.ledger.decode.executors import executors
 from scanner.ledger.decode.protocols import DecodeContext, ProtocolDecoder, Refinement, refine_all
 from scanner.ledger.decode.registry import DECODERS
 from scanner.ledger.decode.transfers import decode_movements
+from scanner.ledger.positions import open_positions
 from scanner.ledger.rebasing import BalanceSnapshot, rebase_legs
 from scanner.ledger.records import LedgerEntry, Movement
 from scanner.ledger.spam import SpamVerdict, judge, widest_fan_outs
@@ -27,15 +30,16 @@ class ChainLedger:
 
 def symbols_for(chain: Chain, movements: Iterable[Movement], tokens: Mapping[str, TokenInfo],
                 named: Mapping[str, str] | None = None) -> dict[str, str | None]:
-    """Each asset's symbol: the token's own, else the one its decoder gave (`named`: a
-    farm's receipt), an NFT's with its token id."""
-    symbols: dict[str, str | None] = {chain.native_asset: chain.native_symbol}
+    """Each asset's symbol: the one its decoder gave (`named`: a farm's receipt, an open
+    position), else the token's own, an NFT's with its token id."""
+    symbols: dict[str, str | None] = {chain.native_asset: chain.native_symbol,
+                                      **(named or {})}
     for move in movements:
         if move.asset in symbols:
             continue
         contract = asset_contract(move.asset) or ""
         info = tokens.get(contract)
-        symbol = (info.symbol if info else None) or (named or {}).get(move.asset)
+        symbol = info.symbol if info else None
         token_id = move.asset.removeprefix(move.asset.rpartition("/")[0] + "/") \
             if move.asset.count("/") == 2 else None
         symbols[move.asset] = f"{symbol or 'NFT'}#{token_id}" if token_id else symbol
@@ -59,16 +63,20 @@ def build_ledger(
     spam_marks: Mapping[str, bool] | None = None,
     decoders: Sequence[ProtocolDecoder] = DECODERS,
     snapshots: Iterable[BalanceSnapshot] = (),
+    price_misses: Collection[str] = (),
 ) -> ChainLedger:
     """The chain's ledger. `spam_marks`: asset -> True (the user says spam) or False (the
     user says not spam), over the score's verdict. `snapshots`: balances of rebasing tokens,
-    whose growth between them is booked (`rebase_legs`)."""
+    whose growth between them is booked (`rebase_legs`). `price_misses`: assets a price
+    source was asked about and had no price for (only they count as unpriced for spam)."""
     own = frozenset(wallets)
     context = decode_context(chain, own, tokens)
     movements: list[Movement] = []
     refinements: dict[tuple[str, str], Refinement] = {}
+    seen: set[str] = set()  # the assets some token event moved
     for tx in txs:
         moves = decode_movements(tx, own, chain.native_asset, tokens)
+        seen.update(m.asset for m in moves)
         for wallet, refined in refine_all(tx, moves, context, decoders).items():
             refinements[(tx.tx_hash, wallet)] = refined
             if refined.drop:
@@ -76,39 +84,64 @@ def build_ledger(
                          if m.wallet != wallet or m.leg_key not in refined.drop]
             moves.extend(refined.extra)
         movements.extend(moves)
-    senders = {tx.tx_hash: tx.from_address for tx in txs}
-    never_spam = ranks.stablecoins | ranks.natives | {chain.native_asset}
-    verdicts = _judge_assets(movements, txs, senders, own, tokens, prices,
-                             frozenset(never_spam), spam_marks or {})
+    executed = {tx.tx_hash: executors(tx) for tx in txs}
+    # what distributors paid out in the wallets' own transactions, with a claim event
+    claims = {tx.tx_hash: paid for tx in txs if not own.isdisjoint(executed[tx.tx_hash])
+              and (paid := claim_payouts(tx, own))}
+    # a receipt only a decoder's reading of an event books (a farm's stake) is no token
+    # anyone could push at the wallet
+    read = {m.asset for refined in refinements.values() for m in refined.extra} - seen
+    never_spam = ranks.stablecoins | ranks.natives | {chain.native_asset} | read
+    verdicts = _judge_assets(chain, movements, txs, own, tokens, prices,
+                             frozenset(never_spam), spam_marks or {}, frozenset(price_misses),
+                             executed, claims)
     marks = spam_marks or {}
     named = {asset: symbol for refined in refinements.values()
              for asset, symbol in refined.symbols.items()}
     spam_assets = {v.asset for v in verdicts if v.is_spam and marks.get(v.asset, True)} | {
         asset for asset, spam in marks.items() if spam}
-    entries = classify(movements, tx_senders=senders, own_wallets=own, spam_assets=spam_assets,
+    entries = classify(movements, executed_by=executed, own_wallets=own,
+                       spam_assets=spam_assets,
                        symbols=symbols_for(chain, movements, tokens, named),
-                       refinements=refinements)
+                       refinements=refinements, claims=claims)
+    entries = open_positions(entries, executed_by=executed, contracts=contracts_of(txs),
+                             own_wallets=own)
     entries += rebase_legs(snapshots, entries)
     valued = value_entries(entries, prices, ranks)
     return ChainLedger(tuple(valued), tuple(verdicts))
 
 
+def contracts_of(txs: Iterable[RawTx]) -> frozenset[str]:
+    """The addresses the transactions show to be contracts: those that emitted an event or
+    sent value from inside a call."""
+    return frozenset({log.address for tx in txs for log in tx.logs}
+                     | {move.from_address for tx in txs for move in tx.internal})
+
+
 def _judge_assets(
-    movements: list[Movement], txs: Iterable[RawTx], senders: Mapping[str, str],
-    own: frozenset[str], tokens: Mapping[str, TokenInfo], prices: PriceBook,
-    never_spam: frozenset[str], marks: Mapping[str, bool],
+    chain: Chain, movements: list[Movement], txs: Collection[RawTx], own: frozenset[str],
+    tokens: Mapping[str, TokenInfo], prices: PriceBook, never_spam: frozenset[str],
+    marks: Mapping[str, bool], price_misses: frozenset[str],
+    executed: Mapping[str, frozenset[str]], claims: Mapping[str, Mapping[str, str]],
 ) -> list[SpamVerdict]:
     solicited: dict[str, bool] = {}
     for move in movements:
         if move.is_fee or move.asset in never_spam:
             continue
-        asked = senders.get(move.tx_hash) in own or move.raw_amount < 0
+        asked = not own.isdisjoint(executed.get(move.tx_hash, ())) or move.raw_amount < 0
         solicited[move.asset] = solicited.get(move.asset, False) or asked
     fan_outs = widest_fan_outs(txs, own)
+    claimed = {token: f"paid out by {payer}, which said it paid a claim, in {tx_hash}"
+               for tx_hash, paid in claims.items() for token, payer in paid.items()}
+    known = {erc20_asset(chain.chain_id, token) for token in chain.known_tokens}
     verdicts = []
     for asset, asked in sorted(solicited.items()):
         contract = asset_contract(asset) or ""
-        verdicts.append(judge(asset, tokens.get(contract), solicited=asked,
-                              priced=prices.has_any(asset), fan_out=fan_outs.get(contract),
-                              marked=marks.get(asset)))
+        # unpriced only once a source was asked: offline, no price says nothing
+        priced = True if prices.has_any(asset) else False if asset in price_misses else None
+        vouched = (f"a known token of {chain.name}" if asset in known
+                   else claimed.get(contract) or ("it has a price" if priced else None))
+        verdicts.append(judge(asset, tokens.get(contract), solicited=asked, priced=priced,
+                              fan_out=fan_outs.get(contract), marked=marks.get(asset),
+                              vouched=vouched))
     return verdicts

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 
+from chains.addresses import asset_contract
 from scanner.ledger.decode.protocols import Refinement
 from scanner.ledger.records import Kind, LedgerEntry, Movement
 
 PROTOCOL_GENERIC = "transfer"
 PROTOCOL_GAS = "gas"
+# an inflow in the wallet's own transaction that no claim explains: a transfer in at fair
+# value, listed for review (scanner.ledger.positions may find it coming back from a position)
+UNEXPLAINED = "unexplained"
 
 
 def group_id(chain_id: int, tx_hash: str, wallet: str) -> str:
@@ -19,15 +23,20 @@ def group_id(chain_id: int, tx_hash: str, wallet: str) -> str:
 def classify(
     movements: Iterable[Movement],
     *,
-    tx_senders: Mapping[str, str],
+    executed_by: Mapping[str, Collection[str]],
     own_wallets: Collection[str],
     spam_assets: Collection[str],
     symbols: Mapping[str, str | None],
     refinements: Mapping[tuple[str, str], Refinement] | None = None,
+    claims: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[LedgerEntry]:
     """Kinds per (transaction, wallet): a protocol decoder's refinement when there is one
     (keyed by (tx_hash, wallet)), else the generic rules on net flows; spam legs stay in,
-    marked as spam."""
+    marked as spam. `executed_by`: tx_hash -> the addresses whose own transaction it is
+    (its sender, a contract wallet that executed it: `executors`). `claims`: tx_hash ->
+    token contract -> the distributor that paid it out with a claim event
+    (`claim_payouts`): of the inflows in the wallet's own transaction, those are income;
+    the others are transfers in, `UNEXPLAINED`."""
     groups: dict[tuple[str, str], list[Movement]] = defaultdict(list)
     for move in movements:
         groups[(move.tx_hash, move.wallet)].append(move)
@@ -40,12 +49,14 @@ def classify(
                                        m.asset not in spam_assets
                                        for m in moves if not m.is_fee):
             kinds = [Kind.FEE if m.is_fee else refined.kinds[m.leg_key] for m in moves]
-            protocol = refined.protocol
+            protocols = [refined.protocol] * len(moves)
         else:
-            sent_by_wallet = tx_senders.get(tx_hash) == wallet
-            kinds = _group_kinds(moves, sent_by_wallet, own_wallets, spam_assets)
-            protocol = PROTOCOL_GENERIC
-        for move, kind in zip(moves, kinds, strict=True):
+            own = wallet in executed_by.get(tx_hash, ())
+            paid = (claims or {}).get(tx_hash, {})
+            kinds = _group_kinds(moves, own, own_wallets, spam_assets, paid)
+            protocols = [UNEXPLAINED if own and kind is Kind.TRANSFER_IN else PROTOCOL_GENERIC
+                         for kind in kinds]
+        for move, kind, protocol in zip(moves, kinds, protocols, strict=True):
             entries.append(LedgerEntry(
                 chain_id=move.chain_id, tx_hash=move.tx_hash, leg_key=move.leg_key,
                 log_index=move.log_index, block_number=move.block_number,
@@ -60,7 +71,7 @@ def classify(
 
 def _group_kinds(
     moves: list[Movement], sent_by_wallet: bool, own_wallets: Collection[str],
-    spam_assets: Collection[str],
+    spam_assets: Collection[str], claimed: Mapping[str, str],
 ) -> list[Kind]:
     net: dict[str, int] = defaultdict(int)
     for move in moves:
@@ -79,7 +90,9 @@ def _group_kinds(
         elif move.counterparty is not None and move.counterparty in own_wallets:
             kinds.append(Kind.SELF_TRANSFER)
         elif move.raw_amount > 0:
-            kinds.append(Kind.INCOME if sent_by_wallet else Kind.TRANSFER_IN)
+            payer = claimed.get(asset_contract(move.asset) or "")
+            claim = sent_by_wallet and payer is not None and payer == move.counterparty
+            kinds.append(Kind.INCOME if claim else Kind.TRANSFER_IN)
         else:
             kinds.append(Kind.TRANSFER_OUT)
     return kinds

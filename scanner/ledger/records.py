@@ -24,7 +24,10 @@ class Kind(StrEnum):
     STAKE = "stake"  # the coin into a liquid staking token (Lido: ETH for stETH)
     UNSTAKE = "unstake"
     SUPPLY = "supply"  # a token lent to a pool for its receipt token (Aave: USDC for aUSDC)
-    WITHDRAW = "withdraw"  # the receipt token back into the token
+    # assets into a contract for its receipt (vault shares, an LP or gauge token minted to
+    # the wallet), or into an open position with it, held as the position's own asset
+    DEPOSIT = "deposit"
+    WITHDRAW = "withdraw"  # a receipt (or an open position) back into its assets
     BORROW = "borrow"  # a loan received: not income
     REPAY = "repay"  # a loan paid back: not a sale
     DEBT = "debt"  # a debt token minted or burned: the loan's record, a liability, not a lot
@@ -37,7 +40,7 @@ NOT_HOLDINGS = frozenset({Kind.SPAM, Kind.DEBT})
 # kinds where something is given for something else: valued like a trade, and taxed as one
 # unless the treatment table says the basis carries over
 EXCHANGES = frozenset({Kind.TRADE, Kind.WRAP, Kind.UNWRAP, Kind.LP_DEPOSIT, Kind.LP_WITHDRAW,
-                       Kind.STAKE, Kind.UNSTAKE, Kind.SUPPLY, Kind.WITHDRAW})
+                       Kind.STAKE, Kind.UNSTAKE, Kind.SUPPLY, Kind.DEPOSIT, Kind.WITHDRAW})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,9 @@ class LedgerEntry:
     group_id: str
     usd_value: Decimal | None = None  # unsigned fair value of the leg; None = unknown
     price_source: str | None = None
+    # a move between own accounts paired when the ledger is read (scanner.ledger.pairing):
+    # both legs name the leg that left, so the lots find their way; never stored
+    transit: str | None = None
 
     @property
     def quantity(self) -> Decimal:

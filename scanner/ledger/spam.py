@@ -1,5 +1,6 @@
 """An explainable spam score for tokens: each reason is a mark a person can check, with its
-points. The user's own word (a mark) overrides the score either way."""
+points. A token the chain names as known, one with a price, or one a distributor paid out
+for a claim is not spam whatever its score. The user's own word (a mark) overrides both."""
 
 from __future__ import annotations
 
@@ -39,11 +40,15 @@ class SpamVerdict:
     score: int
     reasons: tuple[str, ...]
     marked: bool | None = None  # the user's word: True spam, False not spam, None none
+    vouched: str | None = None  # why it is not spam whatever its score
 
     @property
     def is_spam(self) -> bool:
-        """Treated as spam: the user's mark when there is one, else the score."""
-        return self.marked if self.marked is not None else self.score >= SPAM_THRESHOLD
+        """Treated as spam: the user's mark when there is one, else the score unless the
+        token is vouched for."""
+        if self.marked is not None:
+            return self.marked
+        return self.vouched is None and self.score >= SPAM_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -58,18 +63,23 @@ class SpamRow:
     reasons: tuple[str, ...]
 
 
-def judge(asset: str, token: TokenInfo | None, *, solicited: bool, priced: bool,
-          fan_out: FanOut | None = None, marked: bool | None = None) -> SpamVerdict:
-    """Score a token a wallet holds. Known assets (native, stablecoins) are never judged."""
+def judge(asset: str, token: TokenInfo | None, *, solicited: bool, priced: bool | None,
+          fan_out: FanOut | None = None, marked: bool | None = None,
+          vouched: str | None = None) -> SpamVerdict:
+    """Score a token a wallet holds. Native coins and stablecoins are never judged.
+    `solicited`: it came in a transaction the wallet executed, or the wallet sent it away;
+    its name then is no mark (a protocol's receipt is named after its site: "Curve.fi").
+    `priced`: None when no price source was asked (offline), which is no mark either.
+    `vouched`: why it is not spam whatever its score (a known token, a price, a claim)."""
     marks: list[tuple[int, str]] = []
     if not solicited:
         marks.append((1, "unsolicited: arrived in transactions the wallet did not send"))
-    text = " ".join(t for t in (token.name, token.symbol) if t) if token else ""
-    if _URLISH.search(text):
-        marks.append((2, "a URL in its name or symbol"))
-    if _BAIT.search(text):
-        marks.append((2, "bait words (claim, visit, reward...) in its name or symbol"))
-    if not priced:
+        text = " ".join(t for t in (token.name, token.symbol) if t) if token else ""
+        if _URLISH.search(text):
+            marks.append((2, "a URL in its name or symbol"))
+        if _BAIT.search(text):
+            marks.append((2, "bait words (claim, visit, reward...) in its name or symbol"))
+    if priced is False:
         marks.append((1, "no price from any source"))
     if token is not None and token.decimals is None:
         marks.append((1, "no decimals() answer"))
@@ -77,9 +87,12 @@ def judge(asset: str, token: TokenInfo | None, *, solicited: bool, priced: bool,
         marks.append((1, f"dust fan-out: transaction {fan_out.tx_hash} sent it to "
                          f"{fan_out.recipients} addresses at once"))
     reasons = [f"{reason} (+{points})" for points, reason in marks]
+    score = sum(points for points, _ in marks)
+    if vouched is not None and score >= SPAM_THRESHOLD:
+        reasons.append(f"not spam whatever its score: {vouched}")
     if marked is not None:
         reasons.append(MARKED_SPAM if marked else MARKED_NOT_SPAM)
-    return SpamVerdict(asset, sum(points for points, _ in marks), tuple(reasons), marked)
+    return SpamVerdict(asset, score, tuple(reasons), marked, vouched)
 
 
 def widest_fan_outs(txs: Iterable[RawTx], wallets: Collection[str]) -> dict[str, FanOut]:

@@ -1,7 +1,8 @@
 """CoinGecko: USD prices from /coins/{id}/market_chart/range, one call per coin and span.
 
 Assets become CoinGecko coin ids through, in order: the `ids` override, the native coin
-table, and /coins/{platform}/contract/{address} (cached per instance, "unknown" too).
+tables (EVM chains' and others': BTC, SOL...), and /coins/{platform}/contract/{address}
+(cached per instance, "unknown" too).
 A request gets the last price at or before its moment, if that is within `window`.
 Ranges stay under 90 days so CoinGecko answers hourly, not daily, samples.
 """
@@ -18,7 +19,8 @@ from typing import Any, Literal
 
 import requests
 
-from chains.errors import SourceInconsistent, UserInputError
+from chains.addresses import parse_any_asset_id
+from chains.errors import AddressError, SourceInconsistent, UserInputError
 from chains.retry import RetryPolicy
 from scanner.prices.http import (
     JsonHttp,
@@ -27,6 +29,7 @@ from scanner.prices.http import (
     unix_seconds,
     usd_value,
 )
+from scanner.prices.natives import BY_ASSET
 from scanner.prices.sources import PriceRequest, Quote
 
 PUBLIC_URL = "https://api.coingecko.com/api/v3"
@@ -90,10 +93,25 @@ def price_asset(asset: str) -> PriceAsset | None:
                       found.group("token"))
 
 
-def native_coingecko_id(asset: PriceAsset) -> str | None:
-    if asset.slip44 is None:
+def native_coingecko_id(asset: str) -> str | None:
+    """The CoinGecko id of a chain's native coin (an EVM chain's or another's: BTC, SOL...);
+    None for any other asset."""
+    other = BY_ASSET.get(asset)
+    if other is not None:
+        return other.coingecko
+    parts = price_asset(asset)
+    if parts is None or parts.slip44 is None:
         return None
-    return NATIVE_COINGECKO_IDS.get((asset.chain_id, asset.slip44))
+    return NATIVE_COINGECKO_IDS.get((parts.chain_id, parts.slip44))
+
+
+def asset_key(asset: str) -> str:
+    """An asset id as the ledger holds it (parse_any_asset_id: eip155 in lowercase, other
+    namespaces in their case); a text that is none, stripped."""
+    try:
+        return parse_any_asset_id(asset)
+    except AddressError:
+        return asset.strip()
 
 
 class CoinGecko:
@@ -114,7 +132,7 @@ class CoinGecko:
         self.base_url = (base_url or (PRO_URL if plan == "pro" else PUBLIC_URL)).rstrip("/")
         self.window = window
         self.max_span = max_span
-        self.ids = {asset.lower(): coin for asset, coin in (ids or {}).items()}
+        self.ids = {asset_key(asset): coin for asset, coin in (ids or {}).items()}
         self._contract_ids: dict[tuple[str, str], str | None] = {}
         headers = {"accept": "application/json"}
         if api_key:
@@ -134,14 +152,15 @@ class CoinGecko:
 
     def coin_id(self, asset: str) -> str | None:
         """The CoinGecko id of `asset`, or None when CoinGecko does not know it."""
-        key = asset.strip().lower()
+        key = asset_key(asset)
         if key in self.ids:
             return self.ids[key]
+        native = native_coingecko_id(key)
+        if native is not None:
+            return native
         parts = price_asset(key)
-        if parts is None:
+        if parts is None or parts.token is None:
             return None
-        if parts.token is None:
-            return native_coingecko_id(parts)
         platform = PLATFORMS.get(parts.chain_id)
         if platform is None:
             return None

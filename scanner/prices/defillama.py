@@ -20,7 +20,7 @@ import requests
 
 from chains.errors import SourceInconsistent, UserInputError
 from chains.retry import RetryPolicy
-from scanner.prices.coingecko import native_coingecko_id, price_asset
+from scanner.prices.coingecko import asset_key, native_coingecko_id, price_asset
 from scanner.prices.http import (
     JsonHttp,
     confidence_value,
@@ -57,15 +57,16 @@ LLAMA_CHAINS: dict[int, str] = {
 
 
 def llama_coin(asset: str) -> str | None:
-    """The DefiLlama coin id of a CAIP-19 asset, or None when it has none."""
+    """The DefiLlama coin id of a CAIP-19 asset, or None when it has none: a native coin
+    (of any chain) by its CoinGecko id, a token by its chain and address."""
+    coin = native_coingecko_id(asset)
+    if coin is not None:
+        return f"coingecko:{coin}"
     parts = price_asset(asset)
-    if parts is None:
+    if parts is None or parts.token is None:
         return None
-    if parts.token is not None:
-        chain = LLAMA_CHAINS.get(parts.chain_id)
-        return f"{chain}:{parts.token}" if chain else None
-    coin = native_coingecko_id(parts)
-    return f"coingecko:{coin}" if coin else None
+    chain = LLAMA_CHAINS.get(parts.chain_id)
+    return f"{chain}:{parts.token}" if chain else None
 
 
 def _coins_json(coins: Mapping[str, list[int]]) -> str:
@@ -99,7 +100,7 @@ class DefiLlama:
             base_url = PRO_URL.format(key=api_key) if api_key else FREE_URL
         self.base_url = base_url.rstrip("/")
         self.search_width = search_width
-        self.ids = {asset.lower(): coin for asset, coin in (ids or {}).items()}
+        self.ids = {asset_key(asset): coin for asset, coin in (ids or {}).items()}
         self.max_coins_per_call = max_coins_per_call
         self.max_points_per_call = max_points_per_call
         self.http = JsonHttp("DefiLlama", self.base_url, secrets=(api_key,) if api_key else (),
@@ -111,7 +112,7 @@ class DefiLlama:
         return self.http.requests_sent
 
     def coin(self, asset: str) -> str | None:
-        key = asset.strip().lower()
+        key = asset_key(asset)
         return self.ids[key] if key in self.ids else llama_coin(key)
 
     # ---- historical prices ------------------------------------------------------------

@@ -23,6 +23,7 @@ from scanner.errors import StoreError
 from scanner.ledger.rebasing import BalanceSnapshot
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.spam import SpamRow, SpamVerdict
+from scanner.prices.fx import FxPoint
 from scanner.prices.records import PricePoint
 from scanner.store.bulk import insert_many
 from scanner.store.connect import RESUME_WAIT_S, connect, one_line
@@ -48,6 +49,16 @@ def _queries() -> dict[str, str]:
     text = resources.files("scanner.store").joinpath("queries.sql").read_text()
     parts = re.split(r"^-- name: (\w+)\n", text, flags=re.MULTILINE)
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def _ledger_entry(r: Sequence[Any]) -> LedgerEntry:
+    """A leg from the columns of the `ledger` query."""
+    return LedgerEntry(
+        chain_id=int(r[0]), tx_hash=r[1], leg_key=r[2], wallet=r[3], log_index=r[4],
+        block_number=int(r[5]), tx_index=int(r[6]), timestamp=aware(r[7]) or r[7],
+        kind=Kind(r[8]), protocol=r[9], asset=r[10], symbol=r[11], raw_amount=int(r[12]),
+        decimals=int(r[13]), usd_value=r[14], price_source=r[15], counterparty=r[16],
+        group_id=r[17])
 
 
 class Store:
@@ -176,7 +187,7 @@ class Store:
             tx_rows.append([tx.chain_id, tx.tx_hash, tx.block_number, tx.tx_index,
                             naive_utc(tx.timestamp), tx.from_address, tx.to_address,
                             str(tx.value), str(tx.gas_used), str(tx.effective_gas_price),
-                            tx.success])
+                            tx.success, str(tx.l1_fee)])
             log_rows.extend([tx.chain_id, tx.tx_hash, log.log_index, log.address,
                              list(log.topics), log.data] for log in tx.logs)
             internal_rows.extend([tx.chain_id, tx.tx_hash, i.trace_address, i.from_address,
@@ -199,10 +210,15 @@ class Store:
         return [
             RawTx(chain_id, h, int(block), int(index), aware(stamp) or stamp, sender, to,
                   int(value), int(gas), int(price), bool(ok), tuple(logs.get(h, ())),
-                  tuple(internal.get(h, ())))
-            for h, block, index, stamp, sender, to, value, gas, price, ok
+                  tuple(internal.get(h, ())), l1_fee=int(l1_fee))
+            for h, block, index, stamp, sender, to, value, gas, price, ok, l1_fee
             in self._run("raw_txs_of_chain", [chain_id, chain_id])
         ]
+
+    def raw_txs_without_l1_fee(self, chain_id: int) -> list[str]:
+        """The transactions an older taxscan stored without their receipt's L1 data fee
+        (read as none): on a chain that charges one, fetch them again to have it."""
+        return [str(r[0]) for r in self._run("raw_txs_without_l1_fee", [chain_id])]
 
     def save_tokens(self, tokens: Iterable[TokenInfo]) -> None:
         self._many("insert_token", [[t.chain_id, t.address, t.symbol, t.name, t.decimals]
@@ -307,22 +323,31 @@ class Store:
         self._many("insert_ledger", [ledger_row(e) for e in entries])
 
     def ledger(self) -> list[LedgerEntry]:
-        return [
-            LedgerEntry(
-                chain_id=int(r[0]), tx_hash=r[1], leg_key=r[2], wallet=r[3], log_index=r[4],
-                block_number=int(r[5]), tx_index=int(r[6]), timestamp=aware(r[7]) or r[7],
-                kind=Kind(r[8]), protocol=r[9], asset=r[10], symbol=r[11],
-                raw_amount=int(r[12]), decimals=int(r[13]), usd_value=r[14],
-                price_source=r[15], counterparty=r[16], group_id=r[17],
-            )
-            for r in self._run("ledger")
-        ]
+        return [_ledger_entry(r) for r in self._run("ledger")]
 
     def save_imported(self, source: str, entries: Iterable[LedgerEntry]) -> None:
         """Legs read from a file, replacing what the same source gave before; a leg whose
-        key the chain scan also has is left out of the ledger (the scanned one counts)."""
+        key the chain scan also has is left out of the ledger (the scanned one counts).
+        A leg's USD value, where it has one, is the file's: it stays (`set_imported_values`
+        leaves it)."""
         self._run("clear_imported_source", [source])
-        self._many("insert_imported", [[*ledger_row(e), source] for e in entries])
+        self._many("insert_imported", [[*ledger_row(e), source, e.usd_value is not None]
+                                       for e in entries])
+
+    def imported_legs(self) -> list[tuple[LedgerEntry, bool]]:
+        """Every imported leg with its value, and whether its file gave that value."""
+        return [(_ledger_entry(r), bool(r[18])) for r in self._run("imported_legs")]
+
+    def set_imported_values(self, entries: Iterable[LedgerEntry]) -> None:
+        """The USD values (and price sources) of imported legs whose file gave none."""
+        rows = [[e.chain_id, e.tx_hash, e.leg_key, e.wallet, e.usd_value, e.price_source]
+                for e in entries]
+        if not rows:
+            return
+        self._run("stage_imported_values")
+        self._many("insert_imported_value", rows)
+        self._run("apply_imported_values")
+        self._run("drop_imported_values")
 
     def imported_chain_ids(self) -> list[int]:
         return [int(r[0]) for r in self._run("imported_chain_ids")]
@@ -359,6 +384,13 @@ class Store:
 
     def prices(self) -> list[PricePoint]:
         return [PricePoint(a, aware(t) or t, Decimal(u), s) for a, t, u, s in self._run("prices")]
+
+    def save_fx_rates(self, points: Iterable[FxPoint]) -> None:
+        self._many("insert_fx_rate", [[p.day, p.currency, p.per_usd] for p in points])
+
+    def fx_rates(self) -> list[FxPoint]:
+        return [FxPoint(day, currency, Decimal(rate))
+                for day, currency, rate in self._run("fx_rates")]
 
     def replace_lots(self, book: LotBook, method: str) -> None:
         self._run("clear_lots")

@@ -15,7 +15,7 @@ SELECT last_block, address_index FROM cursors WHERE chain_id = ? AND wallet = ? 
 INSERT OR REPLACE INTO cursors VALUES (?, ?, ?, ?, ?);
 
 -- name: insert_raw_tx
-INSERT OR REPLACE INTO raw_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+INSERT OR REPLACE INTO raw_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: insert_raw_log
 INSERT OR REPLACE INTO raw_logs VALUES (?, ?, ?, ?, ?, ?);
@@ -28,10 +28,13 @@ INSERT OR IGNORE INTO wallet_txs VALUES (?, ?, ?);
 
 -- name: raw_txs_of_chain
 SELECT tx_hash, block_number, tx_index, timestamp, from_address, to_address, value, gas_used,
-       effective_gas_price, success
+       effective_gas_price, success, coalesce(l1_fee, '0')
 FROM raw_txs
 WHERE chain_id = ? AND tx_hash IN (SELECT tx_hash FROM wallet_txs WHERE chain_id = ?)
 ORDER BY block_number, tx_index;
+
+-- name: raw_txs_without_l1_fee
+SELECT tx_hash FROM raw_txs WHERE chain_id = ? AND l1_fee IS NULL ORDER BY tx_hash;
 
 -- name: raw_logs_of_chain
 SELECT tx_hash, log_index, address, topics, data FROM raw_logs WHERE chain_id = ?
@@ -90,7 +93,7 @@ SELECT chain_id, tx_hash, leg_key, wallet, log_index, block_number, tx_index, ti
 FROM (
     SELECT * FROM ledger
     UNION ALL BY NAME
-    SELECT * EXCLUDE (source) FROM imported_ledger i
+    SELECT * EXCLUDE (source, usd_given) FROM imported_ledger i
     WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.chain_id = i.chain_id
                       AND l.tx_hash = i.tx_hash AND l.leg_key = i.leg_key
                       AND l.wallet = i.wallet)
@@ -99,7 +102,30 @@ ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS 
 
 -- name: insert_imported
 INSERT OR REPLACE INTO imported_ledger
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: imported_legs
+SELECT chain_id, tx_hash, leg_key, wallet, log_index, block_number, tx_index, timestamp, kind,
+       protocol, asset, symbol, raw_amount, decimals, usd_value, price_source, counterparty,
+       group_id, usd_given
+FROM imported_ledger
+ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS FIRST, leg_key;
+
+-- name: stage_imported_values
+CREATE OR REPLACE TEMP TABLE imported_values (chain_id BIGINT, tx_hash VARCHAR,
+    leg_key VARCHAR, wallet VARCHAR, usd_value DECIMAL(38, 10), price_source VARCHAR);
+
+-- name: insert_imported_value
+INSERT INTO imported_values VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: apply_imported_values
+UPDATE imported_ledger i SET usd_value = v.usd_value, price_source = v.price_source
+FROM imported_values v
+WHERE i.chain_id = v.chain_id AND i.tx_hash = v.tx_hash AND i.leg_key = v.leg_key
+  AND i.wallet = v.wallet AND NOT i.usd_given;
+
+-- name: drop_imported_values
+DROP TABLE imported_values;
 
 -- name: clear_imported_source
 DELETE FROM imported_ledger WHERE source = ?;
@@ -134,6 +160,12 @@ SELECT asset, requested, source FROM price_misses;
 -- name: prices
 SELECT asset, timestamp, usd, source FROM prices;
 
+-- name: insert_fx_rate
+INSERT OR REPLACE INTO fx_rates (day, currency, per_usd) VALUES (?, ?, ?);
+
+-- name: fx_rates
+SELECT day, currency, per_usd FROM fx_rates ORDER BY currency, day;
+
 -- name: clear_lots
 DELETE FROM lots;
 
@@ -157,7 +189,12 @@ SELECT value FROM meta WHERE key = ?;
 INSERT OR REPLACE INTO meta VALUES (?, ?);
 
 -- name: review_counts
-SELECT (SELECT count(*) FROM ledger WHERE kind NOT IN ('spam', 'debt') AND usd_value IS NULL),
+SELECT (SELECT count(*) FROM ledger WHERE kind NOT IN ('spam', 'debt') AND usd_value IS NULL)
+       + (SELECT count(*) FROM imported_ledger i
+          WHERE kind NOT IN ('spam', 'debt') AND usd_value IS NULL
+            AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.chain_id = i.chain_id
+                            AND l.tx_hash = i.tx_hash AND l.leg_key = i.leg_key
+                            AND l.wallet = i.wallet)),
        (SELECT count(*) FROM spam WHERE is_spam),
        (SELECT count(*) FROM disposals WHERE lot_id IS NULL),
        (SELECT count(*) FROM tokens WHERE decimals IS NULL

@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS raw_txs (
     success BOOLEAN NOT NULL,
     PRIMARY KEY (chain_id, tx_hash)
 );
+-- the L1 data fee of a rollup's receipt (OP-stack chains, Scroll), part of the fee; NULL in
+-- rows stored before taxscan kept it (read as none: a re-scan from their block fills it)
+ALTER TABLE raw_txs ADD COLUMN IF NOT EXISTS l1_fee VARCHAR;
 
 CREATE TABLE IF NOT EXISTS raw_logs (
     chain_id BIGINT NOT NULL,
@@ -124,6 +127,14 @@ CREATE TABLE IF NOT EXISTS prices (
 );
 ALTER TABLE prices ADD COLUMN IF NOT EXISTS confidence DECIMAL(18, 6);
 
+-- reference exchange rates the user imported: units of `currency` one USD bought that day
+CREATE TABLE IF NOT EXISTS fx_rates (
+    day DATE NOT NULL,
+    currency VARCHAR NOT NULL,
+    per_usd DECIMAL(38, 18) NOT NULL,
+    PRIMARY KEY (day, currency)
+);
+
 -- (asset, moment) pairs a source was asked for and had no price: not asked again
 CREATE TABLE IF NOT EXISTS price_misses (
     asset VARCHAR NOT NULL,
@@ -189,6 +200,10 @@ CREATE TABLE IF NOT EXISTS imported_ledger (
     source VARCHAR NOT NULL,
     PRIMARY KEY (chain_id, tx_hash, leg_key, wallet)
 );
+-- usd_given: the file gave the leg's USD value, which stays; taxscan values the other legs,
+-- again at every rebuild. Legs imported before this column hold only their files' values.
+ALTER TABLE imported_ledger ADD COLUMN IF NOT EXISTS usd_given BOOLEAN;
+UPDATE imported_ledger SET usd_given = usd_value IS NOT NULL WHERE usd_given IS NULL;
 
 -- a recorded allocation of universal lots to wallets (Rev. Proc. 2024-28 safe harbor)
 CREATE TABLE IF NOT EXISTS basis_allocations (

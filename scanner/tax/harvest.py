@@ -34,8 +34,10 @@ def plan_harvest(
     *,
     losses_only: bool = True,
     jurisdiction: Jurisdiction = US,
+    per_usd: Decimal | None = Decimal(1),
 ) -> list[HarvestRow]:
-    """Open lots valued at `as_of`, biggest loss first.
+    """Open lots valued at `as_of` (USD prices times `per_usd`, the as-of rate into the
+    lots' currency; None: no rate, no value), biggest loss first.
 
     The risk flag follows the jurisdiction's rule (`Jurisdiction.risky_acquisitions` and
     `identity`). US: another lot of the asset's group of substantially identical assets
@@ -50,7 +52,8 @@ def plan_harvest(
     rows = []
     for lot in book.open_lots:
         quote = prices.at(lot.asset, as_of)
-        value = None if quote is None else lot.quantity * quote.usd
+        unit = None if quote is None or per_usd is None else quote.usd * per_usd
+        value = None if unit is None else lot.quantity * unit
         unrealized = None if value is None or lot.cost_basis_usd is None \
             else value - lot.cost_basis_usd
         if losses_only and (unrealized is None or cents(unrealized) >= 0):
@@ -58,8 +61,8 @@ def plan_harvest(
         group = identity(lot.asset)
         risk = any(other.lot_id != lot.lot_id and identity(other.asset) == group
                    for other in recent)
-        rows.append(HarvestRow(lot, None if quote is None else quote.usd,
-                               None if quote is None else quote.source, value, unrealized,
+        rows.append(HarvestRow(lot, unit, None if quote is None else quote.source, value,
+                               unrealized,
                                term_of(lot.acquired, as_of), risk))
     rows.sort(key=lambda r: (r.unrealized_usd is None, r.unrealized_usd or Decimal(0),
                              r.lot.acquired))

@@ -79,6 +79,12 @@ class Matched:
     allocations: tuple[Allocation, ...] = field(default=())  # lots given to wallets at a switch
 
 
+def transit_of(leg: LedgerEntry) -> tuple[str, str]:
+    """What ties the two legs of a self transfer: the pairing's `transit` (it may join two
+    transactions, or two chains), else the transaction and the asset."""
+    return (leg.transit, "") if leg.transit is not None else (leg.tx_hash, leg.asset)
+
+
 class Matcher(Protocol):
     """Called by the engine in time order; `result` is called once, at the end."""
 
@@ -96,10 +102,11 @@ class Matcher(Protocol):
         """`quantity` left the books without a gain or loss (a transfer out)."""
 
     def send_own(self, leg: LedgerEntry, quantity: Decimal) -> None:
-        """`quantity` left for another own wallet in transaction `leg.tx_hash`."""
+        """`quantity` left for another own wallet (`transit_of(leg)` says which move)."""
 
     def receive_own(self, leg: LedgerEntry) -> bool:
-        """What `send_own` sent in `leg.tx_hash` arrives at `leg.wallet`; False when
-        nothing was sent (the engine then books the arrival as a new lot)."""
+        """What `send_own` sent in the same move arrives at `leg.wallet`, as `leg.asset`
+        (the same coin on another chain); False when nothing was sent (the engine then
+        books the arrival as a new lot)."""
 
     def result(self) -> Matched: ...

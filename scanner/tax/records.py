@@ -35,6 +35,8 @@ class Lot:
 
 # the rule of a disposal that no lot or pool covered: its basis is unknown
 NO_LOT = "no lot"
+# the rule of a sale of what was held over a year where that is tax-free (Germany)
+TAX_FREE_AFTER_A_YEAR = "tax-free-after-1y"
 
 # UK rules that match a disposal with an acquisition later that day or in the 30 days after
 MATCHED_LATER = frozenset({"same-day", "bed-and-breakfast"})

@@ -10,11 +10,15 @@
                  way): a lot of each, acquired then, the basis split by their values. For
                  these kinds "non-taxable" can only mean this: a basis is never dropped
 
-Defaults: wrap, unwrap, lp_deposit, stake, unstake, supply and withdraw carry the basis
-over; lp_withdraw and trade are taxable. (borrow and repay are no exchanges: a loan received
-is a lot at fair value, not income; a loan repaid takes lots off the books, realizing
-nothing.) Config rows (`[[treatments]]`: kind, protocol, treatment) override a kind for one
-protocol.
+Defaults: wrap, unwrap, lp_deposit, stake, unstake, supply, deposit and withdraw carry the
+basis over; lp_withdraw and trade are taxable. A deposit is assets put into a receipt (vault
+shares, an LP or gauge token minted to the wallet: protocol `receipt` when only its shape
+says so, `erc4626` for a vault) or into an open position with a contract (held as the
+position's own asset, protocol `position`); withdraw is the way back. (borrow and repay
+are no exchanges: a loan received is a lot at fair value, not income; a loan repaid takes
+lots off the books, realizing nothing.) Config rows (`[[treatments]]`: kind, protocol,
+treatment) override a kind for one protocol: `deposit`, `receipt`, `taxable` makes the
+deposits only the receipt shape reads disposals.
 
 The US and Germany follow the table. The UK and Canadian pools take every exchange as a
 trade: whether wrapping or pooling tokens is a disposal there is a question for an adviser,
@@ -27,6 +31,9 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from chains.errors import UserInputError
+from scanner.ledger.decode.protocols.compound_v2 import PROTOCOL as COMPOUND_V2
+from scanner.ledger.decode.protocols.compound_v3 import PROTOCOL as COMPOUND_V3
+from scanner.ledger.positions import POSITION
 from scanner.ledger.records import EXCHANGES, Kind
 
 
@@ -46,7 +53,7 @@ TreatmentTable = Mapping[tuple[Kind, str | None], Treatment]
 DEFAULT_TREATMENTS: TreatmentTable = {
     (kind, None): Treatment.CARRY
     for kind in (Kind.WRAP, Kind.UNWRAP, Kind.LP_DEPOSIT, Kind.STAKE, Kind.UNSTAKE,
-                 Kind.SUPPLY, Kind.WITHDRAW)
+                 Kind.SUPPLY, Kind.DEPOSIT, Kind.WITHDRAW)
 }
 
 
@@ -62,6 +69,9 @@ INCOME_KINDS: Mapping[str, str] = {
     STAKING: STAKING_REWARD,
     "rebase": "rebase",
     "aave-v3": LENDING_INTEREST,
+    COMPOUND_V2: STAKING_REWARD,  # COMP paid to suppliers and borrowers
+    COMPOUND_V3: STAKING_REWARD,
+    POSITION: LENDING_INTEREST,  # what an open position paid back beyond its principal
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -81,6 +81,17 @@ def fee_usd(played: Played, f: TxFacts) -> Decimal:
     return f.fee_eth * eth_price(played, f.when)
 
 
+def shared(amounts: list[Decimal]) -> list[str]:
+    """A sale's figure rounded to the cent once, its rows sharing it by the largest
+    remainder (as Form 8949 lines add up to a 1099-DA's sale): each row rounded down, the
+    cents left over one each to the rows with the largest remainders, ties to the first."""
+    floors = [a.quantize(Decimal("0.01"), rounding=ROUND_FLOOR) for a in amounts]
+    left = int((Decimal(cents(sum(amounts, Decimal(0)))) - sum(floors, Decimal(0))) * 100)
+    for i in sorted(range(len(amounts)), key=lambda i: floors[i] - amounts[i])[:left]:
+        floors[i] += Decimal("0.01")
+    return [str(f) for f in floors]
+
+
 def test_sale_spans_a_long_and_a_short_lot_to_the_cent(played: Played) -> None:
     buy = facts(played, "buy_1")
     claim = facts(played, "claim")
@@ -100,15 +111,17 @@ def test_sale_spans_a_long_and_a_short_lot_to_the_cent(played: Played) -> None:
 
     assert Decimal(long_row["quantity"]) == lot1_qty
     assert long_row["acquired"] == buy.when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert long_row["cost_basis_usd"] == cents(lot1_basis)
-    assert long_row["proceeds_usd"] == cents(proceeds * lot1_qty / sold)
+    long_proceeds, short_proceeds = shared([proceeds * lot1_qty / sold, proceeds * 200 / sold])
+    long_basis, short_basis = shared([lot1_basis, lot2_basis * 200 / 500])
+    assert long_row["cost_basis_usd"] == long_basis
+    assert long_row["proceeds_usd"] == long_proceeds
     assert Decimal(long_row["gain_usd"]) == Decimal(long_row["proceeds_usd"]) - Decimal(
         long_row["cost_basis_usd"])
 
     assert Decimal(short_row["quantity"]) == 200
     assert short_row["acquired"] == claim.when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert short_row["cost_basis_usd"] == cents(lot2_basis * 200 / 500)
-    assert short_row["proceeds_usd"] == cents(proceeds * 200 / sold)
+    assert short_row["cost_basis_usd"] == short_basis
+    assert short_row["proceeds_usd"] == short_proceeds
     assert long_row["tx_hash"] == short_row["tx_hash"] == played.scenario.txs["sell"]
 
 

@@ -43,13 +43,13 @@ def ok(*args: str, db: Path) -> str:
 def test_spam_lists_the_pushed_token_with_its_reasons(played: Played) -> None:
     (row,) = cli_json("spam", db=played.db_path)
     assert row["asset"] == asset_of(played.db_path, played.scenario.spam)
+    # no price source was asked (prices come from a file): no price is no mark
     assert (row["symbol"], row["score"], row["is_spam"], row["marked"]) == \
-        ("tkn-rewards.xyz", 6, True, None)
+        ("tkn-rewards.xyz", 5, True, None)
     assert row["reasons"].split("; ") == [
         "unsolicited: arrived in transactions the wallet did not send (+1)",
         "a URL in its name or symbol (+2)",
-        "bait words (claim, visit, reward...) in its name or symbol (+2)",
-        "no price from any source (+1)"]
+        "bait words (claim, visit, reward...) in its name or symbol (+2)"]
     everything = {r["symbol"]: r for r in cli_json("spam", "--all", db=played.db_path)}
     assert everything["TKN"]["is_spam"] is False  # bought and priced: no reason at all
     assert (everything["TKN"]["score"], everything["TKN"]["reasons"]) == (0, "")

@@ -133,8 +133,12 @@ def test_a_transfer_out_within_the_period_leaves_nothing_held() -> None:
 
 
 def test_the_period_runs_30_days_each_way_both_ends_included() -> None:
+    # ITA s.54 "superficial loss": the period begins 30 days before the disposition and
+    # ends 30 days after it, in calendar days: a sale any time on the 30th day after the
+    # purchase is within it, one on the 31st is not
     bought = day(2023, 5, 2)
-    for gap, denied in ((timedelta(days=30), D(200)), (timedelta(days=30, seconds=1), D(0))):
+    for gap, denied in ((timedelta(days=30), D(200)), (timedelta(days=30, hours=11), D(200)),
+                        (timedelta(days=31), D(0))):
         m = CanadaAcb()
         m.acquire(lot(1, bought, "100", "1000"))
         sell(m, bought + gap, "50", "300")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chains.evm.records import TokenInfo
-from scanner.ledger.classify import classify
+from scanner.ledger.classify import PROTOCOL_GENERIC, UNEXPLAINED, classify
 from scanner.ledger.records import Kind, Movement
 from scanner.ledger.spam import judge
 
@@ -25,9 +25,10 @@ def move(asset: str, amount: int, key: str, *, wallet: str = ME, counterparty: s
                     amount, 18, counterparty, fee)
 
 
-def kinds(moves: list[Movement], sender: str = ME) -> list[Kind]:
-    entries = classify(moves, tx_senders={TX: sender}, own_wallets={ME, MINE_TOO},
-                       spam_assets={SPAM}, symbols={})
+def kinds(moves: list[Movement], sender: str = ME,
+          claims: dict[str, dict[str, str]] | None = None) -> list[Kind]:
+    entries = classify(moves, executed_by={TX: {sender}}, own_wallets={ME, MINE_TOO},
+                       spam_assets={SPAM}, symbols={}, claims=claims)
     return [e.kind for e in entries]
 
 
@@ -35,9 +36,23 @@ def test_one_asset_out_another_in_is_a_trade() -> None:
     assert kinds([move(A, -5, "log:0"), move(B, 7, "log:1")]) == [Kind.TRADE, Kind.TRADE]
 
 
-def test_only_inflows_are_income_when_the_wallet_sent_the_transaction() -> None:
-    assert kinds([move(A, 5, "log:0")], sender=ME) == [Kind.INCOME]
-    assert kinds([move(A, 5, "log:0")], sender=YOU) == [Kind.TRANSFER_IN]
+def test_only_inflows_are_income_when_a_distributor_paid_them_with_a_claim() -> None:
+    # A's contract was paid out by YOU, which emitted a claim event in the transaction
+    paid = {TX: {"0x" + "01" * 20: YOU}}
+    assert kinds([move(A, 5, "log:0")], sender=ME, claims=paid) == [Kind.INCOME]
+    # paid by another than the distributor that spoke, or in someone else's transaction
+    assert kinds([move(A, 5, "log:0")], sender=ME,
+                 claims={TX: {"0x" + "01" * 20: "0x" + "cc" * 20}}) == [Kind.TRANSFER_IN]
+    assert kinds([move(A, 5, "log:0")], sender=YOU, claims=paid) == [Kind.TRANSFER_IN]
+
+
+def test_inflows_of_the_wallets_own_transaction_no_claim_explains_are_for_review() -> None:
+    entries = classify([move(A, 5, "log:0")], executed_by={TX: {ME}}, own_wallets={ME},
+                       spam_assets=set(), symbols={})
+    assert [(e.kind, e.protocol) for e in entries] == [(Kind.TRANSFER_IN, UNEXPLAINED)]
+    entries = classify([move(A, 5, "log:0")], executed_by={TX: {YOU}}, own_wallets={ME},
+                       spam_assets=set(), symbols={})
+    assert [(e.kind, e.protocol) for e in entries] == [(Kind.TRANSFER_IN, PROTOCOL_GENERIC)]
 
 
 def test_only_outflows_are_a_transfer_out_and_gas_is_a_fee() -> None:

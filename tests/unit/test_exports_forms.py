@@ -23,6 +23,7 @@ from scanner.formats.us.turbotax import turbotax_csv
 from scanner.formats.us.txf import txf_text
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.tax.lots import compute_lots
+from scanner.tax.netting import Netting, net_year
 from scanner.tax.records import Disposal, Term
 from tests.unit.builders import ETH, TKN, USDC, WALLET, day, leg
 
@@ -195,9 +196,12 @@ def test_lines_from_the_lot_engine_include_gas_and_stablecoin_spends() -> None:
              second_buy, f"{deposit}:log:9"),
         line("II", "F", "0.001 60", "01/01/2023", "09/01/2024", "2.50", "1.00", sale,
              f"{deposit}:native"),
-        line("II", "F", "10 0x1111", "01/02/2023", "09/01/2024", "398.34", "100.00", sale,
+        line("II", "F", "10 0x1111", "01/02/2023", "09/01/2024", "398.33", "100.00", sale,
              f"{first_buy}:log:1"),
     ]
+    # The sale of 15 TKN is one sale of 600.004 - 2.50 gas = 597.504 -> 597.50, shared by
+    # its two lots (largest remainder): 199.168 and 398.336 round down to 199.16 and 398.33
+    # (597.49); the cent left goes to the larger remainder, 0.008: 199.17 + 398.33 = 597.50.
     assert [x.description for x in form8949_lines(book.disposals, 2023)] == ["100 0xa0b8"]
 
 
@@ -249,52 +253,81 @@ def test_amounts_have_two_places_and_no_negative_zero() -> None:
 # ---- Schedule D ------------------------------------------------------------------------
 
 
+def netted(lines: list[Form8949Line], year: int) -> Netting:
+    """The netting of the lines' parts, with nothing carried in (single)."""
+    return net_year(year, sum((x.gain for x in lines if x.part == "I"), D(0)),
+                    sum((x.gain for x in lines if x.part == "II"), D(0)))
+
+
 def test_schedule_d_lines_of_2025() -> None:
     lines = (form8949_lines(sample(2025), 2025)
              + form8949_lines(sample(2025), 2025, reported="basis"))
-    assert schedule_d_lines(form8949_totals(lines), 2025) == [
+    assert schedule_d_lines(form8949_totals(lines), netted(lines, 2025)) == [
         ScheduleDLine("1b", "Short-term totals from Forms 8949 with box A or G checked",
                       D("21.23"), D("23.50"), D(0), D("-2.27")),
         ScheduleDLine("3", "Short-term totals from Forms 8949 with box C or I checked",
                       D("21.23"), D("23.50"), D(0), D("-2.27")),
-        ScheduleDLine("7", "Net short-term capital gain or (loss): lines 1b, 2 and 3 "
-                      "(lines 4-6 not included)", None, None, None, D("-4.54")),
+        ScheduleDLine("6", "Short-term capital loss carryover (Capital Loss Carryover Worksheet "
+                      "line 8)", None, None, None, D(0)),
+        ScheduleDLine("7", "Net short-term capital gain or (loss): lines 1b, 2, 3 and 6 (lines 4 "
+                      "and 5 not included)", None, None, None, D("-4.54")),
         ScheduleDLine("8b", "Long-term totals from Forms 8949 with box D or J checked",
                       D("1500.00"), D("1000.01"), D(0), D("499.99")),
         ScheduleDLine("10", "Long-term totals from Forms 8949 with box F or L checked",
                       D("1500.00"), D("1000.01"), D(0), D("499.99")),
-        ScheduleDLine("15", "Net long-term capital gain or (loss): lines 8b, 9 and 10 "
-                      "(lines 11-14 not included)", None, None, None, D("999.98")),
+        ScheduleDLine("14", "Long-term capital loss carryover (Capital Loss Carryover Worksheet "
+                      "line 13)", None, None, None, D(0)),
+        ScheduleDLine("15", "Net long-term capital gain or (loss): lines 8b, 9, 10 and 14 (lines "
+                      "11-13 not included)", None, None, None, D("999.98")),
         ScheduleDLine("16", "Combine lines 7 and 15", None, None, None, D("995.44")),
+        ScheduleDLine("worksheet 8", "Short-term capital loss carryover to 2026 (Capital Loss "
+                      "Carryover Worksheet line 8; 2026 line 6)", None, None, None, D(0)),
+        ScheduleDLine("worksheet 13", "Long-term capital loss carryover to 2026 (Capital Loss "
+                      "Carryover Worksheet line 13; 2026 line 14)", None, None, None, D(0)),
     ]
 
 
 def test_schedule_d_csv_of_2024_short_term_only() -> None:
     lines = [x for x in form8949_lines(sample(2024), 2024, reported="no-basis") if x.part == "I"]
-    assert schedule_d_csv(schedule_d_lines(form8949_totals(lines), 2024)).split("\r\n") == [
+    text = schedule_d_csv(schedule_d_lines(form8949_totals(lines), netted(lines, 2024)))
+    assert text.split("\r\n") == [
         "line,description,proceeds,cost_basis,adjustment,gain",
         "2,Short-term totals from Forms 8949 with box B checked,21.23,23.50,0.00,-2.27",
-        '7,"Net short-term capital gain or (loss): lines 1b, 2 and 3 (lines 4-6 not included)"'
-        ",,,,-2.27",
-        '15,"Net long-term capital gain or (loss): lines 8b, 9 and 10 (lines 11-14 not '
+        "6,Short-term capital loss carryover (Capital Loss Carryover Worksheet line 8),,,,0.00",
+        '7,"Net short-term capital gain or (loss): lines 1b, 2, 3 and 6 (lines 4 and 5 not '
+        'included)",,,,-2.27',
+        "14,Long-term capital loss carryover (Capital Loss Carryover Worksheet line 13),,,,0.00",
+        '15,"Net long-term capital gain or (loss): lines 8b, 9, 10 and 14 (lines 11-13 not '
         'included)",,,,0.00',
         "16,Combine lines 7 and 15,,,,-2.27",
+        '21,"The smaller of the loss on line 16 or (3,000) (single)",,,,-2.27',
+        "worksheet 8,Short-term capital loss carryover to 2025 (Capital Loss Carryover Worksheet "
+        "line 8; 2025 line 6),,,,0.00",
+        "worksheet 13,Long-term capital loss carryover to 2025 (Capital Loss Carryover Worksheet "
+        "line 13; 2025 line 14),,,,0.00",
         "",
     ]
 
 
-def test_schedule_d_of_nothing_is_zero_lines_7_15_16() -> None:
-    assert [(x.line, x.gain) for x in schedule_d_lines([], 2025)] == \
-        [("7", D(0)), ("15", D(0)), ("16", D(0))]
+def test_schedule_d_of_nothing_is_zero_lines_6_7_14_15_16_and_no_carryover() -> None:
+    assert [(x.line, x.gain) for x in schedule_d_lines([], net_year(2025, D(0), D(0)))] == [
+        ("6", D(0)), ("7", D(0)), ("14", D(0)), ("15", D(0)), ("16", D(0)),
+        ("worksheet 8", D(0)), ("worksheet 13", D(0))]
 
 
-def test_schedule_d_refuses_boxes_that_do_not_exist() -> None:
+def test_schedule_d_refuses_boxes_that_do_not_exist_and_a_netting_of_other_totals() -> None:
     with pytest.raises(ValueError, match="box I exists from tax year 2025"):
-        schedule_d_lines([BoxTotal("I", "I", D(1), D(1), D(0), D(0), 1)], 2024)
+        schedule_d_lines([BoxTotal("I", "I", D(1), D(1), D(0), D(0), 1)],
+                         net_year(2024, D(0), D(0)))
     with pytest.raises(ValueError, match="box C belongs to part I"):
-        schedule_d_lines([BoxTotal("II", "C", D(1), D(1), D(0), D(0), 1)], 2024)
+        schedule_d_lines([BoxTotal("II", "C", D(1), D(1), D(0), D(0), 1)],
+                         net_year(2024, D(0), D(0)))
     with pytest.raises(ValueError, match="no box 'Z'"):
-        schedule_d_lines([BoxTotal("I", "Z", D(1), D(1), D(0), D(0), 1)], 2024)
+        schedule_d_lines([BoxTotal("I", "Z", D(1), D(1), D(0), D(0), 1)],
+                         net_year(2024, D(0), D(0)))
+    with pytest.raises(ValueError, match="the netting of 2024 is not that of these"):
+        schedule_d_lines([BoxTotal("I", "C", D(2), D(1), D(0), D(1), 1)],
+                         net_year(2024, D(0), D(1)))
 
 
 # ---- TurboTax --------------------------------------------------------------------------
@@ -404,7 +437,7 @@ def test_totals_and_schedule_d_add_up_to_the_lines(
         assert total.gain == total.proceeds - total.cost + total.adjustment
     for x in lines:
         assert x.gain == x.proceeds - x.cost and x.proceeds == x.proceeds.quantize(D("0.01"))
-    schedule = {x.line: x for x in schedule_d_lines(totals, 2025)}
+    schedule = {x.line: x for x in schedule_d_lines(totals, netted(lines, 2025))}
     everything = sum((x.gain for x in lines), D(0))
     assert schedule["16"].gain == everything
     assert schedule["7"].gain == sum((x.gain for x in lines if x.part == "I"), D(0))

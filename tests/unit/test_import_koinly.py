@@ -70,19 +70,21 @@ def test_a_trade_without_a_net_worth_has_unknown_values(tmp_path: Path) -> None:
 
 
 def test_a_buy_with_usd_takes_the_usd_and_the_usd_fee_as_its_value(tmp_path: Path) -> None:
+    # the basis is what was paid (IRC 1012), whatever the row's Net Worth says (issue 17)
     bought = "2024-03-01 12:30:45,1000,USD,0.02,BTC,5.50,USD,,,,,"
     valued = "2024-03-01 12:30,1000,usd,0.02,BTC,5.50,USD,1010.00,USD,,,"
     at = datetime(2024, 3, 1, 12, 30, 45, tzinfo=UTC)
     assert read_koinly(write(tmp_path, bought, valued), account=ACCOUNT) == [
         leg(synthetic(bought), "received", 2, Kind.TRADE, BTC, "BTC", 2, 2, "1005.50",
             chain_id=0, group_chain=0, when=at),
-        leg(synthetic(valued), "received", 3, Kind.TRADE, BTC, "BTC", 2, 2, "1015.50",
+        leg(synthetic(valued), "received", 3, Kind.TRADE, BTC, "BTC", 2, 2, "1005.50",
             chain_id=0, group_chain=0),
     ]
 
 
 def test_a_sale_for_usd_takes_the_usd_less_the_usd_fee(tmp_path: Path) -> None:
-    sold = "2024-03-01 12:30,1.5,ETH,3000.00,USD,10,USD,,,,,"
+    # the proceeds are what was received (IRC 1001(b)), not the Net Worth (issue 17)
+    sold = "2024-03-01 12:30,1.5,ETH,3000.00,USD,10,USD,3100,USD,,,"
     crypto_fee = "2024-03-01 12:30,1.5,ETH,3000.00,USD,0.001,ETH,,,,,"
     assert read_koinly(write(tmp_path, sold, crypto_fee), account=ACCOUNT) == [
         leg(synthetic(sold), "sent", 2, Kind.TRADE, ETH, "ETH", -15, 1, "2990.00",

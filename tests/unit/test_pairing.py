@@ -37,10 +37,19 @@ def test_a_withdrawal_to_an_own_wallet_keeps_the_exchange_basis() -> None:
                                                                      day(2023, 1, 2))
 
 
-def test_unpaired_moves_stay_as_they_are() -> None:
+def test_an_arrival_short_by_more_than_the_tolerance_stays_unpaired() -> None:
     entries = history(0)
-    entries[2] = replace(entries[2], raw_amount=entries[2].raw_amount - 1)  # a fee deducted
+    entries[2] = replace(entries[2], raw_amount=entries[2].raw_amount * 98 // 100)  # 2% short
     assert pair_own_transfers(entries) == entries
     sale, rest = compute_lots(entries, policy=PER_WALLET).disposals
     assert (sale.lot_id, sale.cost_basis_usd) == (f"{TX}:native", 4000)  # fair value on arrival
-    assert rest.lot_id is None and rest.cost_basis_usd is None  # the wei it never got
+    assert rest.lot_id is None and rest.cost_basis_usd is None  # the ETH it never got
+
+
+def test_an_arrival_a_wei_short_pairs_and_the_wei_is_a_fee() -> None:
+    entries = history(0)
+    entries[2] = replace(entries[2], raw_amount=entries[2].raw_amount - 1)
+    paired = pair_own_transfers(entries)
+    fee, sent = paired[1:3]
+    assert (sent.kind, sent.raw_amount, fee.kind, fee.raw_amount) == \
+        (Kind.SELF_TRANSFER, -(2 * 10**18 - 1), Kind.FEE, -1)

@@ -135,18 +135,18 @@ def test_malformed_transfer_logs_count_no_recipient() -> None:
 
 
 def ledger(txs: list[RawTx], marks: dict[str, bool] | None = None,
-           prices: list[PricePoint] | None = None,
+           prices: list[PricePoint] | None = None, misses: frozenset[str] = frozenset(),
            ) -> tuple[dict[str, Kind], dict[str, SpamVerdict]]:
     chain = chain_by_id(1)
     built = build_ledger(chain, txs, [ME], {FAN: info()}, PriceBook(prices or []),
                          AssetRanks(chain.stablecoin_assets, frozenset({chain.native_asset})),
-                         spam_marks=marks)
+                         spam_marks=marks, price_misses=misses)
     kinds: dict[str, Kind] = {e.asset: e.kind for e in built.entries if e.kind is not Kind.FEE}
     return kinds, {v.asset: v for v in built.spam}
 
 
 def test_build_ledger_sees_the_fan_out_of_the_transactions() -> None:
-    kinds, verdicts = ledger([fan_out_tx(12)])
+    kinds, verdicts = ledger([fan_out_tx(12)], misses=frozenset({ASSET}))
     assert kinds == {ASSET: Kind.SPAM}
     verdict = verdicts[ASSET]
     assert verdict.score == 3

@@ -61,7 +61,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.ledger.records import Kind
-from scanner.tax.jurisdictions.uk_pools import UkPools, utc_day
+from scanner.tax.jurisdictions.uk_pools import UkPools, uk_day
 from scanner.tax.matching import Matched, OpenLot
 from tests.unit.builders import WALLET, leg
 
@@ -167,7 +167,7 @@ def taxscan(trades: list[Trade]) -> tuple[Matched, dict[str, date]]:
     for n, trade in enumerate(trades):
         asset, tx = ASSETS[trade.symbol], f"0x{n:064x}"
         if trade.quantity > 0:
-            lot_days[f"lot{n}"] = utc_day(trade.when)
+            lot_days[f"lot{n}"] = uk_day(trade.when)
             pools.acquire(OpenLot(f"lot{n}", n, WALLET, asset, trade.symbol, trade.when,
                                   trade.quantity, trade.gbp, tx, "log:0", Kind.TRADE))
         else:
@@ -183,7 +183,7 @@ def taxscan_events(matched: Matched, lot_days: dict[str, date]) -> dict[Key, Eve
         assert row.proceeds_usd is not None and row.cost_basis_usd is not None
         assert row.lot_id is not None, "no sale exceeds the holding"
         later = lot_days[row.lot_id] if row.rule == "bed-and-breakfast" else None
-        event = events[(SYMBOLS[row.asset], utc_day(row.disposed), RULES[row.rule], later)]
+        event = events[(SYMBOLS[row.asset], uk_day(row.disposed), RULES[row.rule], later)]
         event.quantity += row.quantity
         event.proceeds += row.proceeds_usd
         event.cost += row.cost_basis_usd

@@ -370,7 +370,7 @@ def test_a_collect_whose_tokens_went_to_another_address() -> None:
                transfer(2, TKB, POOL, STRANGER, 5), collect(3, STRANGER, 3, 5),
                transfer(4, TKA, STRANGER, ME, 3))
     assert refine(other) is None
-    assert ledger(other) == [("log:4", A, 3, "income", "transfer")]
+    assert ledger(other) == [("log:4", A, 3, "transfer_in", "unexplained")]
 
 
 def test_the_wallet_getting_other_amounts_than_collected_is_left_alone() -> None:
@@ -428,7 +428,7 @@ def test_a_swap_event_with_only_an_inflow_is_not_the_wallets_trade() -> None:
     # someone else's swap paid out to the wallet
     raw = tx(transfer(0, TKB, POOL, ME, 480), v3_swap(1, 500, -480), to=ROUTER)
     assert refine(raw) is None
-    assert ledger(raw) == [("log:0", B, 480, "income", "transfer")]
+    assert ledger(raw) == [("log:0", B, 480, "transfer_in", "unexplained")]
 
 
 def test_three_assets_moving_around_a_swap_is_left_alone() -> None:

@@ -7,11 +7,14 @@ the basis), I/L (no 1099-DA); before 2025 crypto went in the securities boxes A/
 with the same meanings for a Form 1099-B. Self-custody wallets get no 1099 at all, so the
 default is I/L (C/F before 2025).
 
-Money. Every figure is rounded to cents per line (half up, `money.cents`) and the gain is the
-rounded proceeds less the rounded cost plus the adjustment, so the lines add up to the
-totals exactly. Column (g) is always 0 and (f) empty: the adjustments the US asks for
-(wash sales of securities, and so on) do not arise from taxscan's disposals; a Disposal's
-`disallowed_loss_usd` is Canada's superficial loss, never a US figure.
+Money. A sale (the disposals of one transaction of one asset in one wallet, what a Form
+1099-DA reports as one sale) has its proceeds and its basis rounded to the cent once, and its
+lines share them by the largest remainder method (`tax.sales`): the lines of a sale add up
+to the sale, and the gain of a line is its proceeds less its cost plus the adjustment, so
+the lines add up to the totals exactly. Every US export takes these figures. Column (g) is
+always 0 and (f) empty: the adjustments the US asks for (wash sales of securities, and so
+on) do not arise from taxscan's disposals; a Disposal's `disallowed_loss_usd` is Canada's
+superficial loss, never a US figure.
 
 A disposal whose proceeds, basis, holding period or acquisition date is unknown makes the
 form impossible: the export refuses the year rather than write a zero.
@@ -23,7 +26,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from chains.errors import UserInputError
@@ -31,6 +34,7 @@ from scanner.formats.cells import formula_safe
 from scanner.formats.rows import qty
 from scanner.money import cents
 from scanner.tax.records import Disposal, Term
+from scanner.tax.sales import SaleLine, is_known, sale_lines, utc
 
 DIGITAL_ASSET_BOXES_FROM = 2025  # the first tax year with boxes G-L
 NO_1099 = "none"  # what a 1099 reported: nothing (there was none)
@@ -81,25 +85,7 @@ class BoxTotal:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class KnownDisposal:
-    """A disposal of the year with every figure a form needs, rounded to cents."""
-
-    disposal: Disposal
-    name: str  # the symbol, else the asset id, on one line
-    acquired: datetime  # UTC
-    disposed: datetime  # UTC
-    proceeds: Decimal  # cents
-    cost: Decimal  # cents
-    term: Term
-
-
 # ---- shared by every US export ---------------------------------------------------------
-
-
-def utc(moment: datetime) -> datetime:
-    """`moment` in UTC; a naive datetime is taken to be UTC already."""
-    return moment.astimezone(UTC) if moment.tzinfo is not None else moment
 
 
 def us_date(moment: datetime) -> str:
@@ -131,33 +117,19 @@ def asset_name(disposal: Disposal) -> str:
     return one_line(disposal.symbol or "") or disposal.asset
 
 
-def known_disposals(disposals: Iterable[Disposal], year: int) -> list[KnownDisposal]:
-    """The disposals of `year` (by UTC date sold) with their figures, in (date sold, date
-    acquired, tx_hash, lot_id) order. Raises UserInputError, once for the year, when any of
-    them has unknown proceeds, basis, holding period or acquisition date: a form must never
-    show a zero for an unknown."""
-    known: list[KnownDisposal] = []
-    unknown = 0
-    for disposal in disposals:
-        disposed = utc(disposal.disposed)
-        if disposed.year != year:
-            continue
-        proceeds, basis = disposal.proceeds_usd, disposal.cost_basis_usd
-        term, acquired = disposal.term, disposal.acquired
-        if proceeds is None or basis is None or term is None or acquired is None:
-            unknown += 1
-            continue
-        known.append(KnownDisposal(
-            disposal=disposal, name=asset_name(disposal), acquired=utc(acquired),
-            disposed=disposed, proceeds=cents(proceeds), cost=cents(basis), term=term))
+def known_disposals(disposals: Iterable[Disposal], year: int) -> list[SaleLine]:
+    """The disposals of `year` (by UTC date sold) as lines in cents (`tax.sales`), in (date
+    sold, date acquired, tx_hash, lot_id) order. Raises UserInputError, once for the year,
+    when any of them has unknown proceeds, basis, holding period or acquisition date: a form
+    must never show a zero for an unknown."""
+    of_year = [d for d in disposals if utc(d.disposed).year == year]
+    unknown = sum(1 for d in of_year if not is_known(d))
     if unknown:
         have = "disposal in {} has" if unknown == 1 else "disposals in {} have"
         raise UserInputError(
             f"{unknown} {have.format(year)} unknown basis or proceeds: import prices "
             "(`taxscan prices missing`) or the missing history before exporting")
-    known.sort(key=lambda k: (k.disposed.date(), k.acquired.date(), k.disposal.tx_hash,
-                              k.disposal.lot_id or ""))
-    return known
+    return sale_lines(of_year)
 
 
 def boxes(year: int, reported: str) -> tuple[str, str]:
@@ -179,15 +151,15 @@ def form8949_lines(disposals: Iterable[Disposal], year: int, *,
     acquired, tx_hash) order."""
     short_box, long_box = boxes(year, reported)
     lines = []
-    for known in known_disposals(disposals, year):
-        long = known.term is Term.LONG
+    for sale in known_disposals(disposals, year):
+        long = sale.term is Term.LONG
         lines.append(Form8949Line(
             part=PART_LONG if long else PART_SHORT,
             box=long_box if long else short_box,
-            description=f"{qty(known.disposal.quantity)} {known.name}",
-            acquired=us_date(known.acquired), sold=us_date(known.disposed),
-            proceeds=known.proceeds, cost=known.cost,
-            tx_hash=known.disposal.tx_hash, lot_id=known.disposal.lot_id))
+            description=f"{qty(sale.disposal.quantity)} {asset_name(sale.disposal)}",
+            acquired=us_date(sale.acquired), sold=us_date(sale.disposed),
+            proceeds=sale.proceeds, cost=sale.cost,
+            tx_hash=sale.disposal.tx_hash, lot_id=sale.disposal.lot_id))
     lines.sort(key=lambda line: line.part)  # stable: each part keeps the date order
     return lines
 

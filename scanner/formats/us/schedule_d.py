@@ -1,17 +1,24 @@
-"""Schedule D (Form 1040), Capital Gains and Losses: the lines Form 8949's box totals feed.
+"""Schedule D (Form 1040), Capital Gains and Losses: the lines Form 8949's box totals feed,
+netted with the loss carried over (`tax.netting`).
 
     box A (G from 2025) -> line 1b     box D (J) -> line 8b
     box B (H)           -> line 2      box E (K) -> line 9
     box C (I)           -> line 3      box F (L) -> line 10
-    line 7  = net short-term: lines 1b + 2 + 3
-    line 15 = net long-term:  lines 8b + 9 + 10
+    line 6  = short-term loss carried in   line 14 = long-term loss carried in
+    line 7  = net short-term: lines 1b + 2 + 3 - line 6
+    line 15 = net long-term:  lines 8b + 9 + 10 - line 14
     line 16 = line 7 + line 15
+    line 21 = if line 16 is a loss: the smaller of it and 3,000 (1,500 married filing
+              separately), deducted from ordinary income
 
-Only the lines that have Form 8949 rows are written, and 7, 15 and 16 always. Lines 7 and
-15 on the real form also take lines 4-6 and 11-14 (Forms 6252/4684/6781/8824, Schedules
-K-1, capital gain distributions, loss carryovers): taxscan knows none of those, so its 7, 15
-and 16 are the Form 8949 figures only. Lines 1a and 8a (1099 totals filed without Form 8949)
-are not used: every disposal goes through Form 8949.
+Only the box lines that have Form 8949 rows are written; 6, 7, 14, 15 and 16 always, 21 when
+line 16 is a loss, then the loss carried to the next year, as its Capital Loss Carryover
+Worksheet's lines 8 and 13 give it (rows "worksheet 8" and "worksheet 13": next year's lines
+6 and 14). A loss is written negative, as the form's parentheses show it. Lines 4-5 and
+11-13 (Forms 6252/4684/6781/8824, Schedules K-1, capital gain distributions) are outside
+taxscan's books and not included; lines 17-20 and 22 (the tax computation) are not written.
+Lines 1a and 8a (1099 totals filed without Form 8949) are not used: every disposal goes
+through Form 8949.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from chains.errors import UserInputError
 from scanner.formats.us.form8949 import (
     DIGITAL_ASSET_BOXES_FROM,
     PART_LONG,
@@ -29,6 +37,8 @@ from scanner.formats.us.form8949 import (
     BoxTotal,
     amount_text,
 )
+from scanner.tax.netting import Netting
+from scanner.tax.taxpayer import FILING_STATUS_NAMES
 
 CSV_FIELDS = ("line", "description", "proceeds", "cost_basis", "adjustment", "gain")
 
@@ -47,12 +57,18 @@ _LONG_LINES = ("8b", "9", "10")
 
 @dataclass(frozen=True)
 class ScheduleDLine:
-    line: str  # "1b", "2", "3", "7", "8b", "9", "10", "15", "16"
+    line: str  # "1b", "2", "3", "6", "7", "8b", "9", "10", "14", "15", "16", "21",
+    # "worksheet 8", "worksheet 13"
     description: str
-    proceeds: Decimal | None  # (d); None on lines 7, 15 and 16
+    proceeds: Decimal | None  # (d); None but on the box lines
     cost: Decimal | None  # (e)
     adjustment: Decimal | None  # (g)
     gain: Decimal  # (h)
+
+
+def _loss(amount: Decimal) -> Decimal:
+    """A loss written as a positive amount, as the form shows it: negative (never -0)."""
+    return -amount if amount else Decimal(0)
 
 
 def _box_line_description(line: str, year: int) -> str:
@@ -62,8 +78,15 @@ def _box_line_description(line: str, year: int) -> str:
     return f"{term} totals from Forms 8949 with box {boxes} checked"
 
 
-def schedule_d_lines(totals: Sequence[BoxTotal], year: int) -> list[ScheduleDLine]:
-    """The Schedule D lines of `year` from Form 8949's box totals (`form8949_totals`)."""
+def schedule_d_lines(totals: Sequence[BoxTotal], netting: Netting) -> list[ScheduleDLine]:
+    """The Schedule D lines of the netting's year from Form 8949's box totals
+    (`form8949_totals`) and that year's netting (`tax.netting`) of the same totals."""
+    year = netting.year
+    if netting.unknown_years:
+        raise UserInputError(
+            f"Schedule D {year} cannot be netted: {', '.join(map(str, netting.unknown_years))} "
+            "had disposals of unknown basis or proceeds (the loss carried over depends on "
+            "them): import prices (`taxscan prices missing`) or the missing history first")
     sums: dict[str, list[Decimal]] = {}
     for total in totals:
         if total.box not in _LINE_OF_BOX:
@@ -85,19 +108,61 @@ def schedule_d_lines(totals: Sequence[BoxTotal], year: int) -> list[ScheduleDLin
                               gain=sums[n][3])
                 for n in numbers if n in sums]
 
-    short = box_lines(_SHORT_LINES)
-    long = box_lines(_LONG_LINES)
-    net_short = sum((line.gain for line in short), Decimal(0))
-    net_long = sum((line.gain for line in long), Decimal(0))
-    return [
+    def total_line(line: str, description: str, amount: Decimal) -> ScheduleDLine:
+        return ScheduleDLine(line, description, None, None, None, amount)
+
+    short, long = box_lines(_SHORT_LINES), box_lines(_LONG_LINES)
+    if (sum((x.gain for x in short), Decimal(0)), sum((x.gain for x in long), Decimal(0))) \
+            != (netting.short, netting.long):
+        raise ValueError(f"the netting of {year} is not that of these Form 8949 totals")
+    carried_in, carried_out, after = netting.carryover_in, netting.carryover_out, year + 1
+    lines = [
         *short,
-        ScheduleDLine("7", "Net short-term capital gain or (loss): lines 1b, 2 and 3 "
-                      "(lines 4-6 not included)", None, None, None, net_short),
+        total_line("6", "Short-term capital loss carryover (Capital Loss Carryover Worksheet "
+                   "line 8)", _loss(carried_in.short)),
+        total_line("7", "Net short-term capital gain or (loss): lines 1b, 2, 3 and 6 (lines 4 "
+                   "and 5 not included)", netting.net_short),
         *long,
-        ScheduleDLine("15", "Net long-term capital gain or (loss): lines 8b, 9 and 10 "
-                      "(lines 11-14 not included)", None, None, None, net_long),
-        ScheduleDLine("16", "Combine lines 7 and 15", None, None, None, net_short + net_long),
+        total_line("14", "Long-term capital loss carryover (Capital Loss Carryover Worksheet "
+                   "line 13)", _loss(carried_in.long)),
+        total_line("15", "Net long-term capital gain or (loss): lines 8b, 9, 10 and 14 (lines "
+                   "11-13 not included)", netting.net_long),
+        total_line("16", "Combine lines 7 and 15", netting.net),
     ]
+    if netting.net < 0:
+        status = FILING_STATUS_NAMES[netting.filing_status]
+        lines.append(total_line(
+            "21", f"The smaller of the loss on line 16 or ({netting.loss_limit:,}) ({status})",
+            _loss(netting.ordinary_offset)))
+    return [
+        *lines,
+        total_line("worksheet 8", f"Short-term capital loss carryover to {after} (Capital Loss "
+                   f"Carryover Worksheet line 8; {after} line 6)", _loss(carried_out.short)),
+        total_line("worksheet 13", f"Long-term capital loss carryover to {after} (Capital "
+                   f"Loss Carryover Worksheet line 13; {after} line 14)", _loss(carried_out.long)),
+    ]
+
+
+def netting_figures(netting: Netting) -> list[tuple[str, str, Decimal]]:
+    """The netting in short for a reader, as (key, label, amount) with the form's signs (a loss
+    negative): lines 6, 7, 14, 15, 16, 21 (when line 16 is a loss) and the carryovers out
+    (keys "carryover_short", "carryover_long")."""
+    carried_in, carried_out, after = netting.carryover_in, netting.carryover_out, netting.year + 1
+    figures = [
+        ("6", "Short-term carryover (line 6)", _loss(carried_in.short)),
+        ("7", "Net short-term (line 7)", netting.net_short),
+        ("14", "Long-term carryover (line 14)", _loss(carried_in.long)),
+        ("15", "Net long-term (line 15)", netting.net_long),
+        ("16", "Net gain or loss (line 16)", netting.net),
+    ]
+    if netting.net < 0:
+        figures.append(("21", f"Allowed against ordinary income (line 21, at most "
+                              f"{netting.loss_limit:,})", _loss(netting.ordinary_offset)))
+    return [*figures,
+            ("carryover_short", f"Short-term carryover to {after} (worksheet line 8)",
+             _loss(carried_out.short)),
+            ("carryover_long", f"Long-term carryover to {after} (worksheet line 13)",
+             _loss(carried_out.long))]
 
 
 def schedule_d_csv(lines: Sequence[ScheduleDLine]) -> str:

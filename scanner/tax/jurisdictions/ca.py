@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from scanner.tax.jurisdictions.base import Jurisdiction, pooled_method, within
-from scanner.tax.jurisdictions.ca_acb import CanadaAcb
+from scanner.tax.jurisdictions.ca_acb import WINDOW_DAYS, CanadaAcb
 from scanner.tax.records import Lot
 
 if TYPE_CHECKING:
     from scanner.tax.matching import Matcher
     from scanner.tax.policy import Policy
 
-SUPERFICIAL_WINDOW = timedelta(days=30)
 
 
 class Canada(Jurisdiction):
     code = "ca"
     name = "Canada"
+    currency = "CAD"
     warning = ("Canada: a loss is superficial (denied, added to the new cost base) when the "
                "same asset is bought in the 30 days before or after the sale and still held "
                "30 days after.")
@@ -32,4 +32,4 @@ class Canada(Jurisdiction):
         return CanadaAcb()
 
     def risky_acquisitions(self, acquisitions: Iterable[Lot], as_of: datetime) -> list[Lot]:
-        return within(acquisitions, as_of, SUPERFICIAL_WINDOW)
+        return within(self, acquisitions, as_of, WINDOW_DAYS)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from scanner.money import split_usd, usd
@@ -43,7 +43,7 @@ from scanner.tax.jurisdictions.pools import (
 )
 from scanner.tax.records import NO_LOT, Disposal
 
-WINDOW = timedelta(days=30)
+WINDOW_DAYS = 30  # ITA s.54 "superficial loss": 30 days before to 30 days after
 ACB, SUPERFICIAL_LOSS = "acb", "superficial-loss"
 
 
@@ -70,13 +70,12 @@ def held_after(steps: Sequence[Step]) -> list[Decimal]:
     return out
 
 
-def window(steps: Sequence[Step], whens: Sequence[datetime], held: Sequence[Decimal],
+def window(steps: Sequence[Step], days: Sequence[date], held: Sequence[Decimal],
            index: int) -> Window:
-    """The period around the disposal `steps[index]`: `steps` in time order, `whens` their
-    moments, `held` what `held_after` says of them."""
-    moment = whens[index]
-    first = bisect_left(whens, moment - WINDOW)
-    end = bisect_right(whens, moment + WINDOW)
+    """The period around the disposal `steps[index]`, in calendar days: `steps` in time
+    order, `days` their dates, `held` what `held_after` says of them."""
+    first = bisect_left(days, days[index] - timedelta(days=WINDOW_DAYS))
+    end = bisect_right(days, days[index] + timedelta(days=WINDOW_DAYS))
     buys = [i for i in range(first, end) if isinstance(steps[i], Acquired)]
     acquired = sum((_acquired_quantity(steps[i]) for i in buys), ZERO)
     after = next((i for i in buys if i > index), None)
@@ -113,7 +112,7 @@ def match_asset(asset: str, steps: Sequence[Step]) -> tuple[list[tuple[Disposed,
                                                               Pool]:
     """One asset's disposal rows (steps in time order), and its pool at the end."""
     held = held_after(steps)
-    whens = [step.when for step in steps]
+    days = [step.when.astimezone(UTC).date() for step in steps]
     pool = Pool(asset)
     pending: dict[int, Decimal] = {}  # denied losses waiting for an acquisition, by index
     rows: list[tuple[Disposed, Disposal]] = []
@@ -125,7 +124,7 @@ def match_asset(asset: str, steps: Sequence[Step]) -> tuple[list[tuple[Disposed,
         elif isinstance(step, Removed):
             pool.take(step.quantity)
         else:
-            period = window(steps, whens, held, index)
+            period = window(steps, days, held, index)
             disposal, denied = _dispose(pool, step, period)
             rows.extend((step, row) for row in disposal)
             if denied > 0:

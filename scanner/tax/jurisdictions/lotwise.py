@@ -16,8 +16,8 @@ from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.money import split_usd, usd
 from scanner.tax.holding import anniversary
-from scanner.tax.matching import Matched, OpenLot
-from scanner.tax.records import NO_LOT, Disposal, Term
+from scanner.tax.matching import Matched, OpenLot, transit_of
+from scanner.tax.records import NO_LOT, TAX_FREE_AFTER_A_YEAR, Disposal, Term
 from scanner.tax.scope import Allocation, Scope, ScopePlan, allocate_by_rule
 
 ZERO = Decimal(0)
@@ -246,7 +246,7 @@ class LotMatcher:
         when = leg.timestamp
         long = when.date() > anniversary(lot.acquired.date())
         if long and self.tax_free:
-            rule = "tax-free-after-1y"
+            rule = TAX_FREE_AFTER_A_YEAR
         return _new_disposal(leg.wallet, leg.asset, leg.symbol, amount, lot.acquired, when,
                              proceeds, basis, _LONG if long else _SHORT, leg.tx_hash,
                              lot.lot_id, kind, rule)
@@ -286,11 +286,11 @@ class LotMatcher:
     def send_own(self, leg: LedgerEntry, quantity: Decimal) -> None:
         self.held[(leg.wallet, leg.asset)] -= quantity
         if self.universal:  # one pool for all: only which wallet holds the lots changes
-            self.in_transit[(leg.tx_hash, leg.asset)] = self._pool_of(
+            self.in_transit[transit_of(leg)] = self._pool_of(
                 leg.wallet, leg.asset).take_from_wallet(leg.wallet, quantity)
             return
         draws, uncovered = self._pool_of(leg.wallet, leg.asset).take(quantity)
-        moving = self.in_transit.setdefault((leg.tx_hash, leg.asset), [])
+        moving = self.in_transit.setdefault(transit_of(leg), [])
         moving.extend(lot.part(amount, basis) for lot, amount, basis in draws)
         if uncovered > 0:  # more left than the books hold: its basis is unknown
             moving.append(OpenLot(f"{leg.tx_hash}:{leg.leg_key}", -1, leg.wallet, leg.asset,
@@ -298,12 +298,14 @@ class LotMatcher:
                                   leg.leg_key, leg.kind))
 
     def receive_own(self, leg: LedgerEntry) -> bool:
-        arriving = self.in_transit.pop((leg.tx_hash, leg.asset), None)
+        arriving = self.in_transit.pop(transit_of(leg), None)
         if arriving is None:
             return False
         self.held[(leg.wallet, leg.asset)] += leg.quantity
         for part in arriving:
             part.wallet = leg.wallet
+            if part.asset != leg.asset:  # across a bridge: the same coin on another chain
+                part.asset, part.symbol = leg.asset, leg.symbol
             self._pool_of(leg.wallet, leg.asset).add(part)
         return True
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.money import usd
-from scanner.tax.matching import Matched, OpenLot
+from scanner.tax.matching import Matched, OpenLot, transit_of
 from scanner.tax.records import Disposal, Lot
 
 ZERO = Decimal(0)
@@ -64,11 +64,14 @@ def step_asset(step: Step) -> str:
 class StepLog:
     """The `Matcher` steps of a pooling jurisdiction, recorded for `result()`. Moving
     tokens between own wallets changes nothing in a pool (one per asset across wallets):
-    `send_own` remembers what left, `receive_own` says whether something did."""
+    `send_own` remembers what left, `receive_own` says whether something did. A move to
+    the same coin on another chain is another asset's pool: it leaves the one pool and
+    enters the other at fair value (a note says so)."""
 
     def __init__(self) -> None:
         self.steps: list[Step] = []
-        self.sent: dict[tuple[str, str], Decimal] = {}
+        self.sent: dict[tuple[str, str], tuple[LedgerEntry, Decimal]] = {}
+        self.across_chains = False
 
     def start_year(self, year: int) -> None:
         """Pools do not change at a year's start."""
@@ -88,11 +91,21 @@ class StepLog:
             self.steps.append(Removed(len(self.steps), leg, quantity))
 
     def send_own(self, leg: LedgerEntry, quantity: Decimal) -> None:
-        key = (leg.tx_hash, leg.asset)
-        self.sent[key] = self.sent.get(key, ZERO) + quantity
+        key = transit_of(leg)
+        _, before = self.sent.get(key, (leg, ZERO))
+        self.sent[key] = (leg, before + quantity)
 
     def receive_own(self, leg: LedgerEntry) -> bool:
-        return self.sent.get((leg.tx_hash, leg.asset), ZERO) > 0
+        key = transit_of(leg)
+        departure, quantity = self.sent.get(key, (leg, ZERO))
+        if quantity <= 0:
+            return False
+        if departure.asset == leg.asset:
+            return True
+        del self.sent[key]
+        self.remove(departure, quantity)
+        self.across_chains = True
+        return False
 
     def by_asset(self) -> dict[str, list[Step]]:
         """Each asset's steps in time order (ties in the order of the calls), on fresh
@@ -112,7 +125,10 @@ class StepLog:
             asset_rows, pool = self.match(asset, steps)
             rows.extend(asset_rows)
             pools.append(pool)
-        return Matched(open_lots(pools), in_time_order(rows))
+        notes = ("a move to the same coin on another chain leaves one pool and enters the "
+                 "other at fair value: these rules pool cost per asset",) \
+            if self.across_chains else ()
+        return Matched(open_lots(pools), in_time_order(rows), notes)
 
     @staticmethod
     def match(asset: str, steps: Sequence[Step]) -> tuple[list[tuple[Disposed, Disposal]],

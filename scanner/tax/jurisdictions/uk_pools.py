@@ -38,6 +38,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from scanner.money import split_usd
 from scanner.tax.jurisdictions.pools import (
@@ -102,9 +103,14 @@ def _decimal(units: int, exponent: int, places: int) -> Decimal:
     return Decimal(f"{units}E{exponent}")
 
 
-def utc_day(moment: datetime) -> date:
-    """The UTC date of `moment` (a naive moment is taken to be UTC)."""
-    return moment.date() if moment.tzinfo is None else moment.astimezone(UTC).date()
+UK_ZONE = ZoneInfo("Europe/London")
+
+
+def uk_day(moment: datetime) -> date:
+    """The date of `moment` in the UK (a naive moment is taken to be UTC): the same-day
+    and 30-day rules count UK days."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UK_ZONE).date()
 
 
 # ---- rows ------------------------------------------------------------------------------------
@@ -216,7 +222,7 @@ def _usd_exact(amount: Fraction) -> Decimal:
 def _by_day(steps: Iterable[_Dated]) -> dict[date, list[_Dated]]:
     days: defaultdict[date, list[_Dated]] = defaultdict(list)
     for step in steps:
-        days[utc_day(step.when)].append(step)
+        days[uk_day(step.when)].append(step)
     return dict(days)
 
 

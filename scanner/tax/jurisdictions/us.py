@@ -4,18 +4,20 @@ substantially identical assets, and Form 8949 with its companions."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from scanner.tax.jurisdictions.base import Identity, Jurisdiction, within
 from scanner.tax.jurisdictions.lotwise import METHODS, LotMatcher
-from scanner.tax.records import Lot
+from scanner.tax.netting import Netting, capital_netting
+from scanner.tax.records import Disposal, Lot
+from scanner.tax.taxpayer import Taxpayer
 
 if TYPE_CHECKING:
     from scanner.tax.matching import Matcher
     from scanner.tax.policy import Policy
 
-WASH_WINDOW = timedelta(days=30)
+WASH_DAYS = 30  # IRC 1091(a): 30 days before the date of the sale
 
 
 class UnitedStates(Jurisdiction):
@@ -38,4 +40,8 @@ class UnitedStates(Jurisdiction):
         return identical
 
     def risky_acquisitions(self, acquisitions: Iterable[Lot], as_of: datetime) -> list[Lot]:
-        return within(acquisitions, as_of, WASH_WINDOW)
+        return within(self, acquisitions, as_of, WASH_DAYS)
+
+    def netting(self, disposals: Iterable[Disposal], year: int, *, first_year: int,
+                taxpayer: Taxpayer) -> Netting | None:
+        return capital_netting(disposals, year, first_year=first_year, taxpayer=taxpayer)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chains.evm.records import RawTx, TokenInfo
+from scanner.ledger.decode.executors import executors
 from scanner.ledger.records import Kind, Movement
 
 
@@ -86,9 +87,10 @@ def refine_all(tx: RawTx, moves: Collection[Movement], context: DecodeContext,
 
 
 def _touched(tx: RawTx, wallets: frozenset[str]) -> list[str]:
-    """Own wallets that sent the transaction or appear in a topic of one of its logs: a
-    decoder may find legs for them even when no generic movement exists."""
-    found = [tx.from_address] if tx.from_address in wallets else []
+    """Own wallets whose transaction it is (the sender, a contract wallet that executed it)
+    or that appear in a topic of one of its logs: a decoder may find legs for them even
+    when no generic movement exists."""
+    found = sorted(executors(tx) & wallets)
     for log in tx.logs:
         for topic in log.topics[1:]:
             candidate = "0x" + topic[-40:]

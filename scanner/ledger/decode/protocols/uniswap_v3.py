@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from chains.addresses import asset_contract, erc20_asset, nft_asset
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
 from chains.evm.records import RawLog, RawTx
+from scanner.ledger.decode.executors import executors
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
 from scanner.ledger.decode.transfers import token_transfers
 from scanner.ledger.records import Kind, Movement
@@ -137,7 +138,7 @@ def _position(tx: RawTx, wallet: str, moves: Sequence[Movement], context: Decode
     topics = {e.topic for e in events}
     position = nft_asset(context.chain_id, "erc721", manager, events[0].token_id)
     if topics == {INCREASE}:
-        if tx.from_address != wallet:
+        if wallet not in executors(tx):
             return None  # paid into a position of someone else's, or by someone else
         return _deposit(tx, wallet, rest, events, position, drop)
     if topics == {DECREASE, COLLECT}:

@@ -1,0 +1,22 @@
+"""The portfolio's target weights a plan rebalances toward: the config's `[targets]` table,
+kept in the database by the last config scan (the command line's `--target` wins)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+
+from scanner.store import Store
+
+TARGETS_KEY = "targets"
+
+
+def keep_targets(store: Store, targets: Mapping[str, Decimal]) -> None:
+    store.set_meta(TARGETS_KEY, json.dumps({key: str(weight)
+                                            for key, weight in targets.items()}))
+
+
+def targets_of(store: Store) -> dict[str, Decimal]:
+    kept: dict[str, str] = json.loads(store.meta(TARGETS_KEY) or "{}")
+    return {key: Decimal(weight) for key, weight in kept.items()}
