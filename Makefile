@@ -42,6 +42,8 @@ bench: setup
 	$(BIN)/python bench/bench_decode.py
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/decoder_coverage.py
 
 # Recompile $(DEVNET)/contracts/Protocols.sol into $(DEVNET)/build/Protocols.json (commit both).
 contracts: setup

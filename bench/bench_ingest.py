@@ -49,12 +49,11 @@ from chains.devnet.bigwallet import BigWallet
 from chains.devnet.scenario import GENESIS
 from chains.evm.explorer import (
     ACCOUNT_ACTIONS,
-    ETHERSCAN_V2,
     ExplorerClient,
     ExplorerConfig,
     ExplorerSource,
-    Flavor,
 )
+from chains.evm.flavors import ETHERSCAN_V2, Flavor
 from chains.evm.node import RpcSource
 from chains.evm.records import EvmSource
 from chains.evm.rpc import RpcClient

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from chains.addresses import erc20_asset, native_asset
+from chains.deployments import DEVNET_ADAI, DEVNET_AWETH, DEVNET_STETH, DEVNET_WSTETH
 from chains.errors import UnknownChainError
 
 _TX_ID = re.compile(r"0x[0-9a-fA-F]+")  # a transaction hash, not a ledger id of another kind
@@ -32,8 +33,6 @@ class Chain:
     # as income from balance snapshots
     rebasing_tokens: tuple[str, ...] = ()
     snapshot_interval: int = 7200  # blocks between scheduled balance snapshots: about a day
-    # protocol contracts the decoders are scoped to: (role, lowercase address)
-    contracts: tuple[tuple[str, str], ...] = ()
     # a rollup whose receipts show an L1 data fee (`l1Fee`) paid beside gasUsed x
     # effectiveGasPrice (OP-stack chains, Scroll): a receipt without it is incomplete
     l1_data_fee: bool = False
@@ -70,21 +69,6 @@ class Chain:
 DEVNET_WETH = "0x5fbdb2315678afecb367f032d93f642f64180aa3"
 DEVNET_DAI = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"
 DEVNET_UNISWAP_V2_FACTORY = "0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9"  # the fourth contract
-# The devnet's other protocols come from anvil's fourth account, in this order, first thing.
-DEVNET_PROTOCOL_DEPLOYER = "0x90f79bf6eb2c4f870365e785982e1f101e93b906"
-DEVNET_UNISWAP_V3_FACTORY = "0x057ef64e23666f000b34ae31332854acbd1c8544"  # its nonce 0
-DEVNET_UNISWAP_V3_POSITIONS = "0x261d8c5e9742e6f7f1076fa1f560894524e19cad"  # 1
-DEVNET_UNISWAP_V3_ROUTER = "0xce3478a9e0167a6bc5716dc39dbbbfac38f27623"  # 2
-# Uniswap V3's NonfungiblePositionManager on Ethereum, OP Mainnet, Arbitrum and Polygon
-UNISWAP_V3_POSITIONS = "0xc36442b4a4522e871399cd717abdd847ab11fe88"
-# then the devnet's own contracts (fixtures/devnet/contracts/Protocols.sol), nonces 3 to 9
-DEVNET_STETH = "0xcba6b9a951749b8735c603e7ffc5151849248772"
-DEVNET_WSTETH = "0xe4eb561155afce723bb1ff8606fbfe9b28d5d38d"
-DEVNET_LENDING_POOL = "0xcf27f781841484d5cf7e155b44954d7224caf1dd"
-DEVNET_ADAI = "0x673cd70fa883394a1f3deb3221937ceb7c2618d7"
-DEVNET_DAI_DEBT = "0x6179fbb91b239b574a4565e2c55a6fd38c3372d3"
-DEVNET_AWETH = "0x71f043a9072b5ec430c0a1dd766e1c8c613edc5d"
-DEVNET_WETH_DEBT = "0xe7cfcccb38ce07ba9d8d13431afe8cf6172de031"
 
 # How many blocks below the head count as final enough to store. Ethereum: 12 (below the
 # usual reorg depth; true finality is ~64). Sidechains follow their own consensus: BNB 15,
@@ -101,14 +85,6 @@ CHAINS: tuple[Chain, ...] = (
         identical_tokens=(("stETH", "0xae7ab96520de3a18e5e111b5eaab095312d7fe84"),
                           ("wstETH", "0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0"),
                           ("WBTC", "0x2260fac5e5542a773aa44fbcfedf7c193bc2c599")),
-        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
-                   ("lido:steth", "0xae7ab96520de3a18e5e111b5eaab095312d7fe84"),
-                   ("lido:wsteth", "0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0"),
-                   ("aave-v3:pool", "0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2"),
-                   # Compound v3 markets (Comets)
-                   ("compound-v3:cusdcv3", "0xc3d688b66703497daa19211eedff47f25384cdc3"),
-                   ("compound-v3:cwethv3", "0xa17581a9e3356d9a858b789d68b4d866e593ae94"),
-                   ("compound-v3:cusdtv3", "0x3afdc9bca9213a35503b077a6072f3d0d5ab0840")),
         uniswap_v2_factory="0x5c69bee701ef814a2b6a3edd4b1652cb9cc5aa6f",
         key="ethereum",
         name="Ethereum",
@@ -141,9 +117,6 @@ CHAINS: tuple[Chain, ...] = (
         identical_tokens=(("wstETH", "0x1f32b1c2345538c0c6f582fcb022739c4a194ebb"),
                           # the ERC-20 face of OP's ether before Bedrock
                           ("ETH", "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0000")),
-        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
-                   ("compound-v3:cusdcv3", "0x2e44e174f7d53f0212823acc11c01a11d58c5bcb"),
-                   ("compound-v3:cwethv3", "0xe36a30d249f7761327fd973001a32010b521b6fd")),
         key="optimism",
         name="Optimism",
         native_symbol="ETH",
@@ -208,8 +181,6 @@ CHAINS: tuple[Chain, ...] = (
         chain_id=137,
         # ether bridged by the PoS bridge
         identical_tokens=(("WETH", "0x7ceb23fd6bc0add59e62ac25578270cff1b9f619"),),
-        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
-                   ("compound-v3:cusdcv3", "0xf25212e676d1f7f89cd72ffee66158f541246445")),
         key="polygon",
         name="Polygon PoS",
         native_symbol="POL",
@@ -251,8 +222,6 @@ CHAINS: tuple[Chain, ...] = (
     Chain(
         chain_id=8453,
         identical_tokens=(("cbETH", "0x2ae3f1ec7f1f5012cfeab0185bfc7aa3cf0dec22"),),
-        contracts=(("compound-v3:cusdcv3", "0xb125e6687d4313864e53df431d5425969c15eb2f"),
-                   ("compound-v3:cwethv3", "0x46e6b214b524310239732d51387075e0e70970bf")),
         key="base",
         name="Base",
         native_symbol="ETH",
@@ -274,10 +243,6 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=42161,
-        contracts=(("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
-                   ("compound-v3:cusdcev3", "0xa5edbdd9646f8dff606d7448e414884c7d905dca"),
-                   ("compound-v3:cusdcv3", "0x9c4ec768c28520b50860ea7a15bd7213a9ff58bf"),
-                   ("compound-v3:cwethv3", "0x6f7d514bbd4aff3bcd1140b7344b32f063dee486")),
         key="arbitrum",
         name="Arbitrum One",
         native_symbol="ETH",
@@ -364,9 +329,6 @@ CHAINS: tuple[Chain, ...] = (
     Chain(
         chain_id=31337,
         identical_tokens=(("stETH", DEVNET_STETH), ("wstETH", DEVNET_WSTETH)),
-        contracts=(("uniswap-v3:positions", DEVNET_UNISWAP_V3_POSITIONS),
-                   ("lido:steth", DEVNET_STETH), ("lido:wsteth", DEVNET_WSTETH),
-                   ("aave-v3:pool", DEVNET_LENDING_POOL)),
         rebasing_tokens=(DEVNET_STETH, DEVNET_ADAI, DEVNET_AWETH),
         uniswap_v2_factory=DEVNET_UNISWAP_V2_FACTORY,
         key="devnet",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from chains.addresses import erc20_asset
+from chains.deployments import contracts_on
 from chains.registry import BITCOIN, CHAINS, asset_names, identical_group
 from scanner.app.config import load_config
 from scanner.app.settings import identity, keep_rules
@@ -114,7 +115,7 @@ def test_every_identical_token_address_is_one_recorded_chain_data_names_so() -> 
     for chain in CHAINS:
         if chain.chain_id == 31337:
             continue
-        lido = dict(chain.contracts).get("lido:wsteth")
+        lido = contracts_on(chain.chain_id).get("lido:wsteth")
         for name, address in chain.identical_tokens:
             if (name, address) == ("wstETH", lido):
                 continue  # Lido's wstETH: the registry's decoder contract, a recorded wrap

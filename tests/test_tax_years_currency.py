@@ -198,3 +198,12 @@ def test_year_end_balances_add_quantities_of_any_decimal_places(tmp_path: Path) 
     (uk,) = cli_json("balances", "--year", "2024", "--jurisdiction", "uk", db=db)
     assert uk["as_of"].startswith("2025-04-05T22:59:59")
     assert json.dumps(uk)
+
+
+def test_explain_gives_its_figures_in_the_jurisdictions_currency(tmp_path: Path) -> None:
+    db = database(tmp_path / "explain.duckdb", [BUY, SALE], EUR="0.5")
+    rows = cli_json("explain", SALE.tx_hash, "--jurisdiction", "de", db=db)
+    (sale,) = [r for r in rows if r["kind"] == "trade"]
+    # proceeds 2,000 USD x 0.5, basis 1,000 x 0.5: a gain of 500.00 EUR
+    assert (sale["eur_value"], sale["gain_eur"]) == ("1000", "500.00")
+    assert "1 USD = 0.500000 EUR" in sale["price_source"]

@@ -16,9 +16,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.contract import Contract
 
-from chains.errors import DevnetError
-from chains.evm.abi import ZERO_ADDRESS
-from chains.registry import (
+from chains.deployments import (
     DEVNET_ADAI,
     DEVNET_AWETH,
     DEVNET_DAI_DEBT,
@@ -31,6 +29,8 @@ from chains.registry import (
     DEVNET_WETH_DEBT,
     DEVNET_WSTETH,
 )
+from chains.errors import DevnetError
+from chains.evm.abi import ZERO_ADDRESS
 
 if TYPE_CHECKING:
     from chains.devnet.scenario import _Chain

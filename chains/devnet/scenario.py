@@ -25,12 +25,13 @@ from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.types import Wei
 
+from chains.deployments import DEVNET_STETH
 from chains.devnet import defi
 from chains.devnet.anvil import node_modules
 from chains.devnet.defi import Defi, Protocols
 from chains.devnet.solidity import compiled
 from chains.errors import DevnetError
-from chains.registry import DEVNET_DAI, DEVNET_STETH, DEVNET_UNISWAP_V2_FACTORY, DEVNET_WETH
+from chains.registry import DEVNET_DAI, DEVNET_UNISWAP_V2_FACTORY, DEVNET_WETH
 
 E18 = 10**18
 DEADLINE = 2**32

@@ -14,12 +14,12 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import requests
 
 from chains.errors import SourceInconsistent, SourceRefused, SourceUnavailable
+from chains.evm.flavors import Flavor
 from chains.evm.mappers import (
     address_of,
     block_hash,
@@ -34,7 +34,6 @@ from chains.ratelimit import shared_bucket
 from chains.retry import RetryPolicy, Transient, raise_if_busy, safe_url, transport_faults
 from chains.source import DEFAULT_CONCURRENCY, Discovery, NoProgress, Progress, in_order
 
-ETHERSCAN_V2 = "https://api.etherscan.io/v2/api"
 FREE_PAGE_SIZE = 1000
 FREE_CALLS_PER_SECOND = 3.0
 DEFAULT_TIMEOUT_S = 30.0
@@ -55,11 +54,6 @@ _REFUSED = ("invalid api key", "missing/invalid api key", "api key", "not suppor
 
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 _TRACE_ID = re.compile(r"[-_.:0-9A-Za-z]{1,64}")  # Etherscan "0_1_1", Blockscout "i4", "p2"
-
-
-class Flavor(StrEnum):
-    ETHERSCAN = "etherscan"
-    BLOCKSCOUT = "blockscout"
 
 
 @dataclass(frozen=True)

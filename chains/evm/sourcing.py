@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from chains.errors import SourceInconsistent, UserInputError
-from chains.evm.both import BothSource
-from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
-from chains.evm.node import RpcSource
-from chains.evm.records import EvmSource
-from chains.evm.rpc import RpcClient
-from chains.registry import Chain
-from chains.retry import safe_url
+from chains.evm.flavors import ETHERSCAN_V2, Flavor
 from chains.source import DEFAULT_CONCURRENCY, Progress
+
+if TYPE_CHECKING:  # the sources import web3 and requests: only a scan that opens one needs them
+    from chains.evm.records import EvmSource
+    from chains.registry import Chain
 
 API_KEY_ENV = "ETHERSCAN_API_KEY"
 
@@ -71,6 +70,12 @@ def _rpc_url(plan: SourcePlan) -> str | None:
 
 
 def open_source(plan: SourcePlan, progress: Progress) -> OpenedSource:
+    from chains.evm.both import BothSource
+    from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource
+    from chains.evm.node import RpcSource
+    from chains.evm.rpc import RpcClient
+    from chains.retry import safe_url
+
     explorer_url = _explorer_url(plan)
     choice = plan.choice or (SourceChoice.EXPLORER if explorer_url else SourceChoice.RPC)
     rpc_url = _rpc_url(plan)

@@ -60,6 +60,11 @@ state_rate = "0.05"                  # a flat state rate on what the gains add (
 [targets]                            # weights a plan rebalances toward (optional; add up to 1)
 ETH = "0.6"                          # a group of identical assets, by name
 "eip155:1/erc20:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48" = "0.4"   # or an asset
+
+[[protocols]]                        # a protocol's contracts the registry does not list (optional)
+protocol = "uniswap-v3"              # "uniswap-v3" (position_manager) or "compound-v3" (markets)
+chain = "polygon"                    # a fork's deployment, say; this address is a placeholder
+contracts = { position_manager = "0x1111111111111111111111111111111111111111" }
 ```
 
 Every key is checked: an unknown key, a wrong type or a bad value stops the load with a
@@ -83,9 +88,10 @@ from types import MappingProxyType
 
 from chains.addresses import parse_any_asset_id, parse_asset_id
 from chains.errors import AddressError, UserInputError
-from chains.evm.explorer import Flavor
+from chains.evm.flavors import Flavor
 from chains.evm.sourcing import SourceChoice
 from scanner.app.config_profile import read_targets, read_taxpayer
+from scanner.app.config_protocols import ProtocolContracts, read_protocols
 from scanner.app.config_reader import TomlReader, read_toml, show_key, toml_type
 from scanner.ledger.pairing import DEFAULT_RULES, MAX_TOLERANCE, PairingRules
 from scanner.prices.records import PricePoint
@@ -103,7 +109,7 @@ DEFAULT_EXPLORER = Flavor.ETHERSCAN.value
 
 _TOP_KEYS = ("method", "jurisdiction", "stablecoins", "api_keys", "chains", "wallets", "prices",
              "scope", "assign", "identical", "treatments", "rebasing", "taxpayer",
-             "own_transfers", "targets")
+             "own_transfers", "targets", "protocols")
 _ASSIGN_KEYS = ("tx", "lots")
 _TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
 _CHAIN_KEYS = ("rpc", "explorer_url", "explorer", "api_key_env", "source", "snapshot_interval",
@@ -160,6 +166,7 @@ class Config:
     taxpayer: Taxpayer = field(default_factory=Taxpayer)  # the [taxpayer] table
     own_transfers: PairingRules = DEFAULT_RULES  # the [own_transfers] table
     targets: Mapping[str, Decimal] = field(default_factory=dict)  # [targets]: key -> weight
+    protocols: tuple[ProtocolContracts, ...] = ()  # [[protocols]]: contracts named
 
     def wallets_on(self, chain_key: str) -> tuple[str, ...]:
         """The addresses configured for a chain, in file order."""
@@ -217,7 +224,8 @@ class _Reader(TomlReader):
                       self.rebasing(document.get("rebasing", [])),
                       taxpayer=read_taxpayer(self, document.get("taxpayer", {})),
                       own_transfers=self.own_transfers(document.get("own_transfers", {})),
-                      targets=MappingProxyType(read_targets(self, document.get("targets", {}))))
+                      targets=MappingProxyType(read_targets(self, document.get("targets", {}))),
+                      protocols=read_protocols(self, document.get("protocols", [])))
 
     def scope(self, value: object) -> dict[str, str]:
         if not isinstance(value, dict):

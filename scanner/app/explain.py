@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from chains.errors import UserInputError
 from chains.evm.records import RawTx
+from scanner.app.config_protocols import named_contracts
 from scanner.app.export import tx_url
 from scanner.app.readmodel import Books
 from scanner.formats.ledger_csv import ledger_export_rows
@@ -19,6 +20,7 @@ from scanner.ledger.classify import UNEXPLAINED
 from scanner.ledger.decode.protocols import Refinement, refine_all
 from scanner.ledger.decode.registry import DECODERS
 from scanner.ledger.decode.transfers import decode_movements
+from scanner.ledger.pairing import FEE_PROTOCOL
 from scanner.ledger.positions import POSITION, is_position_leg, position_story
 from scanner.ledger.records import EXCHANGES, Kind, LedgerEntry
 from scanner.store import Store
@@ -74,20 +76,22 @@ class Explained:
     chain_id: int
     url: str | None
     rows: list[Row]
+    currency: str  # of the rows' values and gains: the jurisdiction's
 
 
 def explain(store: Store, books: Books, tx_hash: str) -> Explained:
     wanted = tx_hash.strip().lower()
-    entries = [e for e in books.entries if e.tx_hash.lower() == wanted]
+    entries = [e for e in books.valued if e.tx_hash.lower() == wanted]
     if not entries:
         raise UserInputError(f"transaction {tx_hash} is not in the ledger of any scanned or "
                              "imported wallet")
     chain_id = entries[0].chain_id
     refined = _refinements(store, books, chain_id, entries[0].tx_hash)
     lineage = ledger_export_rows(entries, books.lots, tx_url)
-    rows = [_row(entry, line, refined, books.policy, _position(entry, entries, books.entries))
+    rows = [_row(entry, line, refined, books.policy, _position(entry, entries, books.valued))
             for entry, line in zip(entries, lineage, strict=True)]
-    return Explained(entries[0].tx_hash, chain_id, tx_url(chain_id, entries[0].tx_hash), rows)
+    return Explained(entries[0].tx_hash, chain_id, tx_url(chain_id, entries[0].tx_hash), rows,
+                     books.currency)
 
 
 def _refinements(store: Store, books: Books, chain_id: int,
@@ -101,7 +105,7 @@ def _refinements(store: Store, books: Books, chain_id: int,
         return None
     wallets = frozenset(store.wallets(chain_id))
     tokens = store.tokens(chain_id)
-    context = decode_context(chain, wallets, tokens)
+    context = decode_context(chain, wallets, tokens, named_contracts(store, chain_id))
     moves = decode_movements(raw, wallets, chain.native_asset, tokens)
     return refine_all(raw, moves, context, DECODERS)
 
@@ -156,6 +160,9 @@ def treatment(entry: LedgerEntry, policy: Policy) -> str:
         chosen = treatment_of(policy.treatments, entry.kind, entry.protocol)
         return "carry_basis: no gain, the basis and dates carry over" \
             if chosen.value == "carry_basis" else "taxable: a disposal at fair value"
+    if entry.protocol == FEE_PROTOCOL:
+        return "what a move between your own accounts lost on the way: a disposal of that " \
+               "part at fair value, with its share of the basis"
     return _TREATMENTS.get(entry.kind, "")
 
 

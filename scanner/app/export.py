@@ -18,7 +18,6 @@ from scanner.app.readmodel import Books
 from scanner.app.summary import law_lines, netting_of
 from scanner.formats.coinledger import coinledger_csv
 from scanner.formats.cointracker import cointracker_csv
-from scanner.formats.html_report import ReportPage, render_report
 from scanner.formats.koinly import koinly_csv
 from scanner.formats.ledger_csv import (
     EXPORT_FIELDS,
@@ -36,7 +35,6 @@ from scanner.formats.us.form8949 import (
     form8949_lines,
     form8949_totals,
 )
-from scanner.formats.us.form8949_pdf import form8949_pdf
 from scanner.formats.us.schedule_d import schedule_d_csv, schedule_d_lines
 from scanner.formats.us.turbotax import turbotax_csv
 from scanner.formats.us.txf import txf_text
@@ -136,6 +134,8 @@ def _form(text: Callable[[_Form], str | bytes]) -> Callable[[_Job], int]:
 
 def _form8949(form: _Form) -> str | bytes:
     if form.path.suffix.lower() == ".pdf":
+        from scanner.formats.us.form8949_pdf import form8949_pdf  # fpdf: only for a PDF
+
         return form8949_pdf(form.lines, form.year, generated=form.today)
     return form8949_csv(form.lines)
 
@@ -206,6 +206,8 @@ def report(store: Store, books: Books, path: Path, *, year: int | None = None,
             url = tx_url(entry.chain_id, entry.tx_hash)
             if url is not None:
                 urls[entry.tx_hash] = url
+    from scanner.formats.html_report import ReportPage, render_report  # jinja2: only here
+
     page = ReportPage(
         year=year, generated=now, rules=books.computed_by,
         gains=gains_rows(disposals),

@@ -12,6 +12,7 @@ from chains.errors import UserInputError
 from scanner.app.readmodel import Books, all_legs
 from scanner.formats.render import plural
 from scanner.ledger.classify import UNEXPLAINED
+from scanner.ledger.decode.protocols.bridges import PREFIX as BRIDGE
 from scanner.ledger.pairing import unpaired_arrivals
 from scanner.ledger.records import NOT_HOLDINGS, LedgerEntry, YearEndBalance
 from scanner.store import Store
@@ -42,6 +43,11 @@ class Review:
             out.append(f"{count} of unknown origin opened lots at fair value on receipt: if "
                        "one came from an account of yours, scan or import that account so "
                        "its lots keep their dates and basis")
+        bridged = sorted({e.protocol for e in self.unknown_origin
+                          if e.protocol.startswith(BRIDGE)})
+        if bridged:
+            out.append(f"some arrived by a bridge ({', '.join(bridged)}) from a chain or "
+                       "account not scanned: scan the side they left from")
         unexplained = sum(1 for e in self.unknown_origin if e.protocol == UNEXPLAINED)
         if unexplained:
             out.append(f"{plural(unexplained, 'of them', 'of them')} came in a transaction "

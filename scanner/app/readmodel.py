@@ -18,6 +18,7 @@ from scanner.app.settings import (
     extra_stablecoins,
     identical_groups,
     identity,
+    kept_rules,
     pairing_rules,
     policy_of,
 )
@@ -106,7 +107,10 @@ class Books:
 
 
 def load(store: Store, rules: Rules | None = None) -> Books:
-    """Everything a report reads from the database, read once."""
+    """Everything a report reads from the database, read once; a config read for the
+    command sets the rules it names (over those the last config scan kept)."""
+    if rules is not None and rules.config is not None:
+        store.tell(kept_rules(rules.config))
     policy = policy_of(store, rules)
     chains = tuple(chains_of(store))
     ranks = asset_ranks(chains, extra_stablecoins(store))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanner.app.config_protocols import named_contracts
 from scanner.app.readmodel import all_legs, compute_book
 from scanner.app.settings import (
     Rules,
@@ -30,7 +31,8 @@ def refresh(store: Store, rules: Rules | None = None) -> None:
                                  store.wallets(chain.chain_id), store.tokens(chain.chain_id),
                                  book, ranks, spam_marks=store.spam_marks(),
                                  snapshots=store.balance_snapshots(chain.chain_id),
-                                 price_misses=misses)
+                                 price_misses=misses,
+                                 named_contracts=named_contracts(store, chain.chain_id))
             store.replace_ledger(chain.chain_id, built.entries)
             store.replace_spam(chain.chain_id, built.spam)
         _value_imported(store, book, ranks)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chains.addresses import asset_contract, erc20_asset
+from chains.deployments import contracts_on
 from chains.errors import UserInputError
 from chains.evm.balances import POSITION, BalanceQuery, BalanceReader
 from chains.evm.blocks import block_at
@@ -26,7 +27,7 @@ def _balance_query(holding: Holding) -> BalanceQuery:
         return BalanceQuery(holding.wallet, "native")
     standard = holding.asset.split("/", 1)[1].split(":", 1)[0]
     token_id = int(holding.asset.rsplit("/", 1)[1]) if standard != "erc20" else None
-    if (POSITIONS_ROLE, contract) in chain_by_id(holding.chain_id).contracts:
+    if (POSITIONS_ROLE, contract) in contracts_on(holding.chain_id).items():
         standard = POSITION
     return BalanceQuery(holding.wallet, standard, contract, token_id)
 

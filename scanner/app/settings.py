@@ -13,8 +13,9 @@ from chains.addresses import parse_any_asset_id, parse_asset_id
 from chains.errors import UserInputError
 from chains.registry import Chain, asset_names, chain_by_id, identical_group, is_known
 from scanner.app.config import Config
-from scanner.app.targets import keep_targets
-from scanner.app.taxpayer import keep_taxpayer
+from scanner.app.config_protocols import PROTOCOLS_KEY, kept_protocols
+from scanner.app.targets import TARGETS_KEY, kept_targets
+from scanner.app.taxpayer import TAXPAYER_KEY, kept_taxpayer
 from scanner.ledger.pairing import DEFAULT_RULES, PairingRules
 from scanner.ledger.valuation import AssetRanks
 from scanner.prices.book import PriceBook
@@ -161,26 +162,35 @@ class Rules:
     jurisdiction: str | None = None
     scope: str | None = None  # one scope for every year
     assign: tuple[str, ...] = ()  # TX=LOT[,LOT...]
+    config: Config | None = None  # a config read for this command: its rules over the kept
+
+
+def kept_rules(config: Config) -> dict[str, str]:
+    """The config's rules as the database keeps them (meta key -> text) for the reports."""
+    pairing = config.own_transfers
+    return {
+        METHOD_KEY: config.method,
+        JURISDICTION_KEY: config.jurisdiction,
+        SCOPE_KEY: json.dumps(dict(config.scope)),
+        ASSIGN_KEY: json.dumps({tx: list(ids) for tx, ids in config.assignments.items()}),
+        IDENTICAL_KEY: json.dumps({name: list(assets)
+                                   for name, assets in config.identical.items()}),
+        OWN_TRANSFERS_KEY: json.dumps({
+            "same_chain_seconds": pairing.same_chain // timedelta(seconds=1),
+            "cross_chain_seconds": pairing.cross_chain // timedelta(seconds=1),
+            "tolerance": str(pairing.tolerance)}),
+        TREATMENTS_KEY: json.dumps([[t.kind, t.protocol, t.treatment]
+                                    for t in config.treatments]),
+        TAXPAYER_KEY: kept_taxpayer(config.taxpayer),
+        TARGETS_KEY: kept_targets(config.targets),
+        PROTOCOLS_KEY: kept_protocols(config.protocols),
+    }
 
 
 def keep_rules(store: Store, config: Config) -> None:
     """A config scan keeps the config's tax rules for the reports that follow."""
-    store.set_meta(METHOD_KEY, config.method)
-    store.set_meta(JURISDICTION_KEY, config.jurisdiction)
-    store.set_meta(SCOPE_KEY, json.dumps(dict(config.scope)))
-    store.set_meta(ASSIGN_KEY, json.dumps({tx: list(ids) for tx, ids in
-                                           config.assignments.items()}))
-    store.set_meta(IDENTICAL_KEY, json.dumps({name: list(assets) for name, assets in
-                                              config.identical.items()}))
-    pairing = config.own_transfers
-    store.set_meta(OWN_TRANSFERS_KEY, json.dumps({
-        "same_chain_seconds": pairing.same_chain // timedelta(seconds=1),
-        "cross_chain_seconds": pairing.cross_chain // timedelta(seconds=1),
-        "tolerance": str(pairing.tolerance)}))
-    store.set_meta(TREATMENTS_KEY, json.dumps([[t.kind, t.protocol, t.treatment]
-                                               for t in config.treatments]))
-    keep_taxpayer(store, config.taxpayer)
-    keep_targets(store, config.targets)
+    for key, value in kept_rules(config).items():
+        store.set_meta(key, value)
 
 
 def policy_of(store: Store, rules: Rules | None = None) -> Policy:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 
 from chains.errors import UserInputError
-from chains.evm.explorer import Flavor
+from chains.evm.flavors import Flavor
 from chains.evm.node import RpcSource
 from chains.evm.pools import UniswapV2Reader
 from chains.evm.rpc import RpcClient
@@ -16,6 +15,12 @@ from chains.source import DEFAULT_CONCURRENCY
 from scanner.app.config import Config
 from scanner.prices.coingecko import CoinGecko
 from scanner.prices.defillama import DefiLlama
+from scanner.prices.names import (
+    COINGECKO_KEY_ENV,
+    COINGECKO_PRO_KEY_ENV,
+    DEFILLAMA_KEY_ENV,
+    PriceSourceName,
+)
 from scanner.prices.pools import PoolPrices
 from scanner.prices.sources import PriceSource
 
@@ -36,17 +41,6 @@ def plan_for(config: Config, chain_key: str, environ: Mapping[str, str],
         concurrency=(settings.concurrency if settings and settings.concurrency
                      else DEFAULT_CONCURRENCY),
     )
-
-
-class PriceSourceName(StrEnum):
-    DEFILLAMA = "defillama"
-    COINGECKO = "coingecko"
-    POOL = "pool"
-
-
-DEFILLAMA_KEY_ENV = "DEFILLAMA_API_KEY"
-COINGECKO_KEY_ENV = "COINGECKO_API_KEY"
-COINGECKO_PRO_KEY_ENV = "COINGECKO_PRO_API_KEY"
 
 
 def price_sources(names: Sequence[PriceSourceName], rpc_url: str | None,

@@ -12,9 +12,9 @@ from scanner.store import Store
 TARGETS_KEY = "targets"
 
 
-def keep_targets(store: Store, targets: Mapping[str, Decimal]) -> None:
-    store.set_meta(TARGETS_KEY, json.dumps({key: str(weight)
-                                            for key, weight in targets.items()}))
+def kept_targets(targets: Mapping[str, Decimal]) -> str:
+    """The config's `[targets]` table as the database keeps it for the reports."""
+    return json.dumps({key: str(weight) for key, weight in targets.items()})
 
 
 def targets_of(store: Store) -> dict[str, Decimal]:

@@ -24,11 +24,10 @@ class TaxpayerAsked:
     state_rate: Decimal | None = None
 
 
-def keep_taxpayer(store: Store, taxpayer: Taxpayer) -> None:
-    """A config scan keeps its `[taxpayer]` table for the reports that follow."""
-    store.set_meta(TAXPAYER_KEY, json.dumps({f.name: str(value) for f in fields(taxpayer)
-                                             if (value := getattr(taxpayer, f.name))
-                                             is not None}))
+def kept_taxpayer(taxpayer: Taxpayer) -> str:
+    """The config's `[taxpayer]` table as the database keeps it for the reports."""
+    return json.dumps({f.name: str(value) for f in fields(taxpayer)
+                       if (value := getattr(taxpayer, f.name)) is not None})
 
 
 def taxpayer_of(store: Store, asked: TaxpayerAsked | None = None) -> Taxpayer:

@@ -10,7 +10,14 @@ import typer
 from chains.errors import UserInputError
 from scanner.app import basis
 from scanner.cli.console import err, out
-from scanner.cli.options import DbOption, FormatOption, open_store, writable_store
+from scanner.cli.options import (
+    AllRowsOption,
+    DbOption,
+    FormatOption,
+    open_store,
+    shown_rows,
+    writable_store,
+)
 from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit, plural
 
@@ -24,6 +31,7 @@ def basis_allocate(
         "--as-of", help="January 1 of the first year with lots per wallet (YYYY-01-01).")
     ] = "2025-01-01",
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Give the lots held universally to the wallets that hold the coins at the start of
@@ -38,7 +46,8 @@ def basis_allocate(
                              "made at the start of a year that has begun")
     with writable_store(db) as store:
         rows = reports.allocation_rows(basis.allocate_basis(store, moment))
-    emit(out, rows, reports.ALLOCATION, fmt, f"Basis allocation recorded as of {as_of}")
+    emit(out, rows, reports.ALLOCATION, fmt, f"Basis allocation recorded as of {as_of}",
+         shown=shown_rows(all_rows))
     if fmt is Format.TABLE:
         err.print(f"{plural(len(rows), 'lot part')} given to wallets; reports use this allocation "
                   "from now on (`taxscan basis show`)")
@@ -47,12 +56,14 @@ def basis_allocate(
 @group.command("show")
 def basis_show(
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """The recorded allocation of universal lots to wallets."""
     with open_store(db) as store:
         rows = reports.allocation_rows(basis.recorded_allocation(store))
-    emit(out, rows, reports.ALLOCATION, fmt, "Recorded basis allocation")
+    emit(out, rows, reports.ALLOCATION, fmt, "Recorded basis allocation",
+         shown=shown_rows(all_rows))
     if fmt is Format.TABLE and not rows:
         err.print("no allocation recorded: the lots are given to wallets by the rule when a "
                   "year turns to per-wallet lots (`taxscan basis allocate` records it)")

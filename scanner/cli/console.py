@@ -5,38 +5,64 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
-from rich.console import Console
-
-from chains.addresses import checksum
-from scanner.app.queries import Review
-from scanner.app.scan import WalletScan
-from scanner.app.summary import ALL_TERMS, GainsSummary
 from scanner.formats.render import plural, terminal_text
-from scanner.formats.rows import Row, money, qty
-from scanner.formats.us.schedule_d import netting_figures
-from scanner.ledger.reconcile import Status
-from scanner.tax.jurisdictions import US
-from scanner.tax.jurisdictions.base import Jurisdiction
-from scanner.tax.netting import Netting
-from scanner.tax.taxpayer import FILING_STATUS_NAMES
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)  # names untrusted
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from scanner.app.queries import Review
+    from scanner.app.scan import WalletScan
+    from scanner.app.summary import GainsSummary
+    from scanner.formats.rows import Row
+    from scanner.tax.jurisdictions.base import Jurisdiction
+    from scanner.tax.netting import Netting
+
+
+class _Deferred:
+    """A rich Console made at its first use: a command that prints nothing (its --help) does
+    not import rich."""
+
+    def __init__(self, **settings: Any) -> None:
+        self._settings = settings
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._settings)
+        return getattr(self._console, name)
+
+    def __enter__(self) -> Any:  # rich's live display holds its console this way
+        return self.__getattr__("__enter__")()
+
+    def __exit__(self, *exc: object) -> Any:
+        return self.__getattr__("__exit__")(*exc)
+
+
+out = cast("Console", _Deferred(highlight=False, soft_wrap=False))
+err = cast("Console", _Deferred(stderr=True, highlight=False, soft_wrap=True,
+                                markup=False))  # names untrusted
 
 
 SHOWN_ARRIVALS = 10  # transfers in of unknown origin listed one by one
 
 
 def print_review(found: Review) -> None:
+    from scanner.formats.rows import money, qty
+    from scanner.ledger.decode.protocols.bridges import PREFIX as BRIDGE
+
     for line in found.lines():
         err.print(f"review: {line}")
     arrivals = found.unknown_origin
     for leg in arrivals[:SHOWN_ARRIVALS]:
         value = "no price" if leg.usd_value is None else f"{money(leg.usd_value)} USD"
+        via = f" by {leg.protocol}" if leg.protocol.startswith(BRIDGE) else ""
         err.print(f"review:   {leg.timestamp:%Y-%m-%d} {_short(leg.wallet)} got "
-                  f"{qty(leg.quantity)} {terminal_text(leg.symbol or leg.asset)} ({value}), "
-                  f"tx {_short(leg.tx_hash)}")
+                  f"{qty(leg.quantity)} {terminal_text(leg.symbol or leg.asset)}{via} "
+                  f"({value}), tx {_short(leg.tx_hash)}")
     if len(arrivals) > SHOWN_ARRIVALS:
         err.print(f"review:   and {len(arrivals) - SHOWN_ARRIVALS} more (kind transfer_in in "
                   "`taxscan ledger`)")
@@ -54,6 +80,8 @@ def print_notes(notes: Sequence[str]) -> None:
 
 
 def scan_summary(results: Sequence[WalletScan]) -> None:
+    from chains.addresses import checksum
+
     for result in results:
         fetched = (f"blocks {result.from_block:,}-{result.to_block:,}"
                    if result.from_block <= result.to_block else "no new blocks")
@@ -65,6 +93,8 @@ def scan_summary(results: Sequence[WalletScan]) -> None:
 
 
 def verdict(rows: Sequence[Row]) -> None:
+    from scanner.ledger.reconcile import Status
+
     if not rows:
         err.print("reconcile: nothing to check")
         return
@@ -85,6 +115,8 @@ def verdict(rows: Sequence[Row]) -> None:
 
 def totals(summary: GainsSummary) -> None:
     """The footer of the gains table: its rows per term, and the year's netting."""
+    from scanner.app.summary import ALL_TERMS
+
     def gain(amount: Decimal | None) -> str:
         return f"{'unknown' if amount is None else f'{amount:,.2f}'} {summary.currency}"
 
@@ -106,6 +138,9 @@ def totals(summary: GainsSummary) -> None:
 def netting_lines(netting: Netting) -> None:
     """Schedule D's netting of the year, with the loss carried in and out (a loss negative,
     as the form's parentheses show it)."""
+    from scanner.formats.us.schedule_d import netting_figures
+    from scanner.tax.taxpayer import FILING_STATUS_NAMES
+
     if netting.unknown_years:
         years = ", ".join(map(str, netting.unknown_years))
         err.print(f"Schedule D {netting.year}: unknown: disposals of unknown basis or proceeds "
@@ -116,6 +151,10 @@ def netting_lines(netting: Netting) -> None:
         err.print(f"  {label}: {amount:,.2f} USD")
 
 
-def wash_sale_warning(rows: Sequence[Row], jurisdiction: Jurisdiction = US) -> None:
+def wash_sale_warning(rows: Sequence[Row], jurisdiction: Jurisdiction | None = None) -> None:
+    """The jurisdiction's warning (default: the US's) when the rows call for it."""
+    from scanner.tax.jurisdictions import US
+
+    jurisdiction = jurisdiction or US
     if (rows and jurisdiction.warns_always) or any(r["wash_sale_risk"] for r in rows):
         err.print(jurisdiction.warning)

@@ -5,16 +5,10 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from scanner.app import demo as demoing
-from scanner.app import harvest as harvesting
-from scanner.app import plan as planning
-from scanner.app import queries
-from scanner.app import reconcile as reconciling
-from scanner.app.readmodel import Books, load
-from scanner.app.summary import gains_summary
 from scanner.cli.console import (
     err,
     out,
@@ -29,8 +23,9 @@ from scanner.cli.plan import show_plan
 from scanner.cli.progress import RichProgress
 from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit
-from scanner.store import Store
-from scanner.tax.taxpayer import Taxpayer
+
+if TYPE_CHECKING:
+    from scanner.app.readmodel import Books
 
 commands = typer.Typer()
 
@@ -40,6 +35,12 @@ def demo(
     db: DbOption = None,
 ) -> None:
     """Start a local chain, play the dated scenario, scan it, and print the reports."""
+    from scanner.app import demo as demoing
+    from scanner.app import queries
+    from scanner.app import reconcile as reconciling
+    from scanner.app.readmodel import load
+    from scanner.store import Store
+
     with tempfile.TemporaryDirectory(prefix="taxscan-demo-") as tmp:
         path = db if db is not None else Path(tmp) / "demo.duckdb"
         err.print("starting anvil and playing the scenario (2024-2025)...")
@@ -57,6 +58,13 @@ def demo(
 
 
 def _reports(books: Books, as_of: datetime) -> None:
+    from scanner.app import demo as demoing
+    from scanner.app import harvest as harvesting
+    from scanner.app import plan as planning
+    from scanner.app import queries
+    from scanner.app.summary import gains_summary
+    from scanner.tax.taxpayer import Taxpayer
+
     emit(out, reports.ledger_rows(queries.ledger(books)), reports.LEDGER, Format.TABLE,
          "Ledger")
     for year in (2024, 2025):

@@ -19,6 +19,7 @@ from scanner.cli.console import err, out, print_review
 from scanner.cli.options import (
     FROM_OPTIONS,
     FROM_TAXPAYER,
+    AllRowsOption,
     DbOption,
     ExportFormat,
     FormatOption,
@@ -27,6 +28,7 @@ from scanner.cli.options import (
     open_store,
     parse_as_of,
     profile_options,
+    shown_rows,
     tax_rules,
     taxpayer_options,
     word,
@@ -109,19 +111,21 @@ def explain_tx(
     tx_hash: Annotated[str, typer.Argument(help="The transaction hash.")],
     rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """A transaction's legs: kind and treatment of each, the decoder or rule behind it, and
     the lots it opened or drew on."""
     with open_store(db) as store:
         done = explaining.explain(store, load(store, rules), tx_hash)
-    emit(out, done.rows, explaining.EXPLAIN, fmt, f"Transaction {done.tx_hash}")
+    emit(out, done.rows, explaining.EXPLAIN, fmt, f"Transaction {done.tx_hash}", done.currency,
+         shown=shown_rows(all_rows))
     if fmt is Format.TABLE:
         gain = explaining.total_gain(done.rows)
         if done.url:
             err.print(f"explorer: {done.url}")
         if gain is not None:
-            err.print(f"realized gain: {gain:,.2f} USD")
+            err.print(f"realized gain: {gain:,.2f} {done.currency}")
 
 
 @commands.command("report")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -16,10 +15,9 @@ from typer.core import TyperGroup
 
 from chains.errors import TaxscanError
 from chains.evm.sourcing import API_KEY_ENV
-from scanner.app.config import load_config
-from scanner.app.sources import COINGECKO_KEY_ENV, COINGECKO_PRO_KEY_ENV, DEFILLAMA_KEY_ENV
 from scanner.cli import basis, demo, files, plan, prices, reports, scan, spam
 from scanner.formats.render import terminal_text
+from scanner.prices.names import COINGECKO_KEY_ENV, COINGECKO_PRO_KEY_ENV, DEFILLAMA_KEY_ENV
 
 
 class Interrupted(Exception):
@@ -41,6 +39,8 @@ app = typer.Typer(cls=_Commands, no_args_is_help=True, add_completion=False,
 
 def _show_version(shown: bool) -> None:
     if shown:
+        from importlib.metadata import version
+
         sys.stdout.write(f"taxscan {version('taxscan')}\n")
         raise typer.Exit
 
@@ -69,6 +69,8 @@ def _secrets(argv: Sequence[str], environ: Mapping[str, str]) -> set[str]:
     """What an error must not repeat, whatever a server put in it: the API keys in the
     environment, and the parts of the node and API URLs given that may hold a key (user
     info, path segments, query values)."""
+    from scanner.app.config import load_config
+
     keys = [environ.get(name, "") for name in _KEY_ENVS]
     urls = [environ.get("TAXSCAN_RPC", "")]
     for n, arg in enumerate(argv):

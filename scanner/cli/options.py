@@ -15,13 +15,14 @@ import typer
 
 from chains.errors import UserInputError
 from chains.retry import is_http_url
+from scanner.app.config import load_config
 from scanner.app.export import EXPORT_FORMATS
 from scanner.app.imports import LEDGER_FORMATS
 from scanner.app.settings import Rules
 from scanner.app.taxpayer import TaxpayerAsked
 from scanner.cli.console import err
 from scanner.formats.csvtext import YEARS
-from scanner.formats.render import Format
+from scanner.formats.render import SHOWN_ROWS, Format
 from scanner.formats.us.form8949 import REPORTED_CHOICES
 from scanner.prices.csvfile import parse_timestamp
 from scanner.store import Store, default_db_path
@@ -63,6 +64,14 @@ DbOption = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB file (default: $TAXSCAN_DB, else the user data dir).",
     show_default=False)]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+AllRowsOption = Annotated[bool, typer.Option(
+    "--all-rows", help=f"A table shows every row (default: the first {SHOWN_ROWS} and a count "
+    "of the others; CSV and JSON always hold every row).")]
+
+
+def shown_rows(all_rows: bool) -> int | None:
+    """How many rows a table shows: None for every one."""
+    return None if all_rows else SHOWN_ROWS
 MethodOption = Annotated[Method | None, typer.Option(
     "--method", help="Cost-basis method (default: the config file's, else fifo); specific: "
     "the lots named by --assign or the config's assign blocks, else fifo.", show_default=False)]
@@ -75,6 +84,10 @@ ScopeOption = Annotated[Scope | None, typer.Option(
 AssignOption = Annotated[list[str] | None, typer.Option(
     "--assign", help="Specific identification: TX_HASH=LOT_ID[,LOT_ID...] (repeatable; "
     "lot ids from `taxscan lots`).", show_default=False)]
+RulesConfigOption = Annotated[Path | None, typer.Option(
+    "--config", help="A config file whose tax rules ([identical], [taxpayer], method, "
+    "jurisdiction...) this command follows, over those the last config scan kept; the "
+    "options above win.", show_default=False)]
 
 FilingStatusOption = Annotated[FilingStatusChoice | None, typer.Option(
     "--filing-status", help="US filing status: separate (married filing separately) deducts "
@@ -100,7 +113,7 @@ StateRateOption = Annotated[str | None, typer.Option(
 
 FROM_OPTIONS = Rules()  # the default of a command's `rules`: @tax_rules fills it in
 _RULE_OPTIONS = {"method": MethodOption, "jurisdiction": JurisdictionOption,
-                 "scope": ScopeOption, "assign": AssignOption}
+                 "scope": ScopeOption, "assign": AssignOption, "config": RulesConfigOption}
 FROM_TAXPAYER = TaxpayerAsked()  # the default of a command's `taxpayer`: @taxpayer_options
 _TAXPAYER_OPTIONS = {"filing_status": FilingStatusOption,
                      "carryover_short": CarryoverShortOption,
@@ -115,9 +128,10 @@ def word(chosen: str) -> str:
 
 
 def rules_of(method: str | None, jurisdiction: str | None, scope: Scope | None,
-             assign: list[str] | None) -> Rules:
+             assign: list[str] | None, config: Path | None) -> Rules:
     return Rules(word(method) if method else None, word(jurisdiction) if jurisdiction else None,
-                 scope.value if scope else None, tuple(assign or ()))
+                 scope.value if scope else None, tuple(assign or ()),
+                 load_config(config) if config is not None else None)
 
 
 def tax_rules(command: Callable[..., R]) -> Callable[..., R]:

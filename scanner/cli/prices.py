@@ -13,19 +13,21 @@ from scanner.app import queries
 from scanner.app.rates import import_rates
 from scanner.app.readmodel import load
 from scanner.app.settings import Rules
-from scanner.app.sources import PriceSourceName, price_sources
 from scanner.cli.console import err, out, print_review
 from scanner.cli.options import (
     FROM_OPTIONS,
+    AllRowsOption,
     DbOption,
     FormatOption,
     http_url,
     open_store,
+    shown_rows,
     tax_rules,
     writable_store,
 )
 from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit, plural
+from scanner.prices.names import PriceSourceName
 
 group = typer.Typer(no_args_is_help=True, help="Price data.")
 
@@ -78,6 +80,8 @@ def prices_fetch(
     DEFILLAMA_API_KEY, COINGECKO_API_KEY (demo) or COINGECKO_PRO_API_KEY."""
     names = source or ([PriceSourceName.DEFILLAMA, PriceSourceName.COINGECKO]
                        + ([PriceSourceName.POOL] if rpc else []))
+    from scanner.app.sources import price_sources
+
     sources = price_sources(names, rpc, os.environ, defillama_url=defillama_url,
                             coingecko_url=coingecko_url)
     with writable_store(db) as store:
@@ -98,12 +102,14 @@ def prices_fetch(
 def prices_missing(
     rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Assets without a price, and the quantities whose basis, proceeds or income that
     leaves unknown (shown as unknown in every report, never as zero)."""
     with open_store(db) as store:
         rows = reports.missing_rows(queries.missing_prices(load(store, rules)))
-    emit(out, rows, reports.MISSING, fmt, "Missing prices")
+    emit(out, rows, reports.MISSING, fmt, "Missing prices",
+         shown=shown_rows(all_rows))
     if fmt is Format.TABLE and not rows:
         err.print("every leg has a USD value")

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
 
 
 class RichProgress:
     """Implements chains.source.Progress: one bar per stage."""
 
     def __init__(self, console: Console, prefix: str = "") -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.prefix = prefix
         self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
                                   BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

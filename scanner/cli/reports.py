@@ -13,7 +13,6 @@ from chains.errors import UserInputError
 from chains.registry import chain_by_name
 from scanner.app import harvest as harvesting
 from scanner.app import queries
-from scanner.app import reconcile as reconciling
 from scanner.app.readmodel import load
 from scanner.app.settings import Rules
 from scanner.app.summary import gains_summary
@@ -22,19 +21,21 @@ from scanner.cli.console import err, out, print_notes, totals, verdict, wash_sal
 from scanner.cli.options import (
     FROM_OPTIONS,
     FROM_TAXPAYER,
+    AllRowsOption,
     DbOption,
     FormatOption,
     http_url,
     open_store,
     parse_as_of,
     parse_decimal,
+    shown_rows,
     tax_rules,
     taxpayer_options,
     year_option,
 )
 from scanner.collector import without_collector
 from scanner.formats import rows as reports
-from scanner.formats.render import Format, emit, gains_to_csv, plural
+from scanner.formats.render import Format, emit, plural, write_gains_csv
 from scanner.tax.harvest import Rates
 
 commands = typer.Typer()
@@ -51,6 +52,7 @@ def lots(
         "--as-of", help="Date (YYYY-MM-DD, end of day UTC); default: everything.")] = None,
     rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Open lots with their ids (for `taxscan trace ID`), oldest first."""
@@ -59,7 +61,8 @@ def lots(
     with open_store(db) as store:
         books = load(store, rules)
         rows = reports.lot_rows(queries.open_lots(books, moment, only))
-    emit(out, rows, reports.LOTS, fmt, "Open lots", books.currency)
+    emit(out, rows, reports.LOTS, fmt, "Open lots", books.currency,
+         shown=shown_rows(all_rows))
     print_notes(books.notes(moment))
 
 
@@ -71,6 +74,7 @@ def trace(
                                               "disposed of something.")],
     rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """The lineage behind a figure: lot -> acquisition leg (transaction, price source) ->
@@ -78,7 +82,8 @@ def trace(
     with open_store(db) as store:
         books = load(store, rules)
         rows = reports.trace_rows(queries.trace(books, ident))
-    emit(out, rows, reports.TRACE, fmt, f"Trace of {ident}", books.currency)
+    emit(out, rows, reports.TRACE, fmt, f"Trace of {ident}", books.currency,
+         shown=shown_rows(all_rows))
 
 
 @commands.command()
@@ -88,6 +93,7 @@ def balances(
     year: Annotated[int, year_option("Tax year: balances at its last second.")],
     rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Year-end balances per wallet and asset at the last second of the tax year (US:
@@ -95,7 +101,8 @@ def balances(
     with open_store(db) as store:
         books = load(store, rules)
         rows = reports.balance_rows(queries.year_end_balances(books, year))
-    emit(out, rows, reports.BALANCES, fmt, f"Balances at the end of {books.year_name(year)}")
+    emit(out, rows, reports.BALANCES, fmt, f"Balances at the end of {books.year_name(year)}",
+         shown=shown_rows(all_rows))
 
 
 @commands.command()
@@ -107,10 +114,13 @@ def reconcile(
         "--at", help="A block number or a date (end of day UTC); default: the block the "
         "wallets are scanned to.")] = None,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Every balance the ledger implies against the chain's, at one block: mismatches are
     explained or located (the block where ledger and chain stop agreeing)."""
+    from scanner.app import reconcile as reconciling
+
     only = parse_address(wallet) if wallet else None
     moment: int | datetime | None = None
     if at is not None:
@@ -118,7 +128,8 @@ def reconcile(
     with open_store(db) as store:
         rows = reports.reconcile_rows(reconciling.reconcile_chain(store, rpc, wallet=only,
                                                                   at=moment))
-    emit(out, rows, reports.RECONCILE, fmt, "Reconciliation")
+    emit(out, rows, reports.RECONCILE, fmt, "Reconciliation",
+         shown=shown_rows(all_rows))
     if fmt is Format.TABLE:
         verdict(rows)
 
@@ -130,6 +141,7 @@ def ledger(
     wallet: WalletOption = None,
     chain: Annotated[str | None, typer.Option("--chain", help="Only this chain.")] = None,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Every leg, one row each: the normalized ledger."""
@@ -137,7 +149,8 @@ def ledger(
     chain_id = chain_by_name(chain).chain_id if chain else None
     with open_store(db) as store:
         rows = reports.ledger_rows(queries.ledger(load(store), year, only, chain_id))
-    emit(out, rows, reports.LEDGER, fmt, "Ledger")
+    emit(out, rows, reports.LEDGER, fmt, "Ledger",
+         shown=shown_rows(all_rows))
 
 
 @commands.command()
@@ -149,6 +162,7 @@ def gains(
     rules: Rules = FROM_OPTIONS,
     taxpayer: TaxpayerAsked = FROM_TAXPAYER,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Realized gains and losses, one row per lot disposed; under the table, the totals per
@@ -158,11 +172,12 @@ def gains(
         disposals = queries.gains(books, year)
         filer = taxpayer_of(store, taxpayer)
     if fmt is Format.CSV:
-        out.file.write(gains_to_csv(disposals, books.currency))
+        write_gains_csv(out.file, disposals, books.currency)
     else:
         rows = reports.gains_rows(disposals)
         emit(out, rows, reports.GAINS, fmt, f"Realized gains {books.year_name(year)} "
-             f"({books.computed_by})", books.currency)
+             f"({books.computed_by})", books.currency,
+         shown=shown_rows(all_rows))
         if fmt is Format.TABLE:
             totals(gains_summary(books, year, filer))
     print_notes(books.notes())
@@ -175,13 +190,15 @@ def income(
     year: Annotated[int, year_option("Tax year.")],
     rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Income (claims, rewards) at fair value on receipt."""
     with open_store(db) as store:
         books = load(store, rules)
         rows = reports.income_rows(queries.income(books, year))
-    emit(out, rows, reports.INCOME, fmt, f"Income {books.year_name(year)}", books.currency)
+    emit(out, rows, reports.INCOME, fmt, f"Income {books.year_name(year)}", books.currency,
+         shown=shown_rows(all_rows))
     print_notes(books.notes())
 
 
@@ -205,6 +222,7 @@ def harvest(
         "--long-rate", help="Marginal rate a long-term loss saves.")] = "0.20",
     rules: Rules = FROM_OPTIONS,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Open lots at the as-of price: what can be sold to realize a loss, the tax it would
@@ -221,7 +239,8 @@ def harvest(
     plan = done.suggestion
     rows = reports.harvest_rows(done.rows, plan.lot_ids if plan else (), done.rates, done.gas)
     currency = done.jurisdiction.currency
-    emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}", currency)
+    emit(out, rows, reports.HARVEST, fmt, f"Harvest as of {as_of}", currency,
+         shown=shown_rows(all_rows))
     if fmt is Format.TABLE:
         if plan is not None:
             err.print(f"suggested: sell {plural(len(plan.lot_ids), 'lot')} to realize "

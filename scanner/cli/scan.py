@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from chains.addresses import checksum, parse_address, parse_any_asset_id
 from chains.errors import UserInputError
-from chains.evm.explorer import Flavor
+from chains.evm.flavors import Flavor
 from chains.evm.sourcing import API_KEY_ENV, SourceChoice, SourcePlan
 from chains.registry import chain_by_name
 from scanner.app import queries
-from scanner.app import reconcile as reconciling
-from scanner.app import scan as scanning
-from scanner.app.config import Config, load_config
+from scanner.app.config import load_config
 from scanner.cli.console import err, print_review, scan_summary, verdict
 from scanner.cli.options import DbOption, http_url, writable_store
 from scanner.cli.progress import RichProgress
 from scanner.formats import rows as reports
 from scanner.formats.render import terminal_text
-from scanner.store import Store
+
+if TYPE_CHECKING:  # a scan's sources import web3 and requests: only a scan needs them
+    from scanner.app.config import Config
+    from scanner.app.scan import WalletScan
+    from scanner.store import Store
 
 commands = typer.Typer()
 
@@ -69,6 +70,8 @@ def scan(
     db: DbOption = None,
 ) -> None:
     """Fetch every movement of the wallets, classify it, and update lots and reports."""
+    from scanner.app import scan as scanning
+
     if config is not None:
         if addresses or rpc or chain or explorer_url:
             raise UserInputError("--config names the wallets and their sources: give no "
@@ -93,10 +96,14 @@ def scan(
 
 
 def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
+    from scanner.app import scan as scanning
+
     labels = {w.address: w.label for w in settings.wallets}
     with writable_store(db) as store, RichProgress(err) as progress:
 
         def announce(chain_key: str, wallet: str) -> None:
+            from rich.markup import escape
+
             name = escape(terminal_text(labels.get(wallet) or checksum(wallet)))
             progress.prefix = f"{chain_key} {name}: "  # the progress line reads markup
 
@@ -107,7 +114,9 @@ def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
         print_review(queries.review(store))
 
 
-def _scan_verdict(store: Store, results: list[scanning.WalletScan]) -> None:
+def _scan_verdict(store: Store, results: list[WalletScan]) -> None:
+    from scanner.app import reconcile as reconciling
+
     if any(r.node for r in results):
         verdict(reports.reconcile_rows(reconciling.reconcile_scanned(store, results)))
     else:

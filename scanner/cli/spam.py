@@ -10,7 +10,14 @@ import typer
 from scanner.app import queries
 from scanner.app import spam as spamming
 from scanner.cli.console import err, out, print_review
-from scanner.cli.options import DbOption, FormatOption, open_store, writable_store
+from scanner.cli.options import (
+    AllRowsOption,
+    DbOption,
+    FormatOption,
+    open_store,
+    shown_rows,
+    writable_store,
+)
 from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit
 
@@ -26,6 +33,7 @@ def spam_list(
     include_all: Annotated[bool, typer.Option(
         "--all", help="Every judged token, those below the threshold too.")] = False,
     fmt: FormatOption = Format.TABLE,
+    all_rows: AllRowsOption = False,
     db: DbOption = None,
 ) -> None:
     """Spam tokens, with the score and reasons of each: spam at a score of 3, unless you
@@ -35,7 +43,8 @@ def spam_list(
         return
     with open_store(db) as store:
         rows = reports.spam_rows(spamming.spam_tokens(store, include_all))
-    emit(out, rows, reports.SPAM, fmt, "Judged tokens" if include_all else "Spam tokens")
+    emit(out, rows, reports.SPAM, fmt, "Judged tokens" if include_all else "Spam tokens",
+         shown=shown_rows(all_rows))
     if fmt is Format.TABLE and not rows:
         err.print("no token is judged" if include_all else "no spam token (`--all` lists "
                   "every judged token)")

@@ -8,11 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal, getcontext
 from enum import StrEnum
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any
 
 from scanner.collector import without_collector
 from scanner.formats.cells import FORMULA_START, NUMERIC_FIELDS, formula_safe
@@ -27,8 +23,14 @@ from scanner.formats.rows import (
     when,
 )
 from scanner.money import CENT
-from scanner.tax.records import Disposal
 from scanner.tax.sales import sale_cents
+
+if TYPE_CHECKING:  # rich only for a table on a terminal: CSV, JSON and --help go without it
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from scanner.tax.records import Disposal
 
 _FORMULA_CHARS = frozenset(FORMULA_START)
 _HEXES = {"tx_hash", "wallet", "counterparty", "origin_tx"}
@@ -37,6 +39,8 @@ _TABLE_QUANTUM = Decimal("1e-8")
 _UNBOUNDED = 1 << 20  # a width no table reaches: measures a table's unwrapped width
 NO_FIGURE = "\u2014"  # a cell with no figure to know, unlike an unknown one
 NO_ROWS = "no rows"
+SHOWN_ROWS = 200  # a table's rows by default: the rest are counted under it
+_FLUSHED = 1000  # lines of a CSV or JSON report gathered before each write
 NARROW = "one block per row: too wide for a table"
 
 
@@ -47,7 +51,25 @@ class Format(StrEnum):
 
 
 def to_json(rows: Sequence[dict[str, Any]]) -> str:
-    return json.dumps(list(rows), indent=2, ensure_ascii=False)
+    buffer = io.StringIO()
+    write_json(buffer, rows)
+    return buffer.getvalue()
+
+
+def write_json(file: IO[str], rows: Iterable[dict[str, Any]]) -> None:
+    """`json.dumps(list(rows), indent=2, ensure_ascii=False)`, the same text, written a
+    thousand rows at a time (a row's lines indented once more: JSON escapes a line break
+    inside a string, so every line break of a row's text is the layout's)."""
+    chunk: list[str] = []
+    opening = "[\n  "
+    for row in rows:
+        chunk.append(opening + json.dumps(row, indent=2, ensure_ascii=False)
+                     .replace("\n", "\n  "))
+        opening = ",\n  "
+        if len(chunk) == _FLUSHED:
+            file.write("".join(chunk))
+            chunk.clear()
+    file.write("".join(chunk) + ("[]" if opening == "[\n  " else "\n]"))
 
 
 def _csv_cell(field: str, value: Any) -> Any:
@@ -64,10 +86,16 @@ def _csv_cell(field: str, value: Any) -> Any:
     return value
 
 
-@without_collector
-def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+def to_csv(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    write_csv(buffer, rows, fields)
+    return buffer.getvalue()
+
+
+@without_collector
+def write_csv(file: IO[str], rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> None:
+    """The rows as CSV, written as they come (the csv writer writes each line through)."""
+    writer = csv.writer(file, lineterminator="\r\n")
     writer.writerow(fields)
     text = [f not in NUMERIC_FIELDS for f in fields]
     for row in rows:
@@ -77,19 +105,25 @@ def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
                for c, t in zip(cells, text, strict=True)):
             cells = [_csv_cell(f, c) for f, c in zip(fields, cells, strict=True)]
         writer.writerow(cells)
+
+
+def gains_to_csv(disposals: Iterable[Disposal], currency: str = "USD") -> str:
+    buffer = io.StringIO()
+    write_gains_csv(buffer, disposals, currency)
     return buffer.getvalue()
 
 
 @without_collector
-def gains_to_csv(disposals: Iterable[Disposal], currency: str = "USD") -> str:
-    """`to_csv(gains_rows(disposals), GAINS.fields)`, the same text, made without the row
-    dicts: a gains report can be a million rows. A row none of whose cells needs quoting is
+def write_gains_csv(file: IO[str], disposals: Iterable[Disposal], currency: str = "USD") -> None:
+    """`write_csv(file, gains_rows(disposals), GAINS.fields)`, the same text, made without the
+    row dicts and written a thousand lines at a time: a gains report can be a million rows.
+    A row none of whose cells needs quoting is
     joined as it is; any other goes through the csv writer, which quotes a cell holding a
     comma, a double quote or a line break (only text cells may: numbers, dates, terms and
     kinds never do)."""
     scratch = io.StringIO()
     writer = csv.writer(scratch, lineterminator="\r\n")
-    lines = [",".join(GAINS.in_currency(currency).fields)]
+    lines = [",".join(GAINS.in_currency(currency).fields) + "\r\n"]
     append = lines.append
     to_cents = _half_up().quantize  # money.cents, without its keyword argument per cell
     guarded: dict[str, str] = {}  # assets, symbols, wallets, rules: few distinct values
@@ -142,11 +176,13 @@ def gains_to_csv(disposals: Iterable[Disposal], currency: str = "USD") -> str:
             scratch.seek(0)
             scratch.truncate()
             writer.writerow(cells)
-            append(scratch.getvalue()[:-2])
+            append(scratch.getvalue())
         else:
-            append(line)
-    append("")
-    return "\r\n".join(lines)
+            append(line + "\r\n")
+        if len(lines) == _FLUSHED:
+            file.write("".join(lines))
+            lines.clear()
+    file.write("".join(lines))
 
 
 _UNSET = object()
@@ -189,6 +225,8 @@ def plural(count: int, one: str, many: str | None = None) -> str:
 
 
 def _cells(row: Row, fields: Sequence[str], not_applicable: Unfigured) -> list[Text]:
+    from rich.text import Text
+
     blank = not_applicable(row)
     cells = []
     for field in fields:
@@ -207,6 +245,9 @@ def _cells(row: Row, fields: Sequence[str], not_applicable: Unfigured) -> list[T
 
 def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str,
              not_applicable: Unfigured = every_field) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=Text(terminal_text(title), style="table.title"), show_lines=False,
                   header_style="bold")
     for field in fields:
@@ -219,6 +260,9 @@ def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str,
 
 def to_blocks(rows: Sequence[dict[str, Any]], shape: Shape) -> Table:
     """One block of `field  value` lines per row, for a terminal narrower than the table."""
+    from rich.table import Table
+    from rich.text import Text
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
@@ -231,33 +275,48 @@ def to_blocks(rows: Sequence[dict[str, Any]], shape: Shape) -> Table:
     return grid
 
 
-def show(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, title: str) -> None:
+def show(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, title: str,
+         shown: int | None = None) -> None:
     """A table when it fits the terminal's width, else one block per row (every column
-    kept); the title and `no rows` for an empty report."""
+    kept); the title and `no rows` for an empty report. With `shown`, the first `shown` rows
+    and a line counting the others."""
+    from rich.text import Text
+
     heading = Text(terminal_text(title), style="table.title")
     if not rows:
         console.print(heading)
         console.print(NO_ROWS)
         return
+    left_out = max(0, len(rows) - shown) if shown is not None else 0
+    rows = rows[:shown] if left_out else rows
     table = to_table(rows, shape.table, title, shape.not_applicable)
     natural = console.measure(table, options=console.options.update_width(_UNBOUNDED))
     if natural.maximum <= console.width:
         console.print(table)
-        return
-    heading.append(f" ({NARROW})", style="dim")
-    console.print(heading)
-    console.print(to_blocks(rows, shape))
+    else:
+        heading.append(f" ({NARROW})", style="dim")
+        console.print(heading)
+        console.print(to_blocks(rows, shape))
+    if left_out:
+        console.print(Text(left_out_note(left_out, len(rows) + left_out), style="dim"))
+
+
+def left_out_note(left_out: int, count: int) -> str:
+    return (f"{plural(left_out, 'more row')} of {count:,} not shown: --all-rows shows every "
+            "row, --format csv or json writes them")
 
 
 def emit(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, fmt: Format,
-         title: str, currency: str = "USD") -> None:
-    """The rows as JSON, CSV or a table; figures in `currency` are named for it."""
+         title: str, currency: str = "USD", shown: int | None = SHOWN_ROWS) -> None:
+    """The rows as JSON or CSV (every row, written as they are made), or a table of the first
+    `shown` rows (None: every row); figures in `currency` are named for it."""
     if currency != "USD":
         rows, shape = rows_in(rows, currency), shape.in_currency(currency)
         title = f"{title}, in {currency}"
     if fmt is Format.JSON:
-        console.file.write(to_json(rows) + "\n")
+        write_json(console.file, rows)
+        console.file.write("\n")
     elif fmt is Format.CSV:
-        console.file.write(to_csv(rows, shape.fields))
+        write_csv(console.file, rows, shape.fields)
     else:
-        show(console, rows, shape, title)
+        show(console, rows, shape, title, shown)

@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chains.addresses import asset_contract, erc20_asset
+from chains.deployments import contracts_on
 from chains.evm.records import RawTx, TokenInfo
 from chains.registry import Chain
 from scanner.ledger.classify import classify
@@ -46,10 +47,12 @@ def symbols_for(chain: Chain, movements: Iterable[Movement], tokens: Mapping[str
     return symbols
 
 
-def decode_context(chain: Chain, wallets: frozenset[str],
-                   tokens: Mapping[str, TokenInfo]) -> DecodeContext:
+def decode_context(chain: Chain, wallets: frozenset[str], tokens: Mapping[str, TokenInfo],
+                   named: Iterable[tuple[str, str]] = ()) -> DecodeContext:
+    """`named`: the chain's protocol contracts the config names (role, address), beside
+    the registry's deployments."""
     return DecodeContext(chain.chain_id, chain.native_asset, chain.wrapped_native, wallets,
-                         tokens, dict(chain.contracts))
+                         tokens, contracts_on(chain.chain_id, named))
 
 
 def build_ledger(
@@ -64,13 +67,15 @@ def build_ledger(
     decoders: Sequence[ProtocolDecoder] = DECODERS,
     snapshots: Iterable[BalanceSnapshot] = (),
     price_misses: Collection[str] = (),
+    named_contracts: Iterable[tuple[str, str]] = (),
 ) -> ChainLedger:
     """The chain's ledger. `spam_marks`: asset -> True (the user says spam) or False (the
     user says not spam), over the score's verdict. `snapshots`: balances of rebasing tokens,
     whose growth between them is booked (`rebase_legs`). `price_misses`: assets a price
-    source was asked about and had no price for (only they count as unpriced for spam)."""
+    source was asked about and had no price for (only they count as unpriced for spam).
+    `named_contracts`: the protocol contracts the config names on the chain (role, address)."""
     own = frozenset(wallets)
-    context = decode_context(chain, own, tokens)
+    context = decode_context(chain, own, tokens, named_contracts)
     movements: list[Movement] = []
     refinements: dict[tuple[str, str], Refinement] = {}
     seen: set[str] = set()  # the assets some token event moved

@@ -71,6 +71,7 @@ class Store:
         self._read_only = read_only
         self._on_wait = on_wait
         self._transactions = 0
+        self._told: dict[str, str] = {}  # meta a command was told for its run: see `tell`
         PRIVATE.hold()
         self._holding = True
         try:
@@ -146,8 +147,15 @@ class Store:
         self._db.execute("COMMIT")
 
     def meta(self, key: str) -> str | None:
+        if key in self._told:
+            return self._told[key]
         rows = self._run("get_meta", [key])
         return str(rows[0][0]) if rows else None
+
+    def tell(self, values: Mapping[str, str]) -> None:
+        """Meta values for this run only, over the stored ones (a config read by a report
+        that keeps nothing): nothing is written."""
+        self._told.update(values)
 
     def set_meta(self, key: str, value: str) -> None:
         self._run("set_meta", [key, value])

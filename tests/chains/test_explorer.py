@@ -14,13 +14,8 @@ import responses
 
 from chains.errors import SourceInconsistent, SourceRefused, SourceUnavailable
 from chains.evm import explorer as explorer_module
-from chains.evm.explorer import (
-    ETHERSCAN_V2,
-    ExplorerClient,
-    ExplorerConfig,
-    ExplorerSource,
-    Flavor,
-)
+from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource
+from chains.evm.flavors import ETHERSCAN_V2, Flavor
 from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
 from chains.ratelimit import TokenBucket

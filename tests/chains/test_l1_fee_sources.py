@@ -19,7 +19,8 @@ import pytest
 import responses
 
 from chains.errors import SourceInconsistent
-from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
+from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource
+from chains.evm.flavors import ETHERSCAN_V2, Flavor
 from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
 

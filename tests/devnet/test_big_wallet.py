@@ -29,12 +29,11 @@ from chains.devnet.scenario import GENESIS
 from chains.errors import SourceUnavailable
 from chains.evm.explorer import (
     ACCOUNT_ACTIONS,
-    ETHERSCAN_V2,
     ExplorerClient,
     ExplorerConfig,
     ExplorerSource,
-    Flavor,
 )
+from chains.evm.flavors import ETHERSCAN_V2, Flavor
 from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
 from chains.evm.sourcing import open_source

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from chains.addresses import erc20_asset, nft_asset, parse_address
+from chains.deployments import DEVNET_ADAI, DEVNET_STETH, DEVNET_WSTETH
 from chains.evm.node import RpcSource
 from chains.evm.rpc import RpcClient
-from chains.registry import DEVNET_ADAI, DEVNET_STETH, DEVNET_WETH, DEVNET_WSTETH
+from chains.registry import DEVNET_WETH
 from scanner.app import imports as importing
 from scanner.app import queries
 from scanner.app import reconcile as reconciling

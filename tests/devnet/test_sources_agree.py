@@ -20,7 +20,8 @@ from chains.addresses import parse_address
 from chains.evm import explorer as explorer_module
 from chains.evm.abi import SEL_DECIMALS, SEL_NAME, SEL_SYMBOL
 from chains.evm.both import BothSource
-from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
+from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource
+from chains.evm.flavors import ETHERSCAN_V2, Flavor
 from chains.evm.node import RpcSource, _decimals, _text
 from chains.evm.rpc import RpcClient
 from scanner.app import imports as importing

@@ -17,7 +17,8 @@ import pytest
 
 from chains.addresses import parse_address
 from chains.errors import SourceInconsistent
-from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
+from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource
+from chains.evm.flavors import Flavor
 from chains.evm.node import RpcSource
 from chains.evm.records import EvmSource
 from chains.evm.rpc import RpcClient

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from chains.errors import SourceError, SourceInconsistent
 from chains.evm import explorer as explorer_module
-from chains.evm.explorer import ExplorerClient, ExplorerConfig, Flavor, internal_from_row
+from chains.evm.explorer import ExplorerClient, ExplorerConfig, internal_from_row
+from chains.evm.flavors import Flavor
 from chains.evm.mappers import (
     block_timestamp,
     hex_int,

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from chains.errors import SourceInconsistent
 from chains.evm import explorer as explorer_module
-from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
+from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource
+from chains.evm.flavors import Flavor
 from chains.evm.mappers import hex_int
 from chains.evm.node import RpcSource
 from chains.evm.records import EvmSource

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from chains.addresses import erc20_asset
+from chains.deployments import contracts_on
 from chains.evm.records import TokenInfo
 from chains.registry import chain_by_id
 from scanner.ledger.decode.protocols.compound_v3 import SUPPLY_COLLATERAL, WITHDRAW_COLLATERAL
@@ -159,4 +160,5 @@ def test_collateral_is_an_open_position_held_as_its_own_asset() -> None:
 
 def test_a_known_comet_only_reads_borrows_and_repayments() -> None:
     chain = chain_by_id(1)
-    assert COMET in {a for role, a in chain.contracts if role.startswith("compound-v3:")}
+    assert COMET in {a for role, a in contracts_on(chain.chain_id).items()
+                     if role.startswith("compound-v3:")}

@@ -26,7 +26,8 @@ LAYERS = {
     ),
     "chains": (
         ("devnet",), ("evm",),
-        ("addresses", "errors", "ratelimit", "registry", "retry", "source"),
+        ("addresses", "bridges", "deployments", "errors", "ratelimit", "registry", "retry",
+         "source"),
     ),
 }
 ENTRY_SCRIPTS = {"scanner.__main__"}

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chains.addresses import erc20_asset
+from chains.deployments import contracts_on
 from chains.evm.records import RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
 from scanner.app.settings import asset_ranks
@@ -51,7 +52,7 @@ from tests.unit.test_protocol_decoders import (
     tx,
 )
 
-MAINNET = dict(chain_by_id(1).contracts)
+MAINNET = contracts_on(1)
 STETH, WSTETH, POOL = MAINNET["lido:steth"], MAINNET["lido:wsteth"], MAINNET["aave-v3:pool"]
 ATOKEN = "0x" + "a7" * 20  # the aToken of TKA
 DEBT = "0x" + "de" * 20  # TKA's variable debt token
@@ -114,7 +115,8 @@ def token_burn(index: int, token: str, source: str, target: str, value: int,
 
 
 def test_lido_and_aave_are_asked_after_weth_and_uniswap_v2() -> None:
-    assert [d.name for d in DECODERS][:4] == ["weth", "uniswap-v2", "uniswap-v3", "lido"]
+    assert [d.name for d in DECODERS][:5] == ["bridges", "weth", "uniswap-v2", "uniswap-v3",
+                                              "lido"]
     assert "aave-v3" in [d.name for d in DECODERS][4:]
 
 

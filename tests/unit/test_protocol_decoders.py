@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from chains.addresses import erc20_asset
+from chains.deployments import contracts_on
 from chains.evm.abi import TRANSFER
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
@@ -34,7 +35,7 @@ ETH = "eip155:1/slip44:60"
 WETH = erc20_asset(1, WETH_ADDRESS)
 A, B, LP, OTHER_LP = (erc20_asset(1, t) for t in (TKA, TKB, PAIR, OTHER_PAIR))
 CONTEXT = DecodeContext(1, ETH, WETH_ADDRESS, frozenset({ME}), {},
-                        dict(chain_by_id(1).contracts))
+                        contracts_on(1))
 
 Leg = tuple[str, str, int, str, str]
 
@@ -105,8 +106,8 @@ def ledger(raw: RawTx) -> list[Leg]:
 # ---- the registry --------------------------------------------------------------------------
 
 
-def test_the_registry_asks_weth_first_then_uniswap_v2() -> None:
-    assert [d.name for d in DECODERS][:2] == ["weth", "uniswap-v2"]
+def test_the_registry_asks_bridges_then_weth_then_uniswap_v2() -> None:
+    assert [d.name for d in DECODERS][:3] == ["bridges", "weth", "uniswap-v2"]
 
 
 # ---- WETH9 ---------------------------------------------------------------------------------

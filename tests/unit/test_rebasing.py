@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from chains.evm.abi import TRANSFER, topic_for
-from chains.evm.explorer import ETHERSCAN_V2, ExplorerClient, ExplorerConfig, ExplorerSource, Flavor
+from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource
+from chains.evm.flavors import ETHERSCAN_V2, Flavor
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from chains.registry import chain_by_id
 from chains.source import Discovery

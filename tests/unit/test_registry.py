@@ -4,10 +4,10 @@ import re
 
 import pytest
 
+from chains.deployments import DEVNET_ADAI
 from chains.errors import UnknownChainError
 from chains.registry import (
     CHAINS,
-    DEVNET_ADAI,
     DEVNET_DAI,
     DEVNET_WETH,
     Chain,

@@ -47,3 +47,33 @@ def test_a_symbol_that_looks_like_a_formula_is_guarded() -> None:
     sold = Disposal(WALLET, TKN, "=HYPERLINK(1)", Decimal(1), START, START, Decimal(2),
                     Decimal(1), Term.SHORT, "0x" + "ab" * 32, "lot", Kind.TRADE, "fifo")
     assert ",'=HYPERLINK(1)," in gains_to_csv([sold])
+
+
+def test_a_table_shows_its_first_rows_and_counts_the_others() -> None:
+    import io
+
+    from rich.console import Console
+
+    from scanner.formats.render import Format, emit
+    from scanner.formats.rows import SPAM
+
+    rows = [{f: f"{f}{n}" for f in SPAM.fields} for n in range(5)]
+    screen = Console(file=io.StringIO(), width=400)
+    emit(screen, rows, SPAM, Format.TABLE, "t", shown=3)
+    text = screen.file.getvalue()
+    assert f"{SPAM.table[0]}2" in text and f"{SPAM.table[0]}3" not in text
+    assert "2 more rows of 5 not shown: --all-rows shows every row" in text
+    every = Console(file=io.StringIO(), width=400)
+    emit(every, rows, SPAM, Format.TABLE, "t", shown=None)
+    assert f"{SPAM.table[0]}4" in every.file.getvalue()
+    assert "not shown" not in every.file.getvalue()
+
+
+def test_json_written_row_by_row_is_the_text_of_json_dumps() -> None:
+    import json
+
+    from scanner.formats.render import to_json
+
+    for rows in ([], [{"a": 1}], [{"a": "x\ny", "b": [1, 2], "c": {"d": None}}, {"e": "ü"}],
+                 [{"i": i} for i in range(2500)]):
+        assert to_json(rows) == json.dumps(rows, indent=2, ensure_ascii=False)

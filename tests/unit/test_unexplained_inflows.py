@@ -31,14 +31,14 @@ CASES: dict[str, list[Leg]] = {
     "test_arbitrum_one_bridge__test_receive_eth_on_ethereum.json": [
         ("gas", "eip155:1/slip44:60", -0x16EA7 * 0x4302136AB, "fee", "gas"),
         ("trace:p0", "eip155:1/slip44:60", 98347591230481410000, "transfer_in",
-         "unexplained"),
+         "bridge:arbitrum"),  # the bridge decoder's
     ],
     # tx 0x9da8beb8... on Arbitrum: 0xd0adc5d0 receives CCTP USDC it sent from Ethereum:
     # USDC Transfer log 1, 0x0 -> wallet, 0x6da80004, nothing out
     "test_receive_usdc_on_arbitrum_one_from_ethereum.json": [
         ("gas", "eip155:42161/slip44:60", -0x3005E * 0x989680, "fee", "gas"),
         ("log:1", "eip155:42161/erc20:0xaf88d065e77c8cc2239327c5edb3a432268e5831",
-         0x6DA80004, "transfer_in", "unexplained"),
+         0x6DA80004, "transfer_in", "bridge:cctp"),  # the bridge decoder's
     ],
 }
 

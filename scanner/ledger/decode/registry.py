@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from scanner.ledger.decode.protocols import ProtocolDecoder
 from scanner.ledger.decode.protocols.aave_v3 import AaveV3Decoder
+from scanner.ledger.decode.protocols.bridges import BridgeDecoder
 from scanner.ledger.decode.protocols.compound_v2 import CompoundV2Decoder
 from scanner.ledger.decode.protocols.compound_v3 import CompoundV3Decoder
 from scanner.ledger.decode.protocols.erc4626 import Erc4626Decoder
@@ -15,10 +16,12 @@ from scanner.ledger.decode.protocols.uniswap_v2 import UniswapV2Decoder
 from scanner.ledger.decode.protocols.uniswap_v3 import UniswapV3Decoder
 from scanner.ledger.decode.protocols.weth import WethDecoder
 
-# WETH first: a wallet's own wrap is the narrowest reading of a transaction; Lido and Aave v3
+# Bridges first: their contracts take deposits and pay withdrawals from one address, which
+# the position shape would read as a position. It claims only legs all one way, so a wrap
+# still reaches WETH, the narrowest reading of the rest; Lido and Aave v3
 # are scoped to their own mainnet contracts, so their place after the others changes nothing.
 # The receipt shape knows no protocol: it comes last, under every decoder that does
 DECODERS: tuple[ProtocolDecoder, ...] = (
-    WethDecoder(), UniswapV2Decoder(), UniswapV3Decoder(), LidoDecoder(), AaveV3Decoder(),
-    StakingRewardsDecoder(), CompoundV2Decoder(), CompoundV3Decoder(), Erc4626Decoder(),
-    ReceiptDecoder())
+    BridgeDecoder(), WethDecoder(), UniswapV2Decoder(), UniswapV3Decoder(), LidoDecoder(),
+    AaveV3Decoder(), StakingRewardsDecoder(), CompoundV2Decoder(), CompoundV3Decoder(),
+    Erc4626Decoder(), ReceiptDecoder())

@@ -1,5 +1,14 @@
-"""Uniswap V3: swaps through its pools, and liquidity positions through the
-NonfungiblePositionManager (the chain's `uniswap-v3:positions` contract).
+"""Uniswap V3 (and the forks that share its interface): swaps through its pools, and
+liquidity positions through a NonfungiblePositionManager.
+
+A pool is any address that emits the V3 Swap event in a transaction where the wallet's
+tokens moved through it (a token the wallet moved, or the wrapped native for its coin, went
+in or out of that address). A position manager is a chain's `uniswap-v3:positions` contract
+(the registry's deployments, chains/deployments.py, and those a config `[[protocols]]` entry
+names), or, by its interface, any address whose IncreaseLiquidity, DecreaseLiquidity or
+Collect a pool in the same transaction answers with its own Mint (the same liquidity),
+Burn (the same liquidity) or Collect, naming that address as the position's owner. A pool's
+factory is not checked.
 
 Events (fixed layout, sliced from the log's bytes):
 
@@ -7,6 +16,10 @@ Events (fixed layout, sliced from the log's bytes):
   uint160 sqrtPriceX96, uint128 liquidity, int24 tick)                    0xc42079f9...ca67
 - pool Collect(address indexed owner, address recipient, int24 indexed tickLower,
   int24 indexed tickUpper, uint128 amount0, uint128 amount1)              0x70935338...a9c0
+- pool Mint(address sender, address indexed owner, int24 indexed tickLower,
+  int24 indexed tickUpper, uint128 amount, uint256 amount0, uint256 amount1) 0x7a53080b...0bde
+- pool Burn(address indexed owner, int24 indexed tickLower, int24 indexed tickUpper,
+  uint128 amount, uint256 amount0, uint256 amount1)                       0x0c396cd9...982c
 - manager IncreaseLiquidity(uint256 indexed tokenId, uint128 liquidity, uint256 amount0,
   uint256 amount1)                                                        0x3067048b...e35f
 - manager DecreaseLiquidity(uint256 indexed tokenId, uint128 liquidity, uint256 amount0,
@@ -43,6 +56,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.addresses import asset_contract, erc20_asset, nft_asset
+from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.executors import executors
@@ -53,6 +67,8 @@ from scanner.ledger.records import Kind, Movement
 POSITIONS_ROLE = "uniswap-v3:positions"
 SWAP = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
 POOL_COLLECT = "0x70935338e69775456a85ddef226c395fb668b63fa0115f5f20610b388e6ca9c0"
+POOL_MINT = "0x7a53080ba414158be7ec69b987b5fb7d07dee101fe85488f0853ae16239d0bde"
+POOL_BURN = "0x0c396cd989a39f4459b5fa1aed6a9a8dcdbc45908acfd67e028cd568da98982c"
 INCREASE = "0x3067048beee31b25b2f1681f88dac838c8bba36af25bfb2b7cf7473a5847e35f"
 DECREASE = "0x26f6a048ee9138f2c0ce266f322cb99228e8d619ae2bff30c67f8dcf9d2377b4"
 COLLECT = "0x40d0efd1a53d60ecbf40971b9daf7dc90178c3aadc7aab1765632738fa8b8f01"
@@ -60,6 +76,10 @@ PROTOCOL = "uniswap-v3"
 _ADDRESS_LIMIT = 1 << 160
 # topic0 -> (topics including topic0, data words) of a well-formed manager log
 _SHAPES = {INCREASE: (2, 3), DECREASE: (2, 3), COLLECT: (2, 3)}
+# a manager's event -> the pool event that answers it: (topic0, data words, the word holding
+# the liquidity it must equal, or None)
+_ANSWERS = {INCREASE: (POOL_MINT, 4, 1), DECREASE: (POOL_BURN, 3, 0),
+            COLLECT: (POOL_COLLECT, 3, None)}
 
 
 @dataclass(frozen=True)
@@ -72,9 +92,9 @@ class PositionEvent:
     amount1: int
 
 
-def position_event(log: RawLog, manager: str) -> PositionEvent | None:
-    """An IncreaseLiquidity, DecreaseLiquidity or Collect of `manager`, or None."""
-    if log.address != manager or not log.topics or log.topics[0] not in _SHAPES:
+def position_event(log: RawLog) -> PositionEvent | None:
+    """An IncreaseLiquidity, DecreaseLiquidity or Collect, or None."""
+    if not log.topics or log.topics[0] not in _SHAPES:
         return None
     topic_count, word_count = _SHAPES[log.topics[0]]
     words = data_words(log.data)
@@ -99,15 +119,53 @@ class UniswapV3Decoder:
                context: DecodeContext) -> Refinement | None:
         if not tx.success:
             return None
-        manager = context.contracts.get(POSITIONS_ROLE)
-        events = [e for e in (position_event(log, manager) for log in tx.logs)
-                  if e is not None] if manager else []
-        if events and manager:
+        named = addresses_of(context.contracts, POSITIONS_ROLE)
+        by_manager: dict[str, list[PositionEvent]] = defaultdict(list)
+        for log in tx.logs:
+            event = position_event(log)
+            if event is not None and (log.address in named or _answered(tx, log, event)):
+                by_manager[log.address].append(event)
+        if len(by_manager) == 1:
+            (manager, events), = by_manager.items()
             return _position(tx, wallet, moves, context, manager, events)
-        if moves and any(_is_swap(log) for log in tx.logs) and _one_for_another(moves):
+        if by_manager:
+            return None  # positions of two managers at once: left to other rules
+        pools = _swapped_through(tx, moves, context)
+        if moves and pools and _one_for_another(moves):
+            label = "pool" if len(pools) == 1 else "pools"
             return Refinement(decoder=self.name, kinds={m.leg_key: Kind.TRADE for m in moves},
-                              protocol=PROTOCOL, note="Uniswap V3 Swap: one asset for another")
+                              protocol=PROTOCOL,
+                              note=f"Uniswap V3 Swap on {label} {', '.join(pools)}: one asset "
+                                   "for another")
         return None
+
+
+def _answered(tx: RawTx, log: RawLog, event: PositionEvent) -> bool:
+    """Whether a pool answers the manager's event in `tx`: its Mint, Burn or Collect names
+    the emitter of `log` as the owner (and a Mint or Burn moves the same liquidity)."""
+    topic, word_count, liquidity_word = _ANSWERS[event.topic]
+    for answer in tx.logs:
+        words = data_words(answer.data)
+        if answer.topics and answer.topics[0] == topic and len(answer.topics) == 4 \
+                and topic_address(answer.topics[1]) == log.address \
+                and words is not None and len(words) == word_count \
+                and (liquidity_word is None or words[liquidity_word] == event.liquidity):
+            return True
+    return False
+
+
+def _swapped_through(tx: RawTx, moves: Sequence[Movement], context: DecodeContext) -> list[str]:
+    """The pools that emitted a V3 Swap and moved a token the wallet moved (the wrapped
+    native standing for the native coin)."""
+    pools = {log.address for log in tx.logs if _is_swap(log)}
+    if not pools:
+        return []
+    tokens = {asset_contract(m.asset) for m in moves} - {None}
+    if context.wrapped_native and any(m.asset == context.native_asset for m in moves):
+        tokens.add(context.wrapped_native)
+    moved = {address for log in tx.logs for item in token_transfers(log)
+             if item.token in tokens for address in (item.sender, item.recipient)}
+    return sorted(pools & moved)
 
 
 def _is_swap(log: RawLog) -> bool:
@@ -142,11 +200,11 @@ def _position(tx: RawTx, wallet: str, moves: Sequence[Movement], context: Decode
             return None  # paid into a position of someone else's, or by someone else
         return _deposit(tx, wallet, rest, events, position, drop)
     if topics == {DECREASE, COLLECT}:
-        return _withdraw(tx, wallet, rest, events, position, drop, context)
+        return _withdraw(tx, wallet, rest, events, position, drop, context, manager)
     if topics == {COLLECT}:
         if not rest or any(_recipient(e) not in (wallet, manager) for e in events) or \
                 not _got_what_was_collected(
-                    rest, events[0], _collected_assets(tx, rest, events[0], context)):
+                    rest, events[0], _collected_assets(tx, rest, events[0], context, manager)):
             return None
         return Refinement(decoder="uniswap-v3", kinds={m.leg_key: Kind.INCOME for m in rest},
                           protocol=PROTOCOL, drop=frozenset(drop),
@@ -204,13 +262,13 @@ def _deposit(tx: RawTx, wallet: str, rest: Sequence[Movement],
 
 def _withdraw(tx: RawTx, wallet: str, rest: Sequence[Movement],
               events: Sequence[PositionEvent], position: str, drop: set[str],
-              context: DecodeContext) -> Refinement | None:
+              context: DecodeContext, manager: str) -> Refinement | None:
     decreases = [e for e in events if e.topic == DECREASE]
     collects = [e for e in events if e.topic == COLLECT]
     if len(decreases) != 1 or len(collects) != 1:
         return None
     decrease, collect = decreases[0], collects[0]
-    assets = _collected_assets(tx, rest, collect, context)
+    assets = _collected_assets(tx, rest, collect, context, manager)
     if assets is None or not _got_what_was_collected(rest, collect, assets):
         return None
     collected = (collect.amount0, collect.amount1)
@@ -238,12 +296,12 @@ def _withdraw(tx: RawTx, wallet: str, rest: Sequence[Movement],
 
 
 def _collected_assets(tx: RawTx, rest: Sequence[Movement], collect: PositionEvent,
-                      context: DecodeContext) -> tuple[str | None, str | None] | None:
+                      context: DecodeContext, manager: str) -> tuple[str | None, str | None] | None:
     """The wallet's assets for the pool's token0 and token1 (the native coin where the
     manager unwrapped WETH for it), read from the pool's Collect and its token Transfers."""
     pools = {log.address for log in tx.logs
              if log.topics and log.topics[0] == POOL_COLLECT and len(log.topics) == 4
-             and topic_address(log.topics[1]) == context.contracts.get(POSITIONS_ROLE)}
+             and topic_address(log.topics[1]) == manager}
     if len(pools) != 1:
         return None
     pool = pools.pop()

@@ -1,0 +1,42 @@
+"""Start-up: `taxscan --help` and `taxscan gains --help` (the installed entry point) against
+`python -c pass`, measured in one run, as the median of a few runs each; ratios, not times."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from figures import Figure, print_figures
+
+RUNS = 7
+TARGET = 4.0  # issue 18: `taxscan --help` within 4 times `python -c pass`
+TAXSCAN = Path(sys.executable).with_name("taxscan")
+
+
+def median_seconds(command: list[str]) -> float:
+    subprocess.run(command, capture_output=True, check=True)  # warm the file cache
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    floor = median_seconds([sys.executable, "-c", "pass"])
+    lines: list[Figure] = [("python -c pass", f"{floor * 1000:.0f} ms", "", "")]
+    for args in (["--help"], ["gains", "--help"]):
+        ratio = median_seconds([str(TAXSCAN), *args]) / floor
+        lines.append((f"taxscan {' '.join(args)} / python -c pass", f"{ratio:.1f}x",
+                      f"<= {TARGET:g}x", "PASS" if ratio <= TARGET else "FAIL"))
+    return print_figures(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Protocol deployments per chain: the contracts the protocol decoders are scoped to, by role
+("uniswap-v3:positions", "aave-v3:pool"...), and the devnet's protocol contracts.
+
+Each address comes from a source in this repository: the recorded real transactions under
+../shared/realdata (rotki names the contract in its expected events), the official npm
+artifacts the devnet deploys, or the deployment order of chains/devnet. Uniswap V3's
+NonfungiblePositionManager is confirmed by recordings on Ethereum and OP Mainnet; the same
+address stands on Arbitrum and Polygon. On other chains (Base included) its deployment is
+recognized by its interface where the wallet took part (decode/protocols/uniswap_v3.py), and a
+config `[[protocols]]` entry can name it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+# The devnet's protocols come from anvil's fourth account, in this order, first thing.
+DEVNET_PROTOCOL_DEPLOYER = "0x90f79bf6eb2c4f870365e785982e1f101e93b906"
+DEVNET_UNISWAP_V3_FACTORY = "0x057ef64e23666f000b34ae31332854acbd1c8544"  # its nonce 0
+DEVNET_UNISWAP_V3_POSITIONS = "0x261d8c5e9742e6f7f1076fa1f560894524e19cad"  # 1
+DEVNET_UNISWAP_V3_ROUTER = "0xce3478a9e0167a6bc5716dc39dbbbfac38f27623"  # 2
+# then the devnet's own contracts (fixtures/devnet/contracts/Protocols.sol), nonces 3 to 9
+DEVNET_STETH = "0xcba6b9a951749b8735c603e7ffc5151849248772"
+DEVNET_WSTETH = "0xe4eb561155afce723bb1ff8606fbfe9b28d5d38d"
+DEVNET_LENDING_POOL = "0xcf27f781841484d5cf7e155b44954d7224caf1dd"
+DEVNET_ADAI = "0x673cd70fa883394a1f3deb3221937ceb7c2618d7"
+DEVNET_DAI_DEBT = "0x6179fbb91b239b574a4565e2c55a6fd38c3372d3"
+DEVNET_AWETH = "0x71f043a9072b5ec430c0a1dd766e1c8c613edc5d"
+DEVNET_WETH_DEBT = "0xe7cfcccb38ce07ba9d8d13431afe8cf6172de031"
+
+# Uniswap V3's NonfungiblePositionManager on Ethereum, OP Mainnet, Arbitrum and Polygon
+UNISWAP_V3_POSITIONS = "0xc36442b4a4522e871399cd717abdd847ab11fe88"
+
+# chain id -> (role, lowercase address)
+DEPLOYMENTS: Mapping[int, tuple[tuple[str, str], ...]] = {
+    1: (("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
+        ("lido:steth", "0xae7ab96520de3a18e5e111b5eaab095312d7fe84"),
+        ("lido:wsteth", "0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0"),
+        ("aave-v3:pool", "0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2"),
+        # Compound v3 markets (Comets)
+        ("compound-v3:cusdcv3", "0xc3d688b66703497daa19211eedff47f25384cdc3"),
+        ("compound-v3:cwethv3", "0xa17581a9e3356d9a858b789d68b4d866e593ae94"),
+        ("compound-v3:cusdtv3", "0x3afdc9bca9213a35503b077a6072f3d0d5ab0840")),
+    10: (("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
+         ("compound-v3:cusdcv3", "0x2e44e174f7d53f0212823acc11c01a11d58c5bcb"),
+         ("compound-v3:cwethv3", "0xe36a30d249f7761327fd973001a32010b521b6fd")),
+    137: (("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
+          ("compound-v3:cusdcv3", "0xf25212e676d1f7f89cd72ffee66158f541246445")),
+    8453: (("compound-v3:cusdcv3", "0xb125e6687d4313864e53df431d5425969c15eb2f"),
+           ("compound-v3:cwethv3", "0x46e6b214b524310239732d51387075e0e70970bf")),
+    42161: (("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
+            ("compound-v3:cusdcev3", "0xa5edbdd9646f8dff606d7448e414884c7d905dca"),
+            ("compound-v3:cusdcv3", "0x9c4ec768c28520b50860ea7a15bd7213a9ff58bf"),
+            ("compound-v3:cwethv3", "0x6f7d514bbd4aff3bcd1140b7344b32f063dee486")),
+    31337: (("uniswap-v3:positions", DEVNET_UNISWAP_V3_POSITIONS),
+            ("lido:steth", DEVNET_STETH), ("lido:wsteth", DEVNET_WSTETH),
+            ("aave-v3:pool", DEVNET_LENDING_POOL)),
+}
+
+
+def contracts_on(chain_id: int, named: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+    """Role -> address of the protocol contracts on a chain: the registry's, then `named`
+    (the config's `[[protocols]]` entries for the chain, (role, address)). A named contract
+    whose role is already filled by another address is kept beside it, under
+    `<role>@<address>`: a decoder that reads a role's every address (`addresses_of`) finds
+    both."""
+    found = dict(DEPLOYMENTS.get(chain_id, ()))
+    for role, address in named:
+        if found.get(role, address) == address:
+            found[role] = address
+        else:
+            found[f"{role}@{address}"] = address
+    return found
+
+
+def addresses_of(contracts: Mapping[str, str], role: str) -> frozenset[str]:
+    """Every address `contracts` holds for `role` (the registry's and the config's)."""
+    return frozenset(address for name, address in contracts.items()
+                     if name == role or name.startswith(role + "@"))
