@@ -28,9 +28,10 @@ def share_cents(amounts: Sequence[Decimal]) -> list[Decimal]:
     `cents(amount)`."""
     floors = [amount.quantize(CENT, rounding=ROUND_FLOOR) for amount in amounts]
     left = int((cents(sum(amounts, Decimal(0))) - sum(floors, Decimal(0))) / CENT)
-    largest = sorted(range(len(floors)), key=lambda i: floors[i] - amounts[i])  # stable
-    for i in largest[:left]:
-        floors[i] += CENT
+    if left:
+        largest = sorted(range(len(floors)), key=lambda i: floors[i] - amounts[i])  # stable
+        for i in largest[:left]:
+            floors[i] += CENT
     return floors
 
 

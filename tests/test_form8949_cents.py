@@ -171,3 +171,26 @@ def test_the_gains_report_shows_the_forms_cents(db: Path) -> None:
     lines = list(csv.DictReader(io.StringIO(ran.stdout)))
     assert [r["proceeds_usd"] for r in lines] == PROCEEDS
     assert sum(D(r["proceeds_usd"]) for r in lines) == D("100.00")
+
+
+@pytest.mark.parametrize(("amounts", "shares"), [
+    # two lines: 0.008 + 0.008 = 0.016 -> 0.02; floors 0 + 0: both get a cent
+    (["0.008", "0.008"], ["0.01", "0.01"]),
+    # 0.004 + 0.007 = 0.011 -> 0.01: the cent to the larger remainder, the second
+    (["0.004", "0.007"], ["0.00", "0.01"]),
+    # 1.005 + 2.005 = 3.010: floors 1.00 + 2.00, one cent left, a tie: the first line
+    (["1.005", "2.005"], ["1.01", "2.00"]),
+])
+def test_the_gains_rows_of_a_two_lot_sale_share_its_cents(amounts: list[str],
+                                                          shares: list[str]) -> None:
+    from datetime import UTC, datetime
+
+    from scanner.ledger.records import Kind as K
+    from scanner.tax.sales import sale_cents
+
+    sold = [Disposal(WALLET, TKN, "TKN", D(1), datetime(2024, 1, n + 1, tzinfo=UTC),
+                     datetime(2024, 6, 1, tzinfo=UTC), D(a), D(a), Term.SHORT, SALE,
+                     f"lot{n}", K.TRADE) for n, a in enumerate(amounts)]
+    assert [p for p, _ in sale_cents(sold)] == [D(x) for x in shares]
+    # the same as the largest remainder over any number of lines
+    assert [str(x) for x in share_cents([D(a) for a in amounts])] == shares

@@ -11,13 +11,16 @@ ledger export and the netting of the year's gains take their figures from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, getcontext
+from typing import cast
 
-from scanner.money import cents, share_cents
+from scanner.money import CENT, share_cents
 from scanner.tax.records import Disposal, Term
+
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,36 +95,84 @@ def sale_lines(disposals: Iterable[Disposal]) -> list[SaleLine]:
 
 def sale_cents(disposals: Sequence[Disposal]) -> list[tuple[Decimal | None, Decimal | None]]:
     """Each disposal's (proceeds, basis) in cents as its sale's lines share them: the figures
-    of the forms (`sale_lines`, ties to the line first on the form), so a report's rows add
-    up to the sale too. Where a figure of the sale is unknown, its known lines are each
-    rounded alone (`cents`)."""
-    sales: dict[tuple[str, str, str, str], list[int]] = {}
-    for n, d in enumerate(disposals):
-        sales.setdefault(sale_of(d), []).append(n)
+    of the forms (`sale_lines`: the largest remainders first, ties to the line first on the
+    form), so a report's rows add up to the sale too. Where a figure of the sale is unknown,
+    its known lines are each rounded alone (`cents`)."""
+    half_up, floor = _rounding(ROUND_HALF_UP), _rounding(ROUND_FLOOR)  # a million calls
+
+    def shared(amounts: list[Decimal | None], members: list[int]) -> list[Decimal | None]:
+        if None in amounts:
+            return [None if a is None else half_up(a, CENT) for a in amounts]
+        known = cast(list[Decimal], amounts)
+        if len(known) == 2:  # the most common sale of several lots: two
+            one, two = known
+            low_one, low_two = floor(one, CENT), floor(two, CENT)
+            spare = half_up(one + two, CENT) - low_one - low_two  # 0, 1 or 2 cents
+            if not spare:
+                return [low_one, low_two]
+            if spare > CENT:
+                return [low_one + CENT, low_two + CENT]
+            short_one, short_two = low_one - one, low_two - two
+            first = short_one < short_two or (short_one == short_two and _line_order(
+                disposals[members[0]]) <= _line_order(disposals[members[1]]))
+            return [low_one + CENT, low_two] if first else [low_one, low_two + CENT]
+        floors = [floor(a, CENT) for a in known]
+        left = int((half_up(sum(known, ZERO), CENT) - sum(floors, ZERO)) / CENT)
+        if left:
+            shorts = [f - a for f, a in zip(floors, known, strict=True)]  # minus remainders
+            largest = sorted(range(len(known)), key=shorts.__getitem__)
+            if left < len(largest) and shorts[largest[left - 1]] == shorts[largest[left]]:
+                largest.sort(key=lambda i: (shorts[i], _line_order(disposals[members[i]])))
+            for i in largest[:left]:
+                floors[i] += CENT
+        return list(floors)
+
     out: list[tuple[Decimal | None, Decimal | None]] = [(None, None)] * len(disposals)
-    proceeds: dict[int, Decimal | None] = {}
-    costs: dict[int, Decimal | None] = {}
-    for members in sales.values():
-        if len(members) > 1:
-            members.sort(key=lambda n: _line_order(disposals[n]))
-        proceeds.update(_shared(members, [disposals[n].proceeds_usd for n in members]))
-        costs.update(_shared(members, [disposals[n].cost_basis_usd for n in members]))
-    for n in range(len(disposals)):
-        out[n] = (proceeds[n], costs[n])
+    for members in _sales(disposals):
+        if len(members) == 1:  # most sales draw on one lot: its figures rounded once
+            d = disposals[members[0]]
+            proceeds, cost = d.proceeds_usd, d.cost_basis_usd
+            out[members[0]] = (None if proceeds is None else half_up(proceeds, CENT),
+                               None if cost is None else half_up(cost, CENT))
+            continue
+        figures = zip(shared([disposals[n].proceeds_usd for n in members], members),
+                      shared([disposals[n].cost_basis_usd for n in members], members),
+                      strict=True)
+        for n, pair in zip(members, figures, strict=True):
+            out[n] = pair
     return out
+
+
+def _sales(disposals: Sequence[Disposal]) -> Iterator[list[int]]:
+    """The indexes of each sale's disposals (`sale_of`, grouped without hashing the kind, an
+    Enum: its hash is slow)."""
+    sales: dict[tuple[str, str, str], list[int]] = {}
+    for n, d in enumerate(disposals):
+        key = (d.tx_hash, d.asset, d.wallet)
+        members = sales.get(key)
+        if members is None:
+            sales[key] = [n]
+        else:
+            members.append(n)
+    for members in sales.values():
+        first = disposals[members[0]].kind
+        if len(members) == 1 or all(disposals[n].kind is first for n in members):
+            yield members
+            continue
+        kinds: dict[str, list[int]] = {}
+        for n in members:
+            kinds.setdefault(disposals[n].kind.value, []).append(n)
+        yield from kinds.values()
+
+
+def _rounding(rounding: str) -> Callable[[Decimal, Decimal], Decimal]:
+    """`Decimal.quantize` in the current context (its precision and traps) with `rounding`."""
+    context = getcontext().copy()
+    context.rounding = rounding
+    return lambda amount, quantum: amount.quantize(quantum, context=context)
 
 
 def _line_order(disposal: Disposal) -> tuple[bool, date, str]:
     acquired = disposal.acquired
     return (acquired is None, date.min if acquired is None else utc(acquired).date(),
             disposal.lot_id or "")
-
-
-def _shared(members: list[int], amounts: list[Decimal | None]) -> Iterator[
-        tuple[int, Decimal | None]]:
-    known = [a for a in amounts if a is not None]
-    if len(known) == len(amounts):
-        yield from zip(members, share_cents(known), strict=True)
-    else:
-        yield from ((n, None if a is None else cents(a))
-                    for n, a in zip(members, amounts, strict=True))
