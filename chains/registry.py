@@ -84,7 +84,11 @@ CHAINS: tuple[Chain, ...] = (
         chain_id=1,
         identical_tokens=(("stETH", "0xae7ab96520de3a18e5e111b5eaab095312d7fe84"),
                           ("wstETH", "0x7f39c581f595b53c5cb19bd0b3f8da6c935e2ca0"),
-                          ("WBTC", "0x2260fac5e5542a773aa44fbcfedf7c193bc2c599")),
+                          ("WBTC", "0x2260fac5e5542a773aa44fbcfedf7c193bc2c599"),
+                          ("rETH", "0xae78736cd615f374d3085123a210448e74fc6393"),
+                          ("cbETH", "0xbe9895146f7af43049ca1c1ae358b0541ea49704"),
+                          ("cbBTC", "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf"),
+                          ("tBTC", "0x18084fba666a33d37592fa2633fd49a74dd93a88")),
         uniswap_v2_factory="0x5c69bee701ef814a2b6a3edd4b1652cb9cc5aa6f",
         key="ethereum",
         name="Ethereum",
@@ -221,7 +225,8 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=8453,
-        identical_tokens=(("cbETH", "0x2ae3f1ec7f1f5012cfeab0185bfc7aa3cf0dec22"),),
+        identical_tokens=(("cbETH", "0x2ae3f1ec7f1f5012cfeab0185bfc7aa3cf0dec22"),
+                          ("cbBTC", "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf")),
         key="base",
         name="Base",
         native_symbol="ETH",
@@ -367,8 +372,8 @@ def chain_by_name(name: str) -> Chain:
 
 # Substantially identical assets (wash sales), by name: a chain's native coin is named by
 # its symbol, its wrapped native by "W" and the symbol, a token by `identical_tokens`.
-# Addresses come from this repository's recorded data; rETH, cbETH on Ethereum, cbBTC and
-# tBTC have none there yet, so they are named here and in no chain.
+# Addresses come from this repository's recorded data, or (rETH, cbETH on Ethereum, cbBTC,
+# tBTC) from the issuers' deployments as public code quotes them.
 IDENTICAL_GROUPS: dict[str, tuple[str, ...]] = {
     "ETH": ("ETH", "WETH", "stETH", "wstETH", "rETH", "cbETH"),
     "BTC": ("BTC", "WBTC", "cbBTC", "tBTC"),

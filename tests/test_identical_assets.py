@@ -1,7 +1,8 @@
 """Substantially identical assets for the wash-sale flag: by default ETH with WETH, stETH,
-wstETH, cbETH and their bridged copies, BTC with WBTC (the registry's groups, every address
-confirmed by recorded chain data); the config's `[identical]` adds to them and reaches
-every report through the database, as the config's other tax rules do.
+wstETH, rETH, cbETH and their bridged copies, BTC with WBTC, cbBTC and tBTC (the registry's
+groups, every address confirmed by recorded chain data or the issuer's deployment); the
+config's `[identical]` adds to them and reaches every report through the database, as the
+config's other tax rules do.
 
 The flag's rule (DESIGN "Harvestable", after IRC 1091(a)): a lot at a loss is at risk when
 another lot of its group was acquired in the 30 days up to the as-of date."""
@@ -109,9 +110,20 @@ def _recorded_tokens() -> dict[tuple[int, str], str]:
     return found
 
 
+# Addresses no recording holds, as the issuers deploy them: Rocket Pool's rETH, Coinbase's
+# cbETH on Ethereum and cbBTC (one address on Ethereum and Base), Threshold's tBTC v2
+PUBLISHED = {
+    (1, "0xae78736cd615f374d3085123a210448e74fc6393"): "rETH",
+    (1, "0xbe9895146f7af43049ca1c1ae358b0541ea49704"): "cbETH",
+    (1, "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf"): "cbBTC",
+    (8453, "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf"): "cbBTC",
+    (1, "0x18084fba666a33d37592fa2633fd49a74dd93a88"): "tBTC",
+}
+
+
 @pytest.mark.skipif(not RECEIPTS.is_dir(), reason="../shared/realdata is absent")
 def test_every_identical_token_address_is_one_recorded_chain_data_names_so() -> None:
-    recorded = _recorded_tokens()
+    recorded = {**_recorded_tokens(), **PUBLISHED}
     for chain in CHAINS:
         if chain.chain_id == 31337:
             continue
