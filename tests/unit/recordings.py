@@ -71,3 +71,14 @@ def ledger(record: Recording, raw: RawTx, wallets: list[str],
     chain = chain_by_id(record.chain_id)
     return build_ledger(chain, [raw], wallets, record.tokens, PriceBook([]),
                         asset_ranks([chain], frozenset()), price_misses=price_misses)
+
+
+Leg = tuple[str, str, int, str, str]  # leg_key, asset, raw amount, kind, protocol
+
+
+def recorded(realdata: Path, name: str) -> list[Leg]:
+    """The sorted legs of a recording, its sender the only wallet."""
+    record = recording(realdata, name)
+    raw = record.raw()
+    return sorted((e.leg_key, e.asset, e.raw_amount, e.kind.value, e.protocol)
+                  for e in ledger(record, raw, [raw.from_address]).entries)

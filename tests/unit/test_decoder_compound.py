@@ -25,7 +25,7 @@ from scanner.prices.book import PriceBook
 from scanner.prices.records import PricePoint
 from scanner.tax.lots import compute_lots
 from tests.unit.rawtx import ME, START, built, event, legs, transfer, tx
-from tests.unit.recordings import ledger, recording
+from tests.unit.recordings import Leg, ledger, recorded, recording
 
 ETH = "eip155:1/slip44:60"
 CETH = "eip155:1/erc20:0x4ddc2d193948926d02f9b1fe9e1daa0718270ed5"
@@ -33,14 +33,6 @@ USDC = "eip155:1/erc20:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"
 COMP = "eip155:1/erc20:0xc00e94cb662c3520282e6f5717214004a7f26888"
 CUSDCV3 = "eip155:1/erc20:0xc3d688b66703497daa19211eedff47f25384cdc3"
 
-Leg = tuple[str, str, int, str, str]  # leg_key, asset, raw amount, kind, protocol
-
-
-def recorded(realdata: Path, name: str) -> list[Leg]:
-    record = recording(realdata, name)
-    raw = record.raw()
-    return sorted((e.leg_key, e.asset, e.raw_amount, e.kind.value, e.protocol)
-                  for e in ledger(record, raw, [raw.from_address]).entries)
 
 
 CASES: dict[str, list[Leg]] = {

@@ -16,18 +16,10 @@ import pytest
 
 from chains.addresses import erc20_asset
 from tests.unit.rawtx import ME, STRANGER, ZERO, legs, nft_mint, transfer, tx
-from tests.unit.recordings import ledger, recording
+from tests.unit.recordings import Leg, recorded
 
 ETH = "eip155:1/slip44:60"
 
-Leg = tuple[str, str, int, str, str]  # leg_key, asset, raw amount, kind, protocol
-
-
-def recorded(realdata: Path, name: str) -> list[Leg]:
-    record = recording(realdata, name)
-    raw = record.raw()
-    return sorted((e.leg_key, e.asset, e.raw_amount, e.kind.value, e.protocol)
-                  for e in ledger(record, raw, [raw.from_address]).entries)
 
 
 def on(chain: int, address: str) -> str:

@@ -13,17 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.recordings import ledger, recording
-
-Leg = tuple[str, str, int, str, str]  # leg_key, asset, raw amount, kind, protocol
-
-
-def recorded(realdata: Path, name: str) -> list[Leg]:
-    record = recording(realdata, name)
-    raw = record.raw()
-    return sorted((e.leg_key, e.asset, e.raw_amount, e.kind.value, e.protocol)
-                  for e in ledger(record, raw, [raw.from_address]).entries)
-
+from tests.unit.recordings import Leg, recorded
 
 CASES: dict[str, list[Leg]] = {
     # tx 0x2698916b...: 0x5ea45c8e executes its own withdrawal from Arbitrum on Ethereum's
