@@ -1,0 +1,128 @@
+"""The DuckDB connection under the Store: opening, transactions, named queries, meta."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Self
+
+import duckdb
+
+from scanner.errors import StoreError
+from scanner.store.bulk import insert_many
+from scanner.store.connect import RESUME_WAIT_S, connect, one_line
+from scanner.store.private import PRIVATE
+
+
+@cache
+def _queries() -> dict[str, str]:
+    text = resources.files("scanner.store").joinpath("queries.sql").read_text()
+    parts = re.split(r"^-- name: (\w+)\n", text, flags=re.MULTILINE)
+    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+class Plumbing:
+    """The connection, its transactions and the named queries: what every table mixin of
+    the Store stands on."""
+
+    def __init__(self, path: Path, *, read_only: bool = False,
+                 on_wait: Callable[[], None] | None = None) -> None:
+        """The database at `path`: for writing (made if missing), or with `read_only` for
+        reading, beside other readers (it must exist). `on_wait` is called once if another
+        process holds the file and the store waits for it (see connect.LOCK_WAIT_S)."""
+        self.path = path
+        self._read_only = read_only
+        self._on_wait = on_wait
+        self._transactions = 0
+        self._told: dict[str, str] = {}  # meta a command was told for its run: see `tell`
+        PRIVATE.hold()
+        self._holding = True
+        try:
+            self._conn: duckdb.DuckDBPyConnection | None = connect(
+                path, read_only=read_only, on_wait=on_wait)
+        except BaseException:
+            self._release()
+            raise
+
+    @property
+    def _db(self) -> duckdb.DuckDBPyConnection:
+        if self._conn is None:
+            self._conn = connect(self.path, read_only=self._read_only, on_wait=self._on_wait,
+                                 wait_s=RESUME_WAIT_S)
+        return self._conn
+
+    def let_go(self) -> None:
+        """Close the file while the caller waits on something else (a scan on the network),
+        so that other taxscan processes can read it meanwhile; the next use opens it again,
+        waiting for them to finish. Inside a transaction it keeps the file."""
+        if self._conn is not None and not self._transactions:
+            self._conn.close()
+            self._conn = None
+
+    def _release(self) -> None:
+        if self._holding:
+            self._holding = False
+            PRIVATE.release()
+
+    def close(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+        finally:
+            self._release()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # ---- plumbing -------------------------------------------------------------------
+
+    def _run(self, name: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(_queries()[name], list(params)).fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"database error in {name}: {one_line(exc)}") from None
+
+    def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        """`rows` through the named query, many rows a statement (see bulk.insert_many)."""
+        if not rows:
+            return
+        try:
+            insert_many(self._db, _queries()[name], rows)
+        except duckdb.Error as exc:
+            raise StoreError(f"database error in {name}: {one_line(exc)}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: an error inside rolls every write back."""
+        self._db.execute("BEGIN TRANSACTION")
+        self._transactions += 1
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        finally:
+            self._transactions -= 1
+        self._db.execute("COMMIT")
+
+    def meta(self, key: str) -> str | None:
+        if key in self._told:
+            return self._told[key]
+        rows = self._run("get_meta", [key])
+        return str(rows[0][0]) if rows else None
+
+    def tell(self, values: Mapping[str, str]) -> None:
+        """Meta values for this run only, over the stored ones (a config read by a report
+        that keeps nothing): nothing is written."""
+        self._told.update(values)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._run("set_meta", [key, value])
