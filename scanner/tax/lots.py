@@ -212,6 +212,24 @@ class _Engine:
                     self.acquire(leg, leg.quantity, leg.usd_value, leg.usd_value)
             moves = [leg for leg in moves if leg.kind is not _INCOME]
         fee_usd = sum_known(fee.usd_value for fee in fees) if fees else ZERO
+        if self.carrier is not None and len(moves) > 1:
+            carried = [leg for leg in moves if self._carries(leg)]
+            if carried and len(carried) < len(moves):
+                # two parts (a supply that also repays a loan): each settled as its own,
+                # the gas with the part of the first leg
+                rest = [leg for leg in moves if not self._carries(leg)]
+                first_carries = self._carries(moves[0])
+                self._settle(carried, fee_usd if first_carries else ZERO)
+                self._settle(rest, ZERO if first_carries else fee_usd)
+                return
+        self._settle(moves, fee_usd)
+
+    def _carries(self, leg: LedgerEntry) -> bool:
+        return leg.kind in self.carrying and self.policy.carries(leg.kind, leg.protocol)
+
+    def _settle(self, moves: list[LedgerEntry], fee_usd: Decimal | None) -> None:
+        """What a transaction's `moves` (all of one treatment) do to the lots, the gas
+        worth `fee_usd` added to a purchase's basis or taken from a sale's proceeds."""
         net = _net(moves)
         outs = [n for n in net if n[0] < 0]
         ins = [n for n in net if n[0] > 0]

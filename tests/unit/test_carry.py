@@ -153,3 +153,24 @@ def test_an_unknown_treatment_is_refused() -> None:
         table_with([("income", "merkl", "taxable")])
     with pytest.raises(UserInputError, match="use taxable"):
         table_with([("wrap", "weth", "exempt")])
+
+
+CUSDC = "eip155:1/erc20:0xc3d688b66703497daa19211eedff47f25384cdc3"
+
+
+def test_a_supply_that_also_repays_carries_only_the_supplied_part() -> None:
+    """One transaction pays back 40 USDC of a loan and supplies 60 USDC for 60 of the
+    market's token: the receipt takes the basis of the 60 supplied (carry, IRC 1012 as
+    treatment.py applies it), and the 40 repaid leave the books without a sale."""
+    bought = [at(day(2024, 1, 10), Kind.TRADE, USDC, "100", "100", key="log:0")]
+    both = [at(day(2024, 5, 1), Kind.SUPPLY, USDC, "-60", "60", key="log:1",
+               protocol="compound-v3"),
+            at(day(2024, 5, 1), Kind.REPAY, USDC, "-40", "40", key="log:2",
+               protocol="compound-v3"),
+            at(day(2024, 5, 1), Kind.SUPPLY, CUSDC, "60", "60", key="log:3",
+               protocol="compound-v3")]
+    book = lots(bought + both)
+    assert book.disposals == ()
+    receipt, = book.open_lots
+    assert (receipt.asset, receipt.quantity, receipt.cost_basis_usd, receipt.acquired) == \
+        (CUSDC, D("60"), D("60"), day(2024, 1, 10))

@@ -19,7 +19,12 @@ from chains.addresses import erc20_asset
 from chains.deployments import contracts_on
 from chains.evm.records import TokenInfo
 from chains.registry import chain_by_id
-from scanner.ledger.decode.protocols.compound_v3 import SUPPLY_COLLATERAL, WITHDRAW_COLLATERAL
+from scanner.ledger.decode.protocols.compound_v3 import (
+    SUPPLY,
+    SUPPLY_COLLATERAL,
+    WITHDRAW,
+    WITHDRAW_COLLATERAL,
+)
 from scanner.ledger.positions import position_asset
 from scanner.prices.book import PriceBook
 from scanner.prices.records import PricePoint
@@ -154,3 +159,34 @@ def test_a_known_comet_only_reads_borrows_and_repayments() -> None:
     chain = chain_by_id(1)
     assert COMET in {a for role, a in contracts_on(chain.chain_id).items()
                      if role.startswith("compound-v3:")}
+
+
+USDC_TOKEN = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"
+USDC = erc20_asset(1, USDC_TOKEN)
+CUSDCV3 = erc20_asset(1, COMET)
+ZERO = "0x" + "00" * 20
+
+
+def test_a_supply_that_repays_first_is_split_into_repayment_and_supply() -> None:
+    """Comet's supply of 1,000 USDC to an account owing 400 pays the 400 back and mints
+    600 of the market's token (CometMainInterface: Supply(from, dst, amount), then
+    Transfer(0, dst, present value supplied)); a withdrawal of 1,000 burning 250 borrows
+    the 750 beyond it."""
+    supply = tx(transfer(0, USDC_TOKEN, ME, COMET, 1_000_000_000),
+                event(1, COMET, SUPPLY, (ME, ME), 1_000_000_000),
+                transfer(2, COMET, ZERO, ME, 600_000_000), to=COMET)
+    withdraw = tx(transfer(0, COMET, ME, ZERO, 250_000_000),
+                  event(1, COMET, WITHDRAW, (ME, ME), 1_000_000_000),
+                  transfer(2, USDC_TOKEN, COMET, ME, 1_000_000_000), to=COMET, n=2)
+    tokens = {USDC_TOKEN: TokenInfo(1, USDC_TOKEN, "USDC", "USD Coin", 6),
+              COMET: TokenInfo(1, COMET, "cUSDCv3", "Compound USDC", 6)}
+    assert sorted(legs([supply], tokens)) == sorted([
+        ("log:0", USDC, -600_000_000, "supply", "compound-v3"),
+        ("log:0:repay", USDC, -400_000_000, "repay", "compound-v3"),
+        ("log:2", CUSDCV3, 600_000_000, "supply", "compound-v3"),
+    ])
+    assert sorted(legs([withdraw], tokens)) == sorted([
+        ("log:0", CUSDCV3, -250_000_000, "withdraw", "compound-v3"),
+        ("log:2", USDC, 250_000_000, "withdraw", "compound-v3"),
+        ("log:2:borrow", USDC, 750_000_000, "borrow", "compound-v3"),
+    ])

@@ -28,9 +28,10 @@ every non-fee leg of the wallet:
 - withdraw: WithdrawCollateral: the position's asset back into the collateral
 
 The market's token is computed from principal and rounds down: a mint (burn) within
-`ROUNDING` base units of the amount is the whole of it. A supply that repays part of a debt
-and supplies the rest (or a withdrawal that borrows part) is left to other rules, as is
-anything with more moving.
+`ROUNDING` base units of the amount is the whole of it. At a known market, a supply that repays
+part of a debt and supplies the rest (or a withdrawal that borrows part) is split in two
+legs: the part the minted (burned) token stands for, and the loan's part. Anything with more
+moving is left to other rules.
 """
 
 from __future__ import annotations
@@ -115,10 +116,35 @@ class CompoundV3Decoder:
             kind = Kind.SUPPLY if sign < 0 else Kind.WITHDRAW
         elif receipt == 0 and known:
             kind = Kind.REPAY if sign < 0 else Kind.BORROW
+        elif receipt * sign < 0 and known:
+            return self._in_two(tx, wallet, moves, event, token, abs(receipt))
         else:
             return None
         return Refinement(decoder=self.name, kinds={m.leg_key: kind for m in moves},
                           protocol=PROTOCOL, note=f"{_NOTES[kind]} ({event.comet})")
+
+    def _in_two(self, tx: RawTx, wallet: str, moves: Sequence[Movement], event: CometEvent,
+                token: str, receipt: int) -> Refinement | None:
+        """A supply that pays back a loan first and supplies the rest for the market's
+        token (or a withdrawal that borrows beyond the supply burned): the base asset's leg
+        in two, the part the token stands for and the loan's part."""
+        base = [m for m in moves if m.asset != token]
+        if len(base) != 1 or receipt >= event.amount:
+            return None
+        leg, = base
+        into = event.topic in _INTO
+        sign = -1 if into else 1
+        mine, loan = (Kind.SUPPLY, Kind.REPAY) if into else (Kind.WITHDRAW, Kind.BORROW)
+        part = event_leg(tx, wallet, event.log_index, leg.asset, sign * receipt,
+                         leg.decimals, leg.counterparty, key=leg.leg_key)
+        rest = event_leg(tx, wallet, event.log_index, leg.asset,
+                         sign * (event.amount - receipt), leg.decimals, leg.counterparty,
+                         key=f"{leg.leg_key}:{loan.value}")
+        kinds = {m.leg_key: mine for m in moves if m.asset == token}
+        kinds.update({part.leg_key: mine, rest.leg_key: loan})
+        return Refinement(decoder=self.name, kinds=kinds, protocol=PROTOCOL,
+                          extra=(part, rest), drop=frozenset({leg.leg_key}),
+                          note=f"{_NOTES[mine]}; {_NOTES[loan]} ({event.comet})")
 
     def _collateral(self, tx: RawTx, wallet: str, moves: Sequence[Movement],
                     event: CometEvent, context: DecodeContext) -> Refinement:
