@@ -50,7 +50,7 @@ liquidations, flash loans) is left to other rules.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
@@ -224,3 +224,17 @@ def _is_the_pattern(topic: str, moves: Sequence[Movement], underlying: set[str],
     if topic == BORROW:
         return bool(ins & underlying) and not outs
     return bool(outs) and ins <= positions  # REPAY
+
+
+def supplied_atokens(tx: RawTx, wallet: str, pools: Collection[str]) -> set[str]:
+    """The aTokens (lowercase addresses) a supply of `wallet`'s to a Pool at `pools` minted
+    it in `tx`: they grow with interest and no Transfer, so their balances are read as a
+    rebasing token's. A transaction that also borrows is not read (a debt token mints the
+    same Mint event)."""
+    events = [e for pool in pools for e in (pool_event(log, pool) for log in tx.logs)
+              if e is not None and e.owner == wallet]
+    if not tx.success or {e.topic for e in events} != {SUPPLY}:
+        return set()
+    return {log.address for log in tx.logs
+            if log.topics and log.topics[0] == TOKEN_MINT
+            and position_token(log, wallet) is not None}

@@ -41,7 +41,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
-from chains.evm.abi import data_words, topic_address
+from chains.evm.abi import TRANSFER, ZERO_ADDRESS, data_words, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
 from scanner.ledger.positions import position_asset, position_symbol
@@ -172,3 +172,17 @@ def _net(moves: Iterable[Movement]) -> dict[str, int]:
     for move in moves:
         net[move.asset] += move.raw_amount
     return {asset: amount for asset, amount in net.items() if amount}
+
+
+def supplied_comets(tx: RawTx, wallet: str) -> set[str]:
+    """The Comets (lowercase addresses) `wallet` supplied the base asset to in `tx` and got
+    their token for: its balance grows with interest and no Transfer, so it is read as a
+    rebasing token's."""
+    if not tx.success:
+        return set()
+    supplied = {e.comet for e in map(comet_event, tx.logs)
+                if e is not None and e.topic == SUPPLY and e.owner == wallet}
+    return {log.address for log in tx.logs
+            if log.address in supplied and len(log.topics) == 3 and log.topics[0] == TRANSFER
+            and topic_address(log.topics[1]) == ZERO_ADDRESS
+            and topic_address(log.topics[2]) == wallet}
