@@ -42,6 +42,11 @@ def topic_address(topic: str) -> str | None:
     return "0x" + body[24:]
 
 
+def word_address(value: int) -> str | None:
+    """The address in a data word (an address ABI-encoded), or None when it holds more."""
+    return None if value >> 160 else "0x" + format(value, "040x")
+
+
 def data_words(data: str) -> list[int] | None:
     """The 32-byte words of a log's data, or None when it is not whole words of hex."""
     body = data.removeprefix("0x")

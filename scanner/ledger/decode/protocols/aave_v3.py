@@ -54,7 +54,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
-from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
+from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address, word_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
 from scanner.ledger.records import Kind, Movement
@@ -79,7 +79,6 @@ _NOTES = {
     BORROW: "Aave v3 Borrow: a loan received from the Pool, not income",
     REPAY: "Aave v3 Repay: a loan paid back to the Pool, not a sale",
 }
-_ADDRESS_LIMIT = 1 << 160
 
 
 @dataclass(frozen=True)
@@ -107,10 +106,10 @@ def pool_event(log: RawLog, pool: str) -> PoolEvent | None:
     if reserve is None or second is None:
         return None
     if topic0 in (SUPPLY, BORROW):  # topic 3 is the referral code; the user is data word 0
-        if words[0] >= _ADDRESS_LIMIT:
+        user = word_address(words[0])
+        if user is None:
             return None
-        return PoolEvent(log.log_index, topic0, reserve, second, _word_address(words[0]),
-                         words[1])
+        return PoolEvent(log.log_index, topic0, reserve, second, user, words[1])
     if third is None:
         return None
     return PoolEvent(log.log_index, topic0, reserve, second, third, words[0])
@@ -194,10 +193,6 @@ def _debt_tokens(tx: RawTx, wallet: str, topic: str, chain_id: int) -> set[str]:
         if minted or topic_address(log.topics[2]) == ZERO_ADDRESS:
             found.add(erc20_asset(chain_id, token))
     return found
-
-
-def _word_address(word: int) -> str:
-    return "0x" + format(word, "040x")
 
 
 def _underlying(events: Sequence[PoolEvent], context: DecodeContext) -> set[str]:

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
-from chains.evm.abi import data_words, topic_address
+from chains.evm.abi import data_words, topic_address, word_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement
 from scanner.ledger.records import Kind, Movement
@@ -64,7 +64,6 @@ _NOTES = {
     BORROW: "Compound Borrow: a loan received, a liability, not income",
     REPAY_BORROW: "Compound RepayBorrow: a loan paid back, not a sale",
 }
-_ADDRESS_LIMIT = 1 << 160
 
 
 @dataclass(frozen=True)
@@ -91,9 +90,10 @@ def ctoken_event(log: RawLog) -> CTokenEvent | None:
     else:
         payer = account = words[0]
         amount, tokens = words[1], (words[2] if topic in (MINT, REDEEM) else 0)
-    if payer >= _ADDRESS_LIMIT or account >= _ADDRESS_LIMIT:
+    account_address, payer_address = word_address(account), word_address(payer)
+    if account_address is None or payer_address is None:
         return None
-    return CTokenEvent(log.log_index, log.address, topic, _address(account), _address(payer),
+    return CTokenEvent(log.log_index, log.address, topic, account_address, payer_address,
                        amount, tokens)
 
 
@@ -142,7 +142,3 @@ def _is_the_pattern(event: CTokenEvent, legs: Sequence[Movement], ctoken: str) -
     expected = {MINT: (-event.amount, event.tokens), REDEEM: (event.amount, -event.tokens),
                 BORROW: (event.amount, 0), REPAY_BORROW: (-event.amount, 0)}[event.topic]
     return (amount, net.get(ctoken, 0)) == expected
-
-
-def _address(word: int) -> str:
-    return "0x" + format(word, "040x")

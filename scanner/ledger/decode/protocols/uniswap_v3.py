@@ -57,7 +57,7 @@ from dataclasses import dataclass
 
 from chains.addresses import asset_contract, erc20_asset, nft_asset
 from chains.deployments import addresses_of
-from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
+from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address, word_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.executors import executors
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
@@ -73,7 +73,6 @@ INCREASE = "0x3067048beee31b25b2f1681f88dac838c8bba36af25bfb2b7cf7473a5847e35f"
 DECREASE = "0x26f6a048ee9138f2c0ce266f322cb99228e8d619ae2bff30c67f8dcf9d2377b4"
 COLLECT = "0x40d0efd1a53d60ecbf40971b9daf7dc90178c3aadc7aab1765632738fa8b8f01"
 PROTOCOL = "uniswap-v3"
-_ADDRESS_LIMIT = 1 << 160
 # topic0 -> (topics including topic0, data words) of a well-formed manager log
 _SHAPES = {INCREASE: (2, 3), DECREASE: (2, 3), COLLECT: (2, 3)}
 # a manager's event -> the pool event that answers it: (topic0, data words, the word holding
@@ -108,8 +107,7 @@ def position_event(log: RawLog) -> PositionEvent | None:
 
 
 def _recipient(event: PositionEvent) -> str | None:
-    word = event.liquidity
-    return None if word >= _ADDRESS_LIMIT else "0x" + format(word, "040x")
+    return word_address(event.liquidity)
 
 
 class UniswapV3Decoder:
