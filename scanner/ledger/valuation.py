@@ -119,7 +119,7 @@ def _value_trade(legs: list[LedgerEntry], book: PriceBook, ranks: AssetRanks,
     if not open_legs or rest < 0:  # nothing to value; or given values that exceed the trade
         return {}
     open_assets = list(dict.fromkeys(leg.asset for leg in open_legs))
-    shares = _split(rest, open_assets, worth)
+    shares = _split(rest, open_assets, worth, net)
     if shares is None:
         return {}
     symbol = next((leg.symbol for leg in legs if leg.asset == anchor), None) or anchor
@@ -167,17 +167,25 @@ def _worths(legs: list[LedgerEntry], net: dict[str, Decimal], book: PriceBook,
     return found
 
 
-def _split(total: Decimal, side: list[str],
-           worth: dict[str, tuple[int, Decimal]]) -> dict[str, Decimal] | None:
-    """`total` shared across the assets of `side` by their own values (one takes it all)."""
+def _split(total: Decimal, side: list[str], worth: dict[str, tuple[int, Decimal]],
+           net: dict[str, Decimal]) -> dict[str, Decimal] | None:
+    """`total` shared across the assets of `side` by their own values (one takes it all);
+    NFTs none of which has a value (a bundle sold for one price) share it by their count."""
     if len(side) == 1:
         return {side[0]: total}
+    if all(asset not in worth and _is_nft(asset) for asset in side):
+        count = sum((abs(net[asset]) for asset in side), Decimal(0))
+        return {asset: total * abs(net[asset]) / count for asset in side}
     if any(asset not in worth for asset in side):
         return None
     whole = sum((worth[asset][1] for asset in side), Decimal(0))
     if whole == 0:
         return None
     return {asset: total * worth[asset][1] / whole for asset in side}
+
+
+def _is_nft(asset: str) -> bool:
+    return "/erc721:" in asset or "/erc1155:" in asset
 
 
 def wanted(entries: Iterable[LedgerEntry], book: PriceBook,

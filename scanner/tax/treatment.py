@@ -66,6 +66,8 @@ STAKING = "staking"
 INCOME_KINDS: Mapping[str, str] = {
     "uniswap-v3": "lp_fee",
     "staking-rewards": STAKING_REWARD,
+    "curve-gauge": STAKING_REWARD,  # CRV minted for a gauge, rewards a gauge paid
+    "convex": STAKING_REWARD,  # what Convex's reward pools paid, CVX minted with it
     STAKING: STAKING_REWARD,
     "rebase": "rebase",
     "aave-v3": LENDING_INTEREST,
@@ -75,8 +77,14 @@ INCOME_KINDS: Mapping[str, str] = {
 }
 
 
+AIRDROP = "airdrop"  # the income kind of a known distributor's payout (`airdrop:<name>`)
+
+
 def income_kind(protocol: str) -> str:
-    """`claim` for what the generic rules call income; else what the protocol paid."""
+    """`claim` for what the generic rules call income; `airdrop` for a known distributor's;
+    else what the protocol paid."""
+    if protocol.startswith(AIRDROP + ":"):
+        return AIRDROP
     return INCOME_KINDS.get(protocol, "claim")
 
 

@@ -5,6 +5,7 @@ with its answers kept for the tests to read expected values from."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ from chains.evm.records import RawTx, TokenInfo
 from chains.registry import chain_by_id
 from scanner.app.settings import asset_ranks
 from scanner.ledger.build import ChainLedger, build_ledger
+from scanner.ledger.decode.protocols import ProtocolDecoder
+from scanner.ledger.decode.registry import DECODERS
 from scanner.prices.book import PriceBook
 
 FOLDER = ("explorer-recordings", "decoder_receipts")
@@ -66,11 +69,13 @@ def names(realdata: Path) -> list[str]:
 
 
 def ledger(record: Recording, raw: RawTx, wallets: list[str],
-           price_misses: frozenset[str] = frozenset()) -> ChainLedger:
+           price_misses: frozenset[str] = frozenset(),
+           decoders: Sequence[ProtocolDecoder] = DECODERS) -> ChainLedger:
     """build_ledger on the one transaction, offline (no prices)."""
     chain = chain_by_id(record.chain_id)
     return build_ledger(chain, [raw], wallets, record.tokens, PriceBook([]),
-                        asset_ranks([chain], frozenset()), price_misses=price_misses)
+                        asset_ranks([chain], frozenset()), price_misses=price_misses,
+                        decoders=decoders)
 
 
 Leg = tuple[str, str, int, str, str]  # leg_key, asset, raw amount, kind, protocol

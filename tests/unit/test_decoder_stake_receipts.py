@@ -3,6 +3,10 @@ emits Deposit(provider, value) and no Transfer, Convex's cvxCRV reward pool besi
 extra reward pool that only counts the stake, and a Gnosis Curve gauge whose token is
 burned on the way out. The stake is held as the contract's own asset (its receipt).
 
+These are read as the StakingRewards shape reads a farm no decoder names: without the
+Curve gauge and Convex decoders, which name these (test_decoder_curve.py,
+test_decoder_convex.py).
+
 Each recording in ../shared/realdata/explorer-recordings/decoder_receipts/ is read as the
 explorer source reads it (tests/unit/recordings.py); the wallet is the transaction's sender.
 Every figure below was read from the JSON by hand: the comments say where.
@@ -14,18 +18,20 @@ from pathlib import Path
 
 import pytest
 
+from scanner.ledger.decode.registry import DECODERS
 from tests.unit.recordings import ledger, recording
 
 ETH = "eip155:1/slip44:60"
 
 Leg = tuple[str, str, int, str, str]  # leg_key, asset, raw amount, kind, protocol
+FARMS = tuple(d for d in DECODERS if d.name not in ("convex", "curve-gauge"))
 
 
 def recorded(realdata: Path, name: str) -> list[tuple[Leg, str | None]]:
     record = recording(realdata, name)
     raw = record.raw()
     return sorted(((e.leg_key, e.asset, e.raw_amount, e.kind.value, e.protocol), e.symbol)
-                  for e in ledger(record, raw, [raw.from_address]).entries)
+                  for e in ledger(record, raw, [raw.from_address], decoders=FARMS).entries)
 
 
 CASES: dict[str, list[tuple[Leg, str | None]]] = {
