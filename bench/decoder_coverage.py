@@ -17,6 +17,12 @@ carry no flow. Then the kinds: for every rotki event, taxscan's legs of that ass
 same direction should carry a kind that means the same (`ACCEPTED`); the misses are
 tallied as "<taxscan kind> where rotki says <TYPE/SUBTYPE>".
 
+The two flow mismatches (the CoW ETH-flow swap, the GMX decrease) are rotki booking ether
+the wallet paid in an earlier transaction (the order's ETH, the execution fee): a solver or
+keeper sent these, and the chain shows no ether of the wallet's moving here, as taxscan
+books it (tests/unit/test_recordings_chain_truth.py checks every recording against the
+receipt itself, to the wei).
+
     python bench/decoder_coverage.py [--verbose]
 """
 

@@ -88,7 +88,8 @@ CHAINS: tuple[Chain, ...] = (
                           ("rETH", "0xae78736cd615f374d3085123a210448e74fc6393"),
                           ("cbETH", "0xbe9895146f7af43049ca1c1ae358b0541ea49704"),
                           ("cbBTC", "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf"),
-                          ("tBTC", "0x18084fba666a33d37592fa2633fd49a74dd93a88")),
+                          ("tBTC", "0x18084fba666a33d37592fa2633fd49a74dd93a88"),
+                          ("USDC", "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48")),
         uniswap_v2_factory="0x5c69bee701ef814a2b6a3edd4b1652cb9cc5aa6f",
         key="ethereum",
         name="Ethereum",
@@ -120,7 +121,9 @@ CHAINS: tuple[Chain, ...] = (
         chain_id=10,
         identical_tokens=(("wstETH", "0x1f32b1c2345538c0c6f582fcb022739c4a194ebb"),
                           # the ERC-20 face of OP's ether before Bedrock
-                          ("ETH", "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0000")),
+                          ("ETH", "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0000"),
+                          ("USDC", "0x0b2c639c533813f4aa9d7837caf62653d097ff85"),
+                          ("USDC", "0x7f5c764cbc14f9669b88837ca1490cca17c31607")),  # USDC.e
         key="optimism",
         name="Optimism",
         native_symbol="ETH",
@@ -184,7 +187,9 @@ CHAINS: tuple[Chain, ...] = (
     Chain(
         chain_id=137,
         # ether bridged by the PoS bridge
-        identical_tokens=(("WETH", "0x7ceb23fd6bc0add59e62ac25578270cff1b9f619"),),
+        identical_tokens=(("WETH", "0x7ceb23fd6bc0add59e62ac25578270cff1b9f619"),
+                          ("USDC", "0x3c499c542cef5e3811e1192ce70d8cc03d5c3359"),
+                          ("USDC", "0x2791bca1f2de4661ed88a30c99a7a9449aa84174")),  # USDC.e
         key="polygon",
         name="Polygon PoS",
         native_symbol="POL",
@@ -205,6 +210,8 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=324,
+        identical_tokens=(("USDC", "0x1d17cbcf0d6d143135ae902365d2e5e2a16538d4"),
+                          ("USDC", "0x3355df6d4c9c3035724fd0e3914de96a5a83aaf4")),  # USDC.e
         key="zksync",
         name="zkSync Era",
         native_symbol="ETH",
@@ -226,7 +233,9 @@ CHAINS: tuple[Chain, ...] = (
     Chain(
         chain_id=8453,
         identical_tokens=(("cbETH", "0x2ae3f1ec7f1f5012cfeab0185bfc7aa3cf0dec22"),
-                          ("cbBTC", "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf")),
+                          ("cbBTC", "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf"),
+                          ("USDC", "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913"),
+                          ("USDC", "0xd9aaec86b65d86f6a7b5b1b0c42ffa531710b6ca")),  # USDbC
         key="base",
         name="Base",
         native_symbol="ETH",
@@ -248,6 +257,8 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=42161,
+        identical_tokens=(("USDC", "0xaf88d065e77c8cc2239327c5edb3a432268e5831"),
+                          ("USDC", "0xff970a61a04b1ca14834a43f5de4533ebddb5cc8")),  # USDC.e
         key="arbitrum",
         name="Arbitrum One",
         native_symbol="ETH",
@@ -272,6 +283,7 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=43114,
+        identical_tokens=(("USDC", "0xb97ef9ef8734c71904d8002f8b6bc66dd9c48a6e"),),
         key="avalanche",
         name="Avalanche C-Chain",
         native_symbol="AVAX",
@@ -292,6 +304,7 @@ CHAINS: tuple[Chain, ...] = (
     ),
     Chain(
         chain_id=59144,
+        identical_tokens=(("USDC", "0x176211869ca2b568f2a7d4ee941e073a821ee1ff"),),
         key="linea",
         name="Linea",
         native_symbol="ETH",
@@ -373,7 +386,12 @@ def chain_by_name(name: str) -> Chain:
 # Substantially identical assets (wash sales), by name: a chain's native coin is named by
 # its symbol, its wrapped native by "W" and the symbol, a token by `identical_tokens`.
 # Addresses come from this repository's recorded data, or (rETH, cbETH on Ethereum, cbBTC,
-# tBTC) from the issuers' deployments as public code quotes them.
+# tBTC, USDC) from the issuers' deployments as public code quotes them. USDC is Circle's
+# native USDC on each chain (CCTP burns it on one and mints it on another) and the copy a
+# rollup's own bridge (Optimism's, Arbitrum's, Base's, zkSync's, Polygon's PoS bridge) mints
+# for USDC locked on Ethereum (USDC.e, USDbC): the wallet's own USDC crossing, as a bridged
+# wstETH is wstETH. Copies no bridge of the wallet's own makes (Binance-Peg USDC on BNB
+# Chain, a custodian's IOU; other bridges' tokens) are not named: they are other tokens.
 IDENTICAL_GROUPS: dict[str, tuple[str, ...]] = {
     "ETH": ("ETH", "WETH", "stETH", "wstETH", "rETH", "cbETH"),
     "BTC": ("BTC", "WBTC", "cbBTC", "tBTC"),

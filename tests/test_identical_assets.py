@@ -118,6 +118,15 @@ PUBLISHED = {
     (1, "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf"): "cbBTC",
     (8453, "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf"): "cbBTC",
     (1, "0x18084fba666a33d37592fa2633fd49a74dd93a88"): "tBTC",
+    # Circle's native USDC no recording holds (ZKsync Era, Avalanche, Linea), and the
+    # rollup bridges' USDC copies by the name they stand for (tests/unit/test_usdc_bridged.py)
+    (324, "0x1d17cbcf0d6d143135ae902365d2e5e2a16538d4"): "USDC",
+    (43114, "0xb97ef9ef8734c71904d8002f8b6bc66dd9c48a6e"): "USDC",
+    (59144, "0x176211869ca2b568f2a7d4ee941e073a821ee1ff"): "USDC",
+    (10, "0x7f5c764cbc14f9669b88837ca1490cca17c31607"): "USDC",
+    (42161, "0xff970a61a04b1ca14834a43f5de4533ebddb5cc8"): "USDC",
+    (8453, "0xd9aaec86b65d86f6a7b5b1b0c42ffa531710b6ca"): "USDC",
+    (324, "0x3355df6d4c9c3035724fd0e3914de96a5a83aaf4"): "USDC",
 }
 
 
@@ -133,4 +142,4 @@ def test_every_identical_token_address_is_one_recorded_chain_data_names_so() -> 
                 continue  # Lido's wstETH: the registry's decoder contract, a recorded wrap
             assert recorded.get((chain.chain_id, address)) == name, (chain.key, name)
             assert asset_names()[erc20_asset(chain.chain_id, address)] == name
-            assert identical_group(name) in ("ETH", "BTC")
+            assert identical_group(name) in ("ETH", "BTC", "USDC")

@@ -13,7 +13,7 @@ from scanner.app.readmodel import Books, all_legs
 from scanner.formats.render import plural
 from scanner.ledger.classify import UNEXPLAINED
 from scanner.ledger.decode.protocols.bridges import PREFIX as BRIDGE
-from scanner.ledger.pairing import unpaired_arrivals
+from scanner.ledger.pairing import unpaired_arrivals, unpaired_bridge_departures
 from scanner.ledger.records import NOT_HOLDINGS, LedgerEntry, YearEndBalance
 from scanner.store import Store
 from scanner.tax.records import (
@@ -35,6 +35,8 @@ class Review:
     tokens_without_decimals: int
     # arrivals from outside your accounts (unpaired transfers in): lots at fair value
     unknown_origin: tuple[LedgerEntry, ...] = ()
+    # legs that left through a bridge and arrived at no account scanned: their lots left
+    bridged_away: tuple[LedgerEntry, ...] = ()
 
     def lines(self) -> list[str]:
         out = []
@@ -48,6 +50,12 @@ class Review:
         if bridged:
             out.append(f"some arrived by a bridge ({', '.join(bridged)}) from a chain or "
                        "account not scanned: scan the side they left from")
+        if self.bridged_away:
+            count = plural(len(self.bridged_away), "transfer out", "transfers out")
+            away = ", ".join(sorted({e.protocol for e in self.bridged_away}))
+            out.append(f"{count} left by a bridge ({away}) and arrived at no account scanned: "
+                       "their lots left the books; scan the chain or account they went to so "
+                       "the lots keep their dates and basis")
         unexplained = sum(1 for e in self.unknown_origin if e.protocol == UNEXPLAINED)
         if unexplained:
             out.append(f"{plural(unexplained, 'of them', 'of them')} came in a transaction "
@@ -74,8 +82,9 @@ class Review:
 def review(store: Store, legs: Sequence[LedgerEntry] | None = None) -> Review:
     """What needs review; `legs` (paired, as the read model holds them) spares a command
     that has them a second read of the ledger."""
-    return Review(*store.review_counts(), unknown_origin=tuple(unpaired_arrivals(
-        all_legs(store) if legs is None else legs)))
+    legs = all_legs(store) if legs is None else legs
+    return Review(*store.review_counts(), unknown_origin=tuple(unpaired_arrivals(legs)),
+                  bridged_away=tuple(unpaired_bridge_departures(legs)))
 
 
 def ledger(books: Books, year: int | None = None, wallet: str | None = None,

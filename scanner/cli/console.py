@@ -66,6 +66,15 @@ def print_review(found: Review) -> None:
     if len(arrivals) > SHOWN_ARRIVALS:
         err.print(f"review:   and {len(arrivals) - SHOWN_ARRIVALS} more (kind transfer_in in "
                   "`taxscan ledger`)")
+    departures = found.bridged_away
+    for leg in departures[:SHOWN_ARRIVALS]:
+        value = "no price" if leg.usd_value is None else f"{money(leg.usd_value)} USD"
+        err.print(f"review:   {leg.timestamp:%Y-%m-%d} {_short(leg.wallet)} sent "
+                  f"{qty(-leg.quantity)} {terminal_text(leg.symbol or leg.asset)} by "
+                  f"{leg.protocol} ({value}), tx {_short(leg.tx_hash)}")
+    if len(departures) > SHOWN_ARRIVALS:
+        err.print(f"review:   and {len(departures) - SHOWN_ARRIVALS} more (kind transfer_out, "
+                  "protocol bridge:..., in `taxscan ledger`)")
 
 
 def _short(text: str) -> str:

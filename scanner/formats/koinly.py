@@ -24,9 +24,13 @@ Writing, so that the reader above (and Koinly) reads the ledger back:
                                         like), "lending interest" for interest
     fee only                            "cost" (still a disposal, listed as an expense)
     wrap, unwrap, stake, unstake,       "swap" (Koinly's tax-free trade, the basis carried)
-    supply, withdraw (one row)          when taxscan carries the basis, else none
-    stake, supply sent alone            "add to pool"; unstake, withdraw received alone:
-                                        "remove from pool" (when the basis is carried)
+    supply, deposit, withdraw (one row) when taxscan carries the basis, else none
+    stake, supply sent alone            "add to pool"; unstake received alone: "remove
+                                        from pool" (when the basis is carried)
+    deposit, withdraw in several rows   "liquidity in", "liquidity out" on each (when the
+                                        basis is carried): assets into a contract for its
+                                        receipt and back, Koinly's liquidity model, not its
+                                        pool tags (which want the same asset back)
     lp_deposit, lp_withdraw             "liquidity in", "liquidity out"
     borrow, repay                       "loan", "loan repayment"
     self_transfer                       no row: the file is one Koinly wallet, and a move
@@ -122,7 +126,9 @@ _LABELS = {Kind.FEE: FEE_LABEL, Kind.LP_DEPOSIT: "liquidity in",
            Kind.REPAY: "loan repayment"}
 _ALONE_LABELS = {(Kind.STAKE, True): "add to pool", (Kind.SUPPLY, True): "add to pool",
                  (Kind.UNSTAKE, False): "remove from pool",
-                 (Kind.WITHDRAW, False): "remove from pool"}  # (kind, sends) -> label
+                 (Kind.DEPOSIT, True): "liquidity in", (Kind.DEPOSIT, False): "liquidity in",
+                 (Kind.WITHDRAW, True): "liquidity out",
+                 (Kind.WITHDRAW, False): "liquidity out"}  # (kind, sends) -> label
 
 
 @dataclass(frozen=True)

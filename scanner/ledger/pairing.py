@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from chains.registry import asset_names
+from scanner.ledger.decode.protocols.bridges import PREFIX as BRIDGE
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.money import split_usd, usd
 
@@ -74,6 +75,13 @@ def unpaired_arrivals(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
     """The arrivals from outside your accounts (after pairing): each opens a lot at fair
     value on receipt, to be reviewed."""
     return [e for e in entries if e.kind is _IN and e.raw_amount > 0]
+
+
+def unpaired_bridge_departures(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
+    """The legs that left through a bridge (protocol `bridge:<name>`) and met no arrival
+    (after pairing): their lots left the books, the other chain's end not being scanned."""
+    return [e for e in entries
+            if e.kind is _OUT and e.raw_amount < 0 and e.protocol.startswith(BRIDGE)]
 
 
 def _candidates(entries: Sequence[LedgerEntry]) -> tuple[list[int], list[int]]:

@@ -18,6 +18,7 @@ from chains.evm.abi import (
     topic_address,
 )
 from chains.evm.records import RawLog, RawTx, TokenInfo
+from scanner.ledger.decode.executors import prefunds_as_fees
 from scanner.ledger.records import Movement
 
 NATIVE_DECIMALS = 18
@@ -159,4 +160,4 @@ def decode_movements(
                 asset = nft_asset(tx.chain_id, item.asset_kind, item.token, item.token_id or 0)
             flows(key, item.log_index, asset, item.sender, item.recipient, item.amount,
                   decimals)
-    return moves
+    return prefunds_as_fees(tx, moves, native_asset)
