@@ -5,7 +5,8 @@ Each address comes from a source in this repository: the recorded real transacti
 ../shared/realdata (rotki names the contract in its expected events), the official npm
 artifacts the devnet deploys, or the deployment order of chains/devnet. Uniswap V3's
 NonfungiblePositionManager is confirmed by recordings on Ethereum and OP Mainnet; the same
-address stands on Arbitrum and Polygon. On other chains (Base included) its deployment is
+address stands on Arbitrum and Polygon, and Base's own is Uniswap's published deployment
+(docs.uniswap.org, contracts/v3/reference/deployments). On other chains its deployment is
 recognized by its interface where the wallet took part (decode/protocols/uniswap_v3.py), and a
 config `[[protocols]]` entry can name it.
 """
@@ -30,6 +31,7 @@ DEVNET_WETH_DEBT = "0xe7cfcccb38ce07ba9d8d13431afe8cf6172de031"
 
 # Uniswap V3's NonfungiblePositionManager on Ethereum, OP Mainnet, Arbitrum and Polygon
 UNISWAP_V3_POSITIONS = "0xc36442b4a4522e871399cd717abdd847ab11fe88"
+UNISWAP_V3_POSITIONS_BASE = "0x03a520b32c04bf3beef7beb72e919cf822ed34f1"
 
 # Seaport, at the same address on every chain (ProjectOpenSea's published deployments)
 SEAPORT: tuple[tuple[str, str], ...] = (
@@ -94,7 +96,8 @@ DEPLOYMENTS: Mapping[int, tuple[tuple[str, str], ...]] = {
     137: (("uniswap-v3:positions", UNISWAP_V3_POSITIONS),
           ("compound-v3:cusdcv3", "0xf25212e676d1f7f89cd72ffee66158f541246445"),
           ("curve:minter", CURVE_CHILD_MINTER), BALANCER_V2_VAULT),
-    8453: (("compound-v3:cusdcv3", "0xb125e6687d4313864e53df431d5425969c15eb2f"),
+    8453: (("uniswap-v3:positions", UNISWAP_V3_POSITIONS_BASE),
+           ("compound-v3:cusdcv3", "0xb125e6687d4313864e53df431d5425969c15eb2f"),
            ("compound-v3:cwethv3", "0x46e6b214b524310239732d51387075e0e70970bf"),
            ("curve:minter", CURVE_CHILD_MINTER), BALANCER_V2_VAULT,
            ("airdrop:odos", "0x4c8f8055d88705f52c9994969dde61ab574895a3")),  # recorded

@@ -117,7 +117,7 @@ def test_a_named_manager_is_kept_beside_the_registrys() -> None:
     contracts = contracts_on(137, [(POSITIONS_ROLE, fork), (POSITIONS_ROLE, UNISWAP_V3_POSITIONS)])
     assert addresses_of(contracts, POSITIONS_ROLE) == {UNISWAP_V3_POSITIONS, fork}
     assert contracts[POSITIONS_ROLE] == UNISWAP_V3_POSITIONS  # the registry's stays
-    assert addresses_of(contracts_on(8453, [(POSITIONS_ROLE, fork)]), POSITIONS_ROLE) == {fork}
+    assert addresses_of(contracts_on(324, [(POSITIONS_ROLE, fork)]), POSITIONS_ROLE) == {fork}
 
 
 @pytest.mark.parametrize(("body", "problem"), [
@@ -179,13 +179,13 @@ def test_a_v3_swap_that_moved_none_of_the_wallets_tokens_is_not_its_trade(
 
 
 def test_a_uniswap_v3_swap_on_base_names_its_pool(realdata: Path) -> None:
-    # the legs, fee included, are asserted one by one in test_decoder_fees.py; here: Base
-    # lists no Uniswap deployment, and the swap is known by its pool 0xebf57167 (V3 Swap
-    # log 17), which paid the wallet its NESSY (Transfer log 15)
+    # the legs, fee included, are asserted one by one in test_decoder_fees.py; here: a swap
+    # names no position manager, and is known by its pool 0xebf57167 (V3 Swap log 17),
+    # which paid the wallet its NESSY (Transfer log 15)
     record = recording(realdata, BASE_SWAP)
-    assert contracts_on(8453).get(POSITIONS_ROLE) is None
+    assert contracts_on(8453).get(POSITIONS_ROLE) == "0x03a520b32c04bf3beef7beb72e919cf822ed34f1"
     raw = record.raw()
-    found = refined(record, raw, contracts_on(8453))
+    found = refined(record, raw, {})
     assert found is not None and set(found.kinds.values()) == {Kind.TRADE}
     assert found.protocol == "uniswap-v3"
     assert "0xebf5716709d380af33e3a3e66ea78ebeac2f7017" in found.note
