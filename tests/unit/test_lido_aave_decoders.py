@@ -357,7 +357,7 @@ SUPPLIED = (transfer(0, TKA, ME, ATOKEN, 1_000), transfer(1, ATOKEN, ZERO, ME, 1
 
 
 @pytest.mark.parametrize("case", [
-    "another contract's Supply", "Supply with three topics", "Supply with one data word",
+    "another contract's Supply and no aToken event", "Supply with three topics", "Supply with one data word",
     "user not an address", "someone else's onBehalfOf", "another token moved too",
     "no aToken came back", "withdrawn to someone else", "supply and borrow at once",
     "a borrow that sends something out", "a repay that receives the token", "zero amount",
@@ -367,7 +367,8 @@ def test_aave_refuses_what_is_not_exactly_its_pattern(case: str) -> None:
     bad_mint = RawLog(2, ATOKEN, (TOKEN_MINT, topic(ME), topic(STRANGER)),
                       data(1_000, 0, 10**27))
     raw = {
-        "another contract's Supply": tx(*SUPPLIED, supply(3, TKA, ME, ME, 1_000, pool=STRANGER)),
+        "another contract's Supply and no aToken event": tx(
+            *SUPPLIED[:2], supply(3, TKA, ME, ME, 1_000, pool=STRANGER)),
         "Supply with three topics": tx(*SUPPLIED, RawLog(
             3, POOL, (SUPPLY, topic(TKA), topic(ME)), data(address_word(ME), 1_000))),
         "Supply with one data word": tx(*SUPPLIED, RawLog(
@@ -401,6 +402,14 @@ def test_aave_refuses_what_is_not_exactly_its_pattern(case: str) -> None:
     assert refine(AaveV3Decoder(), raw) is None
     # left to other rules: the generic ones, or the receipt shape (the aToken minted)
     assert {protocol for *_, protocol in ledger(raw)} <= {"transfer", "unexplained", "receipt"}
+
+
+def test_a_fork_of_the_pool_is_read_by_its_events_and_its_atokens() -> None:
+    """A Pool the registry does not list (Spark, a fork on another chain) that emits Aave
+    v3's Supply for the wallet, with its aToken's Mint naming the wallet: a supply."""
+    raw = tx(*SUPPLIED, supply(3, TKA, ME, ME, 1_000, pool=STRANGER))
+    found = refine(AaveV3Decoder(), raw)
+    assert found is not None and set(found.kinds.values()) == {Kind.SUPPLY}
 
 
 def test_aave_is_mainnet_only() -> None:

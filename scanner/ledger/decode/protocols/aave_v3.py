@@ -1,8 +1,10 @@
 """Aave v3: lending to the Pool and borrowing from it.
 
-Scope: the chain's Pool (role `aave-v3:pool` in chains.registry; on Ethereum
-0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2) and four of its events (fixed layout, sliced
-from the log's bytes), read only when the Pool itself emitted them:
+Scope: the chain's Pool (role `aave-v3:pool` in chains.deployments; on Ethereum
+0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2, or one a config names) and four of its events
+(fixed layout, sliced from the log's bytes); any other contract emitting them is read as a
+fork of the Pool (Spark, Aave on a chain the registry does not list) when the wallet's
+position tokens (below) answer it in the same transaction:
 
 - Supply(address indexed reserve, address user, address indexed onBehalfOf, uint256 amount,
          uint16 indexed referralCode)                                       0x2b627736...ba61
@@ -54,6 +56,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
+from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address, word_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
@@ -133,11 +136,10 @@ class AaveV3Decoder:
 
     def refine(self, tx: RawTx, wallet: str, moves: Sequence[Movement],
                context: DecodeContext) -> Refinement | None:
-        pool = context.contracts.get(POOL_ROLE)
-        if pool is None or not tx.success or not moves:
+        if not tx.success or not moves:
             return None
-        events = [e for e in (pool_event(log, pool) for log in tx.logs)
-                  if e is not None and e.amount and e.owner == wallet]
+        known = addresses_of(context.contracts, POOL_ROLE)
+        pool, events = _the_pools_events(tx, wallet, known)
         if not events or len({e.topic for e in events}) != 1:
             return None  # not the wallet's, or two actions at once: not one of them
         topic = events[0].topic
@@ -146,8 +148,9 @@ class AaveV3Decoder:
         underlying = _underlying(events, context)
         positions = {erc20_asset(context.chain_id, token) for token in
                      (position_token(log, wallet) for log in tx.logs) if token is not None}
-        if not _is_the_pattern(topic, moves, underlying, positions):
-            return None
+        if not _is_the_pattern(topic, moves, underlying, positions) or \
+                (pool not in known and not positions):
+            return None  # a fork's Pool is known by its position tokens' events too
         kind = _KINDS[topic]
         debts = _debt_tokens(tx, wallet, topic, context.chain_id)
         drop, extra = _principal_legs(tx, wallet, topic, events, moves, positions - debts)
@@ -157,6 +160,21 @@ class AaveV3Decoder:
                                  for m in legs},
                           protocol=PROTOCOL, note=_NOTES[topic], extra=tuple(extra),
                           drop=frozenset(drop))
+
+
+def _the_pools_events(tx: RawTx, wallet: str,
+                      known: Collection[str]) -> tuple[str, list[PoolEvent]]:
+    """The Pool that acted for `wallet` in `tx` and its events: the registry's Pool (or
+    one the config names), else any contract emitting the Pool's events (a fork: Spark,
+    or Aave on a chain the registry does not list)."""
+    emitters = dict.fromkeys([*sorted(known), *(log.address for log in tx.logs
+                                                if log.topics and log.topics[0] in _POOL_SHAPES)])
+    for pool in emitters:
+        events = [e for e in (pool_event(log, pool) for log in tx.logs)
+                  if e is not None and e.amount and e.owner == wallet]
+        if events:
+            return pool, events
+    return "", []
 
 
 def _principal_legs(tx: RawTx, wallet: str, topic: str, events: Sequence[PoolEvent],
@@ -222,12 +240,11 @@ def _is_the_pattern(topic: str, moves: Sequence[Movement], underlying: set[str],
 
 
 def supplied_atokens(tx: RawTx, wallet: str, pools: Collection[str]) -> set[str]:
-    """The aTokens (lowercase addresses) a supply of `wallet`'s to a Pool at `pools` minted
-    it in `tx`: they grow with interest and no Transfer, so their balances are read as a
-    rebasing token's. A transaction that also borrows is not read (a debt token mints the
-    same Mint event)."""
-    events = [e for pool in pools for e in (pool_event(log, pool) for log in tx.logs)
-              if e is not None and e.owner == wallet]
+    """The aTokens (lowercase addresses) a supply of `wallet`'s to a Pool (at `pools`, or a
+    fork's) minted it in `tx`: they grow with interest and no Transfer, so their balances
+    are read as a rebasing token's. A transaction that also borrows is not read (a debt
+    token mints the same Mint event)."""
+    _, events = _the_pools_events(tx, wallet, pools)
     if not tx.success or {e.topic for e in events} != {SUPPLY}:
         return set()
     return {log.address for log in tx.logs
