@@ -37,6 +37,8 @@ class BothSource:
 
     def fetch(self, chain_id: int, tx_hashes: Iterable[str],
               internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]:
+        if self.explorer.rpc is not None:  # it read ahead from the node while it paged
+            return self.explorer.fetch(chain_id, tx_hashes, internal)
         return self.rpc.fetch(chain_id, tx_hashes, internal, self.explorer.receipt)
 
     def token_info(self, chain_id: int, tokens: Sequence[str]) -> list[TokenInfo]:

@@ -1,9 +1,11 @@
 """Etherscan V2 and Blockscout's Etherscan-compatible API: rows, paging, limits, errors.
 
-Explorer rows only tell which transactions touch a wallet. The legs come from receipts
+Explorer rows mostly tell which transactions touch a wallet. The legs come from receipts
 (explorer rows carry no log index, so two identical transfers in one transaction could
-not be told apart): from the chain's RPC when one is configured, else from the
-explorer's proxy module.
+not be told apart): from the node when one is named, else in JSON-RPC batches from the
+chain's public RPC while it answers, else from the explorer's proxy module (three calls
+a transaction), where a transaction whose txlist row is the whole record
+(chains.evm.txlist: failed ones and plain transfers, which have no logs) is not asked for.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +31,9 @@ from chains.evm.mappers import (
     untrusted_text,
 )
 from chains.evm.node import RpcSource
+from chains.evm.public import Prefetch, PublicRpc
 from chains.evm.records import EvmDiscovery, InternalTransfer, RawTx, TokenInfo
+from chains.evm.txlist import row_hash, whole_record
 from chains.ratelimit import shared_bucket
 from chains.retry import RetryPolicy, Transient, raise_if_busy, safe_url, transport_faults
 from chains.source import DEFAULT_CONCURRENCY, Discovery, NoProgress, Progress, in_order
@@ -52,7 +56,6 @@ _REFUSED = ("invalid api key", "missing/invalid api key", "api key", "not suppor
             "upgrade your api plan", "invalid chain", "chain not supported", "unknown chain")
 
 
-_TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 _TRACE_ID = re.compile(r"[-_.:0-9A-Za-z]{1,64}")  # Etherscan "0_1_1", Blockscout "i4", "p2"
 
 
@@ -200,13 +203,6 @@ class ExplorerClient:
         return self._call("proxy", action, params)
 
 
-def _row_hash(row: Mapping[str, Any]) -> str:
-    value = row.get("hash") or row.get("transactionHash")
-    if not isinstance(value, str) or not _TX_HASH.fullmatch(value):
-        raise SourceInconsistent("explorer sent a row without a transaction hash")
-    return value.lower()
-
-
 def internal_from_row(row: Mapping[str, Any], position: int) -> InternalTransfer | None:
     """A value transfer from a txlistinternal row (Etherscan traceId, Blockscout index)."""
     if str(row.get("isError", "0")) != "0":
@@ -226,18 +222,32 @@ def internal_from_row(row: Mapping[str, Any], position: int) -> InternalTransfer
 
 
 class ExplorerSource:
-    """Discovery through an explorer; receipts through RPC when given, else its proxy."""
+    """Discovery through an explorer; receipts from the named node, else in batches from the
+    chain's public RPC (`public`) while it answers, else through the explorer's proxy."""
 
     def __init__(self, client: ExplorerClient, rpc: RpcSource | None = None,
                  progress: Progress | None = None,
-                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+                 concurrency: int = DEFAULT_CONCURRENCY, *,
+                 public: PublicRpc | None = None) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency is at least 1, not {concurrency}")
         self.client = client
         self.rpc = rpc
+        self.public = None if rpc is not None else public
         self.progress: Progress = progress or NoProgress()
         self.concurrency = concurrency  # proxy calls in flight; the key's rate limit holds
         self._tokens: dict[str, TokenInfo] = {}
+        self._whole: dict[str, RawTx] = {}  # transactions whose txlist row is the record
+        self._ahead: Prefetch | None = None  # records read ahead for the last discovery
+        self._explorer_checked = False
+
+    def _read_ahead(self) -> Prefetch | None:
+        node = self._node()
+        if node is None:
+            return None
+        quiet = RpcSource(node.client, NoProgress(), node.concurrency)
+        chain_id = self.client.config.chain_id
+        return Prefetch(lambda tx_hashes: quiet.fetch(chain_id, tx_hashes, {}, self.receipt))
 
     def chain_id(self) -> int:
         expected = self.client.config.chain_id
@@ -246,24 +256,37 @@ class ExplorerSource:
             if actual != expected:
                 raise SourceInconsistent(
                     f"the RPC node serves chain {actual}, the explorer chain {expected}")
-        elif (said := self._explorer_chain()) is not None and said != expected:
-            raise SourceInconsistent(f"{self.client.where} serves chain {said}, not chain "
-                                     f"{expected}")
+        elif self.public is None or not self.public.usable:
+            self._check_explorer_chain()
         return expected
 
-    def _explorer_chain(self) -> int | None:
-        """The chain the explorer's proxy module says it serves; None when it does not say
-        (not every explorer answers eth_chainId)."""
+    def _check_explorer_chain(self) -> None:
+        """That the explorer's proxy serves the chain asked for, when it says (not every
+        explorer answers eth_chainId), before its first answer is used. A node checks it
+        otherwise: a transaction another chain's explorer listed is not on it."""
+        if self._explorer_checked or self.rpc is not None:
+            return
+        self._explorer_checked = True
         try:
             said = self.client.proxy("eth_chainId")
-            return None if said is None else hex_int(said, "a chain id")
+            said = None if said is None else hex_int(said, "a chain id")
         except SourceInconsistent:
-            return None
+            return
+        if said is not None and said != self.client.config.chain_id:
+            raise SourceInconsistent(f"{self.client.where} serves chain {said}, not chain "
+                                     f"{self.client.config.chain_id}")
+
+    def _proxy(self, action: str, **params: Any) -> Any:
+        self._check_explorer_chain()
+        return self.client.proxy(action, **params)
 
     def head(self) -> int:
         if self.rpc is not None:
             return self.rpc.head()
-        return hex_int(self.client.proxy("eth_blockNumber"), "a block number")
+        found = self.public.ask(lambda node: node.head()) \
+            if self.public is not None and self.public.usable else None
+        return found if found is not None else hex_int(self._proxy("eth_blockNumber"),
+                                                       "a block number")
 
     def discover(self, wallet: str, from_block: int, to_block: int) -> EvmDiscovery:
         hashes: set[str] = set()
@@ -271,6 +294,9 @@ class ExplorerSource:
         notes: list[str] = []
         blocks: dict[str, int] = {}
         complete = True
+        listed: dict[str, dict[str, Any]] = {}  # txlist rows by hash
+        busy: set[str] = set()  # hashes with token or internal rows: their receipts count
+        self._ahead = self._read_ahead()
         for action in ACCOUNT_ACTIONS:
             self.progress.start(f"{action}: blocks {from_block:,}-{to_block:,}", None)
             page = self.client.account_rows(action, wallet, from_block, to_block, self.progress)
@@ -279,16 +305,28 @@ class ExplorerSource:
                 notes.append(f"the explorer has not processed every {action} row of this "
                              "range yet: scan again later")
             for position, row in enumerate(page.rows):
-                tx_hash = _row_hash(row)
+                tx_hash = row_hash(row)
                 hashes.add(tx_hash)
                 if str(row.get("blockNumber", "")).isdecimal():  # "²" is a digit, no number
                     blocks[tx_hash] = int(str(row["blockNumber"]))
                 if action == "txlistinternal":
+                    busy.add(tx_hash)
                     transfer = internal_from_row(row, position)
                     if transfer is not None:
                         internal.setdefault(tx_hash, {})[transfer.trace_address] = transfer
-                elif action != "txlist":
+                elif action == "txlist":
+                    listed[tx_hash] = row
+                else:
+                    busy.add(tx_hash)
                     self._remember_token(row, action)
+            if self._ahead is not None:
+                self._ahead.add(hashes)
+        config = self.client.config
+        for tx_hash, row in listed.items():
+            record = None if tx_hash in busy else whole_record(config.chain_id, config.flavor,
+                                                               row)
+            if record is not None and record.tx_hash == tx_hash:
+                self._whole[tx_hash] = record
         return Discovery(frozenset(hashes),
                          {h: tuple(t.values()) for h, t in internal.items()},
                          "explorer", tuple(notes), complete, blocks)
@@ -306,34 +344,69 @@ class ExplorerSource:
             self.client.config.chain_id, token.lower(), untrusted_text(row.get("tokenSymbol")),
             untrusted_text(row.get("tokenName")), decimals)
 
+    def _node(self) -> RpcSource | None:
+        """The node receipts come from: the named one, else the public RPC while it answers."""
+        if self.rpc is not None:
+            return self.rpc
+        return self.public.node if self.public is not None and self.public.usable else None
+
     def fetch(self, chain_id: int, tx_hashes: Iterable[str],
               internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]:
+        """The records of `tx_hashes`: from receipts, in batches from a node (read ahead
+        during discovery where it could); or, through the explorer's proxy, those the
+        txlist rows do not give whole."""
+        wanted = sorted(set(tx_hashes))
+        records = []
+        if self._ahead is not None:
+            for tx_hash in wanted:
+                found = self._ahead.take(tx_hash)
+                if found is not None and found.chain_id == chain_id:
+                    records.append(replace(found, internal=internal.get(tx_hash, ())))
+        done = {tx.tx_hash for tx in records}
+        records += self._fetch(chain_id, [h for h in wanted if h not in done], internal)
+        return sorted(records, key=lambda r: (r.block_number, r.tx_index))
+
+    def _fetch(self, chain_id: int, wanted: list[str],
+               internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]:
+        if not wanted:
+            return []
         if self.rpc is not None:
-            return self.rpc.fetch(chain_id, tx_hashes, internal, self.receipt)
-        ordered = sorted(tx_hashes)
+            return self.rpc.fetch(chain_id, wanted, internal, self.receipt)
+        if self.public is not None and self.public.usable:
+            found = self.public.ask(
+                lambda node: node.fetch(chain_id, wanted, internal, self.receipt))
+            if found is not None:
+                return found
+        whole = [self._whole[h] for h in wanted if h in self._whole and not internal.get(h)
+                 and chain_id == self._whole[h].chain_id]
+        known = {tx.tx_hash for tx in whole}
+        return whole + self._through_proxy(chain_id, [h for h in wanted if h not in known],
+                                           internal)
+
+    def _through_proxy(self, chain_id: int, ordered: Sequence[str],
+                       internal: Mapping[str, tuple[InternalTransfer, ...]]) -> list[RawTx]:
+        if not ordered:
+            return []
         self.progress.start("transactions and receipts (explorer proxy)", len(ordered))
 
         def pair(tx_hash: str) -> tuple[Any, Any]:
-            return self.client.proxy("eth_getTransactionByHash", txhash=tx_hash), \
+            return self._proxy("eth_getTransactionByHash", txhash=tx_hash), \
                 self.receipt(tx_hash)
 
         pairs = in_order(pair, ordered, self.concurrency, lambda _: self.progress.advance())
         numbers = [hex_int(receipt.get("blockNumber"), "a block number") for _, receipt in pairs]
         blocks = sorted(set(numbers))
         stamps = dict(zip(blocks, in_order(
-            lambda number: self.client.proxy("eth_getBlockByNumber", tag=hex(number),
-                                             boolean="false"),
+            lambda number: self._proxy("eth_getBlockByNumber", tag=hex(number),
+                                       boolean="false"),
             blocks, self.concurrency), strict=True))
-        records = [raw_tx_from_json(chain_id, tx, receipt,
-                                    block_timestamp(stamps[number], number),
-                                    internal.get(tx_hash, ()))
-                   for tx_hash, (tx, receipt), number in zip(ordered, pairs, numbers,
-                                                             strict=True)]
-        return sorted(records, key=lambda r: (r.block_number, r.tx_index))
+        return [raw_tx_from_json(chain_id, tx, receipt, block_timestamp(stamps[number], number),
+                                 internal.get(tx_hash, ()))
+                for tx_hash, (tx, receipt), number in zip(ordered, pairs, numbers, strict=True)]
 
     def receipt(self, tx_hash: str) -> Mapping[str, Any]:
         """A transaction's receipt through the explorer's proxy module."""
-        receipt = self.client.proxy("eth_getTransactionReceipt", txhash=tx_hash)
+        receipt = self._proxy("eth_getTransactionReceipt", txhash=tx_hash)
         if not isinstance(receipt, Mapping):
             raise SourceInconsistent(f"explorer has no receipt for {tx_hash}")
         return receipt
@@ -341,12 +414,17 @@ class ExplorerSource:
     def block_hashes(self, blocks: Iterable[int]) -> dict[int, str]:
         if self.rpc is not None:
             return self.rpc.block_hashes(blocks)
-        found = {}
-        for number in sorted(set(blocks)):
-            block = self.client.proxy("eth_getBlockByNumber", tag=hex(number), boolean="false")
+        wanted = sorted(set(blocks))
+        if self.public is not None and self.public.usable:
+            found = self.public.ask(lambda node: node.block_hashes(wanted))
+            if found is not None:
+                return found
+        hashes = {}
+        for number in wanted:
+            block = self._proxy("eth_getBlockByNumber", tag=hex(number), boolean="false")
             if block is not None:
-                found[number] = block_hash(block, number)
-        return found
+                hashes[number] = block_hash(block, number)
+        return hashes
 
     def balances_at(self, token: str, wallet: str,
                     blocks: Iterable[int]) -> dict[int, tuple[datetime, int]] | None:

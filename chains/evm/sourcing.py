@@ -1,7 +1,9 @@
 """Choose where a scan reads from: a node, an explorer, or both, by DESIGN's defaults.
 
 By default the explorer when a key or URL is configured, else the node. Receipts come
-from the node when one is configured, else from the explorer's proxy module.
+from the node when one is named; else, beside an explorer, in batches from the chain's
+public RPC (the registry's `default_rpc`, unless offline) while it answers, and through
+the explorer's proxy module when it does not.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def open_source(plan: SourcePlan, progress: Progress) -> OpenedSource:
     from chains.evm.both import BothSource
     from chains.evm.explorer import ExplorerClient, ExplorerConfig, ExplorerSource
     from chains.evm.node import RpcSource
+    from chains.evm.public import PUBLIC_ATTEMPTS, PUBLIC_MAX_WAIT_S, PublicRpc
     from chains.evm.rpc import RpcClient
     from chains.retry import safe_url
 
@@ -91,7 +94,7 @@ def open_source(plan: SourcePlan, progress: Progress) -> OpenedSource:
     if explorer_url is None:
         raise UserInputError(f"no explorer for {chain_name}: give --explorer-url, or set "
                              f"{API_KEY_ENV} for Etherscan's multichain API")
-    # receipts from a node only when one was named; the explorer's proxy otherwise
+    # receipts from a node when one was named; else the public RPC, then the explorer's proxy
     named_rpc = plan.rpc_url
     if choice is SourceChoice.BOTH:
         if rpc_url is None:
@@ -104,11 +107,18 @@ def open_source(plan: SourcePlan, progress: Progress) -> OpenedSource:
         raise UserInputError("an explorer serves many chains: give --chain NAME (or --rpc)")
     client = ExplorerClient(ExplorerConfig(explorer_url, _flavor(plan, explorer_url), chain_id,
                                            plan.api_key))
-    explorer = ExplorerSource(client, receipts, progress, plan.concurrency)
+    public_url = rpc_url if receipts is None else None
+    public = PublicRpc(RpcSource(RpcClient(public_url, attempts=PUBLIC_ATTEMPTS,
+                                           max_wait_s=PUBLIC_MAX_WAIT_S),
+                                 progress, plan.concurrency), chain_id, progress) \
+        if public_url else None
+    explorer = ExplorerSource(client, receipts, progress, plan.concurrency, public=public)
     where = f"explorer at {safe_url(explorer_url)}"
     if choice is SourceChoice.BOTH and receipts is not None:
         return OpenedSource(BothSource(receipts, explorer), choice,
                             f"{where} and node at {safe_url(rpc_url or '')}", named_rpc)
+    if public_url:
+        where += f", receipts from {safe_url(public_url)} while it answers"
     return OpenedSource(explorer, choice, where, named_rpc)
 
 
