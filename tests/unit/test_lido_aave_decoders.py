@@ -357,7 +357,8 @@ SUPPLIED = (transfer(0, TKA, ME, ATOKEN, 1_000), transfer(1, ATOKEN, ZERO, ME, 1
 
 
 @pytest.mark.parametrize("case", [
-    "another contract's Supply and no aToken event", "Supply with three topics", "Supply with one data word",
+    "another contract's Supply and no aToken event", "Supply with three topics",
+    "Supply with one data word",
     "user not an address", "someone else's onBehalfOf", "another token moved too",
     "no aToken came back", "withdrawn to someone else", "supply and borrow at once",
     "a borrow that sends something out", "a repay that receives the token", "zero amount",
