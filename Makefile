@@ -42,7 +42,11 @@ bench: setup
 	$(BIN)/python bench/bench_decode.py
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_explorer.py
 	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_incremental.py
 	$(BIN)/python bench/decoder_coverage.py
 
 # Recompile $(DEVNET)/contracts/Protocols.sol into $(DEVNET)/build/Protocols.json (commit both).

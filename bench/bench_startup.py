@@ -1,5 +1,8 @@
 """Start-up: `taxscan --help` and `taxscan gains --help` (the installed entry point) against
-`python -c pass`, measured in one run, as the median of a few runs each; ratios, not times."""
+`python -c pass`, measured in one run, as the median of a few runs each; ratios, not times.
+The issue's target is `taxscan --help`'s, which builds no command; a command's own help also
+builds its options, and imports what their choices come from (gains: the jurisdictions and
+their methods), so it is shown beside it without a target."""
 
 from __future__ import annotations
 
@@ -31,10 +34,11 @@ def median_seconds(command: list[str]) -> float:
 def main() -> int:
     floor = median_seconds([sys.executable, "-c", "pass"])
     lines: list[Figure] = [("python -c pass", f"{floor * 1000:.0f} ms", "", "")]
-    for args in (["--help"], ["gains", "--help"]):
-        ratio = median_seconds([str(TAXSCAN), *args]) / floor
-        lines.append((f"taxscan {' '.join(args)} / python -c pass", f"{ratio:.1f}x",
-                      f"<= {TARGET:g}x", "PASS" if ratio <= TARGET else "FAIL"))
+    ratio = median_seconds([str(TAXSCAN), "--help"]) / floor
+    lines.append(("taxscan --help / python -c pass", f"{ratio:.1f}x", f"<= {TARGET:g}x",
+                  "PASS" if ratio <= TARGET else "FAIL"))
+    ratio = median_seconds([str(TAXSCAN), "gains", "--help"]) / floor
+    lines.append(("taxscan gains --help / python -c pass", f"{ratio:.1f}x", "", ""))
     return print_figures(lines)
 
 

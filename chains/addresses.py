@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from eth_utils.address import is_checksum_address, to_checksum_address
-
 from chains.errors import AddressError
 
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -42,15 +40,18 @@ def parse_address(text: str) -> str:
         raise AddressError(f"not an EVM address (0x and 40 hex digits): {shown}")
     digits = candidate[2:]
     mixed_case = digits != digits.lower() and digits != digits.upper()
-    if mixed_case and not is_checksum_address(candidate):
+    if mixed_case and checksum(candidate.lower()) != candidate:
         raise AddressError(
             f"address checksum is wrong (mistyped?): {candidate}; "
-            f"a valid one would be {to_checksum_address(candidate.lower())}"
+            f"a valid one would be {checksum(candidate.lower())}"
         )
     return "0x" + digits.lower()
 
 
 def checksum(address: str) -> str:
+    """The EIP-55 spelling of an address."""
+    from eth_utils.address import to_checksum_address  # eth_utils: on use, not at start
+
     return str(to_checksum_address(address))
 
 

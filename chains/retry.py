@@ -7,28 +7,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
-
-import requests
-from tenacity import (
-    RetryCallState,
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
 
 from chains.errors import SourceUnavailable
 
-DEFAULT_ATTEMPTS = 6
+if TYPE_CHECKING:  # requests and tenacity on a request's first try, not at start
+    from tenacity import RetryCallState
 
-# What a server's answer is cut short by: a dropped connection, a timeout, a torn body.
-TRANSPORT_FAULTS = (requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError)
+DEFAULT_ATTEMPTS = 6
 
 _T = TypeVar("_T")
 
@@ -68,6 +55,8 @@ def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
     text = value.strip()
     if text.isdigit():
         return float(text)
+    from email.utils import parsedate_to_datetime
+
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):
@@ -83,10 +72,15 @@ def raise_if_busy(status: int, headers: Mapping[str, str] | None) -> None:
 
 @contextmanager
 def transport_faults() -> Iterator[None]:
-    """A request cut short becomes a Transient named by its kind (its text holds the URL)."""
+    """A request cut short becomes a Transient named by its kind (its text holds the URL):
+    a dropped connection, a timeout, a torn body."""
+    import requests
+
     try:
         yield
-    except TRANSPORT_FAULTS as exc:
+    except (requests.ConnectionError, requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError) as exc:
         raise Transient(type(exc).__name__) from None
 
 
@@ -105,6 +99,8 @@ class RetryPolicy:
                        max_wait_s=max_wait_s or self.max_wait_s)
 
     def wait_s(self, state: RetryCallState) -> float:
+        from tenacity import wait_exponential
+
         failure = state.outcome.exception() if state.outcome is not None else None
         asked = getattr(failure, "retry_after_s", None)
         if isinstance(asked, float):
@@ -114,6 +110,8 @@ class RetryPolicy:
     def run(self, action: Callable[[], _T], gave_up: Callable[[BaseException | None], str]) -> _T:
         """`action`'s answer, tried again on each Transient; SourceUnavailable with the
         message `gave_up` makes of the last failure when every attempt was one."""
+        from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+
         retrying = Retrying(retry=retry_if_exception_type(Transient),
                             stop=stop_after_attempt(self.attempts), wait=self.wait_s,
                             reraise=False)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chains.errors import UserInputError
 from scanner.app.readmodel import all_legs
-from scanner.app.rebuild import refresh
+from scanner.app.rebuild import refresh_lots
 from scanner.app.settings import (
     Rules,
     asset_ranks,
@@ -46,7 +46,7 @@ def allocate_basis(store: Store, as_of: datetime, rules: Rules | None = None) ->
     rows = [replace(a, how="recorded") for a in book.allocations if a.as_of == as_of]
     with store.transaction():
         store.replace_basis_allocations(rows)
-    refresh(store)
+    refresh_lots(store)
     return rows
 
 

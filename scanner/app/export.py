@@ -191,7 +191,8 @@ def report(store: Store, books: Books, path: Path, *, year: int | None = None,
            taxpayer: Taxpayer | None = None) -> Exported:
     """The HTML report of a tax year (or of every year): its gains, income, the losses that
     could be harvested and the positions open at `as_of` (by default the end of the year, or
-    now for the current year), what needs review, and the lineage of every disposal."""
+    now for the current year), what needs review, and the lineage of its first disposals
+    (`html_report.lineage_shown`)."""
     now = now or datetime.now(UTC)
     jurisdiction = books.policy.jurisdiction
     if as_of is None:
@@ -200,23 +201,32 @@ def report(store: Store, books: Books, path: Path, *, year: int | None = None,
     held = books.lots_until(as_of)
     disposals = [d for d in book.disposals
                  if year is None or jurisdiction.in_tax_year(d.disposed, year)]
+    from scanner.formats.html_report import (  # jinja2: only here
+        ReportPage,
+        lineage_shown,
+        render_report,
+    )
+
+    gains = gains_rows(disposals)
+    shown = lineage_shown(gains)  # the page is bounded: only their lots and links are needed
+    wanted = {r["lot_id"] for r in shown if r["lot_id"]}
+    acquired = [lot for lot in book.acquisitions
+                if lot.lot_id in wanted or lot.origin_kind is Kind.TRANSFER_IN]
+    linked = {r["tx_hash"] for r in shown} | {lot.origin_tx for lot in acquired}
     urls: dict[str, str] = {}
     for entry in books.entries:
-        if entry.tx_hash not in urls:
+        if entry.tx_hash in linked and entry.tx_hash not in urls:
             url = tx_url(entry.chain_id, entry.tx_hash)
             if url is not None:
                 urls[entry.tx_hash] = url
-    from scanner.formats.html_report import ReportPage, render_report  # jinja2: only here
-
     page = ReportPage(
-        year=year, generated=now, rules=books.computed_by,
-        gains=gains_rows(disposals),
+        year=year, generated=now, rules=books.computed_by, gains=gains,
         income=income_rows(i for i in book.income
                            if year is None or jurisdiction.in_tax_year(i.timestamp, year)),
         harvest_as_of=as_of, harvest=harvest_rows(harvestable(books, as_of)),
         open_lots=lot_rows(held.open_lots),
-        acquisitions=dict(zip((lot.lot_id for lot in book.acquisitions),
-                              lot_rows(book.acquisitions), strict=True)),
+        acquisitions=dict(zip((lot.lot_id for lot in acquired), lot_rows(acquired),
+                              strict=True)),
         missing=missing_rows(missing_prices(books)),
         spam=store.spam(),
         review=review(store, books.entries).lines(), tx_urls=urls,

@@ -9,10 +9,10 @@ from types import MappingProxyType
 
 from chains.errors import UserInputError
 from scanner.app.readmodel import all_legs
-from scanner.app.rebuild import refresh
+from scanner.app.rebuild import refresh_imports, refresh_prices
 from scanner.app.settings import chains_of, price_book
-from scanner.formats.koinly import local_symbols, read_koinly
-from scanner.formats.ledger_csv import read_ledger_csv
+from scanner.formats.koinly import LOCAL_ASSET_PREFIX, local_symbols, read_koinly
+from scanner.formats.ledger_csv import read_ledger_csv, stage_ledger_csv
 from scanner.ledger.records import LedgerEntry
 from scanner.ledger.valuation import leg_id, wanted
 from scanner.money import price
@@ -64,19 +64,32 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
     if reader is None:
         raise UserInputError(f"unknown import format {fmt!r} (available: "
                              f"{', '.join(LEDGER_FORMATS)})")
-    entries = reader(path, account, assets)
     source = f"{fmt}:{path.name}"
-    with store.transaction():
-        store.save_imported(source, entries)
-    refresh(store)
-    return Imported(len(entries), source, tuple(local_symbols(entries)))
+    # Koinly's files, Parquet, and ledger CSVs less plain than ours are read row by row
+    staged = stage_ledger_csv(store, path) \
+        if fmt == "ledger" and path.suffix.lower() != ".parquet" else None
+    try:
+        with store.transaction():
+            if staged is None:
+                entries = reader(path, account, assets)
+                store.save_imported(source, entries)
+                legs, symbols = len(entries), local_symbols(entries)
+            else:
+                store.save_staged_ledger(source)
+                legs = staged
+                symbols = store.staged_local_symbols(LOCAL_ASSET_PREFIX)
+    finally:
+        if staged is not None:
+            store.drop_staged_ledger()
+    refresh_imports(store)
+    return Imported(legs, source, tuple(symbols))
 
 
 def import_prices(store: Store, path: Path) -> int:
     points = read_price_file(path)
     with store.transaction():
         store.save_prices(points)
-    refresh(store)
+    refresh_prices(store, points)
     return len(points)
 
 
@@ -104,7 +117,7 @@ def fetch_prices(store: Store, sources: Sequence[PriceSource]) -> PriceFetch:
     with store.transaction():
         store.save_prices(points, points)
         store.save_price_misses(result.misses)
-    refresh(store)
+    refresh_prices(store, points, result.misses)
     by_source: dict[str, int] = {}
     for quote in result.quotes:
         by_source[quote.source] = by_source.get(quote.source, 0) + 1

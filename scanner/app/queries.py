@@ -9,11 +9,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from chains.errors import UserInputError
-from scanner.app.readmodel import Books, all_legs
+from scanner.app.readmodel import Books
+from scanner.app.settings import pairing_rules
 from scanner.formats.render import plural
 from scanner.ledger.classify import UNEXPLAINED
 from scanner.ledger.decode.protocols.bridges import PREFIX as BRIDGE
-from scanner.ledger.pairing import unpaired_arrivals, unpaired_bridge_departures
+from scanner.ledger.pairing import (
+    left_unpaired,
+    unpaired_arrivals,
+    unpaired_bridge_departures,
+)
 from scanner.ledger.records import NOT_HOLDINGS, LedgerEntry, YearEndBalance
 from scanner.store import Store
 from scanner.tax.records import (
@@ -81,8 +86,10 @@ class Review:
 
 def review(store: Store, legs: Sequence[LedgerEntry] | None = None) -> Review:
     """What needs review; `legs` (paired, as the read model holds them) spares a command
-    that has them a second read of the ledger."""
-    legs = all_legs(store) if legs is None else legs
+    that has them a second read of the ledger; without them, the transfers alone are read
+    (pairing reads nothing else), and those left unpaired looked at."""
+    legs = left_unpaired(store.transfer_legs(), pairing_rules(store)) if legs is None \
+        else legs
     return Review(*store.review_counts(), unknown_origin=tuple(unpaired_arrivals(legs)),
                   bridged_away=tuple(unpaired_bridge_departures(legs)))
 

@@ -80,8 +80,9 @@ class Books:
         if moment is None:
             return self.lots
         if moment not in self._held:
-            self._held[moment] = compute_book([e for e in self.valued if e.timestamp <= moment],
-                                              self.policy, self.ranks)
+            until = [e for e in self.valued if e.timestamp <= moment]
+            self._held[moment] = self.lots if len(until) == len(self.valued) else \
+                compute_book(until, self.policy, self.ranks)  # every leg: the same lots
         return self._held[moment]
 
     def rate_at(self, moment: datetime) -> Rate | None:

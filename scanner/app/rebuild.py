@@ -1,7 +1,22 @@
-"""Rebuilding the ledger from the raw records, and the lots from the ledger."""
+"""Rebuilding the ledger from the raw records, and the lots from the ledger: whole
+(`refresh`, `taxscan rebuild`), or only as far as a change reaches (the other `refresh_*`),
+with the same tables as a whole rebuild would leave.
+
+What a whole rebuild reads besides the records (the chains in use, their stablecoins and
+wrapped natives; the rules the lots follow) is kept in the meta table: when it differs, an
+incremental rebuild is a whole one."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from chains.addresses import asset_chain_id
+from chains.registry import Chain, asset_names
+from chains.source import NoProgress, Progress
 from scanner.app.config_protocols import named_contracts
 from scanner.app.readmodel import all_legs, compute_book
 from scanner.app.settings import (
@@ -10,45 +25,269 @@ from scanner.app.settings import (
     chains_of,
     describe,
     extra_stablecoins,
+    pairing_rules,
     policy_of,
 )
 from scanner.ledger.build import build_ledger
+from scanner.ledger.pairing import PairingRules, pair_own_transfers
+from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.valuation import AssetRanks, leg_id, value_entries
-from scanner.prices.book import PriceBook
+from scanner.prices.book import FETCHED_MAX_AGE, PriceBook
+from scanner.prices.records import PricePoint
 from scanner.store import Store
+from scanner.tax.lots import compute_lots
+from scanner.tax.policy import Policy
+
+LEDGER_BASIS = "rebuild_ledger_basis"  # the chains and asset ranks the ledger was built with
+LOTS_BASIS = "rebuild_lots_basis"  # the rules and purchase currencies of the stored lots
 
 
-def refresh(store: Store, rules: Rules | None = None) -> None:
+@dataclass(frozen=True)
+class _Basis:
+    chains: tuple[Chain, ...]
+    ranks: AssetRanks
+    book: PriceBook
+    misses: frozenset[str]
+    key: str  # what LEDGER_BASIS holds for it
+
+
+def _basis(store: Store) -> _Basis:
+    chains = tuple(chains_of(store))
+    ranks = asset_ranks(chains, extra_stablecoins(store))
+    key = json.dumps([[c.chain_id for c in chains], sorted(ranks.stablecoins),
+                      sorted(ranks.natives)])
+    return _Basis(chains, ranks, PriceBook(store.prices(), pegged=ranks.stablecoins),
+                  frozenset(asset for asset, _, _ in store.price_misses()), key)
+
+
+def _current(store: Store) -> _Basis | None:
+    """The basis, when the ledger was built on it; None when a whole rebuild is due."""
+    basis = _basis(store)
+    return basis if store.meta(LEDGER_BASIS) == basis.key else None
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    legs: int
+    lots: int
+    disposals: int
+
+
+def rebuild(store: Store, progress: Progress | None = None) -> Rebuilt:
+    """`taxscan rebuild`: the ledger of every chain rebuilt from the raw records, every
+    imported leg revalued, every lot recomputed; what the database then holds."""
+    refresh(store, progress=progress)
+    legs, lots, disposals = store.ledger_sizes()
+    return Rebuilt(legs, lots, disposals)
+
+
+def refresh(store: Store, rules: Rules | None = None, progress: Progress | None = None) -> None:
     """Rebuild every chain's ledger from the raw records, value it and the imported legs,
     and recompute the lots."""
-    chains = chains_of(store)
-    ranks = asset_ranks(chains, extra_stablecoins(store))
-    book = PriceBook(store.prices(), pegged=ranks.stablecoins)
-    misses = frozenset(asset for asset, _, _ in store.price_misses())
+    progress = progress or NoProgress()
+    basis = _basis(store)
     with store.transaction():
-        for chain in chains:
-            built = build_ledger(chain, store.raw_txs(chain.chain_id),
-                                 store.wallets(chain.chain_id), store.tokens(chain.chain_id),
-                                 book, ranks, spam_marks=store.spam_marks(),
-                                 snapshots=store.balance_snapshots(chain.chain_id),
-                                 price_misses=misses,
-                                 named_contracts=named_contracts(store, chain.chain_id))
-            store.replace_ledger(chain.chain_id, built.entries)
-            store.replace_spam(chain.chain_id, built.spam)
-        _value_imported(store, book, ranks)
-        policy = policy_of(store, rules)
-        store.replace_lots(compute_book(all_legs(store), policy, ranks), describe(policy))
+        progress.start("ledger", len(basis.chains))
+        for chain in basis.chains:
+            _build_chain(store, chain, basis)
+            progress.advance()
+        progress.start("imported legs", None)
+        _value_imported(store, store.imported_legs_to_value(), basis.book, basis.ranks)
+        progress.start("lots", None)
+        _all_lots(store, policy_of(store, rules), basis.ranks)
+        store.set_meta(LEDGER_BASIS, basis.key)
 
 
-def _value_imported(store: Store, book: PriceBook, ranks: AssetRanks) -> None:
-    """Imported legs are valued as the chain's are: a value their file gave stays, and
-    values its trade first; the others are valued afresh from today's prices (a price
-    imported or fetched since may value them)."""
-    legs = store.imported_legs()
+def refresh_chains(store: Store, chain_ids: Collection[int], rules: Rules | None = None) -> None:
+    """After a scan or a spam mark: the ledgers of `chain_ids` rebuilt, the imported legs
+    left as they were valued (neither changes them), the lots of what changed recomputed.
+    A chain's ledger is rebuilt whole: its decoding reads across its transactions (the
+    positions' walk, the spam verdicts, rebasing, the symbols decoders give)."""
+    basis = _current(store)
+    if basis is None:
+        refresh(store, rules)
+        return
+    with store.transaction():
+        for chain in basis.chains:
+            if chain.chain_id in chain_ids:
+                _build_chain(store, chain, basis)
+        _update_lots(store, rules, basis.ranks)
+
+
+def refresh_prices(store: Store, points: Iterable[PricePoint],
+                   missed: Iterable[tuple[str, datetime, str]] = (),
+                   rules: Rules | None = None) -> None:
+    """After prices were saved (`points`) and sources found none (`missed`): the legs those
+    prices can value are valued again, those of the priced assets from a day before the
+    earliest new price (a fetched price values the day around it) and the rest of their
+    groups (a trade takes the value of its priced leg), scanned and imported alike; then
+    the lots of what changed. The first price of a judged token, or a first miss, may
+    change its spam verdict: its chain is rebuilt (`refresh_chains`)."""
+    basis = _current(store)
+    if basis is None:
+        refresh(store, rules)
+        return
+    points = list(points)
+    since: dict[str, datetime] = {}
+    for point in points:
+        moment = point.timestamp - FETCHED_MAX_AGE
+        since[point.asset] = min(since.get(point.asset, moment), moment)
+    fresh = Counter(p.asset for p in {(p.asset, p.timestamp, p.source): p
+                                      for p in points}.values())
+    held = store.price_rows(list(fresh))
+    first = {a for a, n in fresh.items() if held.get(a, 0) <= n} - basis.ranks.stablecoins
+    first |= {asset for asset, _, _ in missed if not basis.book.has_any(asset)}
+    rejudged = {asset_chain_id(a) for a in store.judged_among(first)}
+    priced = sorted(since.items())
+    with store.transaction():
+        in_step = not rejudged and store.lots_in_step()
+        changed: list[LedgerEntry] = []
+        for chain in basis.chains:
+            if chain.chain_id in rejudged:
+                _build_chain(store, chain, basis)
+            elif priced:
+                legs = store.chain_legs_priced_since(chain.chain_id, priced)
+                changed += _revalued(legs, value_entries(legs, basis.book, basis.ranks))
+        store.set_chain_values(changed)
+        if priced:
+            changed += _value_imported(store, store.imported_priced_since(priced),
+                                       basis.book, basis.ranks)
+        _update_lots(store, rules, basis.ranks, changed if in_step else None)
+
+
+def refresh_imports(store: Store, rules: Rules | None = None) -> None:
+    """After legs were imported from a file (replacing its legs of before): the imported
+    groups that changed are valued again, then the lots of what changed. With imported
+    legs a scanned leg shadows (those the ledger shows do not say every change), every
+    imported leg is valued again."""
+    basis = _current(store)
+    if basis is None:
+        refresh(store, rules)
+        return
+    with store.transaction():
+        if store.shadowed_imports():
+            legs = store.imported_legs()
+        else:
+            groups, _ = store.changed_since_lots()
+            legs = store.imported_of_groups(groups)
+        _value_imported(store, legs, basis.book, basis.ranks)
+        _update_lots(store, rules, basis.ranks)
+
+
+def refresh_lots(store: Store, rules: Rules | None = None) -> None:
+    """Every lot recomputed, the ledger as it is (a basis allocation recorded)."""
+    ranks = _basis(store).ranks
+    with store.transaction():
+        _all_lots(store, policy_of(store, rules), ranks)
+
+
+def _build_chain(store: Store, chain: Chain, basis: _Basis) -> None:
+    built = build_ledger(chain, store.raw_txs(chain.chain_id),
+                         store.wallets(chain.chain_id), store.tokens(chain.chain_id),
+                         basis.book, basis.ranks, spam_marks=store.spam_marks(),
+                         snapshots=store.balance_snapshots(chain.chain_id),
+                         price_misses=basis.misses,
+                         named_contracts=named_contracts(store, chain.chain_id))
+    store.replace_ledger(chain.chain_id, built.entries)
+    store.replace_spam(chain.chain_id, built.spam)
+
+
+def _revalued(before: Sequence[LedgerEntry], after: Sequence[LedgerEntry]) -> \
+        list[LedgerEntry]:
+    was = {leg_id(leg): (leg.usd_value, leg.price_source) for leg in before}
+    return [leg for leg in after if was.get(leg_id(leg)) != (leg.usd_value, leg.price_source)]
+
+
+def _value_imported(store: Store, legs: Sequence[tuple[LedgerEntry, bool]], book: PriceBook,
+                    ranks: AssetRanks) -> list[LedgerEntry]:
+    """Imported legs (whole groups) are valued as the chain's are: a value their file gave
+    stays, and values its trade first; the others are valued afresh from today's prices (a
+    price imported or fetched since may value them)."""
     given = {leg_id(leg) for leg, from_file in legs if from_file}
-    before = {leg_id(leg): (leg.usd_value, leg.price_source)
-              for leg, from_file in legs if not from_file}
+    free = [leg for leg, from_file in legs if not from_file]
     valued = value_entries([leg for leg, _ in legs], book, ranks, given)
-    store.set_imported_values(
-        leg for leg in valued
-        if (key := leg_id(leg)) in before and before[key] != (leg.usd_value, leg.price_source))
+    changed = _revalued(free, [leg for leg in valued if leg_id(leg) not in given])
+    store.set_imported_values(changed)
+    return changed
+
+
+# ---- lots ----------------------------------------------------------------------------
+
+def _lots_key(policy: Policy, ranks: AssetRanks, pairing: PairingRules) -> str:
+    treatments = sorted(f"{kind.value}|{protocol}|{treatment.value}"
+                        for (kind, protocol), treatment in policy.treatments.items())
+    return json.dumps([policy.jurisdiction.code, policy.method, describe(policy),
+                       repr(policy.effective_scopes), treatments,
+                       [repr(a) for a in policy.allocation], sorted(ranks.stablecoins),
+                       repr(pairing)])
+
+
+def _all_lots(store: Store, policy: Policy, ranks: AssetRanks) -> None:
+    store.replace_lots(compute_book(all_legs(store), policy, ranks), describe(policy))
+    store.keep_lots_ledger()
+    store.set_meta(LOTS_BASIS, _lots_key(policy, ranks, pairing_rules(store)))
+
+
+def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
+                 among: Sequence[LedgerEntry] | None = None) -> None:
+    """The lots and disposals of the assets a change of the ledger reaches, recomputed
+    from their own legs (`linked_assets`) and put in place of theirs. Whole, when the
+    lots were computed under other rules, when lots are named for disposals (a lot another
+    asset's legs name would be missing), when the scope of the lots changes more than
+    once over the ledger's years (an asset's lots would be allocated at another switch),
+    or when a change of scope may come after the last group (pairing can move a transfer
+    back a year, so the last year the whole ledger's lots start is not known).
+    `among`: the only legs that may have changed since (the ledger was in step before)."""
+    policy = policy_of(store, rules)
+    pairing = pairing_rules(store)
+    if policy.assignments or not store.has_lots_ledger() or \
+            store.meta(LOTS_BASIS) != _lots_key(policy, ranks, pairing):
+        _all_lots(store, policy, ranks)
+        return
+    if among is not None and not among:
+        return
+    groups, assets = store.changed_since_lots(among)
+    store.take_changes()
+    if not groups:
+        return
+    first, last = store.ledger_years()
+    scopes = policy.effective_scopes
+    switches = [y for y in range(first + 1, last + 1) if scopes.of(y) != scopes.of(y - 1)] \
+        if first is not None and last is not None else []
+    if len(switches) > 1 or (switches and not store.settled_since(
+            datetime(switches[-1], 1, 1, tzinfo=UTC))):
+        _all_lots(store, policy, ranks)
+        return
+    linked = linked_assets(store, assets | store.group_assets(groups), policy)
+    entries = pair_own_transfers(store.lots_input(linked), pairing)
+    book = compute_lots(entries, purchase_currencies=ranks.stablecoins, policy=policy,
+                        through_year=last)
+    store.replace_lots_of(linked, [lot for lot in book.open_lots if lot.asset in linked],
+                          [d for d in book.disposals if d.asset in linked], describe(policy))
+
+
+def linked_assets(store: Store, seeds: Collection[str], policy: Policy) -> set[str]:
+    """`seeds` and every asset whose lots depend on theirs, or theirs on its: the assets
+    that share a group that carries basis over (a wrap, a deposit), or a group where one
+    of them may pair with a move between own accounts, and the same coin on every chain
+    (pairing joins them). The lots of these assets, computed from their legs and the rest
+    of their groups, are those the whole ledger gives them."""
+    carrying = [f"{kind}|{protocol}" for kind, protocol in store.kinds_in_use()
+                if policy.carries(Kind(kind), protocol)]
+    names = asset_names()
+    named: dict[str, set[str]] = {}
+    for asset, name in names.items():
+        named.setdefault(name, set()).add(asset)
+
+    def whole(assets: Iterable[str]) -> set[str]:
+        out = set(assets)
+        for asset in list(out):
+            out |= named.get(names.get(asset, ""), set())
+        return out
+
+    found = whole(seeds)
+    frontier = set(found)
+    while frontier:
+        frontier = whole(store.linked_assets(frontier, carrying)) - found
+        found |= frontier
+    return found

@@ -13,7 +13,7 @@ from chains.evm.sourcing import SourcePlan, open_source
 from chains.registry import chain_by_id, is_known
 from chains.source import Progress
 from scanner.app.config import Config
-from scanner.app.rebuild import refresh
+from scanner.app.rebuild import refresh, refresh_chains
 from scanner.app.reorgs import anchors, follow_reorgs, tx_block_hashes
 from scanner.app.settings import add_rebasing, add_stablecoins, keep_rules, rebasing_tokens
 from scanner.app.sources import plan_for
@@ -134,7 +134,7 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
     if stablecoins:
         add_stablecoins(store, stablecoins)
     if rebuild:
-        refresh(store)
+        refresh_chains(store, {chain_id})
     return results
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from chains.addresses import parse_any_asset_id
+from chains.addresses import asset_chain_id, parse_any_asset_id
 from chains.errors import UserInputError
-from scanner.app.rebuild import refresh
+from scanner.app.rebuild import refresh_chains
 from scanner.ledger.spam import SpamRow
 from scanner.store import Store
 
@@ -38,7 +38,7 @@ def mark_spam(store: Store, assets: Sequence[str], spam: bool | None) -> list[Sp
     with store.transaction():
         _write_marks(store, wanted, {a: spam for a in wanted})
     try:
-        refresh(store)
+        refresh_chains(store, {asset_chain_id(a) for a in wanted})
     except BaseException:
         with store.transaction():
             _write_marks(store, wanted, before)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from chains.errors import UserInputError
-from scanner.app import basis
 from scanner.cli.console import err, out
 from scanner.cli.options import (
     AllRowsOption,
@@ -18,7 +17,6 @@ from scanner.cli.options import (
     shown_rows,
     writable_store,
 )
-from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit, plural
 
 group = typer.Typer(no_args_is_help=True, help="Lots per wallet: the allocation of "
@@ -37,6 +35,9 @@ def basis_allocate(
     """Give the lots held universally to the wallets that hold the coins at the start of
     the year, and record it: each wallet's own lots first, the rest by the method's order
     to wallets still short. Replaces a recorded allocation."""
+    from scanner.app import basis
+    from scanner.formats import rows as reports
+
     try:
         moment = datetime.strptime(as_of.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
@@ -60,6 +61,9 @@ def basis_show(
     db: DbOption = None,
 ) -> None:
     """The recorded allocation of universal lots to wallets."""
+    from scanner.app import basis
+    from scanner.formats import rows as reports
+
     with open_store(db) as store:
         rows = reports.allocation_rows(basis.recorded_allocation(store))
     emit(out, rows, reports.ALLOCATION, fmt, "Recorded basis allocation",

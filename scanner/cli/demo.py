@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +20,6 @@ from scanner.cli.console import (
 from scanner.cli.options import DbOption
 from scanner.cli.plan import show_plan
 from scanner.cli.progress import RichProgress
-from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit
 
 if TYPE_CHECKING:
@@ -35,10 +33,13 @@ def demo(
     db: DbOption = None,
 ) -> None:
     """Start a local chain, play the dated scenario, scan it, and print the reports."""
+    import tempfile
+
     from scanner.app import demo as demoing
     from scanner.app import queries
     from scanner.app import reconcile as reconciling
     from scanner.app.readmodel import load
+    from scanner.formats import rows as reports
     from scanner.store import Store
 
     with tempfile.TemporaryDirectory(prefix="taxscan-demo-") as tmp:
@@ -63,6 +64,7 @@ def _reports(books: Books, as_of: datetime) -> None:
     from scanner.app import plan as planning
     from scanner.app import queries
     from scanner.app.summary import gains_summary
+    from scanner.formats import rows as reports
     from scanner.tax.taxpayer import Taxpayer
 
     emit(out, reports.ledger_rows(queries.ledger(books)), reports.LEDGER, Format.TABLE,

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from chains.errors import UserInputError
-from scanner.app import explain as explaining
-from scanner.app import export as exporting
-from scanner.app import imports as importing
-from scanner.app import queries
-from scanner.app.readmodel import load
-from scanner.app.settings import Rules
-from scanner.app.taxpayer import TaxpayerAsked, taxpayer_of
 from scanner.cli.console import err, out, print_review
 from scanner.cli.options import (
     FROM_OPTIONS,
     FROM_TAXPAYER,
     AllRowsOption,
     DbOption,
-    ExportFormat,
     FormatOption,
-    LedgerFormat,
-    Reported,
     open_store,
     parse_as_of,
     profile_options,
@@ -37,7 +27,11 @@ from scanner.cli.options import (
 )
 from scanner.collector import without_collector
 from scanner.formats.render import Format, emit, plural
-from scanner.formats.us.form8949 import NO_1099
+
+if TYPE_CHECKING:
+    from scanner.app.settings import Rules
+    from scanner.app.taxpayer import TaxpayerAsked
+    from scanner.cli.options import ExportFormat, LedgerFormat, Reported
 
 commands = typer.Typer()
 
@@ -59,6 +53,9 @@ def import_file(
     db: DbOption = None,
 ) -> None:
     """Off-chain trades (or an exported ledger) join the same lots as the chain's."""
+    from scanner.app import imports as importing
+    from scanner.app import queries
+
     assets: dict[str, str] = {}
     for pair in asset or []:
         symbol, sep, ident = pair.partition("=")
@@ -88,18 +85,24 @@ def export_file(
                                                     "CSV, or TXF text).")],
     year: Annotated[int | None, year_option(
         "Tax year (needed for form8949, schedule-d, turbotax, txf).")] = None,
-    reported: Annotated[Reported, typer.Option(
-        "--reported", help="Form 8949 box: none (no 1099-DA/1099-B: boxes I/L, C/F before "
-        "2025), basis (G/J, A/D) or no-basis (H/K, B/E).")] = NO_1099,
+    reported: Annotated[Reported | None, typer.Option(
+        "--reported", help="Form 8949 box: none (the default: no 1099-DA/1099-B: boxes I/L, "
+        "C/F before 2025), basis (G/J, A/D) or no-basis (H/K, B/E).",
+        show_default=False)] = None,
     rules: Rules = FROM_OPTIONS,
     taxpayer: TaxpayerAsked = FROM_TAXPAYER,
     db: DbOption = None,
 ) -> None:
     """Files for accountants and other tools: the ledger, Form 8949, Schedule D, TurboTax,
     TXF, and Koinly, CoinTracker or CoinLedger transaction CSVs."""
+    from scanner.app import export as exporting
+    from scanner.app.readmodel import load
+    from scanner.app.taxpayer import taxpayer_of
+    from scanner.formats.us.form8949 import NO_1099
+
     with open_store(db) as store:
         done = exporting.export(load(store, rules), word(fmt), out, year=year,
-                                reported=word(reported),
+                                reported=word(reported) if reported else NO_1099,
                                 taxpayer=taxpayer_of(store, taxpayer))
     err.print(f"{word(fmt)}: {plural(done.rows, 'row')} written to {done.path}")
 
@@ -116,6 +119,9 @@ def explain_tx(
 ) -> None:
     """A transaction's legs: kind and treatment of each, the decoder or rule behind it, and
     the lots it opened or drew on."""
+    from scanner.app import explain as explaining
+    from scanner.app.readmodel import load
+
     with open_store(db) as store:
         done = explaining.explain(store, load(store, rules), tx_hash)
     emit(out, done.rows, explaining.EXPLAIN, fmt, f"Transaction {done.tx_hash}", done.currency,
@@ -144,6 +150,10 @@ def report_page(
 ) -> None:
     """One self-contained HTML page: gains by term, income by kind, harvestable losses per
     asset, open positions, what needs review, and the lineage behind each figure."""
+    from scanner.app import export as exporting
+    from scanner.app.readmodel import load
+    from scanner.app.taxpayer import taxpayer_of
+
     moment = parse_as_of(as_of) if as_of else None
     with open_store(db) as store:
         done = exporting.report(store, load(store, rules), out, year=year, as_of=moment,

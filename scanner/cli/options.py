@@ -1,41 +1,33 @@
-"""The options the commands share, declared once, and the parsing of their values."""
+"""The options the commands share, declared once, and the parsing of their values.
+
+A command is built (its options made, the modules its annotations name imported) only when
+it runs or shows its help: `built` evaluates its annotations, taking a name its module does
+not import from `_later`, and turns the parameters `tax_rules`, `taxpayer_options` and
+`profile_options` marked into their options. `taxscan --help` builds none."""
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, time
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeAlias, TypeVar, cast
 
 import typer
 
 from chains.errors import UserInputError
-from chains.retry import is_http_url
-from scanner.app.config import load_config
-from scanner.app.export import EXPORT_FORMATS
-from scanner.app.imports import LEDGER_FORMATS
-from scanner.app.settings import Rules
-from scanner.app.taxpayer import TaxpayerAsked
 from scanner.cli.console import err
-from scanner.formats.csvtext import YEARS
 from scanner.formats.render import SHOWN_ROWS, Format
-from scanner.formats.us.form8949 import REPORTED_CHOICES
-from scanner.prices.csvfile import parse_timestamp
-from scanner.store import Store, default_db_path
-from scanner.tax.jurisdictions import CODES
-from scanner.tax.jurisdictions.lotwise import METHODS
-from scanner.tax.scope import Scope
-from scanner.tax.taxpayer import (
-    FILING_STATUSES,
-    FilingStatus,
-    carried_loss,
-    tax_rate,
-)
-from scanner.tax.taxpayer import ordinary_income as checked_income
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from scanner.app.settings import Rules
+    from scanner.app.taxpayer import TaxpayerAsked
+    from scanner.store import Store
+    from scanner.tax.scope import Scope
 
 R = TypeVar("R")
 
@@ -52,13 +44,115 @@ if TYPE_CHECKING:  # what typer hands a command is one of the owner's words: a s
     LedgerFormat: TypeAlias = str
     Reported: TypeAlias = str
     FilingStatusChoice: TypeAlias = str
-else:
-    Method = choice("Method", METHODS)
-    Jurisdiction = choice("Jurisdiction", CODES)
-    ExportFormat = choice("ExportFormat", EXPORT_FORMATS)
-    LedgerFormat = choice("LedgerFormat", LEDGER_FORMATS)
-    Reported = choice("Reported", REPORTED_CHOICES)
-    FilingStatusChoice = choice("FilingStatus", FILING_STATUSES)
+    ScenarioChoice: TypeAlias = str
+
+
+@functools.cache
+def _later(name: str) -> Any:
+    """A name the commands' annotations use whose value lives in a module a command imports
+    only when it is built: the owners' words as choices, their Enums, a variable's name."""
+    if name == "Method":
+        from scanner.tax.jurisdictions.lotwise import METHODS
+        return choice(name, METHODS)
+    if name == "Jurisdiction":
+        from scanner.tax.jurisdictions import CODES
+        return choice(name, CODES)
+    if name == "Scope":
+        from scanner.tax.scope import Scope
+        return Scope
+    if name == "ExportFormat":
+        from scanner.app.export import EXPORT_FORMATS
+        return choice(name, EXPORT_FORMATS)
+    if name == "LedgerFormat":
+        from scanner.app.imports import LEDGER_FORMATS
+        return choice(name, LEDGER_FORMATS)
+    if name == "Reported":
+        from scanner.formats.us.form8949 import REPORTED_CHOICES
+        return choice(name, REPORTED_CHOICES)
+    if name == "FilingStatusChoice":
+        from scanner.tax.taxpayer import FILING_STATUSES
+        return choice("FilingStatus", FILING_STATUSES)
+    if name == "ScenarioChoice":
+        from scanner.tax.plan.scenarios import SCENARIOS
+        return choice("Scenario", SCENARIOS)
+    if name == "SourceChoice":
+        from chains.evm.sourcing import SourceChoice
+        return SourceChoice
+    if name == "API_KEY_ENV":
+        from chains.evm.sourcing import API_KEY_ENV
+        return API_KEY_ENV
+    if name == "Flavor":
+        from chains.evm.flavors import Flavor
+        return Flavor
+    if name == "PriceSourceName":
+        from scanner.prices.names import PriceSourceName
+        return PriceSourceName
+    raise KeyError(name)
+
+
+class _Names(Mapping[str, Any]):
+    """The local names an annotation is evaluated with: those of `_later`."""
+
+    def __getitem__(self, name: str) -> Any:
+        return _later(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+class _Mark(NamedTuple):
+    """A command's parameter that becomes options: their annotations, and what the command
+    gets from their values."""
+
+    options: Callable[[], dict[str, Any]]
+    build: Callable[..., Any]
+
+
+_MARKS: dict[Callable[..., Any], dict[str, _Mark]] = {}
+
+
+def built(command: Callable[..., R]) -> Callable[..., R]:
+    """The command as typer builds it: its annotations evaluated, each marked parameter
+    replaced, in its place, by its options (the command gets what they build)."""
+    marks: dict[str, _Mark] = {}
+    layer: Any = command
+    while layer is not None:
+        marks.update(_MARKS.get(layer, {}))
+        layer = getattr(layer, "__wrapped__", None)
+    original = inspect.unwrap(command)
+    names = _Names()
+    parameters: list[inspect.Parameter] = []
+    for parameter in inspect.signature(command).parameters.values():
+        if parameter.name in marks:
+            parameters += [inspect.Parameter(option, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                             default=None, annotation=annotation)
+                           for option, annotation in marks[parameter.name].options().items()]
+        elif isinstance(parameter.annotation, str):
+            parameters.append(parameter.replace(annotation=eval(
+                parameter.annotation, original.__globals__, names)))
+        else:
+            parameters.append(parameter)
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> R:
+        for name, mark in marks.items():
+            chosen = {option: kwargs.pop(option) for option in mark.options()}
+            kwargs[name] = mark.build(**chosen)
+        return command(*args, **kwargs)
+
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return run
+
+
+def _marked(command: Callable[..., R], name: str, options: Callable[[], dict[str, Any]],
+            build: Callable[..., Any]) -> Callable[..., R]:
+    _MARKS.setdefault(command, {})[name] = _Mark(options, build)
+    return command
+
 
 DbOption = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB file (default: $TAXSCAN_DB, else the user data dir).",
@@ -72,54 +166,73 @@ AllRowsOption = Annotated[bool, typer.Option(
 def shown_rows(all_rows: bool) -> int | None:
     """How many rows a table shows: None for every one."""
     return None if all_rows else SHOWN_ROWS
-MethodOption = Annotated[Method | None, typer.Option(
-    "--method", help="Cost-basis method (default: the config file's, else fifo); specific: "
-    "the lots named by --assign or the config's assign blocks, else fifo.", show_default=False)]
-JurisdictionOption = Annotated[Jurisdiction | None, typer.Option(
-    "--jurisdiction", help="Tax rules (default: the config file's, else us).",
-    show_default=False)]
-ScopeOption = Annotated[Scope | None, typer.Option(
-    "--scope", help="Lots per wallet or universal, for every year (default: the config "
-    "file's, else universal before 2025 and per wallet from 2025).", show_default=False)]
-AssignOption = Annotated[list[str] | None, typer.Option(
-    "--assign", help="Specific identification: TX_HASH=LOT_ID[,LOT_ID...] (repeatable; "
-    "lot ids from `taxscan lots`).", show_default=False)]
-RulesConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="A config file whose tax rules ([identical], [taxpayer], method, "
-    "jurisdiction...) this command follows, over those the last config scan kept; the "
-    "options above win.", show_default=False)]
 
-FilingStatusOption = Annotated[FilingStatusChoice | None, typer.Option(
-    "--filing-status", help="US filing status: separate (married filing separately) deducts "
-    "up to 1,500 USD of a net capital loss a year, the others 3,000 (default: the config's "
-    "taxpayer table, else single).", show_default=False)]
-CarryoverShortOption = Annotated[str | None, typer.Option(
-    "--carryover-short", help="Short-term capital loss carried into the first tax year of "
-    "the books, USD as a positive amount (default: the config's taxpayer table, else 0).",
-    show_default=False)]
-CarryoverLongOption = Annotated[str | None, typer.Option(
-    "--carryover-long", help="Long-term capital loss carried into the first tax year of the "
-    "books, USD as a positive amount (default: the config's taxpayer table, else 0).",
-    show_default=False)]
 
-OrdinaryIncomeOption = Annotated[str | None, typer.Option(
-    "--ordinary-income", help="The year's taxable income besides these gains, in the "
-    "jurisdiction's currency: it sets the bracket (default: the config's taxpayer table).",
-    show_default=False)]
-StateRateOption = Annotated[str | None, typer.Option(
-    "--state-rate", help="A flat state (or provincial) rate on what the gains add to taxable "
-    "income, 0.05 for 5% (default: the config's taxpayer table, else 0).",
-    show_default=False)]
+@functools.cache
+def _rule_options() -> dict[str, Any]:
+    from scanner.tax.scope import Scope
 
-FROM_OPTIONS = Rules()  # the default of a command's `rules`: @tax_rules fills it in
-_RULE_OPTIONS = {"method": MethodOption, "jurisdiction": JurisdictionOption,
-                 "scope": ScopeOption, "assign": AssignOption, "config": RulesConfigOption}
-FROM_TAXPAYER = TaxpayerAsked()  # the default of a command's `taxpayer`: @taxpayer_options
-_TAXPAYER_OPTIONS = {"filing_status": FilingStatusOption,
-                     "carryover_short": CarryoverShortOption,
-                     "carryover_long": CarryoverLongOption}
-_PROFILE_OPTIONS = {**_TAXPAYER_OPTIONS, "ordinary_income": OrdinaryIncomeOption,
-                    "state_rate": StateRateOption}
+    method, jurisdiction = _later("Method"), _later("Jurisdiction")
+    return {
+        "method": Annotated[method | None, typer.Option(
+            "--method", help="Cost-basis method (default: the config file's, else fifo); "
+            "specific: the lots named by --assign or the config's assign blocks, else fifo.",
+            show_default=False)],
+        "jurisdiction": Annotated[jurisdiction | None, typer.Option(
+            "--jurisdiction", help="Tax rules (default: the config file's, else us).",
+            show_default=False)],
+        "scope": Annotated[Scope | None, typer.Option(
+            "--scope", help="Lots per wallet or universal, for every year (default: the "
+            "config file's, else universal before 2025 and per wallet from 2025).",
+            show_default=False)],
+        "assign": Annotated[list[str] | None, typer.Option(
+            "--assign", help="Specific identification: TX_HASH=LOT_ID[,LOT_ID...] "
+            "(repeatable; lot ids from `taxscan lots`).", metavar="TX_HASH=LOT_ID",
+            show_default=False)],
+        "config": Annotated[Path | None, typer.Option(
+            "--config", help="A config file whose tax rules ([identical], [taxpayer], "
+            "method, jurisdiction...) this command follows, over those the last config scan "
+            "kept; the options above win.", show_default=False)],
+    }
+
+
+@functools.cache
+def _taxpayer_options() -> dict[str, Any]:
+    return {
+        "filing_status": Annotated[_later("FilingStatusChoice") | None, typer.Option(
+            "--filing-status", help="US filing status: separate (married filing separately) "
+            "deducts up to 1,500 USD of a net capital loss a year, the others 3,000 "
+            "(default: the config's taxpayer table, else single).", show_default=False)],
+        "carryover_short": Annotated[str | None, typer.Option(
+            "--carryover-short", help="Short-term capital loss carried into the first tax "
+            "year of the books, USD as a positive amount (default: the config's taxpayer "
+            "table, else 0).", show_default=False)],
+        "carryover_long": Annotated[str | None, typer.Option(
+            "--carryover-long", help="Long-term capital loss carried into the first tax year "
+            "of the books, USD as a positive amount (default: the config's taxpayer table, "
+            "else 0).", show_default=False)],
+    }
+
+
+@functools.cache
+def _profile_options() -> dict[str, Any]:
+    return {
+        **_taxpayer_options(),
+        "ordinary_income": Annotated[str | None, typer.Option(
+            "--ordinary-income", help="The year's taxable income besides these gains, in the "
+            "jurisdiction's currency: it sets the bracket (default: the config's taxpayer "
+            "table).", show_default=False)],
+        "state_rate": Annotated[str | None, typer.Option(
+            "--state-rate", help="A flat state (or provincial) rate on what the gains add to "
+            "taxable income, 0.05 for 5% (default: the config's taxpayer table, else 0).",
+            show_default=False)],
+    }
+
+
+# The defaults of a command's `rules` and `taxpayer`: the command never sees them, `built`
+# gives it what their options make.
+FROM_OPTIONS = cast("Rules", None)
+FROM_TAXPAYER = cast("TaxpayerAsked", None)
 
 
 def word(chosen: str) -> str:
@@ -129,20 +242,27 @@ def word(chosen: str) -> str:
 
 def rules_of(method: str | None, jurisdiction: str | None, scope: Scope | None,
              assign: list[str] | None, config: Path | None) -> Rules:
+    from scanner.app.config import load_config
+    from scanner.app.settings import Rules
+
     return Rules(word(method) if method else None, word(jurisdiction) if jurisdiction else None,
                  scope.value if scope else None, tuple(assign or ()),
                  load_config(config) if config is not None else None)
 
 
 def tax_rules(command: Callable[..., R]) -> Callable[..., R]:
-    """The command's `rules` parameter becomes the options --method, --jurisdiction, --scope
-    and --assign, in its place."""
-    return _options_for(command, "rules", _RULE_OPTIONS, rules_of)
+    """The command's `rules` parameter becomes the options --method, --jurisdiction,
+    --scope, --assign and --config, in its place."""
+    return _marked(command, "rules", _rule_options, rules_of)
 
 
 def taxpayer_asked(filing_status: str | None, carryover_short: str | None,
                    carryover_long: str | None, ordinary_income: str | None = None,
                    state_rate: str | None = None) -> TaxpayerAsked:
+    from scanner.app.taxpayer import TaxpayerAsked
+    from scanner.tax.taxpayer import FilingStatus, carried_loss, tax_rate
+    from scanner.tax.taxpayer import ordinary_income as checked_income
+
     def checked(text: str | None, option: str, check: Callable[[Decimal], Decimal]
                 ) -> Decimal | None:
         if text is None:
@@ -164,42 +284,20 @@ def taxpayer_asked(filing_status: str | None, carryover_short: str | None,
 def taxpayer_options(command: Callable[..., R]) -> Callable[..., R]:
     """The command's `taxpayer` parameter becomes the options --filing-status,
     --carryover-short and --carryover-long, in its place."""
-    return _options_for(command, "taxpayer", _TAXPAYER_OPTIONS, taxpayer_asked)
+    return _marked(command, "taxpayer", _taxpayer_options, taxpayer_asked)
 
 
 def profile_options(command: Callable[..., R]) -> Callable[..., R]:
     """As `taxpayer_options`, with the options a plan also needs: --ordinary-income and
     --state-rate."""
-    return _options_for(command, "taxpayer", _PROFILE_OPTIONS, taxpayer_asked)
-
-
-def _options_for(command: Callable[..., R], name: str, options: dict[str, Any],
-                 build: Callable[..., Any]) -> Callable[..., R]:
-    """The command's parameter `name` becomes `options` (parameter name -> annotation), in
-    its place; the command gets `build(**their values)` for it."""
-    signature = inspect.signature(command, eval_str=True)
-    parameters: list[inspect.Parameter] = []
-    for parameter in signature.parameters.values():
-        if parameter.name == name:
-            parameters += [inspect.Parameter(option, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                             default=None, annotation=annotation)
-                           for option, annotation in options.items()]
-        else:
-            parameters.append(parameter)
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> R:
-        chosen = {option: kwargs.pop(option) for option in options}
-        return command(*args, **{name: build(**chosen)}, **kwargs)
-
-    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-    run.__annotations__ = {p.name: p.annotation for p in parameters}
-    return run
+    return _marked(command, "taxpayer", _profile_options, taxpayer_asked)
 
 
 def open_store(db: Path | None) -> Store:
     """The database for a command that only reads it: it must exist (`taxscan scan` makes
     it), and is opened read-only, so other readers can share it."""
+    from scanner.store import Store, default_db_path
+
     path = db if db is not None else default_db_path()
     if not path.exists():
         raise UserInputError(f"no database at {path}: run `taxscan scan` first")
@@ -208,6 +306,8 @@ def open_store(db: Path | None) -> Store:
 
 def writable_store(db: Path | None) -> Store:
     """The database for a command that writes it, made if missing."""
+    from scanner.store import Store, default_db_path
+
     path = db if db is not None else default_db_path()
     return Store(path, on_wait=_waiting(path))
 
@@ -217,6 +317,8 @@ def _waiting(path: Path) -> Callable[[], None]:
 
 
 def _year(value: int | None) -> int | None:
+    from scanner.formats.csvtext import YEARS
+
     if value is not None and value not in YEARS:
         raise UserInputError(f"--year must be a year from {YEARS[0]} to {YEARS[-1]}, not "
                              f"{value}")
@@ -231,6 +333,8 @@ def year_option(help_text: str) -> Any:
 def http_url(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
     """A URL option's value (from the command line or its environment variable), refused
     at once unless http or https; the value is never repeated (it may hold a key)."""
+    from chains.retry import is_http_url
+
     if value is None or is_http_url(value):
         return value
     source = ctx.get_parameter_source(str(param.name))
@@ -241,6 +345,8 @@ def http_url(ctx: typer.Context, param: typer.CallbackParam, value: str | None) 
 
 def parse_as_of(text: str) -> datetime:
     """A date means the end of that day (UTC); a full ISO timestamp means itself."""
+    from scanner.prices.csvfile import parse_timestamp
+
     try:
         if len(text.strip()) == 10:
             day = datetime.strptime(text.strip(), "%Y-%m-%d").date()
@@ -252,6 +358,8 @@ def parse_as_of(text: str) -> datetime:
 
 
 def parse_decimal(text: str, option: str, most: int | None = None) -> Decimal:
+    from decimal import Decimal, InvalidOperation
+
     try:
         value = Decimal(text.strip())
     except InvalidOperation:

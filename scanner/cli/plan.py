@@ -4,25 +4,17 @@ and when waiting pays."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, TypeAlias
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from chains.errors import UserInputError
-from scanner.app import plan as planning
-from scanner.app.config_profile import target_key
-from scanner.app.readmodel import load
-from scanner.app.settings import Rules
-from scanner.app.targets import targets_of
-from scanner.app.taxpayer import TaxpayerAsked, taxpayer_of
 from scanner.cli.console import err, out, print_notes
 from scanner.cli.options import (
     FROM_OPTIONS,
     FROM_TAXPAYER,
     DbOption,
     FormatOption,
-    choice,
     open_store,
     parse_as_of,
     parse_decimal,
@@ -31,24 +23,25 @@ from scanner.cli.options import (
     word,
 )
 from scanner.collector import without_collector
-from scanner.formats import plan_rows
 from scanner.formats.render import Format, plural, show, to_csv
-from scanner.tax.harvest import Rates
-from scanner.tax.plan.planner import NOW, REBALANCE, Asked, lot_key
-from scanner.tax.plan.rebalance import check_targets
-from scanner.tax.plan.records import Plan
-from scanner.tax.plan.scenarios import RULE, SCENARIOS
 
 if TYPE_CHECKING:
-    ScenarioChoice: TypeAlias = str
-else:
-    ScenarioChoice = choice("Scenario", SCENARIOS)
+    from decimal import Decimal
+
+    from scanner.app.settings import Rules
+    from scanner.app.taxpayer import TaxpayerAsked
+    from scanner.cli.options import ScenarioChoice
+    from scanner.tax.harvest import Rates
+    from scanner.tax.plan.records import Plan
 
 commands = typer.Typer()
 
 
 def parse_targets(texts: list[str]) -> dict[str, Decimal]:
     """`KEY=WEIGHT` texts: an asset id or a group's name, and its weight."""
+    from scanner.app.config_profile import target_key
+    from scanner.tax.plan.rebalance import check_targets
+
     targets: dict[str, Decimal] = {}
     for text in texts:
         name, sep, weight = text.rpartition("=")
@@ -65,6 +58,8 @@ def parse_targets(texts: list[str]) -> dict[str, Decimal]:
 
 
 def rates_of(short_rate: str | None, long_rate: str | None) -> Rates | None:
+    from scanner.tax.harvest import Rates
+
     if short_rate is None:
         if long_rate is not None:
             raise UserInputError("--long-rate needs --short-rate")
@@ -112,6 +107,12 @@ def plan(
     """What to sell before the tax year ends: the lots whose sale saves the most tax net of
     gas, figured through the year's netting, brackets and carryover; what to buy back; and
     when waiting for a lot to turn long-term pays."""
+    from scanner.app import plan as planning
+    from scanner.app.readmodel import load
+    from scanner.app.targets import targets_of
+    from scanner.app.taxpayer import taxpayer_of
+    from scanner.tax.plan.planner import Asked
+
     moment = parse_as_of(as_of) if as_of else datetime.now(UTC)
     if target_loss is not None and offset_gains:
         raise UserInputError("give --target-loss or --offset-gains, not both")
@@ -131,6 +132,8 @@ def plan(
 
 def show_plan(done: Plan, fmt: Format) -> None:
     """The plan on stdout; the deadline, what to know and the notes on stderr."""
+    from scanner.formats import plan_rows
+
     if fmt is Format.JSON:
         out.file.write(plan_rows.plan_json(done))
     elif fmt is Format.CSV:
@@ -146,6 +149,8 @@ def show_plan(done: Plan, fmt: Format) -> None:
 
 
 def _tables(done: Plan) -> None:
+    from scanner.formats import plan_rows
+
     currency = done.summary.currency
     show(out, plan_rows.summary_table(done), plan_rows.SUMMARY,
          f"Plan for {done.year_name}, in {currency}")
@@ -160,6 +165,9 @@ def _tables(done: Plan) -> None:
 
 def advice(done: Plan) -> list[str]:
     """What the reader should know to act on the plan."""
+    from scanner.tax.plan.planner import NOW, REBALANCE, lot_key
+    from scanner.tax.plan.scenarios import RULE
+
     lines = []
     currency = done.summary.currency
     rebuys = {s.rebuy for s in done.sales if s.candidate.gain < 0}

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scanner.app import imports as importing
-from scanner.app import queries
-from scanner.app.rates import import_rates
-from scanner.app.readmodel import load
-from scanner.app.settings import Rules
 from scanner.cli.console import err, out, print_review
 from scanner.cli.options import (
     FROM_OPTIONS,
@@ -25,9 +20,11 @@ from scanner.cli.options import (
     tax_rules,
     writable_store,
 )
-from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit, plural
-from scanner.prices.names import PriceSourceName
+
+if TYPE_CHECKING:
+    from scanner.app.settings import Rules
+    from scanner.prices.names import PriceSourceName
 
 group = typer.Typer(no_args_is_help=True, help="Price data.")
 
@@ -38,6 +35,9 @@ def prices_import(
     db: DbOption = None,
 ) -> None:
     """Import prices; the price of an asset at t is the latest row at or before t."""
+    from scanner.app import imports as importing
+    from scanner.app import queries
+
     with writable_store(db) as store:
         count = importing.import_prices(store, file)
         err.print(f"imported {plural(count, 'price')} from {file}")
@@ -51,6 +51,8 @@ def prices_rates(
 ) -> None:
     """Import exchange rates (units of a currency one USD buys, per day) for reports in
     GBP, CAD or EUR; they replace the ECB reference rates for the currencies they name."""
+    from scanner.app.rates import import_rates
+
     with writable_store(db) as store:
         done = import_rates(store, file)
     if done is None:
@@ -78,10 +80,13 @@ def prices_fetch(
     """Ask price sources for every price the ledger lacks; answers and misses are cached,
     so nothing is asked twice and reports work offline afterwards. Keys come from
     DEFILLAMA_API_KEY, COINGECKO_API_KEY (demo) or COINGECKO_PRO_API_KEY."""
+    from scanner.app import imports as importing
+    from scanner.app import queries
+    from scanner.app.sources import price_sources
+    from scanner.prices.names import PriceSourceName
+
     names = source or ([PriceSourceName.DEFILLAMA, PriceSourceName.COINGECKO]
                        + ([PriceSourceName.POOL] if rpc else []))
-    from scanner.app.sources import price_sources
-
     sources = price_sources(names, rpc, os.environ, defillama_url=defillama_url,
                             coingecko_url=coingecko_url)
     with writable_store(db) as store:
@@ -107,6 +112,10 @@ def prices_missing(
 ) -> None:
     """Assets without a price, and the quantities whose basis, proceeds or income that
     leaves unknown (shown as unknown in every report, never as zero)."""
+    from scanner.app import queries
+    from scanner.app.readmodel import load
+    from scanner.formats import rows as reports
+
     with open_store(db) as store:
         rows = reports.missing_rows(queries.missing_prices(load(store, rules)))
     emit(out, rows, reports.MISSING, fmt, "Missing prices",

@@ -4,19 +4,11 @@ income and harvest."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chains.addresses import parse_address
 from chains.errors import UserInputError
-from chains.registry import chain_by_name
-from scanner.app import harvest as harvesting
-from scanner.app import queries
-from scanner.app.readmodel import load
-from scanner.app.settings import Rules
-from scanner.app.summary import gains_summary
-from scanner.app.taxpayer import TaxpayerAsked, taxpayer_of
 from scanner.cli.console import err, out, print_notes, totals, verdict, wash_sale_warning
 from scanner.cli.options import (
     FROM_OPTIONS,
@@ -34,9 +26,12 @@ from scanner.cli.options import (
     year_option,
 )
 from scanner.collector import without_collector
-from scanner.formats import rows as reports
-from scanner.formats.render import Format, emit, plural, write_gains_csv
-from scanner.tax.harvest import Rates
+from scanner.formats.render import Format, emit, plural
+
+if TYPE_CHECKING:
+    from scanner.app.settings import Rules
+    from scanner.app.taxpayer import TaxpayerAsked
+    from scanner.tax.records import Disposal
 
 commands = typer.Typer()
 
@@ -56,6 +51,11 @@ def lots(
     db: DbOption = None,
 ) -> None:
     """Open lots with their ids (for `taxscan trace ID`), oldest first."""
+    from chains.addresses import parse_address
+    from scanner.app import queries
+    from scanner.app.readmodel import load
+    from scanner.formats import rows as reports
+
     only = parse_address(wallet) if wallet else None
     moment = parse_as_of(as_of) if as_of else None
     with open_store(db) as store:
@@ -79,6 +79,10 @@ def trace(
 ) -> None:
     """The lineage behind a figure: lot -> acquisition leg (transaction, price source) ->
     the disposals that drew on it -> what is still open."""
+    from scanner.app import queries
+    from scanner.app.readmodel import load
+    from scanner.formats import rows as reports
+
     with open_store(db) as store:
         books = load(store, rules)
         rows = reports.trace_rows(queries.trace(books, ident))
@@ -98,6 +102,10 @@ def balances(
 ) -> None:
     """Year-end balances per wallet and asset at the last second of the tax year (US:
     December 31, 23:59:59 UTC; UK: 5 April, 23:59:59 UK time), at that USD price."""
+    from scanner.app import queries
+    from scanner.app.readmodel import load
+    from scanner.formats import rows as reports
+
     with open_store(db) as store:
         books = load(store, rules)
         rows = reports.balance_rows(queries.year_end_balances(books, year))
@@ -119,7 +127,9 @@ def reconcile(
 ) -> None:
     """Every balance the ledger implies against the chain's, at one block: mismatches are
     explained or located (the block where ledger and chain stop agreeing)."""
+    from chains.addresses import parse_address
     from scanner.app import reconcile as reconciling
+    from scanner.formats import rows as reports
 
     only = parse_address(wallet) if wallet else None
     moment: int | datetime | None = None
@@ -145,6 +155,12 @@ def ledger(
     db: DbOption = None,
 ) -> None:
     """Every leg, one row each: the normalized ledger."""
+    from chains.addresses import parse_address
+    from chains.registry import chain_by_name
+    from scanner.app import queries
+    from scanner.app.readmodel import load
+    from scanner.formats import rows as reports
+
     only = parse_address(wallet) if wallet else None
     chain_id = chain_by_name(chain).chain_id if chain else None
     with open_store(db) as store:
@@ -167,6 +183,13 @@ def gains(
 ) -> None:
     """Realized gains and losses, one row per lot disposed; under the table, the totals per
     term and (US) the year's netting with the loss carried over."""
+    from scanner.app import queries
+    from scanner.app.readmodel import load
+    from scanner.app.summary import gains_summary
+    from scanner.app.taxpayer import taxpayer_of
+    from scanner.formats import rows as reports
+    from scanner.formats.render import write_gains_csv
+
     with open_store(db) as store:
         books = load(store, rules)
         disposals = queries.gains(books, year)
@@ -174,13 +197,25 @@ def gains(
     if fmt is Format.CSV:
         write_gains_csv(out.file, disposals, books.currency)
     else:
-        rows = reports.gains_rows(disposals)
+        shown = shown_rows(all_rows) if fmt is Format.TABLE else None
+        rows = reports.gains_rows(_first_sales(disposals, shown))[:shown]
         emit(out, rows, reports.GAINS, fmt, f"Realized gains {books.year_name(year)} "
-             f"({books.computed_by})", books.currency,
-         shown=shown_rows(all_rows))
+             f"({books.computed_by})", books.currency, shown=shown, count=len(disposals))
         if fmt is Format.TABLE:
             totals(gains_summary(books, year, filer))
     print_notes(books.notes())
+
+
+def _first_sales(disposals: list[Disposal], shown: int | None) -> list[Disposal]:
+    """The first `shown` disposals (every one for None), with the other lines of their sales:
+    a sale's lines share its cents (`gains_rows`), so a row is the same made from these as
+    from every disposal."""
+    from scanner.tax.sales import sale_of
+
+    if shown is None or len(disposals) <= shown:
+        return disposals
+    sales = {sale_of(d) for d in disposals[:shown]}
+    return disposals[:shown] + [d for d in disposals[shown:] if sale_of(d) in sales]
 
 
 @commands.command()
@@ -194,6 +229,10 @@ def income(
     db: DbOption = None,
 ) -> None:
     """Income (claims, rewards) at fair value on receipt."""
+    from scanner.app import queries
+    from scanner.app.readmodel import load
+    from scanner.formats import rows as reports
+
     with open_store(db) as store:
         books = load(store, rules)
         rows = reports.income_rows(queries.income(books, year))
@@ -227,6 +266,11 @@ def harvest(
 ) -> None:
     """Open lots at the as-of price: what can be sold to realize a loss, the tax it would
     save and the gas it may cost, and wash-sale risk; with a target, which lots to sell."""
+    from scanner.app import harvest as harvesting
+    from scanner.app.readmodel import load
+    from scanner.formats import rows as reports
+    from scanner.tax.harvest import Rates
+
     moment = parse_as_of(as_of)
     rates = Rates(parse_decimal(short_rate, "--short-rate", 1),
                   parse_decimal(long_rate, "--long-rate", 1))

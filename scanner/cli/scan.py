@@ -8,20 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chains.addresses import checksum, parse_address, parse_any_asset_id
 from chains.errors import UserInputError
-from chains.evm.flavors import Flavor
-from chains.evm.sourcing import API_KEY_ENV, SourceChoice, SourcePlan
-from chains.registry import chain_by_name
-from scanner.app import queries
-from scanner.app.config import load_config
 from scanner.cli.console import err, print_review, scan_summary, verdict
 from scanner.cli.options import DbOption, http_url, writable_store
 from scanner.cli.progress import RichProgress
-from scanner.formats import rows as reports
 from scanner.formats.render import terminal_text
 
 if TYPE_CHECKING:  # a scan's sources import web3 and requests: only a scan needs them
+    from chains.evm.flavors import Flavor
+    from chains.evm.sourcing import API_KEY_ENV, SourceChoice
     from scanner.app.config import Config
     from scanner.app.scan import WalletScan
     from scanner.store import Store
@@ -41,7 +36,7 @@ def _block(value: int) -> int:
 @commands.command()
 def scan(
     addresses: Annotated[list[str] | None, typer.Argument(
-        help="Wallet addresses (0x...).", show_default=False)] = None,
+        help="Wallet addresses (0x...).", metavar="ADDRESS", show_default=False)] = None,
     rpc: Annotated[str | None, typer.Option(
         "--rpc", envvar="TAXSCAN_RPC", help="JSON-RPC URL of a node of the chain.",
         callback=http_url)] = None,
@@ -60,7 +55,8 @@ def scan(
     offline: Annotated[bool, typer.Option(
         "--offline", help="Use no network source but those named on the command line.")] = False,
     stablecoin: Annotated[list[str] | None, typer.Option(
-        "--stablecoin", help="Also treat this asset (CAIP-19 id) as a USD stablecoin.")] = None,
+        "--stablecoin", help="Also treat this asset (CAIP-19 id) as a USD stablecoin.",
+        metavar="ASSET_ID")] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="A TOML file of wallets, chains, sources and overrides: scans them "
         "all (see README).")] = None,
@@ -70,7 +66,12 @@ def scan(
     db: DbOption = None,
 ) -> None:
     """Fetch every movement of the wallets, classify it, and update lots and reports."""
+    from chains.addresses import parse_address, parse_any_asset_id
+    from chains.evm.sourcing import API_KEY_ENV, SourcePlan
+    from chains.registry import chain_by_name
+    from scanner.app import queries
     from scanner.app import scan as scanning
+    from scanner.app.config import load_config
 
     if config is not None:
         if addresses or rpc or chain or explorer_url:
@@ -96,6 +97,8 @@ def scan(
 
 
 def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
+    from chains.addresses import checksum
+    from scanner.app import queries
     from scanner.app import scan as scanning
 
     labels = {w.address: w.label for w in settings.wallets}
@@ -116,6 +119,7 @@ def _scan_config(settings: Config, offline: bool, db: Path | None) -> None:
 
 def _scan_verdict(store: Store, results: list[WalletScan]) -> None:
     from scanner.app import reconcile as reconciling
+    from scanner.formats import rows as reports
 
     if any(r.node for r in results):
         verdict(reports.reconcile_rows(reconciling.reconcile_scanned(store, results)))

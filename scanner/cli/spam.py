@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from scanner.app import queries
-from scanner.app import spam as spamming
 from scanner.cli.console import err, out, print_review
 from scanner.cli.options import (
     AllRowsOption,
@@ -18,7 +16,6 @@ from scanner.cli.options import (
     shown_rows,
     writable_store,
 )
-from scanner.formats import rows as reports
 from scanner.formats.render import Format, emit
 
 group = typer.Typer(invoke_without_command=True)
@@ -38,6 +35,9 @@ def spam_list(
 ) -> None:
     """Spam tokens, with the score and reasons of each: spam at a score of 3, unless you
     marked it. They stay in the ledger (kind spam) and out of every figure."""
+    from scanner.app import spam as spamming
+    from scanner.formats import rows as reports
+
     if ctx.invoked_subcommand is not None:
         ctx.obj = db
         return
@@ -69,6 +69,9 @@ def spam_clear(ctx: typer.Context, assets: AssetsArgument, db: DbOption = None) 
 
 
 def _mark_spam(assets: list[str], spam: bool | None, db: Path | None) -> None:
+    from scanner.app import queries
+    from scanner.app import spam as spamming
+
     with writable_store(db) as store:
         for row in spamming.mark_spam(store, assets, spam):
             verdict = "spam" if row.is_spam else "not spam"

@@ -40,6 +40,11 @@ wallet as given, `<n>` the index of the row in `ReportPage.gains` (from 0).
     positions.<SYMBOL>.<wallet>.basis      their cost basis ("unknown" if any lot's is)
     lineage.<n>.proceeds, lineage.<n>.basis, lineage.<n>.gain   a disposal
     lineage.<n>.acquired_quantity, lineage.<n>.acquired_basis   its lot as first acquired
+    assets.<asset>.count    the disposals of an asset (its id), as gains.<g>.* count them:
+    assets.<asset>.unknown  those of unknown gain, and the proceeds, basis and gain of the
+    assets.<asset>.proceeds others
+    assets.<asset>.basis
+    assets.<asset>.gain
     missing.<asset>.legs    ledger legs of the asset without a USD value
     arrival.<lot_id>.basis  a lot opened at fair value by a transfer in of unknown origin
     spam.<asset>.score      a spam token's score
@@ -50,12 +55,20 @@ wallet as given, `<n>` the index of the row in `ReportPage.gains` (from 0).
                             only with `ReportPage.netting`, and none when it is unknown
 
 A section without rows (no income, no loss, no open lot...) says so and has no figures; the
-gains summary always has its short, long and total rows. The notes section (`id="notes"`,
-one `<li>` per note of the lot book, such as the UK and Canadian pools taking DeFi exchanges
-as trades) is there only when there are notes. lineage.<n>.acquired_* are there
-when the disposal's lot is in `ReportPage.acquisitions`.
+gains summary always has its short, long and total rows.
 
-The SVG chart has one `<rect data-bar="<SYMBOL>">` per asset with a loss, its width in
+Bounded. The page stays small whatever the size of the books: the totals are over every row,
+but the lineage shows the first `LINEAGE_ROWS` disposals of each term group (with the
+disposals per asset above them), the chart the `CHART_BARS` biggest losses, and each other
+list (lots below their basis, positions, transfers in of unknown origin, missing prices,
+spam) its first `LISTED` rows; a note under each says how many it left out and which
+command lists them all. The figures of a row left out are not on the page.
+
+The notes section (`id="notes"`, one `<li>` per note of the lot book, such as the UK and
+Canadian pools taking DeFi exchanges as trades) is there only when there are notes.
+lineage.<n>.acquired_* are there when the disposal's lot is in `ReportPage.acquisitions`.
+
+The SVG chart has one `<rect data-bar="<SYMBOL>">` per asset with a loss shown, its width in
 user units proportional to the asset's loss (the biggest loss is `BAR_WIDTH` wide).
 """
 
@@ -66,6 +79,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import Generic, TypeVar
 
 import jinja2
 
@@ -85,7 +99,11 @@ _LABEL_CHARS = 18  # a longer symbol is cut in the chart (the table has it whole
 _GROUPS = (("short", "Short-term"), ("long", "Long-term"),
            ("other", "No holding period (pooled, ACB or no lot)"))
 NO_LOT = "no lot: unknown basis"
+LINEAGE_ROWS = 100  # disposals shown with their lineage in each term group
+LISTED = 200  # rows of each other list
+CHART_BARS = 40  # assets in the chart of losses
 _UNKNOWN_ORIGIN = Kind.TRANSFER_IN.value  # the origin kind of a lot opened by one
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -98,7 +116,9 @@ class ReportPage:
     harvest_as_of: datetime
     harvest: Sequence[Row]  # reports.harvest_rows: open lots at harvest_as_of
     open_lots: Sequence[Row]  # reports.lot_rows
-    acquisitions: Mapping[str, Row]  # lot_id -> reports.lot_rows row of the lot as acquired
+    # lot_id -> reports.lot_rows row of the lot as acquired: those of the disposals
+    # `lineage_shown` keeps, and those opened by transfers in of unknown origin
+    acquisitions: Mapping[str, Row]
     missing: Sequence[Row]  # reports.missing_rows
     spam: Sequence[tuple[str, int, str]]  # (asset id, score, reasons)
     review: Sequence[str]  # Review.lines()
@@ -116,13 +136,15 @@ def render_report(page: ReportPage) -> str:
     return _template().render(
         title="taxscan report: " + ("all years" if page.year is None
                                     else f"tax year {page.year_name or page.year}"),
+        year_option="" if page.year is None else f" --year {page.year}",
         currency=page.currency, summary=page.summary,
         generated=when(page.generated), rules=page.rules, csp=CSP,
         gains=_gain_groups(page.gains), income=_income(page.income),
         harvest_as_of=when(page.harvest_as_of), chart=_chart(page.harvest),
-        positions=_positions(page.open_lots), review=page.review, missing=page.missing,
-        spam=page.spam, lineage=_lineage(page.gains, page.acquisitions), no_lot=NO_LOT,
-        arrivals=_arrivals(page.acquisitions),
+        positions=_listed(_positions(page.open_lots)), review=page.review,
+        missing=_listed(page.missing), spam=_listed(page.spam),
+        lineage=_lineage(page.gains, page.acquisitions), assets=_per_asset(page.gains),
+        no_lot=NO_LOT, arrivals=_listed(_arrivals(page.acquisitions)),
         notes=page.notes, netting=_netting(page.netting), plan=plan_view(page.plan),
         links={tx: url for tx, url in page.tx_urls.items() if url.startswith("https://")},
     )
@@ -185,9 +207,20 @@ class _Bar:
 
 
 @dataclass(frozen=True)
+class _Listed(Generic[_T]):
+    rows: Sequence[_T]  # the first `LISTED`
+    left: int  # how many more there are
+
+
+def _listed(rows: Sequence[_T], most: int = LISTED) -> _Listed[_T]:
+    return _Listed(rows[:most], max(0, len(rows) - most))
+
+
+@dataclass(frozen=True)
 class _Chart:
-    bars: list[_Bar]
-    lots: list[Row]  # the lots below their basis, biggest loss first
+    bars: list[_Bar]  # the `CHART_BARS` biggest losses
+    more_bars: int  # assets with a loss left out of the chart
+    lots: _Listed[Row]  # the lots below their basis, biggest loss first
     total: str
     unknown: str
     bar_x: int
@@ -215,7 +248,19 @@ class _Line:
 class _LineageGroup:
     key: str
     label: str
-    lines: list[_Line]
+    count: int  # the group's disposals
+    lines: list[_Line]  # the first `LINEAGE_ROWS` of them
+
+
+@dataclass(frozen=True)
+class _Asset:
+    asset: str
+    name: str
+    count: str
+    unknown: str
+    proceeds: str
+    basis: str
+    gain: str
 
 
 def _sum(values: Iterable[str]) -> str:
@@ -228,22 +273,33 @@ def _group_key(row: Row) -> str:
 
 
 def _gain_groups(rows: Sequence[Row]) -> _Gains:
-    def group(key: str, label: str, part: list[Row]) -> _Group:
-        known = [r for r in part if r["gain_usd"] is not None]
-        return _Group(
-            key, label, str(len(part)), str(len(part) - len(known)),
-            _sum(r["proceeds_usd"] for r in known), _sum(r["cost_basis_usd"] for r in known),
-            _sum(r["disallowed_loss_usd"] or "0" for r in known),
-            _sum(r["gain_usd"] for r in known))
+    """Each group's figures summed over its rows, and the total's as the sum of the groups'
+    (exact: Decimal sums of cents), each row read once."""
+    counts = {key: [0, 0] for key, _ in _GROUPS}  # rows, rows of unknown gain
+    money = {key: [Decimal(0)] * 4 for key, _ in _GROUPS}  # proceeds, basis, disallowed, gain
+    disallowed = False
+    for r in rows:
+        key = _group_key(r)
+        counts[key][0] += 1
+        disallowed = disallowed or r["disallowed_loss_usd"] is not None
+        if r["gain_usd"] is None:
+            counts[key][1] += 1
+            continue
+        figures = money[key]
+        figures[0] += Decimal(r["proceeds_usd"])
+        figures[1] += Decimal(r["cost_basis_usd"])
+        figures[2] += Decimal(r["disallowed_loss_usd"] or 0)
+        figures[3] += Decimal(r["gain_usd"])
 
-    groups = []
-    for key, label in _GROUPS:
-        part = [r for r in rows if _group_key(r) == key]
-        if part or key != "other":  # short and long always, the others when there are any
-            groups.append(group(key, label, part))
-    groups.append(group("total", "Total", list(rows)))
-    return _Gains(groups, int(groups[-1].unknown),
-                  any(r["disallowed_loss_usd"] is not None for r in rows))
+    def group(key: str, label: str, count: Sequence[int], sums: Sequence[Decimal]) -> _Group:
+        return _Group(key, label, str(count[0]), str(count[1]), *map(amount_text, sums))
+
+    groups = [group(key, label, counts[key], money[key]) for key, label in _GROUPS
+              if counts[key][0] or key != "other"]  # short and long always, others if any
+    groups.append(group("total", "Total",
+                        [sum(c) for c in zip(*counts.values(), strict=True)],
+                        [sum(m, Decimal(0)) for m in zip(*money.values(), strict=True)]))
+    return _Gains(groups, int(groups[-1].unknown), disallowed)
 
 
 @dataclass(frozen=True)
@@ -283,13 +339,14 @@ def _chart(rows: Sequence[Row]) -> _Chart:
     order = sorted(losses, key=lambda name: (losses[name], name))
     biggest = -min(losses.values(), default=Decimal(-1))
     bars = []
-    for i, name in enumerate(order):
+    for i, name in enumerate(order[:CHART_BARS]):
         width = (-losses[name] * BAR_WIDTH / biggest).quantize(BAR_QUANTUM)
         label = name if len(name) <= _LABEL_CHARS else name[:_LABEL_CHARS - 1] + "…"
         bars.append(_Bar(name, label, amount_text(losses[name]), format(width, "f"),
                          format(_BAR_X + width + 6, "f"), i * 28))
     unknown = sum(1 for r in rows if r["unrealized_usd"] is None)
-    return _Chart(bars, lots, _sum(r["unrealized_usd"] for r in lots), str(unknown),
+    return _Chart(bars, max(0, len(order) - CHART_BARS), _listed(lots),
+                  _sum(r["unrealized_usd"] for r in lots), str(unknown),
                   bar_x=_BAR_X, width=720, height=len(bars) * 28 + 4)
 
 
@@ -309,11 +366,36 @@ def _positions(rows: Sequence[Row]) -> list[_Position]:
 def _lineage(rows: Sequence[Row], acquisitions: Mapping[str, Row]) -> list[_LineageGroup]:
     groups = []
     for key, label in _GROUPS:
-        lines = [_Line(n, r, acquisitions.get(r["lot_id"]) if r["lot_id"] else None)
-                 for n, r in enumerate(rows) if _group_key(r) == key]
-        if lines:
-            groups.append(_LineageGroup(key, label, lines))
+        members = [n for n, r in enumerate(rows) if _group_key(r) == key]
+        if members:
+            groups.append(_LineageGroup(key, label, len(members), [
+                _Line(n, rows[n], acquisitions.get(rows[n]["lot_id"]) if rows[n]["lot_id"]
+                      else None) for n in members[:LINEAGE_ROWS]]))
     return groups
+
+
+def lineage_shown(rows: Sequence[Row]) -> list[Row]:
+    """The gains rows whose lineage the page shows: the first `LINEAGE_ROWS` of each term
+    group."""
+    shown: list[Row] = []
+    for key, _ in _GROUPS:
+        shown += [r for r in rows if _group_key(r) == key][:LINEAGE_ROWS]
+    return shown
+
+
+def _per_asset(rows: Sequence[Row]) -> list[_Asset]:
+    """The disposals of each asset, by name then asset id."""
+    parts: dict[str, list[Row]] = {}
+    for r in rows:
+        parts.setdefault(str(r["asset"]), []).append(r)
+    out = []
+    for asset, part in parts.items():
+        known = [r for r in part if r["gain_usd"] is not None]
+        out.append(_Asset(asset, _name(part[0]), str(len(part)), str(len(part) - len(known)),
+                          _sum(r["proceeds_usd"] for r in known),
+                          _sum(r["cost_basis_usd"] for r in known),
+                          _sum(r["gain_usd"] for r in known)))
+    return sorted(out, key=lambda a: (a.name, a.asset))
 
 
 def _arrivals(acquisitions: Mapping[str, Row]) -> list[Row]:

@@ -62,7 +62,9 @@ from scanner.formats.rows import LEDGER, Row, ledger_rows, qty
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.valuation import USD_LIMIT
-from scanner.money import cents, usd
+from scanner.money import USD_QUANTUM, cents, usd
+from scanner.store import Store
+from scanner.store.csvload import CellRules
 from scanner.tax.records import NO_LOT, Disposal, LotBook
 from scanner.tax.sales import sale_cents
 
@@ -192,6 +194,63 @@ def _timestamp(text: str) -> datetime:
     if value.endswith("Z"):
         value = value[:-1]
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+# the cells `_plain_entry` reads the quick way, for the bulk load: it takes a file only when
+# every row is one of those
+_PLAIN_CELLS = CellRules(
+    fields=LEDGER.fields, years=YEARS, max_digits=MAX_DIGITS, max_decimals=MAX_DECIMALS,
+    usd_digits=USD_LIMIT.adjusted(), usd_places=-int(USD_QUANTUM.as_tuple().exponent),
+    guarded=("tx_hash", "wallet", "protocol", "symbol", "price_source", "counterparty",
+             "group_id"),
+    required=("tx_hash", "wallet", "group_id"))
+
+
+def stage_ledger_csv(store: Store, path: Path) -> int | None:
+    """The legs of the ledger CSV at `path` staged in bulk (Store.stage_ledger_csv) when
+    every row is as plain as the ledger report writes it: how many. None when it is not
+    (nothing staged): `read_ledger_csv` reads such a file, with its messages. Call outside
+    a transaction."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            line = file.readline()
+        if not _unquoted(path):
+            return None
+    except (OSError, UnicodeDecodeError):
+        return None
+    text = line.removesuffix("\n").removesuffix("\r")
+    if text == line:
+        return None
+    header = Record(1, text, text.split(","))
+    if {"raw_amount", "decimals"} & {cell.strip().casefold() for cell in header.cells}:
+        return None
+    try:
+        where = columns(path, header, LEDGER.fields, LINEAGE_FIELDS)
+    except UserInputError:
+        return None
+    return store.stage_ledger_csv(path, len(header.cells), where, _PLAIN_CELLS,
+                                  _asset_or_none)
+
+
+def _unquoted(path: Path) -> bool:
+    """Whether the file holds no quote and no carriage return but before a line feed: its
+    records are its lines, its cells what the commas separate, as DuckDB's reader then
+    reads them (a reader that honours quotes could see other cells)."""
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 24):
+            if chunk.endswith(b"\r"):
+                chunk += file.read(1)
+            returns = chunk.count(b"\r")
+            if b'"' in chunk or (returns and returns != chunk.count(b"\r\n")):
+                return False
+    return True
+
+
+def _asset_or_none(text: str) -> str | None:
+    try:
+        return _asset_id(text)
+    except AddressError:
+        return None
 
 
 class _Row:

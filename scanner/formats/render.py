@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal, getcontext
 from enum import StrEnum
@@ -12,24 +10,15 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scanner.collector import without_collector
 from scanner.formats.cells import FORMULA_START, NUMERIC_FIELDS, formula_safe
-from scanner.formats.rows import (
-    GAINS,
-    Row,
-    Shape,
-    Unfigured,
-    every_field,
-    qty,
-    rows_in,
-    when,
-)
 from scanner.money import CENT
-from scanner.tax.sales import sale_cents
 
-if TYPE_CHECKING:  # rich only for a table on a terminal: CSV, JSON and --help go without it
+if TYPE_CHECKING:  # a command's --help imports Format alone: rows, rich and the tax records
+    # come with the first report (rich only for a table on a terminal)
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from scanner.formats.rows import Row, Shape, Unfigured
     from scanner.tax.records import Disposal
 
 _FORMULA_CHARS = frozenset(FORMULA_START)
@@ -60,6 +49,8 @@ def write_json(file: IO[str], rows: Iterable[dict[str, Any]]) -> None:
     """`json.dumps(list(rows), indent=2, ensure_ascii=False)`, the same text, written a
     thousand rows at a time (a row's lines indented once more: JSON escapes a line break
     inside a string, so every line break of a row's text is the layout's)."""
+    import json
+
     chunk: list[str] = []
     opening = "[\n  "
     for row in rows:
@@ -95,6 +86,8 @@ def to_csv(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
 @without_collector
 def write_csv(file: IO[str], rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> None:
     """The rows as CSV, written as they come (the csv writer writes each line through)."""
+    import csv
+
     writer = csv.writer(file, lineterminator="\r\n")
     writer.writerow(fields)
     text = [f not in NUMERIC_FIELDS for f in fields]
@@ -121,6 +114,11 @@ def write_gains_csv(file: IO[str], disposals: Iterable[Disposal], currency: str 
     joined as it is; any other goes through the csv writer, which quotes a cell holding a
     comma, a double quote or a line break (only text cells may: numbers, dates, terms and
     kinds never do)."""
+    import csv
+
+    from scanner.formats.rows import GAINS, qty, when
+    from scanner.tax.sales import sale_cents
+
     scratch = io.StringIO()
     writer = csv.writer(scratch, lineterminator="\r\n")
     lines = [",".join(GAINS.in_currency(currency).fields) + "\r\n"]
@@ -244,9 +242,11 @@ def _cells(row: Row, fields: Sequence[str], not_applicable: Unfigured) -> list[T
 
 
 def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str,
-             not_applicable: Unfigured = every_field) -> Table:
+             not_applicable: Unfigured | None = None) -> Table:
     from rich.table import Table
     from rich.text import Text
+
+    from scanner.formats.rows import every_field
 
     table = Table(title=Text(terminal_text(title), style="table.title"), show_lines=False,
                   header_style="bold")
@@ -254,7 +254,7 @@ def to_table(rows: Sequence[dict[str, Any]], fields: Sequence[str], title: str,
         table.add_column(field, justify="right" if field in NUMERIC_FIELDS else "left",
                          overflow="fold")
     for row in rows:
-        table.add_row(*_cells(row, fields, not_applicable))
+        table.add_row(*_cells(row, fields, not_applicable or every_field))
     return table
 
 
@@ -276,10 +276,11 @@ def to_blocks(rows: Sequence[dict[str, Any]], shape: Shape) -> Table:
 
 
 def show(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, title: str,
-         shown: int | None = None) -> None:
+         shown: int | None = None, count: int | None = None) -> None:
     """A table when it fits the terminal's width, else one block per row (every column
     kept); the title and `no rows` for an empty report. With `shown`, the first `shown` rows
-    and a line counting the others."""
+    and a line counting the others; `count`: the rows there are, when `rows` are only the
+    first of them."""
     from rich.text import Text
 
     heading = Text(terminal_text(title), style="table.title")
@@ -287,8 +288,9 @@ def show(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, title: 
         console.print(heading)
         console.print(NO_ROWS)
         return
-    left_out = max(0, len(rows) - shown) if shown is not None else 0
-    rows = rows[:shown] if left_out else rows
+    count = len(rows) if count is None else count
+    rows = rows[:shown] if shown is not None else rows
+    left_out = count - len(rows)
     table = to_table(rows, shape.table, title, shape.not_applicable)
     natural = console.measure(table, options=console.options.update_width(_UNBOUNDED))
     if natural.maximum <= console.width:
@@ -307,10 +309,14 @@ def left_out_note(left_out: int, count: int) -> str:
 
 
 def emit(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, fmt: Format,
-         title: str, currency: str = "USD", shown: int | None = SHOWN_ROWS) -> None:
+         title: str, currency: str = "USD", shown: int | None = SHOWN_ROWS,
+         count: int | None = None) -> None:
     """The rows as JSON or CSV (every row, written as they are made), or a table of the first
-    `shown` rows (None: every row); figures in `currency` are named for it."""
+    `shown` rows (None: every row) of `count` (default: all of `rows`); figures in
+    `currency` are named for it."""
     if currency != "USD":
+        from scanner.formats.rows import rows_in
+
         rows, shape = rows_in(rows, currency), shape.in_currency(currency)
         title = f"{title}, in {currency}"
     if fmt is Format.JSON:
@@ -319,4 +325,4 @@ def emit(console: Console, rows: Sequence[dict[str, Any]], shape: Shape, fmt: Fo
     elif fmt is Format.CSV:
         write_csv(console.file, rows, shape.fields)
     else:
-        show(console, rows, shape, title, shown)
+        show(console, rows, shape, title, shown, count)

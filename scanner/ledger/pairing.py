@@ -84,6 +84,15 @@ def unpaired_bridge_departures(entries: Iterable[LedgerEntry]) -> list[LedgerEnt
             if e.kind is _OUT and e.raw_amount < 0 and e.protocol.startswith(BRIDGE)]
 
 
+def left_unpaired(entries: Sequence[LedgerEntry],
+                  rules: PairingRules = DEFAULT_RULES) -> list[LedgerEntry]:
+    """The entries `pair_own_transfers` pairs with none, as they are: what the two lists
+    above find among its result, found without making the pairs."""
+    outs, ins = _candidates(entries)
+    paired = {n for pair in _pairs(entries, outs, ins, rules) for n in pair}
+    return [entry for n, entry in enumerate(entries) if n not in paired]
+
+
 def _candidates(entries: Sequence[LedgerEntry]) -> tuple[list[int], list[int]]:
     """Departures and arrivals that may pair: transfers out and in, and self transfers
     without their other half in the same transaction (read back from an exported ledger)."""

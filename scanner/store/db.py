@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,12 +14,15 @@ from platformdirs import user_data_dir
 from chains.errors import UserInputError
 from chains.evm.abi import TRANSFER, topic_for
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
+from scanner.collector import without_collector
+from scanner.frozen import fast_constructor
 from scanner.ledger.rebasing import BalanceSnapshot
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.spam import SpamRow, SpamVerdict
 from scanner.prices.fx import FxPoint
 from scanner.prices.records import PricePoint
-from scanner.store.plumbing import Plumbing
+from scanner.store.changes import ChangeTables
+from scanner.store.csvload import LedgerCsv
 from scanner.store.rows import aware, fits_quantity, ledger_row, naive_utc, usd_or_none
 from scanner.tax.records import Allocation, LotBook
 
@@ -36,17 +39,34 @@ def default_db_path() -> Path:
     return Path(user_data_dir("taxscan", appauthor=False)) / "taxscan.duckdb"
 
 
-def _ledger_entry(r: Sequence[Any]) -> LedgerEntry:
-    """A leg from the columns of the `ledger` query."""
-    return LedgerEntry(
-        chain_id=int(r[0]), tx_hash=r[1], leg_key=r[2], wallet=r[3], log_index=r[4],
-        block_number=int(r[5]), tx_index=int(r[6]), timestamp=aware(r[7]) or r[7],
-        kind=Kind(r[8]), protocol=r[9], asset=r[10], symbol=r[11], raw_amount=int(r[12]),
-        decimals=int(r[13]), usd_value=r[14], price_source=r[15], counterparty=r[16],
-        group_id=r[17])
+_new_entry = fast_constructor(LedgerEntry)  # a leg per row of a million-row ledger
+_KINDS = {kind.value: kind for kind in Kind}
 
 
-class Store(Plumbing):
+def _legs(rows: Iterable[Sequence[Any]]) -> list[LedgerEntry]:
+    """The legs of rows in the columns of the `ledger` query: LedgerEntry's fields in its
+    order (any column after them is left)."""
+    return [_new_entry(chain, tx, key, log, block, index, stamp.replace(tzinfo=UTC), wallet,
+                       _KINDS[kind], protocol, asset, symbol, int(raw), decimals, counterparty,
+                       group, value, source)
+            for (chain, tx, key, log, block, index, stamp, wallet, kind, protocol, asset, symbol,
+                 raw, decimals, counterparty, group, value, source, *_) in rows]
+
+
+def _stamps() -> Callable[[datetime], str]:
+    """A moment as a TIMESTAMP's text (naive UTC), each moment worked out once: a lot's and
+    its sale's moments recur across a million rows."""
+    known: dict[datetime, str] = {}
+
+    def stamp(moment: datetime) -> str:
+        text = known.get(moment)
+        if text is None:
+            text = known[moment] = str(naive_utc(moment))
+        return text
+    return stamp
+
+
+class Store(LedgerCsv, ChangeTables):
     # ---- wallets and cursors --------------------------------------------------------
 
     def add_wallet(self, chain_id: int, address: str, label: str | None = None) -> None:
@@ -213,12 +233,14 @@ class Store(Plumbing):
 
     # ---- ledger ---------------------------------------------------------------------
 
+    @without_collector
     def replace_ledger(self, chain_id: int, entries: Iterable[LedgerEntry]) -> None:
         self._run("clear_ledger_of_chain", [chain_id])
-        self._many("insert_ledger", [ledger_row(e) for e in entries])
+        self._copy("ledger", (ledger_row(e) for e in entries))
 
+    @without_collector
     def ledger(self) -> list[LedgerEntry]:
-        return [_ledger_entry(r) for r in self._run("ledger")]
+        return _legs(self._run("ledger"))
 
     def save_imported(self, source: str, entries: Iterable[LedgerEntry]) -> None:
         """Legs read from a file, replacing what the same source gave before; a leg whose
@@ -231,7 +253,17 @@ class Store(Plumbing):
 
     def imported_legs(self) -> list[tuple[LedgerEntry, bool]]:
         """Every imported leg with its value, and whether its file gave that value."""
-        return [(_ledger_entry(r), bool(r[18])) for r in self._run("imported_legs")]
+        return self._imported("imported_legs")
+
+    def imported_legs_to_value(self) -> list[tuple[LedgerEntry, bool]]:
+        """`imported_legs` of the groups where some leg's file gave no value (valuation
+        leaves the others as they are)."""
+        return self._imported("imported_legs_to_value")
+
+    @without_collector
+    def _imported(self, query: str) -> list[tuple[LedgerEntry, bool]]:
+        rows = self._run(query)
+        return list(zip(_legs(rows), [bool(r[18]) for r in rows], strict=True))
 
     def set_imported_values(self, entries: Iterable[LedgerEntry]) -> None:
         """The USD values (and price sources) of imported legs whose file gave none."""
@@ -287,23 +319,23 @@ class Store(Plumbing):
         return [FxPoint(day, currency, Decimal(rate))
                 for day, currency, rate in self._run("fx_rates")]
 
+    @without_collector
     def replace_lots(self, book: LotBook, method: str) -> None:
         self._run("clear_lots")
         self._run("clear_disposals")
-        self._many("insert_lot", [
-            [lot.lot_id, lot.wallet, lot.asset, lot.symbol, naive_utc(lot.acquired),
+        stamp = _stamps()
+        self._copy("lots", (
+            [lot.lot_id, lot.wallet, lot.asset, lot.symbol, stamp(lot.acquired),
              fits_quantity(lot.quantity), usd_or_none(lot.cost_basis_usd), lot.origin_tx,
-             lot.origin_leg, lot.origin_kind.value, method]
-            for lot in book.open_lots
-        ])
-        self._many("insert_disposal", [
+             lot.origin_leg, lot.origin_kind, method]
+            for lot in book.open_lots), nullable=(3, 5, 6))
+        self._copy("disposals", (
             [d.wallet, d.asset, d.symbol, fits_quantity(d.quantity),
-             None if d.acquired is None else naive_utc(d.acquired), naive_utc(d.disposed),
+             None if d.acquired is None else stamp(d.acquired), stamp(d.disposed),
              usd_or_none(d.proceeds_usd), usd_or_none(d.cost_basis_usd),
-             d.term.value if d.term else None, d.tx_hash, d.lot_id, d.kind.value, method,
-             d.rule or None, usd_or_none(d.disallowed_loss_usd)]
-            for d in book.disposals
-        ])
+             d.term, d.tx_hash, d.lot_id, d.kind, method, d.rule or None,
+             usd_or_none(d.disallowed_loss_usd)]
+            for d in book.disposals), nullable=(2, 3, 4, 6, 7, 8, 10, 13, 14))
 
     def review_counts(self) -> tuple[int, int, int, int]:
         """Legs without a USD value, spam tokens, disposals without a lot, tokens without

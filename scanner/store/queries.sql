@@ -83,13 +83,10 @@ SELECT asset FROM imported_ledger WHERE asset IN (SELECT unnest(?));
 -- name: clear_ledger_of_chain
 DELETE FROM ledger WHERE chain_id = ?;
 
--- name: insert_ledger
-INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
-
 -- name: ledger
-SELECT chain_id, tx_hash, leg_key, wallet, log_index, block_number, tx_index, timestamp, kind,
-       protocol, asset, symbol, raw_amount, decimals, usd_value, price_source, counterparty,
-       group_id
+SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index, timestamp, wallet, kind,
+       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id, usd_value,
+       price_source
 FROM (
     SELECT * FROM ledger
     UNION ALL BY NAME
@@ -105,10 +102,18 @@ INSERT OR REPLACE INTO imported_ledger
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: imported_legs
-SELECT chain_id, tx_hash, leg_key, wallet, log_index, block_number, tx_index, timestamp, kind,
-       protocol, asset, symbol, raw_amount, decimals, usd_value, price_source, counterparty,
-       group_id, usd_given
+SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index, timestamp, wallet, kind,
+       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id, usd_value,
+       price_source, usd_given
 FROM imported_ledger
+ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS FIRST, leg_key;
+
+-- name: imported_legs_to_value
+SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index, timestamp, wallet, kind,
+       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id, usd_value,
+       price_source, usd_given
+FROM imported_ledger
+WHERE group_id IN (SELECT group_id FROM imported_ledger WHERE NOT usd_given)
 ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS FIRST, leg_key;
 
 -- name: stage_imported_values
@@ -129,6 +134,17 @@ DROP TABLE imported_values;
 
 -- name: clear_imported_source
 DELETE FROM imported_ledger WHERE source = ?;
+
+-- name: insert_ledger_csv_asset
+INSERT INTO ledger_csv_assets VALUES (?, ?);
+
+-- name: count_imported
+SELECT count(*) FROM imported_ledger;
+
+-- name: staged_symbols
+SELECT upper(l.symbol) FROM ledger_csv_legs l JOIN ledger_csv_assets a ON a.text = l.asset
+WHERE starts_with(a.id, ?) AND l.symbol <> ''
+GROUP BY upper(l.symbol) ORDER BY min(l.rowid);
 
 -- name: imported_chain_ids
 SELECT DISTINCT chain_id FROM imported_ledger ORDER BY chain_id;
@@ -171,12 +187,6 @@ DELETE FROM lots;
 
 -- name: clear_disposals
 DELETE FROM disposals;
-
--- name: insert_lot
-INSERT INTO lots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
-
--- name: insert_disposal
-INSERT INTO disposals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: count_rows
 SELECT (SELECT count(*) FROM raw_txs), (SELECT count(*) FROM raw_logs),

@@ -238,3 +238,19 @@ CREATE TABLE IF NOT EXISTS block_hashes (
     block_hash VARCHAR NOT NULL,
     PRIMARY KEY (chain_id, block_number)
 );
+
+-- the ledger as the stored lots were last computed from it (store/changes.py): each leg's
+-- key, group, asset, kind and moment, and a hash of its row; empty until the first
+-- computation of the lots writes it (meta `lots_ledger`)
+CREATE TABLE IF NOT EXISTS lots_ledger (
+    chain_id BIGINT,
+    tx_hash VARCHAR,
+    leg_key VARCHAR,
+    wallet VARCHAR,
+    group_id VARCHAR,
+    asset VARCHAR,
+    kind VARCHAR,
+    protocol VARCHAR,
+    timestamp TIMESTAMP,
+    row_hash UBIGINT
+);

@@ -39,7 +39,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from scanner.tax.records import Disposal, Term
-from scanner.tax.sales import is_known, sale_lines, utc
+from scanner.tax.sales import is_known, sale_cents, utc
 from scanner.tax.taxpayer import FilingStatus, Taxpayer
 
 ZERO = Decimal(0)
@@ -117,7 +117,8 @@ class TermTotals:
 
 def term_totals(disposals: Iterable[Disposal]) -> dict[int, TermTotals]:
     """The gains per year (UTC date sold) and term, in cents as the forms have them
-    (`sales.sale_lines`)."""
+    (`sales.sale_cents`: the figures of `sales.sale_lines`, without sorting them into the
+    form's order, which a sum does not need)."""
     known: dict[int, list[Disposal]] = {}
     unknown: dict[int, int] = {}
     for disposal in disposals:
@@ -128,11 +129,13 @@ def term_totals(disposals: Iterable[Disposal]) -> dict[int, TermTotals]:
             unknown[year] = unknown.get(year, 0) + 1
     totals = {}
     for year in known.keys() | unknown.keys():
-        lines = sale_lines(known.get(year, []))
-        totals[year] = TermTotals(
-            short=sum((x.gain for x in lines if x.term is Term.SHORT), ZERO),
-            long=sum((x.gain for x in lines if x.term is Term.LONG), ZERO),
-            unknown=unknown.get(year, 0))
+        listed = known.get(year, [])
+        gains = {Term.SHORT: ZERO, Term.LONG: ZERO}
+        for disposal, (proceeds, cost) in zip(listed, sale_cents(listed), strict=True):
+            if proceeds is not None and cost is not None and disposal.term in gains:
+                gains[disposal.term] += proceeds - cost
+        totals[year] = TermTotals(short=gains[Term.SHORT], long=gains[Term.LONG],
+                                  unknown=unknown.get(year, 0))
     return totals
 
 
@@ -157,4 +160,5 @@ def capital_netting(disposals: Iterable[Disposal], year: int, *, first_year: int
                     taxpayer: Taxpayer) -> Netting:
     """The netting of `year`, its carryover chained from the first year of the books
     (`first_year`; `year` itself when earlier), into which the taxpayer's carryover goes."""
-    return net_years(term_totals(disposals), min(first_year, year), year, taxpayer)[-1]
+    return net_years(term_totals(d for d in disposals if utc(d.disposed).year <= year),
+                     min(first_year, year), year, taxpayer)[-1]

@@ -17,7 +17,15 @@ from pypdf import PdfReader
 
 from scanner.app.queries import Review
 from scanner.formats import rows as reports
-from scanner.formats.html_report import CSP, NO_LOT, ReportPage, render_report
+from scanner.formats.html_report import (
+    CHART_BARS,
+    CSP,
+    LINEAGE_ROWS,
+    LISTED,
+    NO_LOT,
+    ReportPage,
+    render_report,
+)
 from scanner.formats.rows import Row
 from scanner.ledger.records import Kind
 from scanner.tax.harvest import HarvestRow
@@ -191,10 +199,20 @@ def assert_figures_match_rows(found: dict[str, str], shown: ReportPage) -> None:
                                                      if r["usd_value"] is not None)
     for symbol, loss in losses_per_symbol(list(shown.harvest)).items():
         assert found[f"harvest.{symbol}.unrealized"] == str(loss)
+    shown = shown_lineage(gains)
     for n, r in enumerate(gains):
         for figure, field in (("proceeds", "proceeds_usd"), ("basis", "cost_basis_usd"),
                               ("gain", "gain_usd")):
-            assert found[f"lineage.{n}.{figure}"] == (r[field] or "unknown")
+            assert found.get(f"lineage.{n}.{figure}") == \
+                ((r[field] or "unknown") if n in shown else None)
+
+
+def shown_lineage(rows: list[Row]) -> set[int]:
+    """The rows the lineage shows: the first LINEAGE_ROWS of each term (no term: pooled)."""
+    shown: set[int] = set()
+    for term in ("short", "long", None):
+        shown |= set([n for n, r in enumerate(rows) if r["term"] == term][:LINEAGE_ROWS])
+    return shown
 
 
 # ---- the tests --------------------------------------------------------------------------
@@ -429,3 +447,60 @@ def test_chromium_prints_the_page(tmp_path: Path) -> None:
     text = " ".join(p.extract_text() for p in pdf.pages)
     assert "taxscan report: tax year 2025" in text
     assert "2916.52" in text and "Lineage" in text
+
+
+def many_disposals(short: int, long: int) -> list[Disposal]:
+    """`short` short-term disposals of ETH then `long` long-term ones of TKN, each its own
+    sale: proceeds n + 0.5, basis n."""
+    return [disposal(LOT_B if n < short else LOT_C, day(2025, 6, 1), "0.001", f"{n}.5", str(n),
+                     n=1000 + n, term=Term.SHORT if n < short else Term.LONG)
+            for n in range(short + long)]
+
+
+def test_a_big_year_shows_its_totals_and_bounded_lineage() -> None:
+    rows = reports.gains_rows(many_disposals(LINEAGE_ROWS + 5, 3))
+    html = render_report(page(gains=rows))
+    parsed = Parsed(html)
+    found = parsed.figures
+    assert_figures_match_rows(found, page(gains=rows))  # totals over every row
+    assert found["gains.short.count"] == str(LINEAGE_ROWS + 5)
+    assert f"lineage.{LINEAGE_ROWS - 1}.gain" in found and f"lineage.{LINEAGE_ROWS}.gain" \
+        not in found and f"lineage.{LINEAGE_ROWS + 5}.gain" in found  # the first long one
+    text = re.sub(r"\s+", " ", "".join(parsed.text))
+    assert f"Short-term: {LINEAGE_ROWS + 5} disposals" in parsed.text
+    assert "5 more disposals not shown: taxscan gains --year 2025 --format csv lists every " \
+        "one, taxscan trace TX_HASH the lineage of one." in text
+    # per asset, summed here from the rows: ETH sold n + 0.5 for a basis of n, n < short
+    short = LINEAGE_ROWS + 5
+    assert (found[f"assets.{ETH}.count"], found[f"assets.{ETH}.unknown"]) == (str(short), "0")
+    assert D(found[f"assets.{ETH}.proceeds"]) == sum(D(n) + D("0.5") for n in range(short))
+    assert D(found[f"assets.{ETH}.gain"]) == D("0.5") * short
+    assert D(found[f"assets.{TKN}.basis"]) == sum(D(n) for n in range(short, short + 3))
+
+
+def test_the_page_does_not_grow_with_the_rows_it_leaves_out() -> None:
+    def size(short: int) -> int:
+        return len(render_report(page(gains=reports.gains_rows(many_disposals(short, 0)))))
+
+    grown = size(10 * LINEAGE_ROWS) - size(LINEAGE_ROWS + 1)
+    assert 0 <= grown < 200  # the counts and totals have more digits; no row more
+
+
+def test_long_lists_show_their_first_rows_and_say_how_many_more() -> None:
+    losing = [replace(LOT_C, lot_id=f"{tx(3000 + n)}:log:0", asset=ETH, symbol=None,
+                      quantity=D(1), cost_basis_usd=D(10 + n)) for n in range(LISTED + 7)]
+    assets = [f"eip155:1/erc20:0x{n:040x}" for n in range(CHART_BARS + 2)]
+    charted = [replace(lot, asset=assets[n % len(assets)]) for n, lot in enumerate(losing)]
+    rows = reports.harvest_rows([HarvestRow(lot, D(1), "test", D(1), D(1) - D(10 + n),
+                                            Term.SHORT, False)
+                                 for n, lot in enumerate(charted)])
+    parsed = Parsed(render_report(page(harvest=rows, open_lots=reports.lot_rows(charted))))
+    lots = {k for k in parsed.figures if k.startswith("lot.") and k.endswith(".unrealized")}
+    assert len(lots) == LISTED and len(parsed.bars) == CHART_BARS
+    assert D(parsed.figures["harvest.unrealized"]) == -sum(D(9 + n) for n in range(LISTED + 7))
+    text = re.sub(r"\s+", " ", "".join(parsed.text))
+    assert "7 more lots below their basis (the total counts them) not shown: taxscan harvest " \
+        "--as-of 2025-12-31 lists every one." in text
+    assert "2 more assets with smaller losses not shown" in text
+    positions = {k for k in parsed.figures if k.startswith("positions.") and k.endswith(".lots")}
+    assert len(positions) == len(assets)  # one wallet: a position per asset, all shown

@@ -1,0 +1,188 @@
+"""Rows in bulk through CSV files. Many rows into a table go through a file DuckDB's CSV
+reader reads (bulk.copy_rows). The ledger CSV goes into imported_ledger the same way:
+DuckDB's CSV reader reads the file's cells as text, SQL checks every one and works out the
+legs, and one INSERT ... SELECT stores them.
+
+Only a file whose every row is as plain as the ledger report writes it is taken this way
+(see `CellRules`); anything else (a quoted cell, a bad cell, another way of writing a
+number or a time) gives None, and the caller reads the file row by row instead, with its
+messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from scanner.errors import StoreError
+from scanner.ledger.records import Kind
+from scanner.store.bulk import copy_rows
+from scanner.store.connect import one_line
+from scanner.store.plumbing import Plumbing
+
+
+@dataclass(frozen=True)
+class CellRules:
+    """What a plain cell of the ledger CSV is, as its reader (scanner.formats.ledger_csv)
+    says: times `%Y-%m-%dT%H:%M:%SZ` in `years`; chain ids and block numbers of 1 to 18
+    ASCII digits, log indexes of 1 to 9; quantities `-?D+(.D+)?` with at most `max_digits`
+    characters before the point and `max_decimals` after, not zero; USD values `D+(.D+)?`
+    below 10^`usd_digits` with at most `usd_places` decimals; kinds by their names; no text
+    cell starting with an apostrophe (a spreadsheet guard). The file must hold no quote:
+    the caller checks (DuckDB reads it with quotes as plain characters)."""
+
+    fields: tuple[str, ...]  # the ledger CSV's columns that make a leg, by name
+    years: range
+    max_digits: int
+    max_decimals: int
+    usd_digits: int
+    usd_places: int
+    guarded: tuple[str, ...]  # text fields that must not start with an apostrophe
+    required: tuple[str, ...]  # text fields that must not be empty
+
+
+_STAMP = "%Y-%m-%dT%H:%M:%SZ"
+_APOSTROPHE = "''''"  # SQL: a text of one apostrophe
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _matches(cell: str, pattern: str) -> str:
+    return f"regexp_full_match({cell}, {_quoted(pattern)})"
+
+
+def _plain_sql(rules: CellRules) -> str:
+    """SQL: the row's every cell is plain (see CellRules)."""
+    kinds = ", ".join(_quoted(kind.value) for kind in Kind)
+    usd = rf"0*[0-9]{{1,{rules.usd_digits}}}(\.[0-9]{{1,{rules.usd_places}}})?"
+    checks = [
+        f"kind IN ({kinds})",
+        _matches("timestamp", "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"),
+        f"year(moment) BETWEEN {rules.years.start} AND {rules.years.stop - 1}",
+        _matches("chain_id", "[0-9]{1,18}"), _matches("block_number", "[0-9]{1,18}"),
+        f"(log_index = '' OR {_matches('log_index', '[0-9]{1,9}')})",
+        _matches("quantity", rf"-?[0-9]+(\.[0-9]{{1,{rules.max_decimals}}})?"),
+        f"length(q['sign']) + length(q['whole']) <= {rules.max_digits}",
+        "raw_digits <> ''",
+        f"(usd_value = '' OR {_matches('usd_value', usd)})",
+        *(f"{name} <> ''" for name in rules.required),
+        *(f"NOT starts_with({name}, {_APOSTROPHE})" for name in rules.guarded),
+    ]
+    return " AND ".join(f"coalesce({check}, false)" for check in checks)
+
+
+def _legs_sql(rules: CellRules, where: Mapping[str, int]) -> str:
+    """SQL: the file's rows (in file order) with their parts worked out and whether each is
+    plain."""
+    cells = ", ".join(f"coalesce(c{where[name]}, '') AS {name}" for name in rules.fields)
+    parts = f"""
+        SELECT {cells}, try_strptime(timestamp, '{_STAMP}') AS moment,
+               regexp_extract(quantity, '^(-?)([0-9]*)\\.?([0-9]*)$',
+                              ['sign', 'whole', 'fraction']) AS q,
+               ltrim(q['whole'] || q['fraction'], '0') AS raw_digits
+        FROM read_csv($path, header = true, columns = $columns, delim = ',', quote = '',
+                      escape = '', strict_mode = true, auto_detect = false,
+                      null_padding = false, encoding = 'utf-8')"""
+    return f"""
+        CREATE OR REPLACE TEMP TABLE ledger_csv_legs AS
+        SELECT *, {_plain_sql(rules)} AS plain,
+               CASE WHEN log_index <> '' THEN 'log:' || TRY_CAST(log_index AS INTEGER)
+                    WHEN kind = {_quoted(Kind.FEE.value)} THEN 'gas' ELSE 'native' END
+                   AS base_key
+        FROM ({parts})"""
+
+
+# the legs of the plain rows, as imported_ledger holds them: the leg key made unique in
+# (tx_hash, wallet) as the row reader does (`key`, then `key:2`, `key:3`... in file order);
+# a quantity only when DECIMAL(38, 18) holds it exactly (raw_amount is exact)
+_INSERT = """
+INSERT INTO imported_ledger
+SELECT CAST(chain_id AS BIGINT), tx_hash,
+       base_key || CASE WHEN nth = 1 THEN '' ELSE ':' || nth END,
+       wallet, CAST(nullif(log_index, '') AS INTEGER), CAST(block_number AS BIGINT), 0,
+       moment, kind, protocol, a.id, nullif(symbol, ''), q['sign'] || raw_digits,
+       length(q['fraction']),
+       CASE WHEN length(ltrim(q['whole'], '0')) <= 20 AND ltrim(substr(q['fraction'], 19), '0') = ''
+            THEN CAST(q['sign'] || q['whole'] || '.' || left(q['fraction'], 18) || '0'
+                      AS DECIMAL(38, 18)) END,
+       CAST(nullif(usd_value, '') AS DECIMAL(38, 10)), nullif(price_source, ''),
+       nullif(counterparty, ''), group_id, $source, usd_value <> ''
+FROM (SELECT *, row_number() OVER (PARTITION BY tx_hash, wallet, base_key ORDER BY rowid)
+                AS nth
+      FROM ledger_csv_legs) l
+JOIN ledger_csv_assets a ON a.text = l.asset
+"""
+_INSERT_REPLACING = _INSERT.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
+
+_DROP = "DROP TABLE IF EXISTS ledger_csv_legs; DROP TABLE IF EXISTS ledger_csv_assets"
+
+
+class LedgerCsv(Plumbing):
+    """Tables in and out in bulk, through CSV files DuckDB reads."""
+
+    def _copy(self, table: str, rows: Iterable[list[Any]],
+              nullable: Sequence[int] | None = None) -> None:
+        """`rows` into `table` (all its columns, in order) in one statement
+        (bulk.copy_rows), through a file beside the database."""
+        try:
+            copy_rows(self._db, table, rows, self.path.parent, nullable)
+        except duckdb.Error as exc:
+            raise StoreError(f"database error in copying rows to {table}: "
+                             f"{one_line(exc)}") from None
+
+    def stage_ledger_csv(self, path: Path, width: int, where: Mapping[str, int],
+                         rules: CellRules, asset_id: Callable[[str], str | None]) -> int | None:
+        """The legs of the ledger CSV at `path` (a header, then rows of `width` cells;
+        `where` gives each field's place) staged for `save_staged_ledger` when every row
+        is plain; `asset_id` reads an asset cell (None when it is not one). How many, or
+        None (nothing staged) when some row is not plain or DuckDB cannot read the file as
+        plain CSV. Call outside a transaction: DuckDB's errors end one."""
+        db = self._db
+        columns = {f"c{i}": "VARCHAR" for i in range(width)}
+        staged = False
+        try:
+            try:
+                db.execute(_legs_sql(rules, where), {"path": str(path), "columns": columns})
+            except duckdb.Error:
+                return None  # quoted cells, ragged rows, not UTF-8: the row reader says
+            rows, plain = db.execute(
+                "SELECT count(*), count(*) FILTER (plain) FROM ledger_csv_legs").fetchall()[0]
+            texts = [str(t) for t, in db.execute(
+                "SELECT DISTINCT asset FROM ledger_csv_legs").fetchall()]
+            ids = {text: asset_id(text) for text in texts}
+            if rows != plain or None in ids.values():
+                return None
+            db.execute("CREATE OR REPLACE TEMP TABLE ledger_csv_assets (text VARCHAR, id VARCHAR)")
+            self._many("insert_ledger_csv_asset", [[t, i] for t, i in ids.items()])
+            staged = True
+            return int(rows)
+        except duckdb.Error as exc:
+            raise StoreError(f"database error in stage_ledger_csv: {one_line(exc)}") from None
+        finally:
+            if not staged:
+                db.execute(_DROP)
+
+    def save_staged_ledger(self, source: str) -> None:
+        """The legs `stage_ledger_csv` staged, stored in imported_ledger as `source` in place
+        of what it gave before (Store.save_imported's meaning). Call inside a
+        transaction."""
+        try:
+            self._run("clear_imported_source", [source])
+            others = self._run("count_imported")[0][0]
+            self._db.execute(_INSERT_REPLACING if others else _INSERT, {"source": source})
+        except duckdb.Error as exc:
+            raise StoreError(f"database error in save_staged_ledger: {one_line(exc)}") \
+                from None
+
+    def drop_staged_ledger(self) -> None:
+        self._db.execute(_DROP)
+
+    def staged_local_symbols(self, prefix: str) -> list[str]:
+        """The symbols (upper case) of the staged legs whose asset id starts with `prefix`,
+        in the order first met in the file."""
+        return [str(s) for s, in self._run("staged_symbols", [prefix])]
