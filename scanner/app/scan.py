@@ -6,18 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from chains.addresses import parse_any_asset_id
+from chains.addresses import erc20_asset, parse_any_asset_id
+from chains.deployments import addresses_of, contracts_on
 from chains.errors import SourceInconsistent, UserInputError
 from chains.evm.records import EvmSource, RawTx, TokenInfo
 from chains.evm.sourcing import SourcePlan, open_source
-from chains.registry import chain_by_id, is_known
+from chains.registry import Chain, chain_by_id, is_known
 from chains.source import Progress
 from scanner.app.config import Config
+from scanner.app.config_protocols import named_contracts
 from scanner.app.rebuild import refresh, refresh_chains
 from scanner.app.reorgs import anchors, follow_reorgs, tx_block_hashes
 from scanner.app.settings import add_rebasing, add_stablecoins, keep_rules, rebasing_tokens
 from scanner.app.sources import plan_for
 from scanner.formats.render import plural
+from scanner.ledger.decode.protocols.aave_v3 import POOL_ROLE, supplied_atokens
+from scanner.ledger.decode.protocols.compound_v3 import supplied_comets
 from scanner.ledger.decode.transfers import token_transfers
 from scanner.ledger.rebasing import BalanceSnapshot
 from scanner.store import Store
@@ -75,7 +79,9 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
     final = head
     store.let_go()  # readers may use the database while the scan waits on the network
     anchored = source.block_hashes(anchors(final, margin))
+    chain_notes = _l1_fees_again(store, source, chain)
     growing = rebasing_tokens(store, chain)
+    pools = addresses_of(contracts_on(chain_id, named_contracts(store, chain_id)), POOL_ROLE)
     interval = snapshot_interval or chain.snapshot_interval
     results = []
     for wallet in dict.fromkeys(wallets):
@@ -92,10 +98,12 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
         batches, rest = tx_batches(discovery.tx_hashes, discovery.blocks, batch_size) \
             if discovery else ([], ())
         fetched = 0
+        interest: set[str] = set()
         for hashes, through in batches:
             assert discovery is not None
             store.let_go()
             txs = source.fetch(chain_id, hashes, discovery.internal)
+            interest |= _interest_bearing(txs, wallet, pools)
             infos = _new_token_info(store, source, chain_id, txs)
             with store.transaction():
                 _save_records(store, chain_id, wallet, (labels or {}).get(wallet), txs, infos)
@@ -106,6 +114,10 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
         store.let_go()
         txs = source.fetch(chain_id, rest, discovery.internal) if discovery else []
         fetched += len(txs)
+        interest |= _interest_bearing(txs, wallet, pools)
+        if interest - set(growing):
+            add_rebasing(store, [erc20_asset(chain_id, token) for token in sorted(interest)])
+            growing = rebasing_tokens(store, chain)
         infos = _new_token_info(store, source, chain_id, txs)
         # the ledger is whole up to the block the cursor is (or stays) at
         upto = final if discovery is not None and discovery.complete else last
@@ -121,7 +133,8 @@ def scan(store: Store, source: EvmSource, wallets: Sequence[str], *,
                 store.save_block_hashes(
                     chain_id, {**tx_block_hashes(txs, final, margin), **anchored},
                     keep_from=final - margin)
-        notes = (list(discovery.notes) if discovery else []) + read_notes
+        notes = chain_notes + (list(discovery.notes) if discovery else []) + read_notes
+        chain_notes = []
         if rewound is not None:
             notes.append(f"the chain was reorganized above block {rewound}: what was stored "
                          "above it was scanned again")
@@ -155,6 +168,31 @@ def tx_batches(tx_hashes: Collection[str], blocks: Mapping[str, int], size: int
             batches.append((tuple(current), block))
             current = []
     return batches, tuple(current) + tuple(sorted(h for h in tx_hashes if h not in blocks))
+
+
+def _l1_fees_again(store: Store, source: EvmSource, chain: Chain) -> list[str]:
+    """The L1 data fee of the transactions an older taxscan stored without it, read again
+    from their receipts on a chain that charges one; notes on what it did."""
+    lacking = store.raw_txs_without_l1_fee(chain.chain_id) if chain.l1_data_fee else []
+    if not lacking:
+        return []
+    store.let_go()
+    try:
+        txs = source.fetch(chain.chain_id, lacking, {})
+    except SourceInconsistent as exc:
+        return [f"the L1 data fee of {plural(len(lacking), 'transaction')} stored by an older "
+                f"taxscan could not be read again ({exc}): their fees stay short"]
+    with store.transaction():
+        store.set_l1_fees(chain.chain_id, {tx.tx_hash: tx.l1_fee for tx in txs})
+    return [f"the L1 data fee of {plural(len(txs), 'transaction')} stored by an older taxscan "
+            "was read again: their fees are whole now"]
+
+
+def _interest_bearing(txs: Iterable[RawTx], wallet: str, pools: Collection[str]) -> set[str]:
+    """The receipts the wallet supplied for in `txs` that grow with interest and no
+    Transfer (Aave v3 aTokens, Compound v3 Comets): read as rebasing tokens from then on."""
+    return {token for tx in txs
+            for token in supplied_atokens(tx, wallet, pools) | supplied_comets(tx, wallet)}
 
 
 def _save_records(store: Store, chain_id: int, wallet: str, label: str | None,

@@ -135,6 +135,11 @@ class Store(LedgerCsv, ChangeTables):
         (read as none): on a chain that charges one, fetch them again to have it."""
         return [str(r[0]) for r in self._run("raw_txs_without_l1_fee", [chain_id])]
 
+    def set_l1_fees(self, chain_id: int, fees: Mapping[str, int]) -> None:
+        """The L1 data fee of stored transactions, read again from their receipts."""
+        self._many("set_l1_fee", [[str(fee), chain_id, tx_hash]
+                                  for tx_hash, fee in sorted(fees.items())])
+
     def save_tokens(self, tokens: Iterable[TokenInfo]) -> None:
         self._many("insert_token", [[t.chain_id, t.address, t.symbol, t.name, t.decimals]
                                     for t in tokens])

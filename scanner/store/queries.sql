@@ -36,6 +36,9 @@ ORDER BY block_number, tx_index;
 -- name: raw_txs_without_l1_fee
 SELECT tx_hash FROM raw_txs WHERE chain_id = ? AND l1_fee IS NULL ORDER BY tx_hash;
 
+-- name: set_l1_fee
+UPDATE raw_txs SET l1_fee = ? WHERE chain_id = ? AND tx_hash = ?;
+
 -- name: raw_logs_of_chain
 SELECT tx_hash, log_index, address, topics, data FROM raw_logs WHERE chain_id = ?
 ORDER BY tx_hash, log_index;
