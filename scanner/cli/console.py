@@ -115,7 +115,9 @@ def verdict(rows: Sequence[Row]) -> None:
                   "see `taxscan reconcile --rpc URL`")
     elif told:
         told_by = "the node could tell " if unknown else ""
-        err.print(f"reconciled: all {told} balances {told_by}match the chain at block "
+        which, verb = ("the one balance", "matches") if told == 1 else \
+            (f"all {told} balances", "match")
+        err.print(f"reconciled: {which} {told_by}{verb} the chain at block "
                   f"{rows[0]['block_number']}")
     if unknown:
         err.print(f"reconcile: {len(unknown)} of {len(rows)} balances could not be checked: "

@@ -64,7 +64,7 @@ def test_the_verdict_counts_differences_and_unknowns_apart() -> None:
 
     rows = reconcile_rows(reconcile(bought(10, "5"), [TOKEN, NATIVE], 100, matched))
     assert said(rows) == [
-        "reconciled: all 1 balances the node could tell match the chain at block 100",
+        "reconciled: the one balance the node could tell matches the chain at block 100",
         "reconcile: 1 of 2 balances could not be checked: the node could not tell them "
         "(see `taxscan reconcile --rpc URL`)"]
 
