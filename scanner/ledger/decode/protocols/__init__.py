@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from chains.addresses import asset_contract
 from chains.evm.records import RawTx, TokenInfo
 from scanner.ledger.decode.executors import executors
 from scanner.ledger.records import Kind, Movement
@@ -46,6 +47,17 @@ class Refinement:
     note: str = ""  # why, in a few words, for `taxscan explain`
     # asset -> symbol, for an asset of the decoder's own that no token names (a receipt)
     symbols: Mapping[str, str] = field(default_factory=dict)
+
+
+def receipt_symbol(contract: str, deposited: str, context: DecodeContext, suffix: str,
+                   default: str) -> str:
+    """A receipt's symbol: the contract's own, else the deposited token's with `-<suffix>`
+    (`DAI-farm`, `3Crv-gauge`), else `default`."""
+    own = context.tokens.get(contract)
+    if own and own.symbol:
+        return own.symbol
+    info = context.tokens.get(asset_contract(deposited) or "")
+    return f"{info.symbol}-{suffix}" if info and info.symbol else default
 
 
 def event_leg(tx: RawTx, wallet: str, log_index: int, asset: str, amount: int, decimals: int,

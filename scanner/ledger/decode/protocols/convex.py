@@ -38,11 +38,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chains.addresses import asset_contract, erc20_asset
+from chains.addresses import erc20_asset
 from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
 from chains.evm.records import RawTx
-from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
+from scanner.ledger.decode.protocols import (
+    DecodeContext,
+    Refinement,
+    event_leg,
+    receipt_symbol,
+)
 from scanner.ledger.decode.protocols.staking_rewards import REWARD_PAID, STAKED, WITHDRAWN
 from scanner.ledger.decode.transfers import token_transfers
 from scanner.ledger.records import Kind, Movement
@@ -203,13 +208,5 @@ class _Reading:
                           leg.decimals, event.contract)
         self.extra.append(added)
         self.kinds[added.leg_key] = kind
-        self.symbols[asset] = _pool_symbol(event.contract, leg.asset, self.context)
-
-
-def _pool_symbol(pool: str, staked: str, context: DecodeContext) -> str:
-    """The pool's own symbol, else the staked token's with `-farm`."""
-    own = context.tokens.get(pool)
-    if own and own.symbol:
-        return own.symbol
-    info = context.tokens.get(asset_contract(staked) or "")
-    return f"{info.symbol}-farm" if info and info.symbol else "convex-receipt"
+        self.symbols[asset] = receipt_symbol(event.contract, leg.asset, self.context,
+                                             "farm", "convex-receipt")

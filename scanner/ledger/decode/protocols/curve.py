@@ -58,12 +58,17 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chains.addresses import asset_contract, erc20_asset
+from chains.addresses import erc20_asset
 from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address, word_address
 from chains.evm.records import RawTx
 from scanner.ledger.decode.executors import executors
-from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
+from scanner.ledger.decode.protocols import (
+    DecodeContext,
+    Refinement,
+    event_leg,
+    receipt_symbol,
+)
 from scanner.ledger.decode.transfers import token_transfers
 from scanner.ledger.records import Kind, Movement
 
@@ -264,7 +269,8 @@ class CurveGaugeDecoder:
             if added is not None:
                 extra.append(added)
                 kinds[added.leg_key] = kind
-                symbols[added.asset] = _gauge_symbol(event.gauge, claimed[0].asset, context)
+                symbols[added.asset] = receipt_symbol(event.gauge, claimed[0].asset, context,
+                                                         "gauge", "curve-gauge")
         gauges = {e.gauge for e in read}
         receipts = {erc20_asset(context.chain_id, g) for g in gauges}
         for leg in list(left):
@@ -306,13 +312,3 @@ def _gauge_legs(tx: RawTx, wallet: str, event: GaugeEvent, left: Sequence[Moveme
         return None
     return [lp], event_leg(tx, wallet, event.log_index, receipt_asset, -lp.raw_amount,
                            lp.decimals, event.gauge)
-
-
-def _gauge_symbol(gauge: str, lp: str, context: DecodeContext) -> str:
-    """The gauge's own symbol, else Curve's name for a gauge token: `<LP symbol>-gauge`."""
-    own = context.tokens.get(gauge)
-    if own and own.symbol:
-        return own.symbol
-    info = context.tokens.get(asset_contract(lp) or "")
-    return f"{info.symbol}-gauge" if info and info.symbol else "curve-gauge"
-

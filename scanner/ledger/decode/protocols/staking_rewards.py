@@ -33,10 +33,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chains.addresses import asset_contract, erc20_asset
+from chains.addresses import erc20_asset
 from chains.evm.abi import data_words, topic_address
 from chains.evm.records import RawLog, RawTx
-from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
+from scanner.ledger.decode.protocols import (
+    DecodeContext,
+    Refinement,
+    event_leg,
+    receipt_symbol,
+)
 from scanner.ledger.records import Kind, Movement
 
 STAKED = "0x9e71bc8eea02a63969f509818f2dafb9254532904319f9dbda79b67bd34a5f3d"
@@ -101,7 +106,8 @@ class StakingRewardsDecoder:
             if receipt is None:
                 receipt = _receipt(tx, wallet, event, leg, context.chain_id)
                 extra.append(receipt)
-                symbols[receipt.asset] = _receipt_symbol(event.contract, leg.asset, context)
+                symbols[receipt.asset] = receipt_symbol(event.contract, leg.asset, context, "farm",
+                                                          "farm-receipt")
             else:
                 left.remove(receipt)
             kinds[leg.leg_key] = kinds[receipt.leg_key] = kind
@@ -116,15 +122,6 @@ class StakingRewardsDecoder:
             dict.fromkeys(notes[e.topic] for e in read))
         return Refinement(decoder=self.name, kinds=kinds, protocol=PROTOCOL, extra=tuple(extra),
                           note=note, symbols=symbols)
-
-
-def _receipt_symbol(contract: str, staked: str, context: DecodeContext) -> str:
-    """The receipt's symbol: the contract's own, else the staked token's with `-farm`."""
-    own = context.tokens.get(contract)
-    if own and own.symbol:
-        return own.symbol
-    info = context.tokens.get(asset_contract(staked) or "")
-    return f"{info.symbol}-farm" if info and info.symbol else "farm-receipt"
 
 
 def _receipt(tx: RawTx, wallet: str, event: FarmEvent, leg: Movement,
