@@ -197,8 +197,7 @@ def report(store: Store, books: Books, path: Path, *, year: int | None = None,
     jurisdiction = books.policy.jurisdiction
     if as_of is None:
         as_of = min(jurisdiction.tax_year_end(year), now) if year else now
-    book = books.lots
-    held = books.lots_until(as_of)
+    book, held = books.lots_and_held(as_of)
     disposals = [d for d in book.disposals
                  if year is None or jurisdiction.in_tax_year(d.disposed, year)]
     from scanner.formats.html_report import (  # jinja2: only here

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from scanner.app.readmodel import Books
 from scanner.ledger.records import Kind
-from scanner.tax.harvest import HarvestRow, Rates, Suggestion, plan_harvest, suggest
+from scanner.tax.harvest import HarvestRow, Rates, Suggestion, at_a_loss, suggest
 from scanner.tax.jurisdictions.base import Jurisdiction
 from scanner.tax.records import TAX_FREE_AFTER_A_YEAR
 
@@ -26,10 +26,8 @@ class Harvest:
 
 
 def harvestable(books: Books, as_of: datetime, losses_only: bool = True) -> list[HarvestRow]:
-    rate = books.rate_at(as_of)
-    return plan_harvest(books.lots_until(as_of), as_of, books.prices, books.identity,
-                        losses_only=losses_only, jurisdiction=books.policy.jurisdiction,
-                        per_usd=None if rate is None else rate.per_usd)
+    rows = books.valued_lots(as_of)
+    return [row for row in rows if at_a_loss(row.unrealized_usd)] if losses_only else list(rows)
 
 
 def plan(books: Books, as_of: datetime, rates: Rates, *, include_gains: bool = False,

@@ -29,7 +29,8 @@ from scanner.ledger.valuation import AssetRanks
 from scanner.prices.book import PriceBook
 from scanner.prices.fx import Rate, Rates
 from scanner.store import Store
-from scanner.tax.lots import compute_lots
+from scanner.tax.harvest import HarvestRow, plan_harvest
+from scanner.tax.lots import compute_lots, lots_and_snapshot
 from scanner.tax.policy import Policy
 from scanner.tax.records import LotBook
 
@@ -53,6 +54,8 @@ class Books:
     identity: Callable[[str], str]
     rates: Rates = field(default_factory=lambda: Rates("USD"))
     _held: dict[datetime, LotBook] = field(default_factory=dict, init=False, repr=False)
+    _valued_lots: dict[datetime, tuple[HarvestRow, ...]] = field(
+        default_factory=dict, init=False, repr=False)
 
     @property
     def currency(self) -> str:
@@ -84,6 +87,27 @@ class Books:
             self._held[moment] = self.lots if len(until) == len(self.valued) else \
                 compute_book(until, self.policy, self.ranks)  # every leg: the same lots
         return self._held[moment]
+
+    def lots_and_held(self, moment: datetime) -> tuple[LotBook, LotBook]:
+        """`lots` and `lots_until(moment)`, from one run of the engine where neither is
+        computed yet and the matcher's state can be taken mid-run (lot by lot)."""
+        if moment not in self._held and "lots" not in self.__dict__:
+            book, held = lots_and_snapshot(self.valued, moment, policy=self.policy,
+                                           purchase_currencies=self.ranks.stablecoins)
+            self.__dict__["lots"] = book  # the cached property's value
+            if held is not None:
+                self._held[moment] = held
+        return self.lots, self.lots_until(moment)
+
+    def valued_lots(self, as_of: datetime) -> tuple[HarvestRow, ...]:
+        """Every lot open at `as_of`, valued at its prices (`plan_harvest`), computed once."""
+        if as_of not in self._valued_lots:
+            rate = self.rate_at(as_of)
+            self._valued_lots[as_of] = tuple(plan_harvest(
+                self.lots_until(as_of), as_of, self.prices, self.identity, losses_only=False,
+                jurisdiction=self.policy.jurisdiction,
+                per_usd=None if rate is None else rate.per_usd))
+        return self._valued_lots[as_of]
 
     def rate_at(self, moment: datetime) -> Rate | None:
         """The rate a USD price at `moment` converts at into the reporting currency."""

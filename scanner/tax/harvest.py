@@ -26,6 +26,11 @@ class HarvestRow:
     wash_sale_risk: bool
 
 
+def at_a_loss(unrealized: Decimal | None) -> bool:
+    """Whether an unrealized figure is a loss of at least a cent."""
+    return unrealized is not None and cents(unrealized) < 0
+
+
 def plan_harvest(
     book: LotBook,
     as_of: datetime,
@@ -56,7 +61,7 @@ def plan_harvest(
         value = None if unit is None else lot.quantity * unit
         unrealized = None if value is None or lot.cost_basis_usd is None \
             else value - lot.cost_basis_usd
-        if losses_only and (unrealized is None or cents(unrealized) >= 0):
+        if losses_only and not at_a_loss(unrealized):
             continue
         group = identity(lot.asset)
         risk = any(other.lot_id != lot.lot_id and identity(other.asset) == group

@@ -27,7 +27,8 @@ from scanner.tax.policy import Policy
 from scanner.tax.records import IncomeEvent, Lot, LotBook
 from scanner.tax.treatment import Treatment, income_kind
 
-__all__ = ["METHODS", "compute_lots", "is_long_term", "sort_key", "term_of"]
+__all__ = ["METHODS", "compute_lots", "is_long_term", "lots_and_snapshot", "sort_key",
+           "term_of"]
 
 ZERO = Decimal(0)
 _new_lot = fast_constructor(Lot)
@@ -47,18 +48,43 @@ def compute_lots(
     `policy` (jurisdiction, scope per year, assignments) defaults to the US with `method`.
     `through_year`: the lots as they stand at the start of that year, after any change of
     scope it brings, even when the entries end before it."""
-    policy = policy or Policy(method=method)
+    book, _ = _run(entries, purchase_currencies, policy or Policy(method=method), through_year,
+                   None)
+    return book
+
+
+def lots_and_snapshot(
+    entries: Iterable[LedgerEntry],
+    moment: datetime,
+    *,
+    purchase_currencies: Collection[str] = (),
+    policy: Policy,
+) -> tuple[LotBook, LotBook | None]:
+    """`compute_lots` on every entry, and in the same run the book as `compute_lots` gives
+    it on the entries up to `moment` (taken when the first later leg arrives); None where
+    the matcher's state cannot be taken mid-run (the UK and Canadian pools)."""
+    return _run(entries, purchase_currencies, policy, None, moment)
+
+
+def _run(entries: Iterable[LedgerEntry], purchase_currencies: Collection[str], policy: Policy,
+         through_year: int | None, moment: datetime | None) -> tuple[LotBook, LotBook | None]:
     engine = _Engine(policy.jurisdiction.matcher(policy), frozenset(purchase_currencies), policy)
+    if moment is not None and engine.carrier is None:
+        moment = None
+    snapshot = None
     year = None
     with collector_paused():
         for legs in _groups_in_order(entries):
+            if moment is not None and legs[0].timestamp > moment:
+                snapshot, moment = engine.book(), None
             if legs[0].timestamp.year != year:
                 year = legs[0].timestamp.year
                 engine.matcher.start_year(year)
             engine.apply(legs)
         if through_year is not None and (year is None or through_year > year):
             engine.matcher.start_year(through_year)
-        return engine.book()
+        book = engine.book()
+        return book, book if moment is not None else snapshot
 
 
 def _groups_in_order(entries: Iterable[LedgerEntry]) -> Iterable[list[LedgerEntry]]:
