@@ -45,8 +45,7 @@ from scanner.ledger.decode.protocols.marketplace import (
     fees_note,
     net_flows,
     trade_refinement,
-    trade_side,
-    unseen_native_pay,
+    with_unseen_pay,
 )
 from scanner.ledger.records import Kind, Movement
 
@@ -130,12 +129,10 @@ class BlurDecoder:
         for m in matches:
             native = m.payment_token == ZERO_ADDRESS and m.seller == wallet
             paid[m.market].append((m.log_index, m.proceeds() if native else 0))
-        extra = [leg for market, amounts in sorted(paid.items())
-                 for leg in unseen_native_pay(tx, wallet, moves, market, amounts, context)]
-        legs = [*moves, *extra]
-        side = trade_side(legs, items)
-        if side is None:
+        found = with_unseen_pay(tx, wallet, moves, paid, items, context)
+        if found is None:
             return None
+        legs, extra, side = found
         fees: dict[str, int] = defaultdict(int)
         for m in matches:
             for amount, to in m.fee_amounts():

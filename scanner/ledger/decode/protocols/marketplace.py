@@ -71,6 +71,19 @@ def unseen_native_pay(tx: RawTx, wallet: str, moves: Sequence[Movement], market:
             for index, amount in paid if amount > 0]
 
 
+def with_unseen_pay(tx: RawTx, wallet: str, moves: Sequence[Movement],
+                    paid: Mapping[str, Sequence[tuple[int, int]]], items: frozenset[str],
+                    context: DecodeContext) -> tuple[list[Movement], list[Movement], str] | None:
+    """The wallet's legs with the native coin each market paid it unseen (`paid`: market ->
+    (log index, amount)), those added legs, and the trade's side; None when the legs are
+    not a trade of `items`."""
+    extra = [leg for market, amounts in sorted(paid.items())
+             for leg in unseen_native_pay(tx, wallet, moves, market, amounts, context)]
+    legs = [*moves, *extra]
+    side = trade_side(legs, items)
+    return None if side is None else (legs, extra, side)
+
+
 def trade_refinement(decoder: str, protocol: str, legs: Sequence[Movement],
                      extra: Sequence[Movement], note: str) -> Refinement:
     return Refinement(decoder=decoder, kinds={leg.leg_key: Kind.TRADE for leg in legs},

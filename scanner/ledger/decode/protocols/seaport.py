@@ -38,8 +38,7 @@ from scanner.ledger.decode.protocols import DecodeContext, Refinement
 from scanner.ledger.decode.protocols.marketplace import (
     fees_note,
     trade_refinement,
-    trade_side,
-    unseen_native_pay,
+    with_unseen_pay,
 )
 from scanner.ledger.records import Movement
 
@@ -140,12 +139,10 @@ class SeaportDecoder:
         paid: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for order in orders:
             paid[order.market].append((order.log_index, order.native_to(wallet)))
-        extra = [leg for market, amounts in sorted(paid.items())
-                 for leg in unseen_native_pay(tx, wallet, moves, market, amounts, context)]
-        legs = [*moves, *extra]
-        side = trade_side(legs, items)
-        if side is None:
+        found = with_unseen_pay(tx, wallet, moves, paid, items, context)
+        if found is None:
             return None
+        legs, extra, side = found
         fees: dict[str, int] = defaultdict(int)
         for order in orders:
             for item in order.third_parties():
