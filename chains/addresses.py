@@ -55,10 +55,6 @@ def checksum(address: str) -> str:
     return str(to_checksum_address(address))
 
 
-def chain_ref(chain_id: int) -> str:
-    return f"eip155:{chain_id}"
-
-
 def erc20_asset(chain_id: int, token: str) -> str:
     return f"eip155:{chain_id}/erc20:{token.lower()}"
 
