@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from chains.addresses import asset_chain_id
 from chains.registry import Chain, asset_names
@@ -29,17 +29,19 @@ from scanner.app.settings import (
     policy_of,
 )
 from scanner.ledger.build import build_ledger
-from scanner.ledger.pairing import PairingRules, pair_own_transfers
+from scanner.ledger.pairing import PairingRules, may_pair_across, pair_own_transfers
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.valuation import AssetRanks, leg_id, value_entries
 from scanner.prices.book import FETCHED_MAX_AGE, PriceBook
 from scanner.prices.records import PricePoint
 from scanner.store import Store
-from scanner.tax.lots import compute_lots
+from scanner.tax.lots import compute_lots, keeps_state, lots_with_state
 from scanner.tax.policy import Policy
 
 LEDGER_BASIS = "rebuild_ledger_basis"  # the chains and asset ranks the ledger was built with
 LOTS_BASIS = "rebuild_lots_basis"  # the rules and purchase currencies of the stored lots
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_INSTANT = timedelta(microseconds=1)  # the engine's state is kept just after the last leg
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,16 @@ def _lots_key(policy: Policy, ranks: AssetRanks, pairing: PairingRules) -> str:
 
 
 def _all_lots(store: Store, policy: Policy, ranks: AssetRanks) -> None:
-    store.replace_lots(compute_book(all_legs(store), policy, ranks), describe(policy))
+    entries = all_legs(store)
+    end = max((leg.timestamp for leg in entries), default=_EPOCH) + _INSTANT
+    run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins, policy=policy)
+    book = compute_book(entries, policy, ranks) if run is None else run[0]
+    store.replace_lots(book, describe(policy))
+    store.clear_engine_state()
+    if run is not None:
+        change = run[1]
+        store.save_engine_state({h.asset for h in change.state.lots} |
+                                {asset for _, asset, _ in change.state.held}, change, False)
     store.keep_lots_ledger()
     store.set_meta(LOTS_BASIS, _lots_key(policy, ranks, pairing_rules(store)))
 
@@ -231,22 +242,27 @@ def _all_lots(store: Store, policy: Policy, ranks: AssetRanks) -> None:
 def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
                  among: Sequence[LedgerEntry] | None = None) -> None:
     """The lots and disposals of the assets a change of the ledger reaches, recomputed
-    from their own legs (`linked_assets`) and put in place of theirs. Whole, when the
-    lots were computed under other rules, when lots are named for disposals (a lot another
-    asset's legs name would be missing), when the scope of the lots changes more than
-    once over the ledger's years (an asset's lots would be allocated at another switch),
-    or when a change of scope may come after the last group (pairing can move a transfer
-    back a year, so the last year the whole ledger's lots start is not known).
+    from their own legs (`linked_assets`) and put in place of theirs: from the engine's
+    state at the end of the ledger when every change comes after it, else from the first
+    leg. Whole, when the lots were computed under other rules or without a state where one
+    is kept, when lots are named for disposals (a lot another asset's legs name would be
+    missing), when the scope of the lots changes more than once over the ledger's years
+    (an asset's lots would be allocated at another switch), or when a change of scope may
+    come after the last group (pairing can move a transfer back a year, so the last year
+    the whole ledger's lots start is not known).
     `among`: the only legs that may have changed since (the ledger was in step before)."""
     policy = policy_of(store, rules)
     pairing = pairing_rules(store)
+    moment = store.state_moment()
     if policy.assignments or not store.has_lots_ledger() or \
-            store.meta(LOTS_BASIS) != _lots_key(policy, ranks, pairing):
+            store.meta(LOTS_BASIS) != _lots_key(policy, ranks, pairing) or \
+            (moment is None and keeps_state(policy)):
         _all_lots(store, policy, ranks)
         return
     if among is not None and not among:
         return
     groups, assets = store.changed_since_lots(among)
+    earliest = store.earliest_change()
     store.take_changes()
     if not groups:
         return
@@ -259,11 +275,45 @@ def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
         _all_lots(store, policy, ranks)
         return
     linked = linked_assets(store, assets | store.group_assets(groups), policy)
+    end = (store.ledger_end() or _EPOCH) + _INSTANT
+    method = describe(policy)
+    if moment is not None and earliest is not None and earliest >= moment and \
+            not store.groups_before(groups, moment) and \
+            not _pairs_across(store, linked, moment, pairing):
+        entries = pair_own_transfers(store.lots_input(linked, moment), pairing)
+        run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins,
+                              policy=policy, through_year=last,
+                              start=store.engine_state(linked))
+        if run is not None:
+            book, change = run
+            store.add_lots_of(linked, change.touched, book.open_lots, book.disposals, method)
+            store.save_engine_state(linked, change, True)
+            return
     entries = pair_own_transfers(store.lots_input(linked), pairing)
-    book = compute_lots(entries, purchase_currencies=ranks.stablecoins, policy=policy,
-                        through_year=last)
+    run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins, policy=policy,
+                          through_year=last)
+    if run is None:
+        book = compute_lots(entries, purchase_currencies=ranks.stablecoins, policy=policy,
+                            through_year=last)
+    else:
+        book, change = run
+        store.save_engine_state(linked, change, False)
     store.replace_lots_of(linked, [lot for lot in book.open_lots if lot.asset in linked],
-                          [d for d in book.disposals if d.asset in linked], describe(policy))
+                          [d for d in book.disposals if d.asset in linked], method)
+
+
+def _pairs_across(store: Store, assets: Collection[str], moment: datetime,
+                  pairing: PairingRules) -> bool:
+    """Whether a leg of `assets` at or after `moment` may pair with one before it (or one
+    transaction has legs pairing reads on both sides)."""
+    window = max(pairing.same_chain, pairing.cross_chain)
+    legs = store.candidate_legs(assets, moment - window, moment)
+    before = [leg for leg in legs if leg.timestamp < moment]
+    after = [leg for leg in legs if leg.timestamp >= moment]
+    if not after:
+        return False
+    return bool({leg.tx_hash for leg in before} & {leg.tx_hash for leg in after}) or \
+        may_pair_across(before, after, pairing)
 
 
 def linked_assets(store: Store, seeds: Collection[str], policy: Policy) -> set[str]:

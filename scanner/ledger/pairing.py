@@ -112,8 +112,32 @@ def _candidates(entries: Sequence[LedgerEntry]) -> tuple[list[int], list[int]]:
     return outs, ins
 
 
+def may_pair_across(before: Sequence[LedgerEntry], after: Sequence[LedgerEntry],
+                    rules: PairingRules = DEFAULT_RULES) -> bool:
+    """Whether a leg of `before` and one of `after` could be one move: if not, pairing
+    both together pairs each as alone (each leg's pair is chosen among the pairs it could
+    make, best first). `before` must hold every leg that could pair with one of `after`
+    (those within the longer window, and those of their transactions)."""
+    entries = [*before, *after]
+    outs, ins = _candidates(entries)
+    split = len(before)
+    return any((o < split) != (i < split) for _, o, i in _scored(entries, outs, ins, rules))
+
+
 def _pairs(entries: Sequence[LedgerEntry], outs: list[int], ins: list[int],
            rules: PairingRules) -> list[tuple[int, int]]:
+    used: set[int] = set()
+    pairs = []
+    for _, o, i in sorted(_scored(entries, outs, ins, rules)):
+        if o not in used and i not in used:
+            used.update((o, i))
+            pairs.append((o, i))
+    return pairs
+
+
+def _scored(entries: Sequence[LedgerEntry], outs: list[int], ins: list[int],
+            rules: PairingRules) -> list[tuple[tuple[object, ...], int, int]]:
+    """Every pair a departure and an arrival could make, with its rank."""
     names = asset_names()
     by_tx: dict[str, list[int]] = {}
     by_asset: dict[str, list[tuple[datetime, int]]] = {}
@@ -145,14 +169,7 @@ def _pairs(entries: Sequence[LedgerEntry], outs: list[int], ins: list[int],
             score = _score(departure, entries[i], one_tx, names, rules)
             if score is not None:
                 scored.append((score, o, i))
-    scored.sort()
-    used: set[int] = set()
-    pairs = []
-    for _, o, i in scored:
-        if o not in used and i not in used:
-            used.update((o, i))
-            pairs.append((o, i))
-    return pairs
+    return scored
 
 
 def _near(listed: list[tuple[datetime, int]], moment: datetime,

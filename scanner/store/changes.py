@@ -64,7 +64,8 @@ _CHANGED = f"""
     SELECT coalesce(n.chain_id, o.chain_id) AS chain_id, coalesce(n.tx_hash, o.tx_hash)
            AS tx_hash, coalesce(n.leg_key, o.leg_key) AS leg_key,
            coalesce(n.wallet, o.wallet) AS wallet, n.group_id, n.asset, n.kind, n.protocol,
-           n.timestamp, n.row_hash, o.group_id AS old_group, o.asset AS old_asset
+           n.timestamp, n.row_hash, o.group_id AS old_group, o.asset AS old_asset,
+           o.timestamp AS old_timestamp
     FROM ({_SEEN}) n FULL JOIN lots_ledger o
     ON n.chain_id = o.chain_id AND n.tx_hash = o.tx_hash AND n.leg_key = o.leg_key
        AND n.wallet = o.wallet
@@ -109,6 +110,19 @@ _OF_ASSETS = f"""t.group_id IN (SELECT group_id FROM lots_ledger
                        WHERE asset IN (SELECT unnest($1)) AND kind <> '{_FEE}')
        OR (t.asset IN (SELECT unnest($1)) AND t.kind = '{_FEE}')"""
 _LOTS_INPUT = f"SELECT {_COLUMNS} FROM ({_ledger(f'({_OF_ASSETS})')}) {_ORDER}"
+_LOTS_INPUT_SINCE = f"""SELECT {_COLUMNS} FROM ({_ledger(f'({_OF_ASSETS}) AND t.timestamp >= $2')})
+    {_ORDER}"""
+# the legs of `$1` pairing reads at or after $2, and those of the transactions of the
+# legs at or after $3
+_NEAR = f"""t.{_CANDIDATE} AND t.asset IN (SELECT unnest($1))
+    AND (t.timestamp >= $2 OR t.tx_hash IN (
+        SELECT tx_hash FROM lots_ledger WHERE timestamp >= $3 AND {_CANDIDATE}))"""
+_CANDIDATES_SINCE = f"SELECT {_COLUMNS} FROM ({_ledger(_NEAR)}) {_ORDER}"
+_EARLIEST = """SELECT min(least(coalesce(timestamp, old_timestamp),
+                           coalesce(old_timestamp, timestamp))) FROM changed_legs"""
+_GROUPS_BEFORE = """SELECT count(*) FROM lots_ledger
+    WHERE timestamp < $2 AND group_id IN (SELECT unnest($1))"""
+_END = "SELECT max(timestamp) FROM lots_ledger"
 _TRANSFERS = f"SELECT {_COLUMNS} FROM ({_ledger(f't.{_CANDIDATE}')}) {_ORDER}"
 _YEARS = "SELECT min(year(timestamp)), max(year(timestamp)) FROM lots_ledger"
 # whether a group without a leg pairing may move starts at or after $1
@@ -252,10 +266,36 @@ class ChangeTables(Plumbing):
         `carrying`: the `kind|protocol` pairs that carry basis over."""
         return {str(r[0]) for r in self._sql(_LINKED, [list(assets), list(carrying)])}
 
-    def lots_input(self, assets: Collection[str]) -> list[LedgerEntry]:
+    def lots_input(self, assets: Collection[str], since: datetime | None = None) -> \
+            list[LedgerEntry]:
         """Every leg of the groups with a leg of `assets` other than a fee, and their fee
-        legs elsewhere, in the ledger's order."""
-        return [leg_of(r) for r in self._sql(_LOTS_INPUT, [list(assets)])]
+        legs elsewhere, in the ledger's order; those at or after `since` alone."""
+        if since is None:
+            return [leg_of(r) for r in self._sql(_LOTS_INPUT, [list(assets)])]
+        return [leg_of(r) for r in self._sql(_LOTS_INPUT_SINCE,
+                                             [list(assets), naive_utc(since)])]
+
+    def candidate_legs(self, assets: Collection[str], since: datetime,
+                       moment: datetime) -> list[LedgerEntry]:
+        """The legs of `assets` pairing reads (see `transfer_legs`) at or after `since`, and
+        those of the transactions that have such a leg at or after `moment`."""
+        return [leg_of(r) for r in self._sql(_CANDIDATES_SINCE, [
+            list(assets), naive_utc(since), naive_utc(moment)])]
+
+    def earliest_change(self) -> datetime | None:
+        """The earliest moment of a leg `changed_since_lots` found, before or after the
+        change."""
+        earliest = self._sql(_EARLIEST)[0][0]
+        return None if earliest is None else earliest.replace(tzinfo=UTC)
+
+    def groups_before(self, groups: Collection[str], moment: datetime) -> bool:
+        """Whether a leg of `groups` is before `moment`."""
+        return bool(self._sql(_GROUPS_BEFORE, [list(groups), naive_utc(moment)])[0][0])
+
+    def ledger_end(self) -> datetime | None:
+        """The moment of the ledger's last leg, as the lots were last computed from it."""
+        end = self._sql(_END)[0][0]
+        return None if end is None else end.replace(tzinfo=UTC)
 
     def transfer_legs(self) -> list[LedgerEntry]:
         """The legs pairing reads (transfers in and out, self transfers), in the ledger's

@@ -24,6 +24,7 @@ from scanner.prices.records import PricePoint
 from scanner.store.changes import ChangeTables
 from scanner.store.csvload import LedgerCsv
 from scanner.store.rows import aware, fits_quantity, ledger_row, naive_utc, usd_or_none
+from scanner.store.state import StateTables
 from scanner.tax.records import Allocation, LotBook
 
 REASON_SEPARATOR = "; "  # spam reasons in one text column
@@ -66,7 +67,7 @@ def _stamps() -> Callable[[datetime], str]:
     return stamp
 
 
-class Store(LedgerCsv, ChangeTables):
+class Store(LedgerCsv, ChangeTables, StateTables):
     # ---- wallets and cursors --------------------------------------------------------
 
     def add_wallet(self, chain_id: int, address: str, label: str | None = None) -> None:

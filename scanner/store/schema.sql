@@ -254,3 +254,32 @@ CREATE TABLE IF NOT EXISTS lots_ledger (
     timestamp TIMESTAMP,
     row_hash UBIGINT
 );
+
+-- the lot engine's state at the end of the ledger the stored lots were computed from
+-- (scanner/tax/checkpoint.py, store/state.py): its open lots in their pools (`pool`: the
+-- pool's wallet, '' in a universal year) or on their way between own wallets (`transit_*`),
+-- and each wallet's holding, quantities and bases exact as text; its moment and counters
+-- in meta `lot_state`
+CREATE TABLE IF NOT EXISTS lot_state (
+    pool VARCHAR,
+    transit_a VARCHAR,
+    transit_b VARCHAR,
+    arrival BIGINT NOT NULL,
+    seq BIGINT NOT NULL,
+    lot_id VARCHAR NOT NULL,
+    wallet VARCHAR NOT NULL,
+    asset VARCHAR NOT NULL,
+    symbol VARCHAR,
+    acquired TIMESTAMP NOT NULL,
+    quantity VARCHAR NOT NULL,
+    basis VARCHAR,
+    origin_tx VARCHAR NOT NULL,
+    origin_leg VARCHAR NOT NULL,
+    origin_kind VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS lot_state_held (
+    wallet VARCHAR NOT NULL,
+    asset VARCHAR NOT NULL,
+    quantity VARCHAR NOT NULL
+);

@@ -20,6 +20,7 @@ from scanner.collector import collector_paused
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import EXCHANGES, NOT_HOLDINGS, Kind, LedgerEntry
 from scanner.money import split_usd, sum_known
+from scanner.tax.checkpoint import EngineState, StateChange
 from scanner.tax.holding import is_long_term, term_of
 from scanner.tax.jurisdictions.lotwise import METHODS, LotMatcher, sort_key
 from scanner.tax.matching import Matcher, OpenLot
@@ -27,8 +28,8 @@ from scanner.tax.policy import Policy
 from scanner.tax.records import IncomeEvent, Lot, LotBook
 from scanner.tax.treatment import Treatment, income_kind
 
-__all__ = ["METHODS", "compute_lots", "is_long_term", "lots_and_snapshot", "sort_key",
-           "term_of"]
+__all__ = ["METHODS", "compute_lots", "is_long_term", "keeps_state", "lots_and_snapshot",
+           "lots_with_state", "sort_key", "term_of"]
 
 ZERO = Decimal(0)
 _new_lot = fast_constructor(Lot)
@@ -66,11 +67,61 @@ def lots_and_snapshot(
     return _run(entries, purchase_currencies, policy, None, moment)
 
 
+def keeps_state(policy: Policy) -> bool:
+    """Whether `lots_with_state` keeps a state under `policy` (lot by lot matching)."""
+    return isinstance(policy.jurisdiction.matcher(policy), LotMatcher)
+
+
+def lots_with_state(
+    entries: Iterable[LedgerEntry],
+    end: datetime,
+    *,
+    purchase_currencies: Collection[str] = (),
+    policy: Policy,
+    through_year: int | None = None,
+    start: EngineState | None = None,
+) -> tuple[LotBook, StateChange] | None:
+    """`compute_lots`, and the engine's state at `end` (every entry is before it). From
+    `start`, the run goes on from that state with the entries at or after its moment (all of
+    them are): the book then holds the run's own disposals, and of the open lots those of
+    the ids the run touched (`StateChange`). None where the state cannot be kept (the UK's
+    and Canada's pools), or an entry falls outside the run's span."""
+    matcher = policy.jurisdiction.matcher(policy)
+    if not isinstance(matcher, LotMatcher):
+        return None
+    engine = _Engine(matcher, frozenset(purchase_currencies), policy)
+    legs = entries if isinstance(entries, Sequence) else list(entries)
+    since = start.moment if start is not None else None
+    if any(leg.timestamp >= end or (since is not None and leg.timestamp < since)
+           for leg in legs):
+        return None
+    if start is not None:
+        matcher.restore(start)
+        engine.seq = itertools.count(start.seq)
+    _apply_all(engine, legs, through_year)
+    change = matcher.state(end, next(engine.seq))
+    if start is None:
+        return engine.book(), change
+    lots = tuple(_new_lot(h.lot_id, h.wallet, h.asset, h.symbol, h.acquired, h.quantity,
+                          h.basis, h.origin_tx, h.origin_leg, h.origin_kind)
+                 for h in change.state.lots if h.pool is not None)
+    return LotBook(lots, tuple(matcher.disposals), (), (), (), ()), change
+
+
 def _run(entries: Iterable[LedgerEntry], purchase_currencies: Collection[str], policy: Policy,
          through_year: int | None, moment: datetime | None) -> tuple[LotBook, LotBook | None]:
     engine = _Engine(policy.jurisdiction.matcher(policy), frozenset(purchase_currencies), policy)
     if moment is not None and engine.carrier is None:
         moment = None
+    snapshot = _apply_all(engine, entries, through_year, moment)
+    book = engine.book()
+    return book, snapshot if snapshot is not None or moment is None else book
+
+
+def _apply_all(engine: _Engine, entries: Iterable[LedgerEntry], through_year: int | None,
+               moment: datetime | None = None) -> LotBook | None:
+    """Every entry through the engine, in order; the book as it stood at `moment` (taken
+    when the first later leg arrives), if any later leg came."""
     snapshot = None
     year = None
     with collector_paused():
@@ -83,8 +134,7 @@ def _run(entries: Iterable[LedgerEntry], purchase_currencies: Collection[str], p
             engine.apply(legs)
         if through_year is not None and (year is None or through_year > year):
             engine.matcher.start_year(through_year)
-        book = engine.book()
-        return book, book if moment is not None else snapshot
+    return snapshot
 
 
 def _groups_in_order(entries: Iterable[LedgerEntry]) -> Iterable[list[LedgerEntry]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from chains.errors import UserInputError
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.money import split_usd, usd
+from scanner.tax.checkpoint import EngineState, HeldLot, StateChange
 from scanner.tax.holding import anniversary
 from scanner.tax.matching import Matched, OpenLot, transit_of
 from scanner.tax.records import NO_LOT, TAX_FREE_AFTER_A_YEAR, Disposal, Term
@@ -26,6 +27,13 @@ SortKey = Callable[[OpenLot], tuple[object, ...]]
 Draw = tuple[OpenLot, Decimal, Decimal | None]  # a lot, the quantity drawn, its basis
 UNIVERSAL = ""  # the pool key's wallet part in a universal year
 _new_disposal = fast_constructor(Disposal)  # a disposal or more per sale
+
+
+def _held(pool: str | None, transit: tuple[str, str] | None, arrival: int,
+          lot: OpenLot) -> HeldLot:
+    return HeldLot(pool, transit, arrival, lot.seq, lot.lot_id, lot.wallet, lot.asset,
+                   lot.symbol, lot.acquired, lot.quantity, lot.basis, lot.origin_tx,
+                   lot.origin_leg, lot.origin_kind)
 
 
 def _microseconds(moment: datetime) -> int:
@@ -58,21 +66,30 @@ def sort_key(method: str) -> SortKey:
         ) from None
 
 
-_ARRIVAL = itertools.count()  # breaks ties between parts of one lot that meet again
-
-
 class _Pool:
-    """Open lots ordered by the method's key; lots drawn on by id are emptied in place and
-    leave the heap when they reach its top."""
+    """Open lots ordered by the method's key, then by arrival (which breaks ties between
+    parts of one lot that meet again); lots drawn on by id are emptied in place and leave
+    the heap when they reach its top."""
 
-    __slots__ = ("_heap", "_key")
+    __slots__ = ("_arrival", "_heap", "_key")
 
-    def __init__(self, key: SortKey) -> None:
+    def __init__(self, key: SortKey, arrival: Iterator[int]) -> None:
         self._key = key
+        self._arrival = arrival
         self._heap: list[tuple[tuple[object, ...], int, OpenLot]] = []
 
-    def add(self, lot: OpenLot) -> None:
-        heapq.heappush(self._heap, (self._key(lot), next(_ARRIVAL), lot))
+    def add(self, lot: OpenLot, arrival: int | None = None) -> None:
+        heapq.heappush(self._heap, (self._key(lot),
+                                    next(self._arrival) if arrival is None else arrival, lot))
+
+    def entries(self) -> list[tuple[tuple[object, ...], int, OpenLot]]:
+        """The heap: each lot (some emptied) with its key and arrival."""
+        return self._heap
+
+    def restore(self, entries: list[tuple[tuple[object, ...], int, OpenLot]]) -> None:
+        """Hold `entries` (keys and arrivals as `add` gave them) besides its own."""
+        self._heap += entries
+        heapq.heapify(self._heap)
 
     def take(self, quantity: Decimal) -> tuple[list[Draw], Decimal]:
         """What was drawn from which lot (quantity, basis) and the quantity no lot
@@ -128,10 +145,12 @@ class LotMatcher:
     def __init__(self, method: str, scopes: ScopePlan, *,
                  assignments: Mapping[str, Sequence[str]] | None = None,
                  recorded: Sequence[Allocation] = (), tax_free_after_a_year: bool = False) -> None:
-        key = sort_key(method)
+        key = self.key = sort_key(method)
         self.method = method
         self.rule = "fifo" if method == "specific" else method  # of a draw not named by id
-        self.pools: defaultdict[tuple[str, str], _Pool] = defaultdict(lambda: _Pool(key))
+        self.arrival = itertools.count()
+        self.pools: defaultdict[tuple[str, str], _Pool] = defaultdict(
+            lambda: _Pool(key, self.arrival))
         self.scopes = scopes
         self.universal = False
         self.started = False
@@ -145,6 +164,65 @@ class LotMatcher:
         self.disposals: list[Disposal] = []
         self.allocations: list[Allocation] = []
         self.notes: list[str] = []
+        self._restored: dict[int, HeldLot] = {}  # id of a lot restored from a state: its row
+
+    # ---- state -------------------------------------------------------------------------
+
+    def restore(self, state: EngineState) -> None:
+        """Hold what `state` holds (this matcher new), as if the steps before its moment
+        had been taken."""
+        self.universal, self.started, self.year = state.universal, True, state.year
+        self.arrival = itertools.count(state.arrival)
+        for wallet, asset, quantity in state.held:
+            self.held[(wallet, asset)] = quantity
+        key, restored = self.key, self._restored
+        heaps: dict[tuple[str, str], list[tuple[tuple[object, ...], int, OpenLot]]] = {}
+        moving: list[tuple[int, tuple[str, str], OpenLot]] = []
+        for held in state.lots:
+            lot = OpenLot(held.lot_id, held.seq, held.wallet, held.asset, held.symbol,
+                          held.acquired, held.quantity, held.basis, held.origin_tx,
+                          held.origin_leg, held.origin_kind)
+            if held.transit is not None:
+                moving.append((held.arrival, held.transit, lot))
+            else:
+                heaps.setdefault((held.pool or UNIVERSAL, held.asset), []).append(
+                    (key(lot), held.arrival, lot))
+                restored[id(lot)] = held
+        for place, entries in heaps.items():
+            self.pools[place].restore(entries)
+        for _, transit, lot in sorted(moving, key=lambda m: m[0]):
+            self.in_transit.setdefault(transit, []).append(lot)
+
+    def state(self, moment: datetime, seq: int) -> StateChange:
+        """What the matcher holds now, as a state at `moment` (`seq`: the engine's next):
+        of a matcher restored from a state, the lots it changed alone."""
+        kept: set[int] = set()
+        touched: set[str] = set()
+        lots: list[HeldLot] = []
+        restored = self._restored
+        for (pool_wallet, _), pool in self.pools.items():
+            for _, arrival, lot in pool.entries():
+                if not lot.quantity:
+                    continue
+                was = restored.get(id(lot))
+                if was is not None and was.arrival == arrival and \
+                        was.quantity == lot.quantity and was.basis == lot.basis and \
+                        was.wallet == lot.wallet and was.pool == pool_wallet:
+                    kept.add(id(lot))
+                else:
+                    touched.add(lot.lot_id)
+                    lots.append(_held(pool_wallet, None, arrival, lot))
+        touched.update(held.lot_id for place, held in restored.items() if place not in kept)
+        for transit, moving in self.in_transit.items():
+            for n, lot in enumerate(moving):
+                touched.add(lot.lot_id)
+                lots.append(_held(None, transit, n, lot))
+        if kept:  # an unchanged part of a lot with a changed part goes with it
+            lots += [held for place, held in restored.items()
+                     if place in kept and held.lot_id in touched]
+        held = tuple((wallet, asset, quantity) for (wallet, asset), quantity in self.held.items())
+        return StateChange(EngineState(moment, seq, next(self.arrival), self.year,
+                                       self.universal, tuple(lots), held), frozenset(touched))
 
     # ---- scope -------------------------------------------------------------------------
 
