@@ -9,16 +9,18 @@ in: never a flat rate times the loss. A sale's gas is taken off its saving.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from functools import cached_property
 
 from scanner.tax.netting import Carryover
 from scanner.tax.plan import rebalance, scenarios
 from scanner.tax.plan.candidates import Group, groups_of
 from scanner.tax.plan.law import Law
-from scanner.tax.plan.optimizer import Chooser, cut
+from scanner.tax.plan.optimizer import Chooser, Figures, Tally, cut, plus
 from scanner.tax.plan.records import (
     Candidate,
     Move,
@@ -87,8 +89,11 @@ class _Work:
         return self.setting.law
 
     def tax(self, chosen: Sequence[Candidate], exact: bool = False) -> Decimal:
-        s = self.setting
         planned = sum((c.totals() for c in chosen), Totals())
+        return self.year_tax(planned, exact)
+
+    def year_tax(self, planned: Totals, exact: bool = False) -> Decimal:
+        s = self.setting
         year = self.law.year_tax(s.year, s.realized + planned, s.carried)
         return year.exact if exact else year.tax
 
@@ -96,14 +101,48 @@ class _Work:
         chains = {c.group: c.chain_id for c in chosen}
         return sum((self.setting.gas.get(chain, ZERO) for chain in chains.values()), ZERO)
 
-    def value(self, chosen: Sequence[Candidate]) -> Decimal:
-        return self.tax([]) - self.tax(chosen) - self.gas(chosen)
-
     def shortfall(self, chosen: Sequence[Candidate]) -> Decimal:
-        short = rebalance.shortfall(self.moves, chosen, self.target)
+        return self.short_of(self.tally(chosen))
+
+    def figures(self) -> Figures:
+        return Figures(self.tally([]), self.lot_tally, self.sale_tally, self.value_of,
+                       self.short_of)
+
+    def tally(self, chosen: Sequence[Candidate]) -> Tally:
+        """The chosen lots' short, long and free gains, gas, gain, and proceeds of each
+        target that must be sold down."""
+        total = (ZERO,) * (len(self.selling) + 5)
+        for group in {c.group: c for c in chosen}.values():
+            total = plus(total, self.sale_tally(group))
+        for c in chosen:
+            total = plus(total, self.lot_tally(c))
+        return total
+
+    @cached_property
+    def selling(self) -> tuple[str, ...]:
+        return tuple(m.key for m in self.moves if m.sell > 0)
+
+    @cached_property
+    def untaxed(self) -> Decimal:
+        """The year's tax without the plan's sales."""
+        return self.year_tax(Totals())
+
+    def lot_tally(self, c: Candidate) -> Tally:
+        totals, key = c.totals(), self.target(c.lot.asset)
+        return (totals.short, totals.long, totals.free, ZERO, c.gain,
+                *(c.proceeds if key == k else ZERO for k in self.selling))
+
+    def sale_tally(self, c: Candidate) -> Tally:
+        return (ZERO, ZERO, ZERO, self.setting.gas.get(c.chain_id, ZERO), ZERO,
+                *(ZERO for _ in self.selling))
+
+    def value_of(self, tally: Tally) -> Decimal:
+        return self.untaxed - self.year_tax(Totals(*tally[:3])) - tally[3]
+
+    def short_of(self, tally: Tally) -> Decimal:
+        short = rebalance.shortfall(self.moves, dict(zip(self.selling, tally[5:], strict=True)))
         if self.loss_target is not None:
-            loss = -sum((c.gain for c in chosen), ZERO)
-            short += max(ZERO, self.loss_target - loss)
+            short += max(ZERO, self.loss_target + tally[4])  # the gain: less the loss
         return short
 
 
@@ -172,7 +211,7 @@ def _loss_target(work: _Work, groups: Sequence[Group]) -> Decimal:
 def _plan(setting: Setting, asked: Asked) -> Plan:
     work = _work(setting, asked)
     groups = groups_of(work.sellable, setting.method)
-    chooser = Chooser(work.sellable, groups, work.value, work.shortfall, asked.least)
+    chooser = Chooser(work.sellable, groups, work.figures(), asked.least)
     choice = chooser.choose()
     chosen = [(n, work.sellable[n]) for n in sorted(choice)]
     if asked.split and choice:
@@ -209,25 +248,25 @@ def _listed(work: _Work, groups: Sequence[Group], chosen: list[tuple[int, Candid
     with what it adds to the saving of those above it; a sale's gas on its first row."""
     order = {n: (g, k) for g, group in enumerate(groups) for k, n in enumerate(group.members)}
     left = dict(chosen)
-    listed: list[Candidate] = []
+    queued: dict[int, deque[int]] = {}  # per sale, its lots left in the method's order
+    for n in sorted(left, key=lambda m: order[m]):
+        queued.setdefault(order[n][0], deque()).append(n)
+    listed = Totals()
+    tax = work.year_tax(listed)
     sales: list[Sale] = []
     seen: set[int] = set()
     sold = dict.fromkeys((m.key for m in work.moves if m.sell > 0), ZERO)
     while left:
-        eligible: list[int] = []
-        started: set[int] = set()
-        for m in sorted(left, key=lambda m: order[m]):
-            g = order[m][0]
-            if groups[g].any_subset or g not in started:
-                started.add(g)
-                eligible.append(m)
-        tax = work.tax(listed)
-        n = max(eligible, key=lambda m: (tax - work.tax([*listed, left[m]]), -order[m][0],
-                                         -order[m][1]))
+        after = {m: work.year_tax(listed + left[m].totals()) for g, lots in queued.items()
+                 for m in (lots if groups[g].any_subset else (lots[0],))}
+        n = max(after, key=lambda m: (tax - after[m], -order[m][0], -order[m][1]))
         c = left.pop(n)
-        saved = tax - work.tax([*listed, c])
-        listed.append(c)
+        saved, tax = tax - after[n], after[n]
+        listed = listed + c.totals()
         g = order[n][0]
+        queued[g].remove(n)
+        if not queued[g]:
+            del queued[g]
         gas = ZERO if g in seen else work.setting.gas.get(c.chain_id, ZERO)
         seen.add(g)
         rebuy = _rebuy(work, c, sold)

@@ -69,8 +69,7 @@ def sold(found: Sequence[Move], chosen: Iterable[Candidate],
     return out
 
 
-def shortfall(found: Sequence[Move], chosen: Sequence[Candidate],
-              target: Callable[[str], str | None]) -> Decimal:
-    """How much more the chosen sales must sell to bring every target down to its weight."""
-    done = sold(found, chosen, target)
-    return sum((max(ZERO, m.sell - done[m.key]) for m in found if m.sell > 0), ZERO)
+def shortfall(found: Sequence[Move], sold: Mapping[str, Decimal]) -> Decimal:
+    """How much more than `sold` of each target (as `sold` above counts it) the sales must
+    sell to bring every target down to its weight."""
+    return sum((max(ZERO, m.sell - sold[m.key]) for m in found if m.sell > 0), ZERO)
