@@ -70,6 +70,7 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
         if fmt == "ledger" and path.suffix.lower() != ".parquet" else None
     try:
         with store.transaction():
+            before = store.imported_keys(source)
             if staged is None:
                 entries = reader(path, account, assets)
                 store.save_imported(source, entries)
@@ -78,10 +79,10 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
                 store.save_staged_ledger(source)
                 legs = staged
                 symbols = store.staged_local_symbols(LOCAL_ASSET_PREFIX)
+            refresh_imports(store, [*before, *store.imported_keys(source)])
     finally:
         if staged is not None:
             store.drop_staged_ledger()
-    refresh_imports(store)
     return Imported(legs, source, tuple(symbols))
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from chains.addresses import asset_chain_id
 from chains.registry import Chain, asset_names
@@ -31,16 +32,18 @@ from scanner.app.settings import (
 from scanner.ledger.build import build_ledger
 from scanner.ledger.pairing import PairingRules, may_pair_across, pair_own_transfers
 from scanner.ledger.records import Kind, LedgerEntry
-from scanner.ledger.valuation import AssetRanks, leg_id, value_entries
+from scanner.ledger.valuation import AssetRanks, LegId, leg_id, value_entries
 from scanner.prices.book import FETCHED_MAX_AGE, PriceBook
 from scanner.prices.records import PricePoint
 from scanner.store import Store
-from scanner.tax.lots import compute_lots, keeps_state, lots_with_state
+from scanner.tax.checkpoint import EngineState
+from scanner.tax.lots import acquisition_order, compute_lots, keeps_state, lots_with_state
 from scanner.tax.policy import Policy
 
 LEDGER_BASIS = "rebuild_ledger_basis"  # the chains and asset ranks the ledger was built with
 LOTS_BASIS = "rebuild_lots_basis"  # the rules and purchase currencies of the stored lots
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ZERO = Decimal(0)
 _INSTANT = timedelta(microseconds=1)  # the engine's state is kept just after the last leg
 
 
@@ -154,26 +157,30 @@ def refresh_prices(store: Store, points: Iterable[PricePoint],
         if priced:
             changed += _value_imported(store, store.imported_priced_since(priced),
                                        basis.book, basis.ranks)
-        _update_lots(store, rules, basis.ranks, changed if in_step else None)
+        _update_lots(store, rules, basis.ranks,
+                     [leg_id(leg) for leg in changed] if in_step else None)
 
 
-def refresh_imports(store: Store, rules: Rules | None = None) -> None:
-    """After legs were imported from a file (replacing its legs of before): the imported
-    groups that changed are valued again, then the lots of what changed. With imported
-    legs a scanned leg shadows (those the ledger shows do not say every change), every
-    imported leg is valued again."""
+def refresh_imports(store: Store, changed: Iterable[tuple[int, str, str, str, str]],
+                    rules: Rules | None = None) -> None:
+    """In the transaction that imported legs from a file (replacing its legs of before):
+    the imported groups of the legs it removed and added (`changed`: their keys and
+    groups) valued again, then the lots of what changed. With imported legs a scanned leg
+    shadows (those the ledger shows do not say every change), every imported leg is valued
+    again."""
     basis = _current(store)
     if basis is None:
         refresh(store, rules)
         return
-    with store.transaction():
-        if store.shadowed_imports():
-            legs = store.imported_legs()
-        else:
-            groups, _ = store.changed_since_lots()
-            legs = store.imported_of_groups(groups)
-        _value_imported(store, legs, basis.book, basis.ranks)
+    if store.shadowed_imports():
+        _value_imported(store, store.imported_legs(), basis.book, basis.ranks)
         _update_lots(store, rules, basis.ranks)
+        return
+    changed = list(changed)
+    revalued = _value_imported(store, store.imported_of_groups({g for *_, g in changed}),
+                               basis.book, basis.ranks)
+    _update_lots(store, rules, basis.ranks,
+                 [(c, t, k, w) for c, t, k, w, _ in changed] + [leg_id(leg) for leg in revalued])
 
 
 def refresh_lots(store: Store, rules: Rules | None = None) -> None:
@@ -240,23 +247,24 @@ def _all_lots(store: Store, policy: Policy, ranks: AssetRanks) -> None:
 
 
 def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
-                 among: Sequence[LedgerEntry] | None = None) -> None:
-    """The lots and disposals of the assets a change of the ledger reaches, recomputed
-    from their own legs (`linked_assets`) and put in place of theirs: from the engine's
-    state at the end of the ledger when every change comes after it, else from the first
-    leg. Whole, when the lots were computed under other rules or without a state where one
-    is kept, when lots are named for disposals (a lot another asset's legs name would be
-    missing), when the scope of the lots changes more than once over the ledger's years
-    (an asset's lots would be allocated at another switch), or when a change of scope may
-    come after the last group (pairing can move a transfer back a year, so the last year
-    the whole ledger's lots start is not known).
-    `among`: the only legs that may have changed since (the ledger was in step before)."""
+                 among: Sequence[LegId] | None = None) -> None:
+    """The lots and disposals of what a change of the ledger reaches: run on from the
+    engine's state at the end of the ledger when every change comes after it (`_run_on`),
+    else recomputed from the first leg for the assets it reaches (`linked_assets`), from
+    their own legs. Whole, when the lots were computed under other rules or without a state
+    where one is kept, when lots are named for disposals (a lot another asset's legs name
+    would be missing), when the scope of the lots changes more than once over the ledger's
+    years (an asset's lots would be allocated at another switch), or when a change of scope
+    may come after the last group (pairing can move a transfer back a year, so the last
+    year the whole ledger's lots start is not known).
+    `among`: the keys of the only legs that may have changed since the lots were computed
+    (those a change found, with those valued again after it)."""
     policy = policy_of(store, rules)
     pairing = pairing_rules(store)
-    moment = store.state_moment()
+    head = store.state_head()
     if policy.assignments or not store.has_lots_ledger() or \
             store.meta(LOTS_BASIS) != _lots_key(policy, ranks, pairing) or \
-            (moment is None and keeps_state(policy)):
+            (head is None and keeps_state(policy)):
         _all_lots(store, policy, ranks)
         return
     if among is not None and not among:
@@ -274,21 +282,14 @@ def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
             datetime(switches[-1], 1, 1, tzinfo=UTC))):
         _all_lots(store, policy, ranks)
         return
-    linked = linked_assets(store, assets | store.group_assets(groups), policy)
     end = (store.ledger_end() or _EPOCH) + _INSTANT
-    method = describe(policy)
-    if moment is not None and earliest is not None and earliest >= moment and \
-            not store.groups_before(groups, moment) and \
-            not _pairs_across(store, linked, moment, pairing):
-        entries = pair_own_transfers(store.lots_input(linked, moment), pairing)
-        run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins,
-                              policy=policy, through_year=last,
-                              start=store.engine_state(linked))
-        if run is not None:
-            book, change = run
-            store.add_lots_of(linked, change.touched, book.open_lots, book.disposals, method)
-            store.save_engine_state(linked, change, True)
-            return
+    assert last is not None
+    if head is not None and earliest is not None and earliest >= head.moment and \
+            not any(y > head.year for y in switches) and \
+            not store.groups_before(groups, head.moment) and \
+            _run_on(store, policy, ranks, pairing, head, end, last):
+        return
+    linked = linked_assets(store, assets | store.group_assets(groups), policy)
     entries = pair_own_transfers(store.lots_input(linked), pairing)
     run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins, policy=policy,
                           through_year=last)
@@ -299,7 +300,40 @@ def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
         book, change = run
         store.save_engine_state(linked, change, False)
     store.replace_lots_of(linked, [lot for lot in book.open_lots if lot.asset in linked],
-                          [d for d in book.disposals if d.asset in linked], method)
+                          [d for d in book.disposals if d.asset in linked], describe(policy))
+
+
+def _run_on(store: Store, policy: Policy, ranks: AssetRanks, pairing: PairingRules,
+            head: EngineState, end: datetime, last: int) -> bool:
+    """The lots run on from the kept state (at `head.moment`) with the legs at or after
+    it, all of them new since the state was kept, when none of them may pair with a leg
+    before it; False when they may. Only the assets those legs hold change. In the order of
+    acquisition, the state of each pool is read as far as what the legs take from it (and
+    whole if that proves short)."""
+    legs = store.legs_since(head.moment)
+    assets = {leg.asset for leg in legs}
+    if _pairs_across(store, _same_coin(assets), head.moment, pairing):
+        return False
+    entries = pair_own_transfers(legs, pairing)
+    latest = acquisition_order(policy)
+    needs: list[dict[tuple[str, str], Decimal] | None] = [None]
+    if latest is not None and not head.universal:
+        need: dict[tuple[str, str], Decimal] = {}
+        for leg in entries:
+            if leg.raw_amount < 0:
+                place = (leg.wallet, leg.asset)
+                need[place] = need.get(place, _ZERO) - leg.quantity
+        needs.insert(0, need)
+    for first_lots in needs:
+        run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins,
+                              policy=policy, through_year=last,
+                              start=store.engine_state(assets, first_lots, bool(latest)))
+        if run is not None:
+            book, change = run
+            store.save_engine_state(assets, change, True)
+            store.run_on_lots(assets, change.touched, book.disposals, describe(policy))
+            return True
+    return False
 
 
 def _pairs_across(store: Store, assets: Collection[str], moment: datetime,
@@ -316,6 +350,13 @@ def _pairs_across(store: Store, assets: Collection[str], moment: datetime,
         may_pair_across(before, after, pairing)
 
 
+def _same_coin(assets: Iterable[str]) -> set[str]:
+    """`assets` and the same coins on the other chains (pairing joins them)."""
+    names = asset_names()
+    wanted = {names[asset] for asset in assets if asset in names}
+    return set(assets) | {asset for asset, name in names.items() if name in wanted}
+
+
 def linked_assets(store: Store, seeds: Collection[str], policy: Policy) -> set[str]:
     """`seeds` and every asset whose lots depend on theirs, or theirs on its: the assets
     that share a group that carries basis over (a wrap, a deposit), or a group where one
@@ -324,20 +365,9 @@ def linked_assets(store: Store, seeds: Collection[str], policy: Policy) -> set[s
     of their groups, are those the whole ledger gives them."""
     carrying = [f"{kind}|{protocol}" for kind, protocol in store.kinds_in_use()
                 if policy.carries(Kind(kind), protocol)]
-    names = asset_names()
-    named: dict[str, set[str]] = {}
-    for asset, name in names.items():
-        named.setdefault(name, set()).add(asset)
-
-    def whole(assets: Iterable[str]) -> set[str]:
-        out = set(assets)
-        for asset in list(out):
-            out |= named.get(names.get(asset, ""), set())
-        return out
-
-    found = whole(seeds)
+    found = _same_coin(seeds)
     frontier = set(found)
     while frontier:
-        frontier = whole(store.linked_assets(frontier, carrying)) - found
+        frontier = _same_coin(store.linked_assets(frontier, carrying)) - found
         found |= frontier
     return found

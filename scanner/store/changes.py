@@ -72,9 +72,9 @@ _CHANGED = f"""
     WHERE n.row_hash IS DISTINCT FROM o.row_hash"""
 # the same, of the legs of `wanted_legs` alone
 _STAGE_KEYS = """
-    CREATE OR REPLACE TEMP TABLE wanted_legs (chain_id BIGINT, tx_hash VARCHAR,
-        leg_key VARCHAR, wallet VARCHAR)"""
-_INSERT_KEY = "INSERT INTO wanted_legs VALUES (?, ?, ?, ?)"
+    CREATE OR REPLACE TEMP TABLE wanted_legs AS
+    SELECT CAST(unnest($1) AS BIGINT) AS chain_id, CAST(unnest($2) AS VARCHAR) AS tx_hash,
+           CAST(unnest($3) AS VARCHAR) AS leg_key, CAST(unnest($4) AS VARCHAR) AS wallet"""
 _WANTED = f"EXISTS (SELECT 1 FROM wanted_legs c WHERE {_SAME_LEG})"
 _CHANGED_AMONG = _CHANGED.replace(f"FROM ({_SEEN}) n FULL JOIN lots_ledger o", f"""
     FROM ({_SEEN.replace(_LEDGER, _ledger(_WANTED))}) n
@@ -110,8 +110,7 @@ _OF_ASSETS = f"""t.group_id IN (SELECT group_id FROM lots_ledger
                        WHERE asset IN (SELECT unnest($1)) AND kind <> '{_FEE}')
        OR (t.asset IN (SELECT unnest($1)) AND t.kind = '{_FEE}')"""
 _LOTS_INPUT = f"SELECT {_COLUMNS} FROM ({_ledger(f'({_OF_ASSETS})')}) {_ORDER}"
-_LOTS_INPUT_SINCE = f"""SELECT {_COLUMNS} FROM ({_ledger(f'({_OF_ASSETS}) AND t.timestamp >= $2')})
-    {_ORDER}"""
+_SINCE = f"SELECT {_COLUMNS} FROM ({_ledger('t.timestamp >= $1')}) {_ORDER}"
 # the legs of `$1` pairing reads at or after $2, and those of the transactions of the
 # legs at or after $3
 _NEAR = f"""t.{_CANDIDATE} AND t.asset IN (SELECT unnest($1))
@@ -231,21 +230,27 @@ class ChangeTables(Plumbing):
         """Whether the ledger is as the lots were last computed from it."""
         return bool(self._sql(_IN_STEP)[0][0])
 
-    def changed_since_lots(self, among: Iterable[LedgerEntry] | None = None) -> \
-            tuple[set[str], set[str]]:
+    def changed_since_lots(self, among: Iterable[tuple[int, str, str, str]] | None = None) \
+            -> tuple[set[str], set[str]]:
         """The groups and assets of the legs added, removed or changed since the lots were
         computed (old and new legs alike), of the legs `among` alone when the rest are
         known to be as they were. Call `take_changes` once the lots are."""
         if among is None:
             self._sql(_CHANGED)
         else:
-            self._sql(_STAGE_KEYS)
-            self._rows(_INSERT_KEY, [[e.chain_id, e.tx_hash, e.leg_key, e.wallet]
-                                     for e in among])
+            keys = list(among)
+            self._sql(_STAGE_KEYS, [[k[n] for k in keys] for n in range(4)])
             self._sql(_CHANGED_AMONG)
             self._sql("DROP TABLE wanted_legs")
         rows = self._sql(_CHANGED_ROWS)
         return {str(g) for g, _ in rows}, {str(a) for _, a in rows}
+
+    def imported_keys(self, source: str) -> list[tuple[int, str, str, str, str]]:
+        """The keys (chain, transaction, leg, wallet) and groups of the legs imported from
+        `source`."""
+        return [(int(c), str(t), str(k), str(w), str(g)) for c, t, k, w, g in self._sql(
+            "SELECT chain_id, tx_hash, leg_key, wallet, group_id FROM imported_ledger "
+            "WHERE source = ?", [source])]
 
     def take_changes(self) -> None:
         """The copy brought up to date with the legs `changed_since_lots` found."""
@@ -266,14 +271,14 @@ class ChangeTables(Plumbing):
         `carrying`: the `kind|protocol` pairs that carry basis over."""
         return {str(r[0]) for r in self._sql(_LINKED, [list(assets), list(carrying)])}
 
-    def lots_input(self, assets: Collection[str], since: datetime | None = None) -> \
-            list[LedgerEntry]:
+    def lots_input(self, assets: Collection[str]) -> list[LedgerEntry]:
         """Every leg of the groups with a leg of `assets` other than a fee, and their fee
-        legs elsewhere, in the ledger's order; those at or after `since` alone."""
-        if since is None:
-            return [leg_of(r) for r in self._sql(_LOTS_INPUT, [list(assets)])]
-        return [leg_of(r) for r in self._sql(_LOTS_INPUT_SINCE,
-                                             [list(assets), naive_utc(since)])]
+        legs elsewhere, in the ledger's order."""
+        return [leg_of(r) for r in self._sql(_LOTS_INPUT, [list(assets)])]
+
+    def legs_since(self, moment: datetime) -> list[LedgerEntry]:
+        """The ledger's legs at or after `moment`, in its order."""
+        return [leg_of(r) for r in self._sql(_SINCE, [naive_utc(moment)])]
 
     def candidate_legs(self, assets: Collection[str], since: datetime,
                        moment: datetime) -> list[LedgerEntry]:

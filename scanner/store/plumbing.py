@@ -101,7 +101,11 @@ class Plumbing:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: an error inside rolls every write back."""
+        """All or nothing: an error inside rolls every write back. Inside another, it is
+        part of that one."""
+        if self._transactions:
+            yield
+            return
         self._db.execute("BEGIN TRANSACTION")
         self._transactions += 1
         try:

@@ -36,21 +36,33 @@ class HeldLot:
 @dataclass(frozen=True)
 class EngineState:
     """Every group of legs before `moment` applied, none at or after it. `lots` and `held`
-    may be those of some assets only (the state of the others is theirs alone)."""
+    may be those of some assets only (the state of the others is theirs alone), and of the
+    pools in `partial` the first lots in the method's order alone (those a run will draw
+    on, as far as the state's reader could tell)."""
 
     moment: datetime
     seq: int  # the next lot's place in the order of arrival
-    arrival: int  # the next arrival in a pool
+    arrival: int  # the next arrival in a pool (an arrival names a lot of an asset's pools)
     year: int
     universal: bool
     lots: tuple[HeldLot, ...]
     held: tuple[tuple[str, str, Decimal], ...]  # (wallet, asset, quantity held)
+    partial: frozenset[tuple[str, str]] = frozenset()  # (pool, asset)
 
 
 @dataclass(frozen=True)
 class StateChange:
-    """What a run from a state changed of it: the lots of `touched` ids (gone, changed or
-    new) are replaced by `lots`; the rest are as they were."""
+    """What a run changed of the state it started from: `state.lots` are the lots in pools
+    that are new or changed, and every lot in transit; `gone` the lots of the start that
+    are no more as they were, by (asset, arrival); `touched` the ids of both. Without a
+    start, every lot is new."""
 
-    state: EngineState  # its lots: those of the touched ids alone
+    state: EngineState
+    gone: tuple[tuple[str, int], ...]
     touched: frozenset[str]
+
+
+class StateTooShort(Exception):
+    """A run from a partial state was to draw on a lot the state left out (its reader
+    misjudged what the run would draw): the run is void, and runs again from the whole
+    state. Never leaves the lot engine."""

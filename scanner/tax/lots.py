@@ -20,16 +20,16 @@ from scanner.collector import collector_paused
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import EXCHANGES, NOT_HOLDINGS, Kind, LedgerEntry
 from scanner.money import split_usd, sum_known
-from scanner.tax.checkpoint import EngineState, StateChange
+from scanner.tax.checkpoint import EngineState, StateChange, StateTooShort
 from scanner.tax.holding import is_long_term, term_of
-from scanner.tax.jurisdictions.lotwise import METHODS, LotMatcher, sort_key
+from scanner.tax.jurisdictions.lotwise import ACQUISITION_ORDER, METHODS, LotMatcher, sort_key
 from scanner.tax.matching import Matcher, OpenLot
 from scanner.tax.policy import Policy
 from scanner.tax.records import IncomeEvent, Lot, LotBook
 from scanner.tax.treatment import Treatment, income_kind
 
-__all__ = ["METHODS", "compute_lots", "is_long_term", "keeps_state", "lots_and_snapshot",
-           "lots_with_state", "sort_key", "term_of"]
+__all__ = ["METHODS", "acquisition_order", "compute_lots", "is_long_term", "keeps_state",
+           "lots_and_snapshot", "lots_with_state", "sort_key", "term_of"]
 
 ZERO = Decimal(0)
 _new_lot = fast_constructor(Lot)
@@ -72,6 +72,13 @@ def keeps_state(policy: Policy) -> bool:
     return isinstance(policy.jurisdiction.matcher(policy), LotMatcher)
 
 
+def acquisition_order(policy: Policy) -> bool | None:
+    """Whether lots are drawn on in the order of acquisition, the latest first (True) or
+    the earliest (False); None when in another order, or pooled."""
+    matcher = policy.jurisdiction.matcher(policy)
+    return ACQUISITION_ORDER.get(matcher.method) if isinstance(matcher, LotMatcher) else None
+
+
 def lots_with_state(
     entries: Iterable[LedgerEntry],
     end: datetime,
@@ -83,9 +90,9 @@ def lots_with_state(
 ) -> tuple[LotBook, StateChange] | None:
     """`compute_lots`, and the engine's state at `end` (every entry is before it). From
     `start`, the run goes on from that state with the entries at or after its moment (all of
-    them are): the book then holds the run's own disposals, and of the open lots those of
-    the ids the run touched (`StateChange`). None where the state cannot be kept (the UK's
-    and Canada's pools), or an entry falls outside the run's span."""
+    them are), and gives the run's own disposals alone, no open lot (they are in the
+    `StateChange`). None where the state cannot be kept (the UK's and Canada's pools), an
+    entry falls outside the run's span, or a partial `start` proved too short."""
     matcher = policy.jurisdiction.matcher(policy)
     if not isinstance(matcher, LotMatcher):
         return None
@@ -98,14 +105,14 @@ def lots_with_state(
     if start is not None:
         matcher.restore(start)
         engine.seq = itertools.count(start.seq)
-    _apply_all(engine, legs, through_year)
+    try:
+        _apply_all(engine, legs, through_year)
+    except StateTooShort:
+        return None
     change = matcher.state(end, next(engine.seq))
     if start is None:
         return engine.book(), change
-    lots = tuple(_new_lot(h.lot_id, h.wallet, h.asset, h.symbol, h.acquired, h.quantity,
-                          h.basis, h.origin_tx, h.origin_leg, h.origin_kind)
-                 for h in change.state.lots if h.pool is not None)
-    return LotBook(lots, tuple(matcher.disposals), (), (), (), ()), change
+    return LotBook((), tuple(matcher.disposals), (), (), (), ()), change
 
 
 def _run(entries: Iterable[LedgerEntry], purchase_currencies: Collection[str], policy: Policy,

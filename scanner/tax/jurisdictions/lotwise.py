@@ -15,7 +15,7 @@ from chains.errors import UserInputError
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.money import split_usd, usd
-from scanner.tax.checkpoint import EngineState, HeldLot, StateChange
+from scanner.tax.checkpoint import EngineState, HeldLot, StateChange, StateTooShort
 from scanner.tax.holding import anniversary
 from scanner.tax.matching import Matched, OpenLot, transit_of
 from scanner.tax.records import NO_LOT, TAX_FREE_AFTER_A_YEAR, Disposal, Term
@@ -57,6 +57,11 @@ METHODS: dict[str, SortKey] = {
 }
 
 
+# the methods whose order is that of acquisition, the earliest first (False) or the latest
+# (True), where a tie goes to the earlier arrival: a database can list their lots in order
+ACQUISITION_ORDER = {"fifo": False, "specific": False, "lifo": True}
+
+
 def sort_key(method: str) -> SortKey:
     try:
         return METHODS[method]
@@ -69,14 +74,17 @@ def sort_key(method: str) -> SortKey:
 class _Pool:
     """Open lots ordered by the method's key, then by arrival (which breaks ties between
     parts of one lot that meet again); lots drawn on by id are emptied in place and leave
-    the heap when they reach its top."""
+    the heap when they reach its top. A pool restored from a partial state holds its first
+    lots alone: `_cold` is the place of the last (nothing comes before it that it does not
+    hold), and a draw beyond it is void (StateTooShort)."""
 
-    __slots__ = ("_arrival", "_heap", "_key")
+    __slots__ = ("_arrival", "_cold", "_heap", "_key")
 
     def __init__(self, key: SortKey, arrival: Iterator[int]) -> None:
         self._key = key
         self._arrival = arrival
         self._heap: list[tuple[tuple[object, ...], int, OpenLot]] = []
+        self._cold: tuple[object, ...] | None = None
 
     def add(self, lot: OpenLot, arrival: int | None = None) -> None:
         heapq.heappush(self._heap, (self._key(lot),
@@ -86,18 +94,30 @@ class _Pool:
         """The heap: each lot (some emptied) with its key and arrival."""
         return self._heap
 
-    def restore(self, entries: list[tuple[tuple[object, ...], int, OpenLot]]) -> None:
-        """Hold `entries` (keys and arrivals as `add` gave them) besides its own."""
-        self._heap += entries
-        heapq.heapify(self._heap)
+    def restore(self, entries: list[tuple[tuple[object, ...], int, OpenLot]],
+                partial: bool) -> None:
+        """Hold `entries` (keys and arrivals as `add` gave them), the first lots of the
+        pool alone when `partial`."""
+        self._heap = entries
+        heapq.heapify(entries)
+        if partial:
+            self._cold = max((key, arrival) for key, arrival, _ in entries) if entries else ()
+
+    def _whole(self) -> None:
+        if self._cold is not None:
+            raise StateTooShort
 
     def take(self, quantity: Decimal) -> tuple[list[Draw], Decimal]:
         """What was drawn from which lot (quantity, basis) and the quantity no lot
         covered."""
         draws: list[Draw] = []
         heap = self._heap
+        cold = self._cold
         while quantity > ZERO and heap:
-            lot = heap[0][2]
+            top = heap[0]
+            if cold is not None and (top[0], top[1]) > cold:
+                raise StateTooShort
+            lot = top[2]
             have = lot.quantity
             if have > quantity:
                 draws.append((lot, quantity, lot.draw(quantity)))
@@ -106,11 +126,14 @@ class _Pool:
                 draws.append((lot, have, lot.draw(have)))
                 quantity -= have
             heapq.heappop(heap)
+        if quantity > ZERO and cold is not None:
+            raise StateTooShort
         return draws, quantity
 
     def take_from_wallet(self, wallet: str, quantity: Decimal) -> list[OpenLot]:
         """Parts of the lots that `wallet` acquired, in the method's order, up to
         `quantity` (they stay in the pool's books until added back)."""
+        self._whole()
         parts = []
         for _, _, lot in sorted(entry for entry in self._heap if entry[2].wallet == wallet):
             if quantity <= 0:
@@ -122,12 +145,14 @@ class _Pool:
         return parts
 
     def find(self, lot_id: str) -> OpenLot | None:
+        self._whole()
         for _, _, lot in self._heap:
             if lot.lot_id == lot_id and lot.quantity > 0:
                 return lot
         return None
 
     def lots(self) -> list[OpenLot]:
+        self._whole()
         return [lot for _, _, lot in self._heap if lot.quantity > 0]
 
     def drain(self) -> list[OpenLot]:
@@ -176,7 +201,8 @@ class LotMatcher:
         for wallet, asset, quantity in state.held:
             self.held[(wallet, asset)] = quantity
         key, restored = self.key, self._restored
-        heaps: dict[tuple[str, str], list[tuple[tuple[object, ...], int, OpenLot]]] = {}
+        heaps: dict[tuple[str, str], list[tuple[tuple[object, ...], int, OpenLot]]] = {
+            place: [] for place in state.partial}
         moving: list[tuple[int, tuple[str, str], OpenLot]] = []
         for held in state.lots:
             lot = OpenLot(held.lot_id, held.seq, held.wallet, held.asset, held.symbol,
@@ -189,15 +215,14 @@ class LotMatcher:
                     (key(lot), held.arrival, lot))
                 restored[id(lot)] = held
         for place, entries in heaps.items():
-            self.pools[place].restore(entries)
+            self.pools[place].restore(entries, place in state.partial)
         for _, transit, lot in sorted(moving, key=lambda m: m[0]):
             self.in_transit.setdefault(transit, []).append(lot)
 
     def state(self, moment: datetime, seq: int) -> StateChange:
         """What the matcher holds now, as a state at `moment` (`seq`: the engine's next):
-        of a matcher restored from a state, the lots it changed alone."""
+        of a matcher restored from a state, what changed of it."""
         kept: set[int] = set()
-        touched: set[str] = set()
         lots: list[HeldLot] = []
         restored = self._restored
         for (pool_wallet, _), pool in self.pools.items():
@@ -210,19 +235,16 @@ class LotMatcher:
                         was.wallet == lot.wallet and was.pool == pool_wallet:
                     kept.add(id(lot))
                 else:
-                    touched.add(lot.lot_id)
                     lots.append(_held(pool_wallet, None, arrival, lot))
-        touched.update(held.lot_id for place, held in restored.items() if place not in kept)
-        for transit, moving in self.in_transit.items():
-            for n, lot in enumerate(moving):
-                touched.add(lot.lot_id)
-                lots.append(_held(None, transit, n, lot))
-        if kept:  # an unchanged part of a lot with a changed part goes with it
-            lots += [held for place, held in restored.items()
-                     if place in kept and held.lot_id in touched]
+        gone = [held for place, held in restored.items() if place not in kept]
+        lots += [_held(None, transit, n, lot) for transit, moving in self.in_transit.items()
+                 for n, lot in enumerate(moving)]
         held = tuple((wallet, asset, quantity) for (wallet, asset), quantity in self.held.items())
-        return StateChange(EngineState(moment, seq, next(self.arrival), self.year,
-                                       self.universal, tuple(lots), held), frozenset(touched))
+        return StateChange(
+            EngineState(moment, seq, next(self.arrival), self.year, self.universal,
+                        tuple(lots), held),
+            tuple((h.asset, h.arrival) for h in gone),
+            frozenset(h.lot_id for h in (*lots, *gone)))
 
     # ---- scope -------------------------------------------------------------------------
 
