@@ -3,12 +3,14 @@ missing prices, year-end balances, lineage; and what needs review."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from chains.errors import UserInputError
+from chains.registry import asset_names
 from scanner.app.readmodel import Books
 from scanner.app.settings import pairing_rules
 from scanner.formats.render import plural
@@ -86,10 +88,17 @@ class Review:
 
 def review(store: Store, legs: Sequence[LedgerEntry] | None = None) -> Review:
     """What needs review; `legs` (paired, as the read model holds them) spares a command
-    that has them a second read of the ledger; without them, the transfers alone are read
-    (pairing reads nothing else), and those left unpaired looked at."""
-    legs = left_unpaired(store.transfer_legs(), pairing_rules(store)) if legs is None \
-        else legs
+    that has them a second read of the ledger; without them (a command that wrote), the
+    transfers alone are read (pairing reads nothing else) and those left unpaired looked at
+    and kept, unless those kept were found among the same transfers."""
+    if legs is None:
+        rules = pairing_rules(store)
+        names = hashlib.sha256(repr(sorted(asset_names().items())).encode()).hexdigest()
+        key = f"{store.pairing_key()}|{rules!r}|{names}"
+        legs = store.kept_unpaired(key)
+        if legs is None:
+            legs = left_unpaired(store.transfer_legs(), rules)
+            store.keep_unpaired(key, legs)
     return Review(*store.review_counts(), unknown_origin=tuple(unpaired_arrivals(legs)),
                   bridged_away=tuple(unpaired_bridge_departures(legs)))
 

@@ -123,6 +123,13 @@ _GROUPS_BEFORE = """SELECT count(*) FROM lots_ledger
     WHERE timestamp < $2 AND group_id IN (SELECT unnest($1))"""
 _END = "SELECT max(timestamp) FROM lots_ledger"
 _TRANSFERS = f"SELECT {_COLUMNS} FROM ({_ledger(f't.{_CANDIDATE}')}) {_ORDER}"
+# what pairing reads of the transfers, in one figure
+_PAIRING_KEY = f"""SELECT count(*), sum(hash(chain_id, tx_hash, leg_key, wallet, kind, protocol,
+    asset, raw_amount, decimals, timestamp, block_number, tx_index))
+    FROM ({_ledger(f't.{_CANDIDATE}')})"""
+UNPAIRED_KEY = "review_unpaired"  # meta: the transfers review_unpaired was found among
+_UNPAIRED = f"""SELECT {_COLUMNS} FROM ({_ledger(
+    "EXISTS (SELECT 1 FROM review_unpaired c WHERE " + _SAME_LEG + ")")}) {_ORDER}"""
 _YEARS = "SELECT min(year(timestamp)), max(year(timestamp)) FROM lots_ledger"
 # whether a group without a leg pairing may move starts at or after $1
 _SETTLED = f"""
@@ -306,6 +313,25 @@ class ChangeTables(Plumbing):
         """The legs pairing reads (transfers in and out, self transfers), in the ledger's
         order: pairing them alone pairs them as the whole ledger would."""
         return [leg_of(r) for r in self._sql(_TRANSFERS)]
+
+    def pairing_key(self) -> str:
+        """A fingerprint of what pairing reads of the transfers."""
+        count, total = self._sql(_PAIRING_KEY)[0]
+        return f"{count}:{total}"
+
+    def kept_unpaired(self, key: str) -> list[LedgerEntry] | None:
+        """The legs kept as left unpaired among the transfers of fingerprint `key` (as
+        they are now); None when none were kept for it."""
+        return [leg_of(r) for r in self._sql(_UNPAIRED)] if self.meta(UNPAIRED_KEY) == key \
+            else None
+
+    def keep_unpaired(self, key: str, legs: Iterable[LedgerEntry]) -> None:
+        """`legs` as those left unpaired among the transfers of fingerprint `key`."""
+        with self.transaction():
+            self._sql("DELETE FROM review_unpaired")
+            self._rows("INSERT INTO review_unpaired VALUES (?, ?, ?, ?)",
+                       [[e.chain_id, e.tx_hash, e.leg_key, e.wallet] for e in legs])
+            self.set_meta(UNPAIRED_KEY, key)
 
     def ledger_years(self) -> tuple[int | None, int | None]:
         """The first and last year of the ledger."""

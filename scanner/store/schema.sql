@@ -283,3 +283,13 @@ CREATE TABLE IF NOT EXISTS lot_state_held (
     asset VARCHAR NOT NULL,
     quantity VARCHAR NOT NULL
 );
+
+-- the keys of the legs pairing left unpaired (the review's arrivals from outside and
+-- departures through a bridge), as of the transfers whose fingerprint meta
+-- `review_unpaired` holds
+CREATE TABLE IF NOT EXISTS review_unpaired (
+    chain_id BIGINT,
+    tx_hash VARCHAR,
+    leg_key VARCHAR,
+    wallet VARCHAR
+);
