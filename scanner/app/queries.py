@@ -17,6 +17,8 @@ from scanner.formats.render import plural
 from scanner.ledger.classify import UNEXPLAINED
 from scanner.ledger.decode.protocols.bridges import PREFIX as BRIDGE
 from scanner.ledger.pairing import (
+    PAIRED_KINDS,
+    PairingRules,
     left_unpaired,
     unpaired_arrivals,
     unpaired_bridge_departures,
@@ -93,14 +95,32 @@ def review(store: Store, legs: Sequence[LedgerEntry] | None = None) -> Review:
     and kept, unless those kept were found among the same transfers."""
     if legs is None:
         rules = pairing_rules(store)
-        names = hashlib.sha256(repr(sorted(asset_names().items())).encode()).hexdigest()
-        key = f"{store.pairing_key()}|{rules!r}|{names}"
+        key = _unpaired_key(store.pairing_keys()[1], rules)
         legs = store.kept_unpaired(key)
         if legs is None:
             legs = left_unpaired(store.transfer_legs(), rules)
             store.keep_unpaired(key, legs)
     return Review(*store.review_counts(), unknown_origin=tuple(unpaired_arrivals(legs)),
                   bridged_away=tuple(unpaired_bridge_departures(legs)))
+
+
+def carry_unpaired(store: Store, moment: datetime, legs: Sequence[LedgerEntry]) -> None:
+    """After `legs` (every leg at or after `moment`) joined the ledger, none of which may
+    pair with a leg before it: the review's unpaired legs kept for the transfers before
+    `moment`, if so kept, with those the new legs leave unpaired among themselves."""
+    rules = pairing_rules(store)
+    before, now = (_unpaired_key(key, rules) for key in store.pairing_keys(moment))
+    kept = store.kept_unpaired(before)
+    if kept is not None:
+        new = left_unpaired([leg for leg in legs if leg.kind in PAIRED_KINDS], rules)
+        store.keep_unpaired(now, [*kept, *new])
+
+
+def _unpaired_key(transfers: str, rules: PairingRules) -> str:
+    """What the legs pairing leaves unpaired depend on: the transfers (their fingerprint),
+    the rules, and which assets are one coin."""
+    names = hashlib.sha256(repr(sorted(asset_names().items())).encode()).hexdigest()
+    return f"{transfers}|{rules!r}|{names}"
 
 
 def ledger(books: Books, year: int | None = None, wallet: str | None = None,

@@ -19,6 +19,7 @@ from chains.addresses import asset_chain_id
 from chains.registry import Chain, asset_names
 from chains.source import NoProgress, Progress
 from scanner.app.config_protocols import named_contracts
+from scanner.app.queries import carry_unpaired
 from scanner.app.readmodel import all_legs, compute_book
 from scanner.app.settings import (
     Rules,
@@ -30,7 +31,12 @@ from scanner.app.settings import (
     policy_of,
 )
 from scanner.ledger.build import build_ledger
-from scanner.ledger.pairing import PairingRules, may_pair_across, pair_own_transfers
+from scanner.ledger.pairing import (
+    PAIRED_KINDS,
+    PairingRules,
+    may_pair_across,
+    pair_own_transfers,
+)
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.valuation import AssetRanks, LegId, leg_id, value_entries
 from scanner.prices.book import FETCHED_MAX_AGE, PriceBook
@@ -275,19 +281,20 @@ def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
     if not groups:
         return
     first, last = store.ledger_years()
-    scopes = policy.effective_scopes
-    switches = [y for y in range(first + 1, last + 1) if scopes.of(y) != scopes.of(y - 1)] \
-        if first is not None and last is not None else []
-    if len(switches) > 1 or (switches and not store.settled_since(
-            datetime(switches[-1], 1, 1, tzinfo=UTC))):
+    if first is None or last is None:  # the ledger is empty
         _all_lots(store, policy, ranks)
         return
+    scopes = policy.effective_scopes
+    switches = [y for y in range(first + 1, last + 1) if scopes.of(y) != scopes.of(y - 1)]
     end = (store.ledger_end() or _EPOCH) + _INSTANT
-    assert last is not None
     if head is not None and earliest is not None and earliest >= head.moment and \
             not any(y > head.year for y in switches) and \
             not store.groups_before(groups, head.moment) and \
             _run_on(store, policy, ranks, pairing, head, end, last):
+        return
+    if len(switches) > 1 or (switches and not store.settled_since(
+            datetime(switches[-1], 1, 1, tzinfo=UTC))):
+        _all_lots(store, policy, ranks)
         return
     linked = linked_assets(store, assets | store.group_assets(groups), policy)
     entries = pair_own_transfers(store.lots_input(linked), pairing)
@@ -312,7 +319,7 @@ def _run_on(store: Store, policy: Policy, ranks: AssetRanks, pairing: PairingRul
     whole if that proves short)."""
     legs = store.legs_since(head.moment)
     assets = {leg.asset for leg in legs}
-    if _pairs_across(store, _same_coin(assets), head.moment, pairing):
+    if _pairs_across(store, legs, head.moment, pairing):
         return False
     entries = pair_own_transfers(legs, pairing)
     latest = acquisition_order(policy)
@@ -332,21 +339,23 @@ def _run_on(store: Store, policy: Policy, ranks: AssetRanks, pairing: PairingRul
             book, change = run
             store.save_engine_state(assets, change, True)
             store.run_on_lots(assets, change.touched, book.disposals, describe(policy))
+            carry_unpaired(store, head.moment, legs)
             return True
     return False
 
 
-def _pairs_across(store: Store, assets: Collection[str], moment: datetime,
+def _pairs_across(store: Store, legs: Sequence[LedgerEntry], moment: datetime,
                   pairing: PairingRules) -> bool:
-    """Whether a leg of `assets` at or after `moment` may pair with one before it (or one
+    """Whether one of `legs` (at or after `moment`) may pair with a leg before it (or one
     transaction has legs pairing reads on both sides)."""
-    window = max(pairing.same_chain, pairing.cross_chain)
-    legs = store.candidate_legs(assets, moment - window, moment)
-    before = [leg for leg in legs if leg.timestamp < moment]
-    after = [leg for leg in legs if leg.timestamp >= moment]
+    after = [leg for leg in legs if leg.kind in PAIRED_KINDS]
     if not after:
         return False
-    return bool({leg.tx_hash for leg in before} & {leg.tx_hash for leg in after}) or \
+    txs = {leg.tx_hash for leg in after}
+    window = max(pairing.same_chain, pairing.cross_chain)
+    before = store.candidate_legs(_same_coin({leg.asset for leg in after}), moment - window,
+                                  moment, txs)
+    return any(leg.tx_hash in txs for leg in before) or \
         may_pair_across(before, after, pairing)
 
 

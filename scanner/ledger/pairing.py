@@ -26,6 +26,7 @@ from scanner.ledger.records import Kind, LedgerEntry
 from scanner.money import split_usd, usd
 
 _OUT, _IN, _SELF = Kind.TRANSFER_OUT, Kind.TRANSFER_IN, Kind.SELF_TRANSFER
+PAIRED_KINDS = (_IN, _OUT, _SELF)  # the kinds of the legs pairing reads
 FEE_PROTOCOL = "transfer-fee"  # the part of a move between own accounts that never arrived
 MAX_TOLERANCE = Decimal("0.5")  # beyond it, what arrived is not what left less a fee
 

@@ -16,6 +16,7 @@ import duckdb
 
 from scanner.errors import StoreError
 from scanner.frozen import fast_constructor
+from scanner.ledger.pairing import PAIRED_KINDS
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store.bulk import copy_rows, insert_many
 from scanner.store.connect import one_line
@@ -45,8 +46,7 @@ def _ledger(where: str = "true") -> str:
 
 
 _LEDGER = _ledger()
-_FEE, _CANDIDATES = Kind.FEE.value, (Kind.TRANSFER_IN.value, Kind.TRANSFER_OUT.value,
-                                     Kind.SELF_TRANSFER.value)
+_FEE, _CANDIDATES = Kind.FEE.value, tuple(kind.value for kind in PAIRED_KINDS)
 _MOVE = f"kind NOT IN ('{_FEE}', '{Kind.SPAM.value}', '{Kind.DEBT.value}')"
 _CANDIDATE = f"kind IN {_CANDIDATES}"
 
@@ -111,12 +111,11 @@ _OF_ASSETS = f"""t.group_id IN (SELECT group_id FROM lots_ledger
        OR (t.asset IN (SELECT unnest($1)) AND t.kind = '{_FEE}')"""
 _LOTS_INPUT = f"SELECT {_COLUMNS} FROM ({_ledger(f'({_OF_ASSETS})')}) {_ORDER}"
 _SINCE = f"SELECT {_COLUMNS} FROM ({_ledger('t.timestamp >= $1')}) {_ORDER}"
-# the legs of `$1` pairing reads at or after $2, and those of the transactions of the
-# legs at or after $3
-_NEAR = f"""t.{_CANDIDATE} AND t.asset IN (SELECT unnest($1))
-    AND (t.timestamp >= $2 OR t.tx_hash IN (
-        SELECT tx_hash FROM lots_ledger WHERE timestamp >= $3 AND {_CANDIDATE}))"""
-_CANDIDATES_SINCE = f"SELECT {_COLUMNS} FROM ({_ledger(_NEAR)}) {_ORDER}"
+# the legs of `$1` pairing reads before $3: those at or after $2, and those of the
+# transactions $4
+_NEAR = f"""t.{_CANDIDATE} AND t.asset IN (SELECT unnest($1)) AND t.timestamp < $3
+    AND (t.timestamp >= $2 OR t.tx_hash IN (SELECT unnest($4)))"""
+_CANDIDATES_BEFORE = f"SELECT {_COLUMNS} FROM ({_ledger(_NEAR)}) {_ORDER}"
 _EARLIEST = """SELECT min(least(coalesce(timestamp, old_timestamp),
                            coalesce(old_timestamp, timestamp))) FROM changed_legs"""
 _GROUPS_BEFORE = """SELECT count(*) FROM lots_ledger
@@ -124,9 +123,12 @@ _GROUPS_BEFORE = """SELECT count(*) FROM lots_ledger
 _END = "SELECT max(timestamp) FROM lots_ledger"
 _TRANSFERS = f"SELECT {_COLUMNS} FROM ({_ledger(f't.{_CANDIDATE}')}) {_ORDER}"
 # what pairing reads of the transfers, in one figure
-_PAIRING_KEY = f"""SELECT count(*), sum(hash(chain_id, tx_hash, leg_key, wallet, kind, protocol,
-    asset, raw_amount, decimals, timestamp, block_number, tx_index))
-    FROM ({_ledger(f't.{_CANDIDATE}')})"""
+_PAIRING_KEY = f"""
+    SELECT count(*) FILTER (WHERE timestamp < $1), sum(h) FILTER (WHERE timestamp < $1),
+           count(*), sum(h)
+    FROM (SELECT timestamp, hash(chain_id, tx_hash, leg_key, wallet, kind, protocol, asset,
+                                 raw_amount, decimals, timestamp, block_number, tx_index) AS h
+          FROM ({_ledger(f't.{_CANDIDATE}')}))"""
 UNPAIRED_KEY = "review_unpaired"  # meta: the transfers review_unpaired was found among
 _UNPAIRED = f"""SELECT {_COLUMNS} FROM ({_ledger(
     "EXISTS (SELECT 1 FROM review_unpaired c WHERE " + _SAME_LEG + ")")}) {_ORDER}"""
@@ -158,7 +160,9 @@ _IMPORTED_TO_VALUE = f"""
         ON l.asset = p.asset AND l.timestamp >= p.since)
     {_ORDER}"""
 _IMPORTED_OF_GROUPS = f"""
-    SELECT {_COLUMNS}, usd_given FROM imported_ledger WHERE group_id IN (SELECT unnest(?))
+    SELECT {_COLUMNS}, usd_given FROM imported_ledger WHERE group_id IN (
+        SELECT group_id FROM imported_ledger
+        WHERE group_id IN (SELECT unnest(?)) AND NOT coalesce(usd_given, false))
     {_ORDER}"""
 _SHADOWED = """
     SELECT count(*) FROM imported_ledger i JOIN ledger l
@@ -178,6 +182,7 @@ _PRICE_ROWS = """
 _JUDGED = "SELECT asset FROM spam WHERE asset IN (SELECT unnest(?))"
 
 
+_NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 _new_entry = fast_constructor(LedgerEntry)
 _KIND_OF = {kind.value: kind for kind in Kind}
 
@@ -287,12 +292,12 @@ class ChangeTables(Plumbing):
         """The ledger's legs at or after `moment`, in its order."""
         return [leg_of(r) for r in self._sql(_SINCE, [naive_utc(moment)])]
 
-    def candidate_legs(self, assets: Collection[str], since: datetime,
-                       moment: datetime) -> list[LedgerEntry]:
-        """The legs of `assets` pairing reads (see `transfer_legs`) at or after `since`, and
-        those of the transactions that have such a leg at or after `moment`."""
-        return [leg_of(r) for r in self._sql(_CANDIDATES_SINCE, [
-            list(assets), naive_utc(since), naive_utc(moment)])]
+    def candidate_legs(self, assets: Collection[str], since: datetime, moment: datetime,
+                       txs: Collection[str]) -> list[LedgerEntry]:
+        """The legs of `assets` pairing reads (see `transfer_legs`) before `moment`: those
+        at or after `since`, and those of the transactions `txs`."""
+        return [leg_of(r) for r in self._sql(_CANDIDATES_BEFORE, [
+            list(assets), naive_utc(since), naive_utc(moment), list(txs)])]
 
     def earliest_change(self) -> datetime | None:
         """The earliest moment of a leg `changed_since_lots` found, before or after the
@@ -314,10 +319,12 @@ class ChangeTables(Plumbing):
         order: pairing them alone pairs them as the whole ledger would."""
         return [leg_of(r) for r in self._sql(_TRANSFERS)]
 
-    def pairing_key(self) -> str:
-        """A fingerprint of what pairing reads of the transfers."""
-        count, total = self._sql(_PAIRING_KEY)[0]
-        return f"{count}:{total}"
+    def pairing_keys(self, moment: datetime | None = None) -> tuple[str, str]:
+        """Fingerprints of what pairing reads of the transfers before `moment`, and of all
+        of them."""
+        before, before_sum, count, total = self._sql(_PAIRING_KEY,
+                                                     [naive_utc(moment or _NEVER)])[0]
+        return f"{before}:{before_sum}", f"{count}:{total}"
 
     def kept_unpaired(self, key: str) -> list[LedgerEntry] | None:
         """The legs kept as left unpaired among the transfers of fingerprint `key` (as
@@ -380,6 +387,8 @@ class ChangeTables(Plumbing):
                                                             [assets, moments])]
 
     def imported_of_groups(self, groups: Collection[str]) -> list[tuple[LedgerEntry, bool]]:
+        """The imported legs of those of `groups` with a leg whose value its file did not
+        give (the others have nothing to value), each with whether its file gave it."""
         if not groups:
             return []
         return [(leg_of(r), bool(r[18])) for r in self._sql(_IMPORTED_OF_GROUPS,

@@ -5,10 +5,9 @@ of the lots a run touched."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -28,23 +27,22 @@ STATE_KEY = "lot_state"  # meta: the state's moment and counters, once lot_state
 _COLUMNS = """pool, transit_a, transit_b, arrival, seq, lot_id, wallet, asset, symbol, acquired,
     quantity, basis, origin_tx, origin_leg, origin_kind"""
 _LOTS = f"SELECT {_COLUMNS} FROM lot_state WHERE asset IN (SELECT unnest(?))"
-# the lots of each pool named in $2/$3 in the order of acquisition (`{order}`) until they
-# cover $4 of it, each quantity rounded to 6 places for the count: a pool found short later
-# is read whole (StateTooShort)
-_FIRST_LOTS = f"""
-    WITH need AS (SELECT unnest($2) AS pool, unnest($3) AS asset,
-                         CAST(unnest($4) AS DECIMAL(38, 6)) AS need),
-    ranked AS (
-        SELECT s.*, n.need, coalesce(sum(coalesce(try_cast(s.quantity AS DECIMAL(38, 6)), 0))
-            OVER (PARTITION BY s.pool, s.asset ORDER BY {{order}}
-                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-        FROM lot_state s JOIN need n ON s.pool = n.pool AND s.asset = n.asset
-        WHERE s.asset IN (SELECT unnest($1)))
-    SELECT {_COLUMNS} FROM ranked WHERE before <= need
-    UNION ALL
-    SELECT {_COLUMNS} FROM lot_state WHERE pool IS NULL AND asset IN (SELECT unnest($1))"""
-_ORDERS = {False: "s.acquired, s.seq, s.arrival",
-           True: "s.acquired DESC, s.seq DESC, s.arrival"}
+# of each pool of `$1`, its number of lots and the arrivals and quantities of its first
+# `{first}` in the order of acquisition (`{by}`: min_by for the earliest first)
+_FIRST_LOTS = """
+    SELECT pool, asset, count(*), {by}({{'arrival': arrival, 'quantity': quantity}}, {key}, {first})
+    FROM lot_state WHERE pool IS NOT NULL AND asset IN (SELECT unnest($1)) GROUP BY ALL"""
+_ORDERS = {False: ("min_by", "(acquired, seq, arrival)"),
+           True: ("max_by", "(acquired, seq, -arrival)")}
+FIRST = 16  # lots of a pool read at first, before reading it whole
+# the lots of `$1` by asset and arrival ($2, $3), and every lot of the pools $4/$5, and
+# those in transit
+_CHOSEN = f"""
+    SELECT {_COLUMNS} FROM lot_state t
+    WHERE t.asset IN (SELECT unnest($1)) AND (
+        t.pool IS NULL
+        OR (t.asset, t.arrival) IN (SELECT (unnest($2), unnest($3)))
+        OR (t.pool, t.asset) IN (SELECT (unnest($4), unnest($5))))"""
 _POOL_SIZES = """SELECT pool, asset, count(*) FROM lot_state
     WHERE pool IS NOT NULL AND asset IN (SELECT unnest(?)) GROUP BY ALL"""
 _HELD = "SELECT wallet, asset, quantity FROM lot_state_held WHERE asset IN (SELECT unnest(?))"
@@ -58,7 +56,7 @@ _LOTS_OF_IDS = """
 _new_held = fast_constructor(HeldLot)
 _new_lot = fast_constructor(Lot)
 _KIND_OF = {kind.value: kind for kind in Kind}
-_COUNTED = Decimal("1e-6")
+_ZERO = Decimal(0)
 
 
 class StateTables(Plumbing):
@@ -100,27 +98,37 @@ class StateTables(Plumbing):
         if head is None:
             return None
         wanted = list(assets)
+        partial: set[tuple[str, str]] = set()
         if need is None:
             rows = self._state_sql(_LOTS, [wanted])
         else:
-            places = sorted(need)
-            rows = self._state_sql(_FIRST_LOTS.replace("{order}", _ORDERS[latest_first]), [
-                wanted, [p for p, _ in places], [a for _, a in places],
-                [str(need[p].quantize(_COUNTED, rounding=ROUND_CEILING)) for p in places]])
+            by, key = _ORDERS[latest_first]
+            chosen: list[tuple[str, int]] = []
+            whole: list[tuple[str, str]] = []
+            for pool, asset, count, first in self._state_sql(
+                    _FIRST_LOTS.format(by=by, key=key, first=FIRST), [wanted]):
+                wanted_here = need.get((pool, asset), _ZERO)
+                taken, covered = 0, _ZERO
+                while taken < len(first) and covered < wanted_here:
+                    covered += Decimal(first[taken]["quantity"])
+                    chosen.append((asset, int(first[taken]["arrival"])))
+                    taken += 1
+                if covered < wanted_here and count > taken:
+                    whole.append((pool, asset))
+                elif count > taken:
+                    partial.add((pool, asset))
+            rows = self._state_sql(_CHOSEN, [wanted, [a for a, _ in chosen],
+                                             [n for _, n in chosen], [p for p, _ in whole],
+                                             [a for _, a in whole]])
         lots = tuple(
             _new_held(pool, None if a is None else (a, b), int(arrival), int(seq), lot_id,
                       wallet, asset, symbol, acquired.replace(tzinfo=UTC), Decimal(quantity),
                       None if basis is None else Decimal(basis), tx, leg, _KIND_OF[kind])
             for pool, a, b, arrival, seq, lot_id, wallet, asset, symbol, acquired, quantity,
             basis, tx, leg, kind in rows)
-        partial: frozenset[tuple[str, str]] = frozenset()
-        if need is not None:
-            loaded = Counter((h.pool, h.asset) for h in lots if h.pool is not None)
-            partial = frozenset((str(p), str(a)) for p, a, n in
-                                self._state_sql(_POOL_SIZES, [wanted]) if loaded[(p, a)] < n)
         held = tuple((str(w), str(a), Decimal(q)) for w, a, q in self._state_sql(_HELD, [wanted]))
         return EngineState(head.moment, head.seq, head.arrival, head.year, head.universal,
-                           lots, held, partial)
+                           lots, held, frozenset(partial))
 
     def clear_engine_state(self) -> None:
         """No state kept (the lots are pooled, or were computed without one)."""

@@ -68,8 +68,10 @@ def lots_and_snapshot(
 
 
 def keeps_state(policy: Policy) -> bool:
-    """Whether `lots_with_state` keeps a state under `policy` (lot by lot matching)."""
-    return isinstance(policy.jurisdiction.matcher(policy), LotMatcher)
+    """Whether `lots_with_state` keeps a state under `policy`: lot by lot, in the order of
+    acquisition (a lot's place in HIFO's order is its unit cost when it came, which its
+    rounded basis after a draw no longer says exactly)."""
+    return acquisition_order(policy) is not None
 
 
 def acquisition_order(policy: Policy) -> bool | None:
@@ -91,10 +93,11 @@ def lots_with_state(
     """`compute_lots`, and the engine's state at `end` (every entry is before it). From
     `start`, the run goes on from that state with the entries at or after its moment (all of
     them are), and gives the run's own disposals alone, no open lot (they are in the
-    `StateChange`). None where the state cannot be kept (the UK's and Canada's pools), an
-    entry falls outside the run's span, or a partial `start` proved too short."""
+    `StateChange`). None where the state cannot be kept (`keeps_state`; a move between own
+    wallets that carried no lot is on its way at `end`), an entry falls outside the run's
+    span, or a partial `start` proved too short."""
     matcher = policy.jurisdiction.matcher(policy)
-    if not isinstance(matcher, LotMatcher):
+    if not isinstance(matcher, LotMatcher) or matcher.method not in ACQUISITION_ORDER:
         return None
     engine = _Engine(matcher, frozenset(purchase_currencies), policy)
     legs = entries if isinstance(entries, Sequence) else list(entries)
@@ -108,6 +111,8 @@ def lots_with_state(
     try:
         _apply_all(engine, legs, through_year)
     except StateTooShort:
+        return None
+    if not all(matcher.in_transit.values()):  # a move that carried no lot: not kept
         return None
     change = matcher.state(end, next(engine.seq))
     if start is None:
