@@ -43,7 +43,7 @@ from scanner.prices.book import FETCHED_MAX_AGE, PriceBook
 from scanner.prices.records import PricePoint
 from scanner.store import Store
 from scanner.tax.checkpoint import EngineState
-from scanner.tax.lots import acquisition_order, compute_lots, keeps_state, lots_with_state
+from scanner.tax.lots import acquisition_order, compute_lots, lots_with_state
 from scanner.tax.policy import Policy
 
 LEDGER_BASIS = "rebuild_ledger_basis"  # the chains and asset ranks the ledger was built with
@@ -270,7 +270,7 @@ def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
     head = store.state_head()
     if policy.assignments or not store.has_lots_ledger() or \
             store.meta(LOTS_BASIS) != _lots_key(policy, ranks, pairing) or \
-            (head is None and keeps_state(policy)):
+            (head is None and acquisition_order(policy) is not None):
         _all_lots(store, policy, ranks)
         return
     if among is not None and not among:

@@ -28,8 +28,8 @@ from scanner.tax.policy import Policy
 from scanner.tax.records import IncomeEvent, Lot, LotBook
 from scanner.tax.treatment import Treatment, income_kind
 
-__all__ = ["METHODS", "acquisition_order", "compute_lots", "is_long_term", "keeps_state",
-           "lots_and_snapshot", "lots_with_state", "sort_key", "term_of"]
+__all__ = ["METHODS", "acquisition_order", "compute_lots", "is_long_term", "lots_and_snapshot",
+           "lots_with_state", "sort_key", "term_of"]
 
 ZERO = Decimal(0)
 _new_lot = fast_constructor(Lot)
@@ -67,16 +67,11 @@ def lots_and_snapshot(
     return _run(entries, purchase_currencies, policy, None, moment)
 
 
-def keeps_state(policy: Policy) -> bool:
-    """Whether `lots_with_state` keeps a state under `policy`: lot by lot, in the order of
-    acquisition (a lot's place in HIFO's order is its unit cost when it came, which its
-    rounded basis after a draw no longer says exactly)."""
-    return acquisition_order(policy) is not None
-
-
 def acquisition_order(policy: Policy) -> bool | None:
     """Whether lots are drawn on in the order of acquisition, the latest first (True) or
-    the earliest (False); None when in another order, or pooled."""
+    the earliest (False); None when in another order, or pooled. Only then is the state of
+    the engine kept (`lots_with_state`): a lot's place in HIFO's order is its unit cost when
+    it came, which its rounded basis after a draw no longer says exactly."""
     matcher = policy.jurisdiction.matcher(policy)
     return ACQUISITION_ORDER.get(matcher.method) if isinstance(matcher, LotMatcher) else None
 
@@ -93,7 +88,7 @@ def lots_with_state(
     """`compute_lots`, and the engine's state at `end` (every entry is before it). From
     `start`, the run goes on from that state with the entries at or after its moment (all of
     them are), and gives the run's own disposals alone, no open lot (they are in the
-    `StateChange`). None where the state cannot be kept (`keeps_state`; a move between own
+    `StateChange`). None where the state cannot be kept (`acquisition_order`; a move between own
     wallets that carried no lot is on its way at `end`), an entry falls outside the run's
     span, or a partial `start` proved too short."""
     matcher = policy.jurisdiction.matcher(policy)
