@@ -255,14 +255,15 @@ def _all_lots(store: Store, policy: Policy, ranks: AssetRanks) -> None:
 def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
                  among: Sequence[LegId] | None = None) -> None:
     """The lots and disposals of what a change of the ledger reaches: run on from the
-    engine's state at the end of the ledger when every change comes after it (`_run_on`),
-    else recomputed from the first leg for the assets it reaches (`linked_assets`), from
-    their own legs. Whole, when the lots were computed under other rules or without a state
-    where one is kept, when lots are named for disposals (a lot another asset's legs name
-    would be missing), when the scope of the lots changes more than once over the ledger's
-    years (an asset's lots would be allocated at another switch), or when a change of scope
-    may come after the last group (pairing can move a transfer back a year, so the last
-    year the whole ledger's lots start is not known).
+    engine's state at the end of the ledger when every change comes after it and the lots
+    change no scope since (`_run_on`), else recomputed from the first leg for the assets it
+    reaches (`linked_assets`), from their own legs. Whole, when the lots were computed under
+    other rules, or without a state where one is kept; when lots are named for disposals
+    (a lot another asset's legs name would be missing); and, recomputing from the first
+    leg, when the scope of the lots changes more than once over the ledger's years (an
+    asset's lots would be allocated at another switch), or when a change of scope may come
+    after the last group (pairing can move a transfer back a year, so the last year the
+    whole ledger's lots start is not known).
     `among`: the keys of the only legs that may have changed since the lots were computed
     (those a change found, with those valued again after it)."""
     policy = policy_of(store, rules)
