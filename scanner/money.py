@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 USD_QUANTUM = Decimal("1e-10")  # stored USD values: DECIMAL(38, 10)
 PRICE_QUANTUM = Decimal("1e-18")  # stored prices: DECIMAL(38, 18)
@@ -68,3 +70,24 @@ def sum_known(values: Iterable[Decimal | None]) -> Decimal | None:
             return None
         total += value
     return total
+
+
+def base_unit_shares(quantity: Decimal, weights: Sequence[Decimal],
+                      decimals: int) -> list[Decimal]:
+    """`quantity` (a whole number of base units, 10**-decimals) shared in proportion to
+    `weights`, each share whole base units too: cumulative shares are rounded down in exact
+    arithmetic and each share is the difference of two of them, so they add up to
+    `quantity` exactly."""
+    if not weights:
+        return []
+    units = int(Fraction(quantity) * 10 ** decimals)
+    whole = sum((Fraction(weight) for weight in weights), Fraction(0))
+    shares: list[Decimal] = []
+    done, running = 0, Fraction(0)
+    for weight in weights[:-1]:
+        running += Fraction(weight)
+        upto = math.floor(units * running / whole)
+        shares.append(Decimal(f"{upto - done}E{-decimals}"))
+        done = upto
+    shares.append(Decimal(f"{units - done}E{-decimals}"))
+    return shares

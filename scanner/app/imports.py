@@ -79,7 +79,7 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
                 store.save_staged_ledger(source)
                 legs = staged
                 symbols = store.staged_local_symbols(LOCAL_ASSET_PREFIX)
-            refresh_imports(store, [*before, *store.imported_keys(source)])
+            refresh_imports(store, source, before)
     finally:
         if staged is not None:
             store.drop_staged_ledger()

@@ -48,6 +48,7 @@ from scanner.tax.policy import Policy
 
 LEDGER_BASIS = "rebuild_ledger_basis"  # the chains and asset ranks the ledger was built with
 LOTS_BASIS = "rebuild_lots_basis"  # the rules and purchase currencies of the stored lots
+ImportedKey = tuple[int, str, str, str, str]  # chain, transaction, leg, wallet; group
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ZERO = Decimal(0)
 _INSTANT = timedelta(microseconds=1)  # the engine's state is kept just after the last leg
@@ -167,12 +168,12 @@ def refresh_prices(store: Store, points: Iterable[PricePoint],
                      [leg_id(leg) for leg in changed] if in_step else None)
 
 
-def refresh_imports(store: Store, changed: Iterable[tuple[int, str, str, str, str]],
+def refresh_imports(store: Store, source: str, before: Sequence[ImportedKey],
                     rules: Rules | None = None) -> None:
-    """In the transaction that imported legs from a file (replacing its legs of before):
-    the imported groups of the legs it removed and added (`changed`: their keys and
-    groups) valued again, then the lots of what changed. With imported legs a scanned leg
-    shadows (those the ledger shows do not say every change), every imported leg is valued
+    """In the transaction that imported the legs of `source` in place of those it gave
+    `before` (their keys and groups): the imported groups of the legs it removed and added
+    valued again, then the lots of what changed. With imported legs a scanned leg shadows
+    (those the ledger shows do not say every change), every imported leg is valued
     again."""
     basis = _current(store)
     if basis is None:
@@ -182,7 +183,7 @@ def refresh_imports(store: Store, changed: Iterable[tuple[int, str, str, str, st
         _value_imported(store, store.imported_legs(), basis.book, basis.ranks)
         _update_lots(store, rules, basis.ranks)
         return
-    changed = list(changed)
+    changed = [*before, *store.imported_keys(source)]
     revalued = _value_imported(store, store.imported_of_groups({g for *_, g in changed}),
                                basis.book, basis.ranks)
     _update_lots(store, rules, basis.ranks,

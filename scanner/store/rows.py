@@ -15,6 +15,8 @@ _QUANTITY_PLACES = Decimal("1e-18")
 
 
 def naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is UTC:  # the common case, the cheap way
+        return moment.replace(tzinfo=None)
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 

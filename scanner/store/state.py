@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from scanner.collector import without_collector
 from scanner.errors import StoreError
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind
@@ -87,6 +88,7 @@ class StateTables(Plumbing):
                            int(head["arrival"]), int(head["year"]), bool(head["universal"]),
                            (), ())
 
+    @without_collector
     def engine_state(self, assets: Collection[str],
                      need: Mapping[tuple[str, str], Decimal] | None = None,
                      latest_first: bool = False) -> EngineState | None:
@@ -136,6 +138,7 @@ class StateTables(Plumbing):
         self._state_sql("DELETE FROM lot_state_held")
         self._state_sql("DELETE FROM meta WHERE key = ?", [STATE_KEY])
 
+    @without_collector
     def save_engine_state(self, assets: Collection[str], change: StateChange,
                           run_on: bool) -> None:
         """The state of `assets` after a run: whole (the run started from nothing), or,

@@ -10,16 +10,14 @@ moves or approves pays gas and nothing else.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
-from fractions import Fraction
 
 from scanner.collector import collector_paused
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import EXCHANGES, NOT_HOLDINGS, Kind, LedgerEntry
-from scanner.money import split_usd, sum_known
+from scanner.money import base_unit_shares, split_usd, sum_known
 from scanner.tax.checkpoint import EngineState, StateChange, StateTooShort
 from scanner.tax.holding import is_long_term, term_of
 from scanner.tax.jurisdictions.lotwise import ACQUISITION_ORDER, METHODS, LotMatcher, sort_key
@@ -109,10 +107,11 @@ def lots_with_state(
         return None
     if not all(matcher.in_transit.values()):  # a move that carried no lot: not kept
         return None
-    change = matcher.state(end, next(engine.seq))
-    if start is None:
-        return engine.book(), change
-    return LotBook((), tuple(matcher.disposals), (), (), (), ()), change
+    with collector_paused():
+        change = matcher.state(end, next(engine.seq))
+        if start is None:
+            return engine.book(), change
+        return LotBook((), tuple(matcher.disposals), (), (), (), ()), change
 
 
 def _run(entries: Iterable[LedgerEntry], purchase_currencies: Collection[str], policy: Policy,
@@ -280,6 +279,17 @@ class _Engine:
                 if kind not in NOT_HOLDINGS:
                     self._move(leg, leg.quantity, leg.usd_value, ZERO, ZERO)
                 return
+        elif len(legs) == 2 and legs[0].kind is _TRADE and legs[1].kind is _TRADE and \
+                legs[0].asset != legs[1].asset and _TRADE not in self.carrying:
+            # a swap without gas, as `_settle` takes it: what left disposed of at its
+            # value, then what arrived acquired at its own
+            for leg in legs:
+                if leg.raw_amount < 0:
+                    self.matcher.dispose(leg, -leg.quantity, leg.usd_value, _TRADE)
+            for leg in legs:
+                if leg.raw_amount > 0:
+                    self.acquire(leg, leg.quantity, leg.usd_value, leg.usd_value)
+            return
         fees = [leg for leg in legs if leg.kind is _FEE]
         for fee in fees:
             self.matcher.dispose(fee, -fee.quantity, fee.usd_value, _FEE)
@@ -371,7 +381,7 @@ class _Engine:
         quantity."""
         weights = [part.quantity for part in parts]
         fees = split_usd(fee, weights) if parts else []
-        shares = _base_unit_shares(quantity, weights, leg.decimals)
+        shares = base_unit_shares(quantity, weights, leg.decimals)
         for n, (part, share, part_fee) in enumerate(zip(parts, shares, fees, strict=True)):
             self._carried_lot(leg, n, part.acquired, share, _plus(part.basis, part_fee),
                               None)
@@ -420,27 +430,6 @@ def _share(value: Decimal | None, fee: Decimal | None, total: Decimal | None,
     if value is None or not fee or not total:  # unknown gas leaves the value as it is
         return value
     return value + sign * fee * value / total
-
-
-def _base_unit_shares(quantity: Decimal, weights: Sequence[Decimal],
-                      decimals: int) -> list[Decimal]:
-    """`quantity` (a whole number of base units, 10**-decimals) shared in proportion to
-    `weights`, each share whole base units too: cumulative shares are rounded down in exact
-    arithmetic and each share is the difference of two of them, so they add up to
-    `quantity` exactly."""
-    if not weights:
-        return []
-    units = int(Fraction(quantity) * 10 ** decimals)
-    whole = sum((Fraction(weight) for weight in weights), Fraction(0))
-    shares: list[Decimal] = []
-    done, running = 0, Fraction(0)
-    for weight in weights[:-1]:
-        running += Fraction(weight)
-        upto = math.floor(units * running / whole)
-        shares.append(Decimal(f"{upto - done}E{-decimals}"))
-        done = upto
-    shares.append(Decimal(f"{units - done}E{-decimals}"))
-    return shares
 
 
 def _plus(basis: Decimal | None, fee: Decimal | None) -> Decimal | None:

@@ -29,11 +29,14 @@ UNIVERSAL = ""  # the pool key's wallet part in a universal year
 _new_disposal = fast_constructor(Disposal)  # a disposal or more per sale
 
 
+_new_held = fast_constructor(HeldLot)
+
+
 def _held(pool: str | None, transit: tuple[str, str] | None, arrival: int,
           lot: OpenLot) -> HeldLot:
-    return HeldLot(pool, transit, arrival, lot.seq, lot.lot_id, lot.wallet, lot.asset,
-                   lot.symbol, lot.acquired, lot.quantity, lot.basis, lot.origin_tx,
-                   lot.origin_leg, lot.origin_kind)
+    return _new_held(pool, transit, arrival, lot.seq, lot.lot_id, lot.wallet, lot.asset,
+                     lot.symbol, lot.acquired, lot.quantity, lot.basis, lot.origin_tx,
+                     lot.origin_leg, lot.origin_kind)
 
 
 def _microseconds(moment: datetime) -> int:
