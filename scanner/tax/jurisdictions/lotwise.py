@@ -164,6 +164,12 @@ class _Pool:
         return lots
 
 
+def _pools(key: SortKey, arrival: Iterator[int]) -> defaultdict[tuple[str, str], _Pool]:
+    """Pools made as needed, sharing one order of arrival (no reference to the matcher:
+    a cycle would keep every lot alive until the collector's next full pass)."""
+    return defaultdict(lambda: _Pool(key, arrival))
+
+
 class LotMatcher:
     """Matches disposals to lots by `method`, per wallet or universally as `scopes` says
     for each year. `assignments` (specific identification) names, per transaction hash,
@@ -177,8 +183,7 @@ class LotMatcher:
         self.method = method
         self.rule = "fifo" if method == "specific" else method  # of a draw not named by id
         self.arrival = itertools.count()
-        self.pools: defaultdict[tuple[str, str], _Pool] = defaultdict(
-            lambda: _Pool(key, self.arrival))
+        self.pools = _pools(key, self.arrival)
         self.scopes = scopes
         self.universal = False
         self.started = False
@@ -201,6 +206,7 @@ class LotMatcher:
         had been taken."""
         self.universal, self.started, self.year = state.universal, True, state.year
         self.arrival = itertools.count(state.arrival)
+        self.pools = _pools(self.key, self.arrival)
         for wallet, asset, quantity in state.held:
             self.held[(wallet, asset)] = quantity
         key, restored = self.key, self._restored
