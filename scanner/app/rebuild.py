@@ -262,9 +262,10 @@ def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
     other rules, or without a state where one is kept; when lots are named for disposals
     (a lot another asset's legs name would be missing); and, recomputing from the first
     leg, when the scope of the lots changes more than once over the ledger's years (an
-    asset's lots would be allocated at another switch), or when a change of scope may come
+    asset's lots would be allocated at another switch), when a change of scope may come
     after the last group (pairing can move a transfer back a year, so the last year the
-    whole ledger's lots start is not known).
+    whole ledger's lots start is not known), or when one comes after the kept state (the
+    state of the assets not recomputed would stay before it).
     `among`: the keys of the only legs that may have changed since the lots were computed
     (those a change found, with those valued again after it)."""
     policy = policy_of(store, rules)
@@ -295,7 +296,8 @@ def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
             _run_on(store, policy, ranks, pairing, head, end, last):
         return
     if len(switches) > 1 or (switches and not store.settled_since(
-            datetime(switches[-1], 1, 1, tzinfo=UTC))):
+            datetime(switches[-1], 1, 1, tzinfo=UTC))) or \
+            (head is not None and any(y > head.year for y in switches)):
         _all_lots(store, policy, ranks)
         return
     linked = linked_assets(store, assets | store.group_assets(groups), policy)
@@ -353,12 +355,12 @@ def _pairs_across(store: Store, legs: Sequence[LedgerEntry], moment: datetime,
     after = [leg for leg in legs if leg.kind in PAIRED_KINDS]
     if not after:
         return False
-    txs = {leg.tx_hash for leg in after}
+    if store.candidates_in({leg.tx_hash for leg in after}, moment):
+        return True
     window = max(pairing.same_chain, pairing.cross_chain)
     before = store.candidate_legs(_same_coin({leg.asset for leg in after}), moment - window,
-                                  moment, txs)
-    return any(leg.tx_hash in txs for leg in before) or \
-        may_pair_across(before, after, pairing)
+                                  moment)
+    return may_pair_across(before, after, pairing)
 
 
 def _same_coin(assets: Iterable[str]) -> set[str]:

@@ -111,11 +111,12 @@ _OF_ASSETS = f"""t.group_id IN (SELECT group_id FROM lots_ledger
        OR (t.asset IN (SELECT unnest($1)) AND t.kind = '{_FEE}')"""
 _LOTS_INPUT = f"SELECT {_COLUMNS} FROM ({_ledger(f'({_OF_ASSETS})')}) {_ORDER}"
 _SINCE = f"SELECT {_COLUMNS} FROM ({_ledger('t.timestamp >= $1')}) {_ORDER}"
-# the legs of `$1` pairing reads before $3: those at or after $2, and those of the
-# transactions $4
-_NEAR = f"""t.{_CANDIDATE} AND t.asset IN (SELECT unnest($1)) AND t.timestamp < $3
-    AND (t.timestamp >= $2 OR t.tx_hash IN (SELECT unnest($4)))"""
-_CANDIDATES_BEFORE = f"SELECT {_COLUMNS} FROM ({_ledger(_NEAR)}) {_ORDER}"
+# the legs of `$1` pairing reads from $2 to before $3
+_NEAR = f"""t.{_CANDIDATE} AND t.asset IN (SELECT unnest($1))
+    AND t.timestamp >= $2 AND t.timestamp < $3"""
+_CANDIDATES_BETWEEN = f"SELECT {_COLUMNS} FROM ({_ledger(_NEAR)}) {_ORDER}"
+_TXS_BEFORE = f"""SELECT count(*) FROM lots_ledger
+    WHERE tx_hash IN (SELECT unnest($1)) AND timestamp < $2 AND {_CANDIDATE}"""
 _EARLIEST = """SELECT min(least(coalesce(timestamp, old_timestamp),
                            coalesce(old_timestamp, timestamp))) FROM changed_legs"""
 _GROUPS_BEFORE = """SELECT count(*) FROM lots_ledger
@@ -292,12 +293,17 @@ class ChangeTables(Plumbing):
         """The ledger's legs at or after `moment`, in its order."""
         return [leg_of(r) for r in self._sql(_SINCE, [naive_utc(moment)])]
 
-    def candidate_legs(self, assets: Collection[str], since: datetime, moment: datetime,
-                       txs: Collection[str]) -> list[LedgerEntry]:
-        """The legs of `assets` pairing reads (see `transfer_legs`) before `moment`: those
-        at or after `since`, and those of the transactions `txs`."""
-        return [leg_of(r) for r in self._sql(_CANDIDATES_BEFORE, [
-            list(assets), naive_utc(since), naive_utc(moment), list(txs)])]
+    def candidate_legs(self, assets: Collection[str], since: datetime,
+                       moment: datetime) -> list[LedgerEntry]:
+        """The legs of `assets` pairing reads (see `transfer_legs`) from `since` to before
+        `moment`."""
+        return [leg_of(r) for r in self._sql(_CANDIDATES_BETWEEN, [
+            list(assets), naive_utc(since), naive_utc(moment)])]
+
+    def candidates_in(self, txs: Collection[str], moment: datetime) -> bool:
+        """Whether one of the transactions `txs` has a leg pairing reads before `moment`
+        (the ledger as the lots were last computed from it)."""
+        return bool(self._sql(_TXS_BEFORE, [list(txs), naive_utc(moment)])[0][0])
 
     def earliest_change(self) -> datetime | None:
         """The earliest moment of a leg `changed_since_lots` found, before or after the
