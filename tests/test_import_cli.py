@@ -3,8 +3,14 @@ imported again gives the same figures."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
+from scanner.formats.render import write_csv
+from scanner.formats.rows import LEDGER, ledger_rows
+from scanner.ledger.classify import group_id
+from scanner.ledger.records import Kind, LedgerEntry
 from tests.helpers import cli_json, run_cli
 
 KOINLY = """Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash
@@ -77,3 +83,41 @@ def test_an_unmapped_currency_is_one_line_naming_it(tmp_path: Path) -> None:
                      "XTZ=tezos:NetXdQprcVkpaWU/slip44:1729",
                      db=tmp_path / "k.duckdb")
     assert mapped.returncode == 0, mapped.stderr
+
+
+def test_one_transaction_at_two_moments_is_one_line_and_stores_nothing(tmp_path: Path) -> None:
+    """A ledger file gives one transaction (one wallet's group) two moments: its legs are
+    taken at the first, so the ETH it bought in March would be sold in February. The
+    import stops with one line naming the sale, exit 2, and leaves the legs of the file
+    imported before as they were."""
+    wallet, tx_hash = "0x" + "aa" * 20, "0x" + "ab" * 32
+    usdc, eth = ("eip155:1/erc20:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48",
+                 "eip155:1/slip44:60")
+
+    def leg(tx: str, key: str, when: datetime, asset: str, raw: int, decimals: int,
+            usd: str) -> LedgerEntry:
+        return LedgerEntry(1, tx, key, None, 0, 0, when, wallet, Kind.TRADE, "file", asset,
+                           None, raw, decimals, None, group_id(1, tx, wallet), Decimal(usd),
+                           "file")
+
+    def write(name: str, legs: list[LedgerEntry]) -> Path:
+        path = tmp_path / name
+        with path.open("w", newline="", encoding="utf-8") as out:
+            write_csv(out, ledger_rows(legs), LEDGER.fields)
+        return path
+
+    day = datetime(2024, 1, 1, tzinfo=UTC)
+    good = write("good.csv", [leg("0x" + "ef" * 32, "log:0", day, usdc, 10**6, 6, "1")])
+    bad = write("bad.csv", [
+        leg(tx_hash, "log:0", day, usdc, 100 * 10**6, 6, "100"),
+        leg("0x" + "cd" * 32, "log:0", datetime(2024, 2, 1, tzinfo=UTC), eth, -5 * 10**17, 18,
+            "1500"),
+        leg(tx_hash, "log:1", datetime(2024, 3, 1, tzinfo=UTC), eth, 10**18, 18, "3000")])
+    db = tmp_path / "t.duckdb"
+    assert run_cli("import", str(good), "--format", "ledger", db=db).returncode == 0
+    result = run_cli("import", str(bad), "--format", "ledger", db=db)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "0xcdcd" in result.stderr and "different moments" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [row["quantity"] for row in cli_json("ledger", db=db)] == ["1"]

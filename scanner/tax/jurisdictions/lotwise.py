@@ -353,6 +353,12 @@ class LotMatcher:
                   basis: Decimal | None, proceeds: Decimal | None, kind: Kind,
                   rule: str) -> Disposal:
         when = leg.timestamp
+        if lot.acquired > when:  # a group's legs at two moments: the later one's lot
+            raise UserInputError(
+                f"transaction {leg.tx_hash} sells {leg.asset} at {when:%Y-%m-%d %H:%M:%S} "
+                f"from lot {lot.lot_id}, acquired later ({lot.acquired:%Y-%m-%d %H:%M:%S}): "
+                "the ledger gives one transaction's legs different moments (two imported "
+                "files?); correct the file and import it again")
         long = when.date() > anniversary(lot.acquired.date())
         if long and self.tax_free:
             rule = TAX_FREE_AFTER_A_YEAR
