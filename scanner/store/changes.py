@@ -53,8 +53,11 @@ _CANDIDATE = f"kind IN {_CANDIDATES}"
 # what the lots are computed from, a leg's row in one hash: the copy keeps its key, its
 # group, asset, kind and moment, and that hash
 _HASHED = f"hash({_COLUMNS}, quantity, usd_given)"
+# what pairing reads of a leg, in one hash
+_PAIR_HASHED = """hash(chain_id, tx_hash, leg_key, wallet, kind, protocol, asset, raw_amount,
+    decimals, timestamp, block_number, tx_index)"""
 _SEEN = f"""SELECT chain_id, tx_hash, leg_key, wallet, group_id, asset, kind, protocol,
-    timestamp, {_HASHED} AS row_hash FROM ({_LEDGER})"""
+    timestamp, {_HASHED} AS row_hash, {_PAIR_HASHED} AS pair_hash FROM ({_LEDGER})"""
 _SNAPSHOT = f"INSERT INTO lots_ledger {_SEEN}"
 SNAPSHOT_KEY = "lots_ledger"  # meta: set once lots_ledger holds the ledger of the lots
 _SAME_LEG = """c.chain_id = t.chain_id AND c.tx_hash = t.tx_hash AND c.leg_key = t.leg_key
@@ -64,7 +67,7 @@ _CHANGED = f"""
     SELECT coalesce(n.chain_id, o.chain_id) AS chain_id, coalesce(n.tx_hash, o.tx_hash)
            AS tx_hash, coalesce(n.leg_key, o.leg_key) AS leg_key,
            coalesce(n.wallet, o.wallet) AS wallet, n.group_id, n.asset, n.kind, n.protocol,
-           n.timestamp, n.row_hash, o.group_id AS old_group, o.asset AS old_asset,
+           n.timestamp, n.row_hash, n.pair_hash, o.group_id AS old_group, o.asset AS old_asset,
            o.timestamp AS old_timestamp
     FROM ({_SEEN}) n FULL JOIN lots_ledger o
     ON n.chain_id = o.chain_id AND n.tx_hash = o.tx_hash AND n.leg_key = o.leg_key
@@ -89,7 +92,7 @@ _CHANGED_ROWS = """
 _FORGET_CHANGED = f"DELETE FROM lots_ledger t USING changed_legs c WHERE {_SAME_LEG}"
 _TAKE_CHANGED = """
     INSERT INTO lots_ledger SELECT chain_id, tx_hash, leg_key, wallet, group_id, asset, kind,
-        protocol, timestamp, row_hash FROM changed_legs WHERE row_hash IS NOT NULL"""
+        protocol, timestamp, row_hash, pair_hash FROM changed_legs WHERE row_hash IS NOT NULL"""
 _GROUP_ASSETS = f"""
     SELECT DISTINCT asset FROM lots_ledger
     WHERE group_id IN (SELECT unnest(?)) AND {_MOVE}"""
@@ -123,13 +126,12 @@ _GROUPS_BEFORE = """SELECT count(*) FROM lots_ledger
     WHERE timestamp < $2 AND group_id IN (SELECT unnest($1))"""
 _END = "SELECT max(timestamp) FROM lots_ledger"
 _TRANSFERS = f"SELECT {_COLUMNS} FROM ({_ledger(f't.{_CANDIDATE}')}) {_ORDER}"
-# what pairing reads of the transfers, in one figure
+# what pairing reads of the transfers, in one figure (of those before $1, and of all), from
+# the copy of the ledger (in step with it after every command that writes)
 _PAIRING_KEY = f"""
-    SELECT count(*) FILTER (WHERE timestamp < $1), sum(h) FILTER (WHERE timestamp < $1),
-           count(*), sum(h)
-    FROM (SELECT timestamp, hash(chain_id, tx_hash, leg_key, wallet, kind, protocol, asset,
-                                 raw_amount, decimals, timestamp, block_number, tx_index) AS h
-          FROM ({_ledger(f't.{_CANDIDATE}')}))"""
+    SELECT count(*) FILTER (WHERE timestamp < $1), sum(pair_hash) FILTER (WHERE timestamp < $1),
+           count(*), sum(pair_hash)
+    FROM lots_ledger WHERE {_CANDIDATE}"""
 UNPAIRED_KEY = "review_unpaired"  # meta: the transfers review_unpaired was found among
 _UNPAIRED = f"""SELECT {_COLUMNS} FROM ({_ledger(
     "EXISTS (SELECT 1 FROM review_unpaired c WHERE " + _SAME_LEG + ")")}) {_ORDER}"""
@@ -327,7 +329,8 @@ class ChangeTables(Plumbing):
 
     def pairing_keys(self, moment: datetime | None = None) -> tuple[str, str]:
         """Fingerprints of what pairing reads of the transfers before `moment`, and of all
-        of them."""
+        of them, as the lots were last computed from them (the ledger itself, once a
+        command that writes has refreshed the lots)."""
         before, before_sum, count, total = self._sql(_PAIRING_KEY,
                                                      [naive_utc(moment or _NEVER)])[0]
         return f"{before}:{before_sum}", f"{count}:{total}"

@@ -254,6 +254,8 @@ CREATE TABLE IF NOT EXISTS lots_ledger (
     timestamp TIMESTAMP,
     row_hash UBIGINT
 );
+-- and a hash of what pairing reads of the leg (the review's fingerprint of the transfers)
+ALTER TABLE lots_ledger ADD COLUMN IF NOT EXISTS pair_hash UBIGINT;
 
 -- the lot engine's state at the end of the ledger the stored lots were computed from
 -- (scanner/tax/checkpoint.py, store/state.py): its open lots in their pools (`pool`: the
