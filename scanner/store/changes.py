@@ -18,7 +18,7 @@ from scanner.errors import StoreError
 from scanner.frozen import fast_constructor
 from scanner.ledger.pairing import PAIRED_KINDS
 from scanner.ledger.records import Kind, LedgerEntry
-from scanner.store.bulk import copy_rows, insert_many
+from scanner.store.bulk import insert_many
 from scanner.store.connect import one_line
 from scanner.store.plumbing import Plumbing
 from scanner.store.rows import fits_quantity, naive_utc, usd_or_none
@@ -214,13 +214,6 @@ def disposal_row(d: Disposal, method: str) -> list[Any]:
 class ChangeTables(Plumbing):
     """The Store's reads and writes for incremental rebuilds (scanner.app.rebuild)."""
 
-    def _sql(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        try:
-            return self._db.execute(sql, list(params)).fetchall()
-        except duckdb.Error as exc:
-            raise StoreError(f"database error in an incremental rebuild: {one_line(exc)}") \
-                from None
-
     def _rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
@@ -370,13 +363,8 @@ class ChangeTables(Plumbing):
         wanted = list(assets)
         self._sql(_CLEAR_LOTS, [wanted])
         self._sql(_CLEAR_DISPOSALS, [wanted])
-        for table, rows in (("lots", [lot_row(lot, method) for lot in lots]),
-                            ("disposals", [disposal_row(d, method) for d in disposals])):
-            try:
-                copy_rows(self._db, table, rows, self.path.parent)
-            except duckdb.Error as exc:
-                raise StoreError(f"database error in copying rows to {table}: "
-                                 f"{one_line(exc)}") from None
+        self._copy("lots", [lot_row(lot, method) for lot in lots])
+        self._copy("disposals", [disposal_row(d, method) for d in disposals])
 
     # ---- valuation ------------------------------------------------------------------
 

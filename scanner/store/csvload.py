@@ -10,16 +10,14 @@ messages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from scanner.errors import StoreError
 from scanner.ledger.records import Kind
-from scanner.store.bulk import copy_rows
 from scanner.store.connect import one_line
 from scanner.store.plumbing import Plumbing
 
@@ -124,16 +122,6 @@ _DROP = "DROP TABLE IF EXISTS ledger_csv_legs; DROP TABLE IF EXISTS ledger_csv_a
 
 class LedgerCsv(Plumbing):
     """Tables in and out in bulk, through CSV files DuckDB reads."""
-
-    def _copy(self, table: str, rows: Iterable[list[Any]],
-              nullable: Sequence[int] | None = None) -> None:
-        """`rows` into `table` (all its columns, in order) in one statement
-        (bulk.copy_rows), through a file beside the database."""
-        try:
-            copy_rows(self._db, table, rows, self.path.parent, nullable)
-        except duckdb.Error as exc:
-            raise StoreError(f"database error in copying rows to {table}: "
-                             f"{one_line(exc)}") from None
 
     def stage_ledger_csv(self, path: Path, width: int, where: Mapping[str, int],
                          rules: CellRules, asset_id: Callable[[str], str | None]) -> int | None:

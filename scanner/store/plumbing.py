@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
@@ -13,7 +13,7 @@ from typing import Any, Self
 import duckdb
 
 from scanner.errors import StoreError
-from scanner.store.bulk import insert_many
+from scanner.store.bulk import copy_rows, insert_many
 from scanner.store.connect import RESUME_WAIT_S, connect, one_line
 from scanner.store.private import PRIVATE
 
@@ -89,6 +89,24 @@ class Plumbing:
             return self._db.execute(_queries()[name], list(params)).fetchall()
         except duckdb.Error as exc:
             raise StoreError(f"database error in {name}: {one_line(exc)}") from None
+
+    def _sql(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """A statement written out in the code (not one of queries.sql's named ones)."""
+        try:
+            return self._db.execute(sql, list(params)).fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"database error in an incremental rebuild: {one_line(exc)}") \
+                from None
+
+    def _copy(self, table: str, rows: Iterable[list[Any]],
+              nullable: Sequence[int] | None = None) -> None:
+        """`rows` into `table` (all its columns, in order) in one statement
+        (bulk.copy_rows), through a file beside the database."""
+        try:
+            copy_rows(self._db, table, rows, self.path.parent, nullable)
+        except duckdb.Error as exc:
+            raise StoreError(f"database error in copying rows to {table}: "
+                             f"{one_line(exc)}") from None
 
     def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
         """`rows` through the named query, many rows a statement (see bulk.insert_many)."""

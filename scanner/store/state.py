@@ -10,15 +10,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import duckdb
-
 from scanner.collector import without_collector
-from scanner.errors import StoreError
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind
-from scanner.store.bulk import copy_rows
 from scanner.store.changes import disposal_row, lot_row
-from scanner.store.connect import one_line
 from scanner.store.plumbing import Plumbing
 from scanner.store.rows import naive_utc
 from scanner.tax.checkpoint import EngineState, HeldLot, StateChange
@@ -63,20 +58,6 @@ _ZERO = Decimal(0)
 class StateTables(Plumbing):
     """The Store's reads and writes of the lot engine's state."""
 
-    def _state_sql(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        try:
-            return self._db.execute(sql, list(params)).fetchall()
-        except duckdb.Error as exc:
-            raise StoreError(f"database error in the lot engine's state: {one_line(exc)}") \
-                from None
-
-    def _state_copy(self, table: str, rows: list[list[Any]]) -> None:
-        try:
-            copy_rows(self._db, table, rows, self.path.parent)
-        except duckdb.Error as exc:
-            raise StoreError(f"database error in copying rows to {table}: "
-                             f"{one_line(exc)}") from None
-
     def state_head(self) -> EngineState | None:
         """The kept state's moment, counters and scope, without lots; None when none is
         kept."""
@@ -102,12 +83,12 @@ class StateTables(Plumbing):
         wanted = list(assets)
         partial: set[tuple[str, str]] = set()
         if need is None:
-            rows = self._state_sql(_LOTS, [wanted])
+            rows = self._sql(_LOTS, [wanted])
         else:
             by, key = _ORDERS[latest_first]
             chosen: list[tuple[str, int]] = []
             whole: list[tuple[str, str]] = []
-            for pool, asset, count, first in self._state_sql(
+            for pool, asset, count, first in self._sql(
                     _FIRST_LOTS.format(by=by, key=key, first=FIRST), [wanted]):
                 wanted_here = need.get((pool, asset), _ZERO)
                 taken, covered = 0, _ZERO
@@ -119,7 +100,7 @@ class StateTables(Plumbing):
                     whole.append((pool, asset))
                 elif count > taken:
                     partial.add((pool, asset))
-            rows = self._state_sql(_CHOSEN, [wanted, [a for a, _ in chosen],
+            rows = self._sql(_CHOSEN, [wanted, [a for a, _ in chosen],
                                              [n for _, n in chosen], [p for p, _ in whole],
                                              [a for _, a in whole]])
         lots = tuple(
@@ -128,15 +109,15 @@ class StateTables(Plumbing):
                       None if basis is None else Decimal(basis), tx, leg, _KIND_OF[kind])
             for pool, a, b, arrival, seq, lot_id, wallet, asset, symbol, acquired, quantity,
             basis, tx, leg, kind in rows)
-        held = tuple((str(w), str(a), Decimal(q)) for w, a, q in self._state_sql(_HELD, [wanted]))
+        held = tuple((str(w), str(a), Decimal(q)) for w, a, q in self._sql(_HELD, [wanted]))
         return EngineState(head.moment, head.seq, head.arrival, head.year, head.universal,
                            lots, held, frozenset(partial))
 
     def clear_engine_state(self) -> None:
         """No state kept (the lots are pooled, or were computed without one)."""
-        self._state_sql("DELETE FROM lot_state")
-        self._state_sql("DELETE FROM lot_state_held")
-        self._state_sql("DELETE FROM meta WHERE key = ?", [STATE_KEY])
+        self._sql("DELETE FROM lot_state")
+        self._sql("DELETE FROM lot_state_held")
+        self._sql("DELETE FROM meta WHERE key = ?", [STATE_KEY])
 
     @without_collector
     def save_engine_state(self, assets: Collection[str], change: StateChange,
@@ -146,18 +127,18 @@ class StateTables(Plumbing):
         wanted = list(assets)
         state = change.state
         if run_on:
-            self._state_sql(_FORGET_GONE, [[a for a, _ in change.gone],
+            self._sql(_FORGET_GONE, [[a for a, _ in change.gone],
                                            [n for _, n in change.gone]])
-            self._state_sql("DELETE FROM lot_state WHERE pool IS NULL AND "
+            self._sql("DELETE FROM lot_state WHERE pool IS NULL AND "
                             "asset IN (SELECT unnest(?))", [wanted])
         else:
-            self._state_sql("DELETE FROM lot_state WHERE asset IN (SELECT unnest(?))",
+            self._sql("DELETE FROM lot_state WHERE asset IN (SELECT unnest(?))",
                             [wanted])
-        self._state_sql("DELETE FROM lot_state_held WHERE asset IN (SELECT unnest(?))",
+        self._sql("DELETE FROM lot_state_held WHERE asset IN (SELECT unnest(?))",
                         [wanted])
         chosen = set(assets)
-        self._state_copy("lot_state", [_state_row(h) for h in state.lots if h.asset in chosen])
-        self._state_copy("lot_state_held", [[w, a, str(q)] for w, a, q in state.held
+        self._copy("lot_state", [_state_row(h) for h in state.lots if h.asset in chosen])
+        self._copy("lot_state_held", [[w, a, str(q)] for w, a, q in state.held
                                             if a in chosen])
         before = self.state_head()
         seq, arrival = state.seq, state.arrival
@@ -176,11 +157,11 @@ class StateTables(Plumbing):
                          Decimal(quantity), None if basis is None else Decimal(basis), tx, leg,
                          _KIND_OF[kind])
                 for lot_id, wallet, asset, symbol, acquired, quantity, basis, tx, leg, kind
-                in self._state_sql(_LOTS_OF_IDS, [wanted, ids])]
-        self._state_sql("DELETE FROM lots WHERE asset IN (SELECT unnest(?)) AND "
+                in self._sql(_LOTS_OF_IDS, [wanted, ids])]
+        self._sql("DELETE FROM lots WHERE asset IN (SELECT unnest(?)) AND "
                         "lot_id IN (SELECT unnest(?))", [wanted, ids])
-        self._state_copy("lots", [lot_row(lot, method) for lot in lots])
-        self._state_copy("disposals", [disposal_row(d, method) for d in disposals])
+        self._copy("lots", [lot_row(lot, method) for lot in lots])
+        self._copy("disposals", [disposal_row(d, method) for d in disposals])
 
 
 def _state_row(h: HeldLot) -> list[Any]:
