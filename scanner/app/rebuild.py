@@ -30,6 +30,7 @@ from scanner.app.settings import (
     pairing_rules,
     policy_of,
 )
+from scanner.collector import without_collector
 from scanner.ledger.build import build_ledger
 from scanner.ledger.pairing import (
     PAIRED_KINDS,
@@ -93,6 +94,7 @@ def rebuild(store: Store, progress: Progress | None = None) -> Rebuilt:
     return Rebuilt(legs, lots, disposals)
 
 
+@without_collector
 def refresh(store: Store, rules: Rules | None = None, progress: Progress | None = None) -> None:
     """Rebuild every chain's ledger from the raw records, value it and the imported legs,
     and recompute the lots."""
@@ -110,6 +112,7 @@ def refresh(store: Store, rules: Rules | None = None, progress: Progress | None 
         store.set_meta(LEDGER_BASIS, basis.key)
 
 
+@without_collector
 def refresh_chains(store: Store, chain_ids: Collection[int], rules: Rules | None = None) -> None:
     """After a scan or a spam mark: the ledgers of `chain_ids` rebuilt, the imported legs
     left as they were valued (neither changes them), the lots of what changed recomputed.
@@ -126,6 +129,7 @@ def refresh_chains(store: Store, chain_ids: Collection[int], rules: Rules | None
         _update_lots(store, rules, basis.ranks)
 
 
+@without_collector
 def refresh_prices(store: Store, points: Iterable[PricePoint],
                    missed: Iterable[tuple[str, datetime, str]] = (),
                    rules: Rules | None = None) -> None:
@@ -168,6 +172,7 @@ def refresh_prices(store: Store, points: Iterable[PricePoint],
                      [leg_id(leg) for leg in changed] if in_step else None)
 
 
+@without_collector
 def refresh_imports(store: Store, source: str, before: Sequence[ImportedKey],
                     rules: Rules | None = None) -> None:
     """In the transaction that imported the legs of `source` in place of those it gave
@@ -190,6 +195,7 @@ def refresh_imports(store: Store, source: str, before: Sequence[ImportedKey],
                  [(c, t, k, w) for c, t, k, w, _ in changed] + [leg_id(leg) for leg in revalued])
 
 
+@without_collector
 def refresh_lots(store: Store, rules: Rules | None = None) -> None:
     """Every lot recomputed, the ledger as it is (a basis allocation recorded)."""
     ranks = _basis(store).ranks

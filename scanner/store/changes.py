@@ -15,13 +15,19 @@ from typing import Any
 import duckdb
 
 from scanner.errors import StoreError
-from scanner.frozen import fast_constructor
 from scanner.ledger.pairing import PAIRED_KINDS
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store.bulk import insert_many
 from scanner.store.connect import one_line
 from scanner.store.plumbing import Plumbing
-from scanner.store.rows import fits_quantity, naive_utc, usd_or_none
+from scanner.store.rows import (
+    LEG_COLUMNS,
+    disposal_lines,
+    given_legs_of,
+    legs_of,
+    lot_lines,
+    naive_utc,
+)
 from scanner.tax.records import Disposal, Lot
 
 # LedgerEntry's fields, in its order
@@ -112,12 +118,12 @@ _LINKED = f"""
 _OF_ASSETS = f"""t.group_id IN (SELECT group_id FROM lots_ledger
                        WHERE asset IN (SELECT unnest($1)) AND kind <> '{_FEE}')
        OR (t.asset IN (SELECT unnest($1)) AND t.kind = '{_FEE}')"""
-_LOTS_INPUT = f"SELECT {_COLUMNS} FROM ({_ledger(f'({_OF_ASSETS})')}) {_ORDER}"
-_SINCE = f"SELECT {_COLUMNS} FROM ({_ledger('t.timestamp >= $1')}) {_ORDER}"
+_LOTS_INPUT = f"SELECT {LEG_COLUMNS} FROM ({_ledger(f'({_OF_ASSETS})')}) {_ORDER}"
+_SINCE = f"SELECT {LEG_COLUMNS} FROM ({_ledger('t.timestamp >= $1')}) {_ORDER}"
 # the legs of `$1` pairing reads from $2 to before $3
 _NEAR = f"""t.{_CANDIDATE} AND t.asset IN (SELECT unnest($1))
     AND t.timestamp >= $2 AND t.timestamp < $3"""
-_CANDIDATES_BETWEEN = f"SELECT {_COLUMNS} FROM ({_ledger(_NEAR)}) {_ORDER}"
+_CANDIDATES_BETWEEN = f"SELECT {LEG_COLUMNS} FROM ({_ledger(_NEAR)}) {_ORDER}"
 _TXS_BEFORE = f"""SELECT count(*) FROM lots_ledger
     WHERE tx_hash IN (SELECT unnest($1)) AND timestamp < $2 AND {_CANDIDATE}"""
 _EARLIEST = """SELECT min(least(coalesce(timestamp, old_timestamp),
@@ -125,7 +131,7 @@ _EARLIEST = """SELECT min(least(coalesce(timestamp, old_timestamp),
 _GROUPS_BEFORE = """SELECT count(*) FROM lots_ledger
     WHERE timestamp < $2 AND group_id IN (SELECT unnest($1))"""
 _END = "SELECT max(timestamp) FROM lots_ledger"
-_TRANSFERS = f"SELECT {_COLUMNS} FROM ({_ledger(f't.{_CANDIDATE}')}) {_ORDER}"
+_TRANSFERS = f"SELECT {LEG_COLUMNS} FROM ({_ledger(f't.{_CANDIDATE}')}) {_ORDER}"
 # what pairing reads of the transfers, in one figure (of those before $1, and of all), from
 # the copy of the ledger (in step with it after every command that writes)
 _PAIRING_KEY = f"""
@@ -133,7 +139,7 @@ _PAIRING_KEY = f"""
            count(*), sum(pair_hash)
     FROM lots_ledger WHERE {_CANDIDATE}"""
 UNPAIRED_KEY = "review_unpaired"  # meta: the transfers review_unpaired was found among
-_UNPAIRED = f"""SELECT {_COLUMNS} FROM ({_ledger(
+_UNPAIRED = f"""SELECT {LEG_COLUMNS} FROM ({_ledger(
     "EXISTS (SELECT 1 FROM review_unpaired c WHERE " + _SAME_LEG + ")")}) {_ORDER}"""
 _YEARS = "SELECT min(year(timestamp)), max(year(timestamp)) FROM lots_ledger"
 # whether a group without a leg pairing may move starts at or after $1
@@ -153,17 +159,17 @@ _CLEAR_DISPOSALS = "DELETE FROM disposals WHERE asset IN (SELECT unnest(?))"
 # after a moment ($1 assets, $2 moments, side by side)
 _PRICED = "SELECT unnest($1) AS asset, unnest($2) AS since"
 _CHAIN_TO_VALUE = f"""
-    SELECT {_COLUMNS} FROM ledger WHERE chain_id = $3 AND group_id IN (
+    SELECT {LEG_COLUMNS} FROM ledger WHERE chain_id = $3 AND group_id IN (
         SELECT l.group_id FROM ledger l JOIN ({_PRICED}) p
         ON l.asset = p.asset AND l.timestamp >= p.since WHERE l.chain_id = $3)
     {_ORDER}"""
 _IMPORTED_TO_VALUE = f"""
-    SELECT {_COLUMNS}, usd_given FROM imported_ledger WHERE group_id IN (
+    SELECT {LEG_COLUMNS}, usd_given FROM imported_ledger WHERE group_id IN (
         SELECT l.group_id FROM imported_ledger l JOIN ({_PRICED}) p
         ON l.asset = p.asset AND l.timestamp >= p.since)
     {_ORDER}"""
 _IMPORTED_OF_GROUPS = f"""
-    SELECT {_COLUMNS}, usd_given FROM imported_ledger WHERE group_id IN (
+    SELECT {LEG_COLUMNS}, usd_given FROM imported_ledger WHERE group_id IN (
         SELECT group_id FROM imported_ledger
         WHERE group_id IN (SELECT unnest(?)) AND NOT coalesce(usd_given, false))
     {_ORDER}"""
@@ -186,31 +192,6 @@ _JUDGED = "SELECT asset FROM spam WHERE asset IN (SELECT unnest(?))"
 
 
 _NEVER = datetime(9999, 12, 31, tzinfo=UTC)
-_new_entry = fast_constructor(LedgerEntry)
-_KIND_OF = {kind.value: kind for kind in Kind}
-
-
-def leg_of(r: Sequence[Any]) -> LedgerEntry:
-    """A leg from the columns of `_COLUMNS`."""
-    return _new_entry(r[0], r[1], r[2], r[3], r[4], r[5], r[6].replace(tzinfo=UTC), r[7],
-                      _KIND_OF[r[8]], r[9], r[10], r[11], int(r[12]), r[13], r[14], r[15], r[16],
-                      r[17])
-
-
-def lot_row(lot: Lot, method: str) -> list[Any]:
-    return [lot.lot_id, lot.wallet, lot.asset, lot.symbol, naive_utc(lot.acquired),
-            fits_quantity(lot.quantity), usd_or_none(lot.cost_basis_usd), lot.origin_tx,
-            lot.origin_leg, lot.origin_kind.value, method]
-
-
-def disposal_row(d: Disposal, method: str) -> list[Any]:
-    return [d.wallet, d.asset, d.symbol, fits_quantity(d.quantity),
-            None if d.acquired is None else naive_utc(d.acquired), naive_utc(d.disposed),
-            usd_or_none(d.proceeds_usd), usd_or_none(d.cost_basis_usd),
-            d.term.value if d.term else None, d.tx_hash, d.lot_id, d.kind.value, method,
-            d.rule or None, usd_or_none(d.disallowed_loss_usd)]
-
-
 class ChangeTables(Plumbing):
     """The Store's reads and writes for incremental rebuilds (scanner.app.rebuild)."""
 
@@ -282,18 +263,18 @@ class ChangeTables(Plumbing):
     def lots_input(self, assets: Collection[str]) -> list[LedgerEntry]:
         """Every leg of the groups with a leg of `assets` other than a fee, and their fee
         legs elsewhere, in the ledger's order."""
-        return [leg_of(r) for r in self._sql(_LOTS_INPUT, [list(assets)])]
+        return legs_of(self._sql(_LOTS_INPUT, [list(assets)]))
 
     def legs_since(self, moment: datetime) -> list[LedgerEntry]:
         """The ledger's legs at or after `moment`, in its order."""
-        return [leg_of(r) for r in self._sql(_SINCE, [naive_utc(moment)])]
+        return legs_of(self._sql(_SINCE, [naive_utc(moment)]))
 
     def candidate_legs(self, assets: Collection[str], since: datetime,
                        moment: datetime) -> list[LedgerEntry]:
         """The legs of `assets` pairing reads (see `transfer_legs`) from `since` to before
         `moment`."""
-        return [leg_of(r) for r in self._sql(_CANDIDATES_BETWEEN, [
-            list(assets), naive_utc(since), naive_utc(moment)])]
+        return legs_of(self._sql(_CANDIDATES_BETWEEN, [
+            list(assets), naive_utc(since), naive_utc(moment)]))
 
     def candidates_in(self, txs: Collection[str], moment: datetime) -> bool:
         """Whether one of the transactions `txs` has a leg pairing reads before `moment`
@@ -318,7 +299,7 @@ class ChangeTables(Plumbing):
     def transfer_legs(self) -> list[LedgerEntry]:
         """The legs pairing reads (transfers in and out, self transfers), in the ledger's
         order: pairing them alone pairs them as the whole ledger would."""
-        return [leg_of(r) for r in self._sql(_TRANSFERS)]
+        return legs_of(self._sql(_TRANSFERS))
 
     def pairing_keys(self, moment: datetime | None = None) -> tuple[str, str]:
         """Fingerprints of what pairing reads of the transfers before `moment`, and of all
@@ -331,7 +312,7 @@ class ChangeTables(Plumbing):
     def kept_unpaired(self, key: str) -> list[LedgerEntry] | None:
         """The legs kept as left unpaired among the transfers of fingerprint `key` (as
         they are now); None when none were kept for it."""
-        return [leg_of(r) for r in self._sql(_UNPAIRED)] if self.meta(UNPAIRED_KEY) == key \
+        return legs_of(self._sql(_UNPAIRED)) if self.meta(UNPAIRED_KEY) == key \
             else None
 
     def keep_unpaired(self, key: str, legs: Iterable[LedgerEntry]) -> None:
@@ -363,8 +344,8 @@ class ChangeTables(Plumbing):
         wanted = list(assets)
         self._sql(_CLEAR_LOTS, [wanted])
         self._sql(_CLEAR_DISPOSALS, [wanted])
-        self._copy("lots", [lot_row(lot, method) for lot in lots])
-        self._copy("disposals", [disposal_row(d, method) for d in disposals])
+        self._copy_lines("lots", lot_lines(lots, method))
+        self._copy_lines("disposals", disposal_lines(disposals, method))
 
     # ---- valuation ------------------------------------------------------------------
 
@@ -373,23 +354,21 @@ class ChangeTables(Plumbing):
         """The chain's legs of every group with a leg of one of the assets at or after its
         moment."""
         assets, moments = [a for a, _ in since], [naive_utc(m) for _, m in since]
-        return [leg_of(r) for r in self._sql(_CHAIN_TO_VALUE, [assets, moments, chain_id])]
+        return legs_of(self._sql(_CHAIN_TO_VALUE, [assets, moments, chain_id]))
 
     def imported_priced_since(self, since: Sequence[tuple[str, datetime]]) -> \
             list[tuple[LedgerEntry, bool]]:
         """`chain_legs_priced_since` of the imported legs, each with whether its file gave
         its value."""
         assets, moments = [a for a, _ in since], [naive_utc(m) for _, m in since]
-        return [(leg_of(r), bool(r[18])) for r in self._sql(_IMPORTED_TO_VALUE,
-                                                            [assets, moments])]
+        return given_legs_of(self._sql(_IMPORTED_TO_VALUE, [assets, moments]))
 
     def imported_of_groups(self, groups: Collection[str]) -> list[tuple[LedgerEntry, bool]]:
         """The imported legs of those of `groups` with a leg whose value its file did not
         give (the others have nothing to value), each with whether its file gave it."""
         if not groups:
             return []
-        return [(leg_of(r), bool(r[18])) for r in self._sql(_IMPORTED_OF_GROUPS,
-                                                            [list(groups)])]
+        return given_legs_of(self._sql(_IMPORTED_OF_GROUPS, [list(groups)]))
 
     def shadowed_imports(self) -> int:
         """How many imported legs a scanned leg shadows (the ledger counts the scanned)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,15 +15,24 @@ from chains.errors import UserInputError
 from chains.evm.abi import TRANSFER, topic_for
 from chains.evm.records import InternalTransfer, RawLog, RawTx, TokenInfo
 from scanner.collector import without_collector
-from scanner.frozen import fast_constructor
 from scanner.ledger.rebasing import BalanceSnapshot
-from scanner.ledger.records import Kind, LedgerEntry
+from scanner.ledger.records import LedgerEntry
 from scanner.ledger.spam import SpamRow, SpamVerdict
 from scanner.prices.fx import FxPoint
 from scanner.prices.records import PricePoint
 from scanner.store.changes import ChangeTables
 from scanner.store.csvload import LedgerCsv
-from scanner.store.rows import aware, fits_quantity, ledger_row, naive_utc, usd_or_none
+from scanner.store.rows import (
+    aware,
+    disposal_lines,
+    fits_quantity,
+    given_legs_of,
+    ledger_row,
+    legs_of,
+    lot_lines,
+    naive_utc,
+    usd_or_none,
+)
 from scanner.store.state import StateTables
 from scanner.tax.records import Allocation, LotBook
 
@@ -38,33 +47,6 @@ def default_db_path() -> Path:
                                  "unset it for the default")
         return Path(configured).expanduser()
     return Path(user_data_dir("taxscan", appauthor=False)) / "taxscan.duckdb"
-
-
-_new_entry = fast_constructor(LedgerEntry)  # a leg per row of a million-row ledger
-_KINDS = {kind.value: kind for kind in Kind}
-
-
-def _legs(rows: Iterable[Sequence[Any]]) -> list[LedgerEntry]:
-    """The legs of rows in the columns of the `ledger` query: LedgerEntry's fields in its
-    order (any column after them is left)."""
-    return [_new_entry(chain, tx, key, log, block, index, stamp.replace(tzinfo=UTC), wallet,
-                       _KINDS[kind], protocol, asset, symbol, int(raw), decimals, counterparty,
-                       group, value, source)
-            for (chain, tx, key, log, block, index, stamp, wallet, kind, protocol, asset, symbol,
-                 raw, decimals, counterparty, group, value, source, *_) in rows]
-
-
-def _stamps() -> Callable[[datetime], str]:
-    """A moment as a TIMESTAMP's text (naive UTC), each moment worked out once: a lot's and
-    its sale's moments recur across a million rows."""
-    known: dict[datetime, str] = {}
-
-    def stamp(moment: datetime) -> str:
-        text = known.get(moment)
-        if text is None:
-            text = known[moment] = str(naive_utc(moment))
-        return text
-    return stamp
 
 
 class Store(LedgerCsv, ChangeTables, StateTables):
@@ -246,7 +228,7 @@ class Store(LedgerCsv, ChangeTables, StateTables):
 
     @without_collector
     def ledger(self) -> list[LedgerEntry]:
-        return _legs(self._run("ledger"))
+        return legs_of(self._run("ledger"))
 
     def save_imported(self, source: str, entries: Iterable[LedgerEntry]) -> None:
         """Legs read from a file, replacing what the same source gave before; a leg whose
@@ -268,8 +250,7 @@ class Store(LedgerCsv, ChangeTables, StateTables):
 
     @without_collector
     def _imported(self, query: str) -> list[tuple[LedgerEntry, bool]]:
-        rows = self._run(query)
-        return list(zip(_legs(rows), [bool(r[18]) for r in rows], strict=True))
+        return given_legs_of(self._run(query))
 
     def set_imported_values(self, entries: Iterable[LedgerEntry]) -> None:
         """The USD values (and price sources) of imported legs whose file gave none."""
@@ -329,19 +310,8 @@ class Store(LedgerCsv, ChangeTables, StateTables):
     def replace_lots(self, book: LotBook, method: str) -> None:
         self._run("clear_lots")
         self._run("clear_disposals")
-        stamp = _stamps()
-        self._copy("lots", (
-            [lot.lot_id, lot.wallet, lot.asset, lot.symbol, stamp(lot.acquired),
-             fits_quantity(lot.quantity), usd_or_none(lot.cost_basis_usd), lot.origin_tx,
-             lot.origin_leg, lot.origin_kind, method]
-            for lot in book.open_lots), nullable=(3, 5, 6))
-        self._copy("disposals", (
-            [d.wallet, d.asset, d.symbol, fits_quantity(d.quantity),
-             None if d.acquired is None else stamp(d.acquired), stamp(d.disposed),
-             usd_or_none(d.proceeds_usd), usd_or_none(d.cost_basis_usd),
-             d.term, d.tx_hash, d.lot_id, d.kind, method, d.rule or None,
-             usd_or_none(d.disallowed_loss_usd)]
-            for d in book.disposals), nullable=(2, 3, 4, 6, 7, 8, 10, 13, 14))
+        self._copy_lines("lots", lot_lines(book.open_lots, method))
+        self._copy_lines("disposals", disposal_lines(book.disposals, method))
 
     def review_counts(self) -> tuple[int, int, int, int]:
         """Legs without a USD value, spam tokens, disposals without a lot, tokens without

@@ -13,7 +13,7 @@ from typing import Any, Self
 import duckdb
 
 from scanner.errors import StoreError
-from scanner.store.bulk import copy_rows, insert_many
+from scanner.store.bulk import copy_lines, copy_rows, insert_many
 from scanner.store.connect import RESUME_WAIT_S, connect, one_line
 from scanner.store.private import PRIVATE
 
@@ -102,8 +102,16 @@ class Plumbing:
               nullable: Sequence[int] | None = None) -> None:
         """`rows` into `table` (all its columns, in order) in one statement
         (bulk.copy_rows), through a file beside the database."""
+        self._copying(table, lambda: copy_rows(self._db, table, rows, self.path.parent,
+                                               nullable))
+
+    def _copy_lines(self, table: str, lines: Iterable[str]) -> None:
+        """`_copy` of lines of CSV (bulk.copy_lines)."""
+        self._copying(table, lambda: copy_lines(self._db, table, lines, self.path.parent))
+
+    def _copying(self, table: str, copy: Callable[[], None]) -> None:
         try:
-            copy_rows(self._db, table, rows, self.path.parent, nullable)
+            copy()
         except duckdb.Error as exc:
             raise StoreError(f"database error in copying rows to {table}: "
                              f"{one_line(exc)}") from None

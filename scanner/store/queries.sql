@@ -88,8 +88,8 @@ DELETE FROM ledger WHERE chain_id = ?;
 
 -- name: ledger
 SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index, timestamp, wallet, kind,
-       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id, usd_value,
-       price_source
+       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id,
+       CAST(usd_value AS VARCHAR) AS usd_value, price_source
 FROM (
     SELECT * FROM ledger
     UNION ALL BY NAME
@@ -106,15 +106,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: imported_legs
 SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index, timestamp, wallet, kind,
-       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id, usd_value,
-       price_source, usd_given
+       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id,
+       CAST(usd_value AS VARCHAR) AS usd_value, price_source, usd_given
 FROM imported_ledger
 ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS FIRST, leg_key;
 
 -- name: imported_legs_to_value
 SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index, timestamp, wallet, kind,
-       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id, usd_value,
-       price_source, usd_given
+       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id,
+       CAST(usd_value AS VARCHAR) AS usd_value, price_source, usd_given
 FROM imported_ledger
 WHERE group_id IN (SELECT group_id FROM imported_ledger WHERE NOT usd_given)
 ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS FIRST, leg_key;

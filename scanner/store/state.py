@@ -5,17 +5,16 @@ of the lots a run touched."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from scanner.collector import without_collector
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind
-from scanner.store.changes import disposal_row, lot_row
+from scanner.store.bulk import Quoted, micros, quoted
 from scanner.store.plumbing import Plumbing
-from scanner.store.rows import naive_utc
+from scanner.store.rows import disposal_lines, lot_lines
 from scanner.tax.checkpoint import EngineState, HeldLot, StateChange
 from scanner.tax.records import Disposal, Lot
 
@@ -137,7 +136,7 @@ class StateTables(Plumbing):
         self._sql("DELETE FROM lot_state_held WHERE asset IN (SELECT unnest(?))",
                         [wanted])
         chosen = set(assets)
-        self._copy("lot_state", [_state_row(h) for h in state.lots if h.asset in chosen])
+        self._copy_lines("lot_state", _state_lines(h for h in state.lots if h.asset in chosen))
         self._copy("lot_state_held", [[w, a, str(q)] for w, a, q in state.held
                                             if a in chosen])
         before = self.state_head()
@@ -160,12 +159,18 @@ class StateTables(Plumbing):
                 in self._sql(_LOTS_OF_IDS, [wanted, ids])]
         self._sql("DELETE FROM lots WHERE asset IN (SELECT unnest(?)) AND "
                         "lot_id IN (SELECT unnest(?))", [wanted, ids])
-        self._copy("lots", [lot_row(lot, method) for lot in lots])
-        self._copy("disposals", [disposal_row(d, method) for d in disposals])
+        self._copy_lines("lots", lot_lines(lots, method))
+        self._copy_lines("disposals", disposal_lines(disposals, method))
 
 
-def _state_row(h: HeldLot) -> list[Any]:
-    a, b = h.transit if h.transit is not None else (None, None)
-    return [h.pool, a, b, h.arrival, h.seq, h.lot_id, h.wallet, h.asset, h.symbol,
-            naive_utc(h.acquired), str(h.quantity), None if h.basis is None else str(h.basis),
-            h.origin_tx, h.origin_leg, h.origin_kind.value]
+def _state_lines(held: Iterable[HeldLot]) -> Iterator[str]:
+    """lot_state's rows as bulk.copy_lines takes them (a quantity and a basis as their
+    exact text)."""
+    texts = Quoted()
+    for h in held:
+        a, b = h.transit if h.transit is not None else (None, None)
+        basis = h.basis
+        yield (f"{texts[h.pool]},{texts[a]},{texts[b]},{h.arrival},{h.seq},{quoted(h.lot_id)},"
+               f"{texts[h.wallet]},{texts[h.asset]},{texts[h.symbol]},{micros(h.acquired)},"
+               f"{h.quantity},{'' if basis is None else basis},{quoted(h.origin_tx)},"
+               f"{quoted(h.origin_leg)},{texts[h.origin_kind.value]}\n")
