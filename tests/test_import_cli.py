@@ -121,3 +121,33 @@ def test_one_transaction_at_two_moments_is_one_line_and_stores_nothing(tmp_path:
     assert "0xcdcd" in result.stderr and "different moments" in result.stderr
     assert "Traceback" not in result.stderr
     assert [row["quantity"] for row in cli_json("ledger", db=db)] == ["1"]
+
+
+class _Stages:
+    """A Progress that keeps the stages it was told of."""
+
+    def __init__(self) -> None:
+        self.stages: list[str] = []
+
+    def start(self, label: str, total: int | None) -> None:
+        self.stages.append(label)
+
+    def advance(self, amount: int = 1) -> None:
+        pass
+
+
+def test_an_import_shows_each_stage_of_its_work(tmp_path: Path) -> None:
+    from scanner.app.imports import import_ledger
+    from scanner.store import Store
+
+    source = tmp_path / "coinbase.csv"
+    source.write_text(KOINLY)
+    progress = _Stages()
+    with Store(tmp_path / "p.duckdb") as store:
+        import_ledger(store, source, "koinly", account="coinbase", progress=progress)
+    assert progress.stages[:2] == ["reading coinbase.csv", "storing the legs"]
+    # a first import computes every lot: the ledger read, matched, and the lots stored;
+    # open: BTC 1 - 0.5, ETH 2 - 1, the 0.1 ETH reward, the 0.05 BTC of the swap; sold:
+    # the 0.5 BTC and the 1 ETH swapped
+    assert progress.stages[-3:] == ["lots: reading the ledger", "lots: matching 6 legs",
+                                    "lots: storing 4 lots and 2 disposals"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from chains.errors import UserInputError
+from chains.source import NoProgress, Progress
 from scanner.app.readmodel import all_legs
 from scanner.app.rebuild import refresh_imports, refresh_prices
 from scanner.app.settings import chains_of, price_book
@@ -55,7 +56,8 @@ LEDGER_FORMATS = tuple(LEDGER_READERS)
 
 
 def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = None,
-                  assets: Mapping[str, str] | None = None) -> Imported:
+                  assets: Mapping[str, str] | None = None,
+                  progress: Progress | None = None) -> Imported:
     """Legs from a file join the ledger: the ledger CSV that `taxscan ledger --format csv`
     writes (or the ledger export, CSV or Parquet), or Koinly's universal CSV for an
     off-chain `account`. Importing a file again replaces its legs; a leg the chain scan also
@@ -65,12 +67,15 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
         raise UserInputError(f"unknown import format {fmt!r} (available: "
                              f"{', '.join(LEDGER_FORMATS)})")
     source = f"{fmt}:{path.name}"
+    progress = progress or NoProgress()
+    progress.start(f"reading {path.name}", None)
     # Koinly's files, Parquet, and ledger CSVs less plain than ours are read row by row
     staged = stage_ledger_csv(store, path) \
         if fmt == "ledger" and path.suffix.lower() != ".parquet" else None
     try:
         with store.transaction():
             before = store.imported_keys(source)
+            progress.start("storing the legs", None)
             if staged is None:
                 entries = reader(path, account, assets)
                 store.save_imported(source, entries)
@@ -79,7 +84,7 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
                 store.save_staged_ledger(source)
                 legs = staged
                 symbols = store.staged_local_symbols(LOCAL_ASSET_PREFIX)
-            refresh_imports(store, source, before)
+            refresh_imports(store, source, before, progress=progress)
     finally:
         if staged is not None:
             store.drop_staged_ledger()

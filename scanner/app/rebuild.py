@@ -107,8 +107,7 @@ def refresh(store: Store, rules: Rules | None = None, progress: Progress | None 
             progress.advance()
         progress.start("imported legs", None)
         _value_imported(store, store.imported_legs_to_value(), basis.book, basis.ranks)
-        progress.start("lots", None)
-        _all_lots(store, policy_of(store, rules), basis.ranks)
+        _all_lots(store, policy_of(store, rules), basis.ranks, progress)
         store.set_meta(LEDGER_BASIS, basis.key)
 
 
@@ -174,7 +173,7 @@ def refresh_prices(store: Store, points: Iterable[PricePoint],
 
 @without_collector
 def refresh_imports(store: Store, source: str, before: Sequence[ImportedKey],
-                    rules: Rules | None = None) -> None:
+                    rules: Rules | None = None, progress: Progress | None = None) -> None:
     """In the transaction that imported the legs of `source` in place of those it gave
     `before` (their keys and groups): the imported groups of the legs it removed and added
     valued again, then the lots of what changed. With imported legs a scanned leg shadows
@@ -182,8 +181,9 @@ def refresh_imports(store: Store, source: str, before: Sequence[ImportedKey],
     again."""
     basis = _current(store)
     if basis is None:
-        refresh(store, rules)
+        refresh(store, rules, progress)
         return
+    (progress or NoProgress()).start("lots", None)
     if store.shadowed_imports():
         _value_imported(store, store.imported_legs(), basis.book, basis.ranks)
         _update_lots(store, rules, basis.ranks)
@@ -244,11 +244,17 @@ def _lots_key(policy: Policy, ranks: AssetRanks, pairing: PairingRules) -> str:
                        repr(pairing)])
 
 
-def _all_lots(store: Store, policy: Policy, ranks: AssetRanks) -> None:
+def _all_lots(store: Store, policy: Policy, ranks: AssetRanks,
+              progress: Progress | None = None) -> None:
+    progress = progress or NoProgress()
+    progress.start("lots: reading the ledger", None)
     entries = all_legs(store)
     end = max((leg.timestamp for leg in entries), default=_EPOCH) + _INSTANT
+    progress.start(f"lots: matching {len(entries):,} legs", None)
     run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins, policy=policy)
     book = compute_book(entries, policy, ranks) if run is None else run[0]
+    progress.start(f"lots: storing {len(book.open_lots):,} lots and "
+                   f"{len(book.disposals):,} disposals", None)
     store.replace_lots(book, describe(policy))
     store.clear_engine_state()
     if run is not None:

@@ -55,6 +55,7 @@ def import_file(
     """Off-chain trades (or an exported ledger) join the same lots as the chain's."""
     from scanner.app import imports as importing
     from scanner.app import queries
+    from scanner.cli.progress import RichProgress
 
     assets: dict[str, str] = {}
     for pair in asset or []:
@@ -63,7 +64,9 @@ def import_file(
             raise UserInputError(f"--asset {pair!r}: expected SYMBOL=ASSET_ID")
         assets[symbol.strip()] = ident.strip()
     with writable_store(db) as store:
-        done = importing.import_ledger(store, path, word(fmt), account=account, assets=assets)
+        with RichProgress(err) as progress:
+            done = importing.import_ledger(store, path, word(fmt), account=account,
+                                           assets=assets, progress=progress)
         err.print(f"{plural(done.legs, 'leg')} imported from {path} ({done.source}); importing the "
                   "file again replaces them")
         if done.local_symbols:
