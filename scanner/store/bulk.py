@@ -1,6 +1,7 @@
 """Many rows through one query. A plain `INSERT ... VALUES (?, ...)` goes in statements of
 many rows each: DuckDB's executemany runs one statement a row, and a big wallet's logs took
-minutes. Bigger tables (a million lots) go through a CSV file DuckDB reads (`copy_rows`)."""
+minutes. Bigger tables (a million lots) go through a CSV file DuckDB reads (`copy_rows`, or
+`copy_lines` for lines made by the caller)."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ class _Null(int):
         return ""
 
 
-NULL = _Null()  # a NULL cell, for rows that mark their own (`nullable` empty)
+_NULL = _Null()
 _COLUMNS = ("SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_name = ? ORDER BY ordinal_position")
 _READ = ("read_csv($path, columns = $columns, header = false, delim = ',', quote = '\"', "
@@ -90,8 +91,7 @@ def copy_rows(db: duckdb.DuckDBPyConnection, table: str, rows: Iterable[list[Any
     places when they are given) into `table` through a CSV file in `folder` (readable by
     its user only, removed after) that DuckDB's CSV reader reads: one statement, whatever
     the number of rows. Each value is written as str() gives it, which DuckDB reads back
-    exactly (Decimal, datetime, int, bool, str). Rows that mark their NULL cells with `NULL`
-    themselves give `nullable` empty."""
+    exactly (Decimal, datetime, int, bool, str)."""
     def write(file: TextIO) -> None:
         csv.writer(file, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC).writerows(
             _nulls_written(rows, nullable))
@@ -163,10 +163,10 @@ def _nulls_written(rows: Iterable[list[Any]],
                    nullable: Sequence[int] | None) -> Iterator[list[Any]]:
     if nullable is None:
         for row in rows:
-            yield [NULL if cell is None else cell for cell in row]
+            yield [_NULL if cell is None else cell for cell in row]
         return
     for row in rows:
         for at in nullable:
             if row[at] is None:
-                row[at] = NULL
+                row[at] = _NULL
         yield row
