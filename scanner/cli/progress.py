@@ -26,7 +26,8 @@ class RichProgress:
         self.prefix = prefix
         self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
                                   BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                  console=console, transient=True)
+                                  console=console, transient=True,
+                                  disable=not console.is_terminal)  # no bars in a log
         self._task: TaskID | None = None
 
     def start(self, label: str, total: int | None) -> None:
