@@ -13,7 +13,7 @@ from scanner.app.readmodel import all_legs
 from scanner.app.rebuild import refresh_imports, refresh_prices
 from scanner.app.settings import chains_of, price_book
 from scanner.formats.koinly import LOCAL_ASSET_PREFIX, local_symbols, read_koinly
-from scanner.formats.ledger_csv import read_ledger_csv, stage_ledger_csv
+from scanner.formats.ledger_csv import read_ledger_csv, stage_ledger_csv, stage_ledger_parquet
 from scanner.ledger.records import LedgerEntry
 from scanner.ledger.valuation import leg_id, wanted
 from scanner.money import price
@@ -69,9 +69,9 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
     source = f"{fmt}:{path.name}"
     progress = progress or NoProgress()
     progress.start(f"reading {path.name}", None)
-    # Koinly's files, Parquet, and ledger CSVs less plain than ours are read row by row
-    staged = stage_ledger_csv(store, path) \
-        if fmt == "ledger" and path.suffix.lower() != ".parquet" else None
+    # Koinly's files, and ledger files less plain than ours, are read row by row
+    staged = None if fmt != "ledger" else stage_ledger_parquet(store, path) \
+        if path.suffix.lower() == ".parquet" else stage_ledger_csv(store, path)
     try:
         with store.transaction():
             before = store.imported_keys(source)

@@ -232,6 +232,24 @@ def stage_ledger_csv(store: Store, path: Path) -> int | None:
                                   _asset_or_none)
 
 
+def stage_ledger_parquet(store: Store, path: Path) -> int | None:
+    """`stage_ledger_csv` of a Parquet ledger export (what `read_ledger_csv` reads of it,
+    as CSV text, read by DuckDB as columns); None when some row is not plain or the file
+    is none (nothing staged): `read_ledger_csv` reads it then, with its messages."""
+    names = store.parquet_columns(path)
+    if names is None:
+        return None
+    header = Record(1, ",".join(names), names)
+    try:
+        where = columns(path, header, LEDGER.fields, (*LINEAGE_FIELDS, *_PARQUET_EXTRA))
+    except UserInputError:
+        return None
+    folded = [name.strip().casefold() for name in names]
+    exact = (folded.index("raw_amount"), folded.index("decimals")) \
+        if {"raw_amount", "decimals"} <= set(folded) else None
+    return store.stage_ledger_parquet(path, where, _PLAIN_CELLS, _asset_or_none, exact)
+
+
 def _unquoted(path: Path) -> bool:
     """Whether the file holds no quote and no carriage return but before a line feed: its
     records are its lines, its cells what the commas separate, as DuckDB's reader then

@@ -50,6 +50,27 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _name(column: str) -> str:
+    """A column's name in SQL."""
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _exact_sql(raw: str, places: str, max_places: int) -> str:
+    """SQL: a quantity's text from the texts of its raw amount and decimals when both are
+    plain whole numbers (decimals at most `max_places`), else a text no quantity is (the
+    row is not plain: the row reader reads the file)."""
+    digits = f"ltrim({raw}, '-')"
+    n = f"CAST({places} AS INTEGER)"
+    padded = f"CASE WHEN length({digits}) > {n} THEN {digits} ELSE lpad({digits}, {n} + 1, '0') END"
+    return f"""CASE WHEN regexp_full_match({raw}, '-?[0-9]+')
+                       AND regexp_full_match({places}, '[0-9]{{1,4}}')
+                       AND {n} <= {max_places}
+                  THEN CASE WHEN starts_with({raw}, '-') THEN '-' ELSE '' END
+                       || left({padded}, length({padded}) - {n})
+                       || CASE WHEN {n} > 0 THEN '.' || right({padded}, {n}) ELSE '' END
+                  ELSE 'not exact' END"""
+
+
 def _matches(cell: str, pattern: str) -> str:
     return f"regexp_full_match({cell}, {_quoted(pattern)})"
 
@@ -74,21 +95,25 @@ def _plain_sql(rules: CellRules) -> str:
     return " AND ".join(f"coalesce({check}, false)" for check in checks)
 
 
-def _legs_sql(rules: CellRules, where: Mapping[str, int]) -> str:
-    """SQL: the file's rows (in file order) with their parts worked out and whether each is
-    plain."""
+_CSV = """read_csv($path, header = true, columns = $columns, delim = ',', quote = '',
+                   escape = '', strict_mode = true, auto_detect = false,
+                   null_padding = false, encoding = 'utf-8')"""
+
+
+def _legs_sql(rules: CellRules, where: Mapping[str, int], source: str = _CSV,
+              clean: str = "true") -> str:
+    """SQL: the rows of `source` (cells c0, c1... as text; in file order) with their parts
+    worked out and whether each is plain (and `clean`, on the cells as named)."""
     cells = ", ".join(f"coalesce(c{where[name]}, '') AS {name}" for name in rules.fields)
     parts = f"""
         SELECT {cells}, try_strptime(timestamp, '{_STAMP}') AS moment,
                regexp_extract(quantity, '^(-?)([0-9]*)\\.?([0-9]*)$',
                               ['sign', 'whole', 'fraction']) AS q,
                ltrim(q['whole'] || q['fraction'], '0') AS raw_digits
-        FROM read_csv($path, header = true, columns = $columns, delim = ',', quote = '',
-                      escape = '', strict_mode = true, auto_detect = false,
-                      null_padding = false, encoding = 'utf-8')"""
+        FROM {source}"""
     return f"""
         CREATE OR REPLACE TEMP TABLE ledger_csv_legs AS
-        SELECT *, {_plain_sql(rules)} AS plain,
+        SELECT *, {_plain_sql(rules)} AND coalesce({clean}, false) AS plain,
                CASE WHEN log_index <> '' THEN 'log:' || TRY_CAST(log_index AS INTEGER)
                     WHEN kind = {_quoted(Kind.FEE.value)} THEN 'gas' ELSE 'native' END
                    AS base_key
@@ -130,12 +155,53 @@ class LedgerCsv(Plumbing):
         is plain; `asset_id` reads an asset cell (None when it is not one). How many, or
         None (nothing staged) when some row is not plain or DuckDB cannot read the file as
         plain CSV. Call outside a transaction: DuckDB's errors end one."""
-        db = self._db
         columns = {f"c{i}": "VARCHAR" for i in range(width)}
+        return self._stage(_legs_sql(rules, where), {"path": str(path), "columns": columns},
+                           asset_id)
+
+    def parquet_columns(self, path: Path) -> list[str] | None:
+        """The column names of the Parquet file at `path`; None when DuckDB cannot read
+        it."""
+        try:
+            return [str(r[0]) for r in self._db.execute(
+                "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
+        except duckdb.Error:
+            return None
+
+    def stage_ledger_parquet(self, path: Path, where: Mapping[str, int], rules: CellRules,
+                             asset_id: Callable[[str], str | None],
+                             exact: tuple[int, int] | None) -> int | None:
+        """`stage_ledger_csv` of a Parquet ledger export, its cells as the row reader reads
+        them (store.parquet.read_parquet_csv): a TIMESTAMPTZ as ISO 8601 UTC to the
+        second, any other value as its text; with `exact` (the places of raw_amount and
+        decimals), the quantity written from them as ledger_csv's `_exact_quantity` does.
+        A row with a quote, a carriage return or a line feed in a cell, or without a plain
+        raw amount and decimals, is not plain."""
+        try:
+            described = self._db.execute("DESCRIBE SELECT * FROM read_parquet(?)",
+                                         [str(path)]).fetchall()
+        except duckdb.Error:
+            return None
+        cells = [f"strftime({_name(n)} AT TIME ZONE 'UTC', '{_STAMP}')"
+                 if str(t) == "TIMESTAMP WITH TIME ZONE" else f"CAST({_name(n)} AS VARCHAR)"
+                 for n, t, *_ in described]
+        if exact is not None:
+            raw, places = cells[exact[0]], cells[exact[1]]
+            cells[where["quantity"]] = _exact_sql(raw, places, rules.max_decimals)
+        source = "(SELECT " + ", ".join(f"{cell} AS c{i}" for i, cell in enumerate(cells)) \
+            + " FROM read_parquet($path))"
+        clean = " AND ".join(f"NOT regexp_matches({name}, '[\"\\r\\n]')"
+                             for name in rules.fields)
+        return self._stage(_legs_sql(rules, where, source, clean), {"path": str(path)},
+                           asset_id)
+
+    def _stage(self, legs_sql: str, params: Mapping[str, object],
+               asset_id: Callable[[str], str | None]) -> int | None:
+        db = self._db
         staged = False
         try:
             try:
-                db.execute(_legs_sql(rules, where), {"path": str(path), "columns": columns})
+                db.execute(legs_sql, dict(params))
             except duckdb.Error:
                 return None  # quoted cells, ragged rows, not UTF-8: the row reader says
             rows, plain = db.execute(
@@ -150,7 +216,8 @@ class LedgerCsv(Plumbing):
             staged = True
             return int(rows)
         except duckdb.Error as exc:
-            raise StoreError(f"database error in stage_ledger_csv: {one_line(exc)}") from None
+            raise StoreError(f"database error in staging a ledger file: {one_line(exc)}") \
+                from None
         finally:
             if not staged:
                 db.execute(_DROP)
