@@ -19,6 +19,7 @@ import duckdb
 from scanner.errors import StoreError
 from scanner.ledger.records import Kind
 from scanner.store.connect import one_line
+from scanner.store.parquet import STAMP, text_cell
 from scanner.store.plumbing import Plumbing
 
 
@@ -42,17 +43,11 @@ class CellRules:
     required: tuple[str, ...]  # text fields that must not be empty
 
 
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 _APOSTROPHE = "''''"  # SQL: a text of one apostrophe
 
 
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _name(column: str) -> str:
-    """A column's name in SQL."""
-    return '"' + column.replace('"', '""') + '"'
 
 
 def _exact_sql(raw: str, places: str, max_places: int) -> str:
@@ -106,7 +101,7 @@ def _legs_sql(rules: CellRules, where: Mapping[str, int], source: str = _CSV,
     worked out and whether each is plain (and `clean`, on the cells as named)."""
     cells = ", ".join(f"coalesce(c{where[name]}, '') AS {name}" for name in rules.fields)
     parts = f"""
-        SELECT {cells}, try_strptime(timestamp, '{_STAMP}') AS moment,
+        SELECT {cells}, try_strptime(timestamp, '{STAMP}') AS moment,
                regexp_extract(quantity, '^(-?)([0-9]*)\\.?([0-9]*)$',
                               ['sign', 'whole', 'fraction']) AS q,
                ltrim(q['whole'] || q['fraction'], '0') AS raw_digits
@@ -162,29 +157,21 @@ class LedgerCsv(Plumbing):
     def parquet_columns(self, path: Path) -> list[str] | None:
         """The column names of the Parquet file at `path`; None when DuckDB cannot read
         it."""
-        try:
-            return [str(r[0]) for r in self._db.execute(
-                "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
-        except duckdb.Error:
-            return None
+        schema = self._parquet_schema(path)
+        return None if schema is None else [name for name, _ in schema]
 
     def stage_ledger_parquet(self, path: Path, where: Mapping[str, int], rules: CellRules,
                              asset_id: Callable[[str], str | None],
                              exact: tuple[int, int] | None) -> int | None:
         """`stage_ledger_csv` of a Parquet ledger export, its cells as the row reader reads
-        them (store.parquet.read_parquet_csv): a TIMESTAMPTZ as ISO 8601 UTC to the
-        second, any other value as its text; with `exact` (the places of raw_amount and
-        decimals), the quantity written from them as ledger_csv's `_exact_quantity` does.
-        A row with a quote, a carriage return or a line feed in a cell, or without a plain
-        raw amount and decimals, is not plain."""
-        try:
-            described = self._db.execute("DESCRIBE SELECT * FROM read_parquet(?)",
-                                         [str(path)]).fetchall()
-        except duckdb.Error:
+        them (store.parquet.read_parquet_csv's text); with `exact` (the places of
+        raw_amount and decimals), the quantity written from them as ledger_csv's
+        `_exact_quantity` does. A row with a quote, a carriage return or a line feed in a
+        cell, or without a plain raw amount and decimals, is not plain."""
+        schema = self._parquet_schema(path)
+        if schema is None:
             return None
-        cells = [f"strftime({_name(n)} AT TIME ZONE 'UTC', '{_STAMP}')"
-                 if str(t) == "TIMESTAMP WITH TIME ZONE" else f"CAST({_name(n)} AS VARCHAR)"
-                 for n, t, *_ in described]
+        cells = [text_cell(name, kind) for name, kind in schema]
         if exact is not None:
             raw, places = cells[exact[0]], cells[exact[1]]
             cells[where["quantity"]] = _exact_sql(raw, places, rules.max_decimals)
@@ -194,6 +181,13 @@ class LedgerCsv(Plumbing):
                              for name in rules.fields)
         return self._stage(_legs_sql(rules, where, source, clean), {"path": str(path)},
                            asset_id)
+
+    def _parquet_schema(self, path: Path) -> list[tuple[str, str]] | None:
+        try:
+            return [(str(r[0]), str(r[1])) for r in self._db.execute(
+                "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
+        except duckdb.Error:
+            return None
 
     def _stage(self, legs_sql: str, params: Mapping[str, object],
                asset_id: Callable[[str], str | None]) -> int | None:

@@ -14,6 +14,7 @@ import duckdb
 from chains.errors import UserInputError
 from scanner.writing import write_whole
 
+STAMP = "%Y-%m-%dT%H:%M:%SZ"  # a moment as the ledger's text: ISO 8601 UTC, to the second
 _COPY_TO_PARQUET = (
     "COPY (SELECT * FROM read_csv($source, header = true, columns = $columns, quote = '\"', "
     "escape = '\"', nullstr = '', strict_mode = true)) TO $target (FORMAT parquet)")
@@ -56,10 +57,8 @@ def read_parquet_csv(path: Path) -> str:
     try:
         with duckdb.connect() as db:
             source = db.read_parquet(str(path))
-            cells = [
-                f"strftime({_quoted(name)} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"
-                if str(kind) == "TIMESTAMP WITH TIME ZONE" else f"CAST({_quoted(name)} AS VARCHAR)"
-                for name, kind in zip(source.columns, source.types, strict=True)]
+            cells = [text_cell(name, str(kind))
+                     for name, kind in zip(source.columns, source.types, strict=True)]
             rows = source.project(", ".join(cells)).fetchall()
             header = source.columns
     except duckdb.Error as exc:
@@ -72,5 +71,10 @@ def read_parquet_csv(path: Path) -> str:
     return buffer.getvalue()
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def text_cell(name: str, kind: str) -> str:
+    """SQL: the value of a Parquet column (its name and SQL type) as `read_parquet_csv`
+    writes it."""
+    quoted = '"' + name.replace('"', '""') + '"'
+    if kind == "TIMESTAMP WITH TIME ZONE":
+        return f"strftime({quoted} AT TIME ZONE 'UTC', '{STAMP}')"
+    return f"CAST({quoted} AS VARCHAR)"
