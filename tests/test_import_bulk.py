@@ -8,6 +8,7 @@ message, and nothing is stored."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -104,20 +105,29 @@ def leg_fields(leg: LedgerEntry) -> tuple[object, ...]:
             leg.usd_value, leg.price_source)
 
 
+def assert_staged_as_read(db: Path, stage: Callable[[Store], int | None], name: str,
+                          expected: list[LedgerEntry]) -> list[LedgerEntry]:
+    """The file staged in bulk (`stage` gives how many legs, not None: not row by row) and
+    stored holds the legs the row reader read from it (`expected`), value for value."""
+    with Store(db) as store:
+        assert stage(store) == len(expected)
+        with store.transaction():
+            store.save_staged_ledger(f"ledger:{name}")
+        store.drop_staged_ledger()
+        stored = store.imported_legs()
+    assert sorted((leg_fields(leg), given) for leg, given in stored) == \
+        sorted((leg_fields(leg), leg.usd_value is not None) for leg in expected)
+    return [leg for leg, _ in stored]
+
+
 def test_the_bulk_path_stores_what_the_row_reader_reads(tmp_path: Path) -> None:
     path = write(tmp_path, ledger_text(2_000))
     expected = read_ledger_csv(path)
     assert len(expected) == 2_004
     assert {leg.leg_key for leg in expected} >= {"log:7", "log:7:2", "gas", "native"}
     db = tmp_path / "bulk.duckdb"
-    with Store(db) as store:
-        assert stage_ledger_csv(store, path) == len(expected)  # the bulk path, not the rows
-        with store.transaction():
-            store.save_staged_ledger("ledger:ledger.csv")
-        store.drop_staged_ledger()
-        stored = store.imported_legs()
-    assert sorted((leg_fields(leg), given) for leg, given in stored) == \
-        sorted((leg_fields(leg), leg.usd_value is not None) for leg in expected)
+    assert_staged_as_read(db, lambda store: stage_ledger_csv(store, path), "ledger.csv",
+                          expected)
     by_key = {(leg.tx_hash, leg.wallet, leg.leg_key): leg for leg in expected}
     with duckdb.connect(str(db), read_only=True) as con:
         quantities = con.execute("SELECT tx_hash, wallet, leg_key, quantity, source "
@@ -191,15 +201,10 @@ def test_a_parquet_export_is_staged_as_the_row_reader_reads_it(tmp_path: Path) -
     path = parquet_export(tmp_path, entries, "ledger.parquet")
     expected = read_ledger_csv(path, read_parquet_csv(path))
     assert len(expected) == len(entries)
-    with Store(tmp_path / "bulk.duckdb") as store:
-        assert stage_ledger_parquet(store, path) == len(expected)  # in bulk, not row by row
-        with store.transaction():
-            store.save_staged_ledger("ledger:ledger.parquet")
-        store.drop_staged_ledger()
-        stored = store.imported_legs()
-    assert sorted((leg_fields(leg), given) for leg, given in stored) == \
-        sorted((leg_fields(leg), leg.usd_value is not None) for leg in expected)
-    assert {(leg.raw_amount, leg.decimals) for leg, _ in stored} >= {(10**77, 6), (-1, 21)}
+    stored = assert_staged_as_read(tmp_path / "bulk.duckdb",
+                                   lambda store: stage_ledger_parquet(store, path),
+                                   "ledger.parquet", expected)
+    assert {(leg.raw_amount, leg.decimals) for leg in stored} >= {(10**77, 6), (-1, 21)}
 
 
 def test_a_parquet_cell_with_a_quote_is_read_row_by_row(tmp_path: Path) -> None:
