@@ -13,7 +13,8 @@ from scanner.app.readmodel import all_legs
 from scanner.app.rebuild import refresh_imports, refresh_prices
 from scanner.app.settings import chains_of, price_book
 from scanner.formats.koinly import LOCAL_ASSET_PREFIX, local_symbols, read_koinly
-from scanner.formats.ledger_csv import read_ledger_csv, stage_ledger_csv, stage_ledger_parquet
+from scanner.formats.ledger_bulk import stage_ledger_csv, stage_ledger_parquet
+from scanner.formats.ledger_csv import read_ledger_csv
 from scanner.ledger.records import LedgerEntry
 from scanner.ledger.valuation import leg_id, wanted
 from scanner.money import price

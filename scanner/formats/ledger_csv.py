@@ -62,9 +62,7 @@ from scanner.formats.rows import LEDGER, Row, ledger_rows, qty
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.valuation import USD_LIMIT
-from scanner.money import USD_QUANTUM, cents, usd
-from scanner.store import Store
-from scanner.store.csvload import CellRules
+from scanner.money import cents, usd
 from scanner.tax.records import NO_LOT, Disposal, LotBook
 from scanner.tax.sales import sale_cents
 
@@ -80,9 +78,9 @@ _PARQUET_TYPES = {
     "proceeds_usd": "DECIMAL(38, 2)", "cost_basis_usd": "DECIMAL(38, 2)",
     "gain_usd": "DECIMAL(38, 2)", "raw_amount": "VARCHAR", "decimals": "INTEGER",
 }
-_PARQUET_EXTRA = ("raw_amount", "decimals")
+PARQUET_EXTRA = ("raw_amount", "decimals")
 PARQUET_COLUMNS: Mapping[str, str] = MappingProxyType({
-    name: _PARQUET_TYPES.get(name, "VARCHAR") for name in (*EXPORT_FIELDS, *_PARQUET_EXTRA)})
+    name: _PARQUET_TYPES.get(name, "VARCHAR") for name in (*EXPORT_FIELDS, *PARQUET_EXTRA)})
 _QUANTITY = EXPORT_FIELDS.index("quantity")
 
 TxUrl = Callable[[int, str], str | None]
@@ -183,7 +181,7 @@ _PLAIN_BIGINT = re.compile(r"[0-9]{1,18}")  # below 2^63: read the quick way
 _PLAIN_INT = re.compile(r"[0-9]{1,9}")  # below 2^31
 BIGINT_MAX = 2**63 - 1  # chain ids and block numbers (BIGINT)
 INTEGER_MAX = 2**31 - 1  # log indexes (INTEGER)
-_asset_id = functools.lru_cache(maxsize=1 << 14)(parse_any_asset_id)  # few assets, many rows
+asset_id = functools.lru_cache(maxsize=1 << 14)(parse_any_asset_id)  # few assets, many rows
 _new_entry = fast_constructor(LedgerEntry)  # an entry per row
 
 
@@ -194,81 +192,6 @@ def _timestamp(text: str) -> datetime:
     if value.endswith("Z"):
         value = value[:-1]
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-# the cells `_plain_entry` reads the quick way, for the bulk load: it takes a file only when
-# every row is one of those
-_PLAIN_CELLS = CellRules(
-    fields=LEDGER.fields, years=YEARS, max_digits=MAX_DIGITS, max_decimals=MAX_DECIMALS,
-    usd_digits=USD_LIMIT.adjusted(), usd_places=-int(USD_QUANTUM.as_tuple().exponent),
-    guarded=("tx_hash", "wallet", "protocol", "symbol", "price_source", "counterparty",
-             "group_id"),
-    required=("tx_hash", "wallet", "group_id"))
-
-
-def stage_ledger_csv(store: Store, path: Path) -> int | None:
-    """The legs of the ledger CSV at `path` staged in bulk (Store.stage_ledger_csv) when
-    every row is as plain as the ledger report writes it: how many. None when it is not
-    (nothing staged): `read_ledger_csv` reads such a file, with its messages. Call outside
-    a transaction."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as file:
-            line = file.readline()
-        if not _unquoted(path):
-            return None
-    except (OSError, UnicodeDecodeError):
-        return None
-    text = line.removesuffix("\n").removesuffix("\r")
-    if text == line:
-        return None
-    header = Record(1, text, text.split(","))
-    if {"raw_amount", "decimals"} & {cell.strip().casefold() for cell in header.cells}:
-        return None
-    try:
-        where = columns(path, header, LEDGER.fields, LINEAGE_FIELDS)
-    except UserInputError:
-        return None
-    return store.stage_ledger_csv(path, len(header.cells), where, _PLAIN_CELLS,
-                                  _asset_or_none)
-
-
-def stage_ledger_parquet(store: Store, path: Path) -> int | None:
-    """`stage_ledger_csv` of a Parquet ledger export (what `read_ledger_csv` reads of it,
-    as CSV text, read by DuckDB as columns); None when some row is not plain or the file
-    is none (nothing staged): `read_ledger_csv` reads it then, with its messages."""
-    names = store.parquet_columns(path)
-    if names is None:
-        return None
-    header = Record(1, ",".join(names), names)
-    try:
-        where = columns(path, header, LEDGER.fields, (*LINEAGE_FIELDS, *_PARQUET_EXTRA))
-    except UserInputError:
-        return None
-    folded = [name.strip().casefold() for name in names]
-    exact = (folded.index("raw_amount"), folded.index("decimals")) \
-        if {"raw_amount", "decimals"} <= set(folded) else None
-    return store.stage_ledger_parquet(path, where, _PLAIN_CELLS, _asset_or_none, exact)
-
-
-def _unquoted(path: Path) -> bool:
-    """Whether the file holds no quote and no carriage return but before a line feed: its
-    records are its lines, its cells what the commas separate, as DuckDB's reader then
-    reads them (a reader that honours quotes could see other cells)."""
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 24):
-            if chunk.endswith(b"\r"):
-                chunk += file.read(1)
-            returns = chunk.count(b"\r")
-            if b'"' in chunk or (returns and returns != chunk.count(b"\r\n")):
-                return False
-    return True
-
-
-def _asset_or_none(text: str) -> str | None:
-    try:
-        return _asset_id(text)
-    except AddressError:
-        return None
 
 
 class _Row:
@@ -314,7 +237,7 @@ def read_ledger_csv(path: Path, text: str | None = None) -> list[LedgerEntry]:
     quantity."""
     rows = records(path, read_text(path, "ledger file") if text is None else text)
     header = next(rows, None)
-    where = columns(path, header, LEDGER.fields, (*LINEAGE_FIELDS, *_PARQUET_EXTRA))
+    where = columns(path, header, LEDGER.fields, (*LINEAGE_FIELDS, *PARQUET_EXTRA))
     width = len(header.cells) if header is not None else 0
     names = [cell.strip().casefold() for cell in header.cells] if header is not None else []
     exact = (names.index("raw_amount"), names.index("decimals"), where["quantity"]) \
@@ -379,7 +302,7 @@ def _plain_entry(cells: list[str], pick: Callable[[list[str]], tuple[str, ...]],
             return None
         usd_value = usd(usd_value)
     try:
-        asset = _asset_id(asset_text)
+        asset = asset_id(asset_text)
         when = datetime.fromisoformat(stamp)  # _STAMP's form: UTC (the Z)
     except (AddressError, ValueError):
         return None
@@ -424,7 +347,7 @@ def _entry(row: _Row, seen: dict[tuple[str, str, str], int]) -> LedgerEntry:
         known = ", ".join(k.value for k in Kind)
         raise row.fail(f"unknown kind {kind_text!r} (known: {known})") from None
     try:
-        asset = _asset_id(row.required("asset"))
+        asset = asset_id(row.required("asset"))
     except AddressError as exc:
         raise row.fail(str(exc)) from None
     quantity_text = row.required("quantity")
