@@ -115,14 +115,18 @@ class TermTotals:
     unknown: int = 0  # disposals of unknown proceeds, basis or holding period
 
 
-def term_totals(disposals: Iterable[Disposal]) -> dict[int, TermTotals]:
+def term_totals(disposals: Iterable[Disposal], through: int | None = None) -> \
+        dict[int, TermTotals]:
     """The gains per year (UTC date sold) and term, in cents as the forms have them
     (`sales.sale_cents`: the figures of `sales.sale_lines`, without sorting them into the
-    form's order, which a sum does not need)."""
+    form's order, which a sum does not need); of the years up to `through` alone, if
+    given."""
     known: dict[int, list[Disposal]] = {}
     unknown: dict[int, int] = {}
     for disposal in disposals:
         year = utc(disposal.disposed).year
+        if through is not None and year > through:
+            continue
         if is_known(disposal):
             known.setdefault(year, []).append(disposal)
         else:
@@ -160,5 +164,5 @@ def capital_netting(disposals: Iterable[Disposal], year: int, *, first_year: int
                     taxpayer: Taxpayer) -> Netting:
     """The netting of `year`, its carryover chained from the first year of the books
     (`first_year`; `year` itself when earlier), into which the taxpayer's carryover goes."""
-    return net_years(term_totals(d for d in disposals if utc(d.disposed).year <= year),
-                     min(first_year, year), year, taxpayer)[-1]
+    return net_years(term_totals(disposals, through=year), min(first_year, year), year,
+                     taxpayer)[-1]

@@ -47,8 +47,9 @@ def utc(moment: datetime) -> datetime:
 def is_known(disposal: Disposal) -> bool:
     """Whether the disposal has the proceeds, basis, holding period and acquisition date a
     form needs."""
-    return None not in (disposal.proceeds_usd, disposal.cost_basis_usd, disposal.term,
-                        disposal.acquired)
+    # `is` tests: `None in (...)` compares each Decimal with None, an abstract-class check
+    return not (disposal.proceeds_usd is None or disposal.cost_basis_usd is None
+                or disposal.term is None or disposal.acquired is None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ def sale_cents(disposals: Sequence[Disposal]) -> list[tuple[Decimal | None, Deci
     half_up, floor = _rounding(ROUND_HALF_UP), _rounding(ROUND_FLOOR)  # a million calls
 
     def shared(amounts: list[Decimal | None], members: list[int]) -> list[Decimal | None]:
-        if None in amounts:
+        if any(amount is None for amount in amounts):
             return [None if a is None else half_up(a, CENT) for a in amounts]
         known = cast(list[Decimal], amounts)
         if len(known) == 2:  # the most common sale of several lots: two
