@@ -71,8 +71,10 @@ def import_ledger(store: Store, path: Path, fmt: str, *, account: str | None = N
     progress = progress or NoProgress()
     progress.start(f"reading {path.name}", None)
     # Koinly's files, and ledger files less plain than ours, are read row by row
-    staged = None if fmt != "ledger" else stage_ledger_parquet(store, path) \
-        if path.suffix.lower() == ".parquet" else stage_ledger_csv(store, path)
+    staged = None
+    if fmt == "ledger":
+        parquet = path.suffix.lower() == ".parquet"
+        staged = stage_ledger_parquet(store, path) if parquet else stage_ledger_csv(store, path)
     try:
         with store.transaction():
             before = store.imported_keys(source)
