@@ -15,7 +15,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from scanner.collector import collector_paused
-from scanner.frozen import fast_constructor
 from scanner.ledger.records import EXCHANGES, NOT_HOLDINGS, Kind, LedgerEntry
 from scanner.money import base_unit_shares, split_usd, sum_known
 from scanner.tax.checkpoint import EngineState, StateChange, StateTooShort
@@ -30,7 +29,6 @@ __all__ = ["METHODS", "acquisition_order", "compute_lots", "is_long_term", "lots
            "lots_with_state", "sort_key", "term_of"]
 
 ZERO = Decimal(0)
-_new_lot = fast_constructor(Lot)
 _FEE, _SPAM, _TRADE, _INCOME, _SELF = Kind.FEE, Kind.SPAM, Kind.TRADE, Kind.INCOME, \
     Kind.SELF_TRANSFER
 
@@ -256,7 +254,7 @@ class _Engine:
         lot = OpenLot(f"{leg.tx_hash}:{leg.leg_key}", next(self.seq), leg.wallet, leg.asset,
                       leg.symbol, leg.timestamp, quantity, basis, leg.tx_hash, leg.leg_key,
                       leg.kind)
-        self.acquisitions.append(_frozen(lot))
+        self.acquisitions.append(lot.frozen())
         self.matcher.acquire(lot)
         if leg.kind is _INCOME:
             self.income.append(IncomeEvent(leg.timestamp, leg.wallet, leg.asset, leg.symbol,
@@ -392,7 +390,7 @@ class _Engine:
         lot = OpenLot(f"{leg.tx_hash}:{leg.leg_key}{suffix}", next(self.seq), leg.wallet,
                       leg.asset, leg.symbol, acquired, quantity, basis, leg.tx_hash,
                       leg.leg_key, leg.kind)
-        self.acquisitions.append(_frozen(lot))
+        self.acquisitions.append(lot.frozen())
         self.matcher.acquire(lot)
 
     def _note_pooled_carry(self) -> None:
@@ -416,12 +414,6 @@ class _Engine:
                 self.matcher.remove(leg, -quantity)
         elif kind is not _SELF or not self.matcher.receive_own(leg):
             self.acquire(leg, quantity, _share(value, fee, total, 1), value)
-
-
-def _frozen(lot: OpenLot) -> Lot:
-    """`lot.frozen()`, made the fast way: an acquisition as it was acquired."""
-    return _new_lot(lot.lot_id, lot.wallet, lot.asset, lot.symbol, lot.acquired, lot.quantity,
-                    lot.basis, lot.origin_tx, lot.origin_leg, lot.origin_kind)
 
 
 def _share(value: Decimal | None, fee: Decimal | None, total: Decimal | None,

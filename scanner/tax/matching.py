@@ -14,11 +14,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.money import usd
 from scanner.tax.records import Allocation, Disposal, Lot
 
 ZERO = Decimal(0)
+_new_lot = fast_constructor(Lot)  # a lot open at the end of a million-leg ledger
 
 
 @dataclass(slots=True)
@@ -63,7 +65,7 @@ class OpenLot:
         return basis, self.part(quantity, basis)
 
     def frozen(self) -> Lot:
-        return Lot(self.lot_id, self.wallet, self.asset, self.symbol, self.acquired,
+        return _new_lot(self.lot_id, self.wallet, self.asset, self.symbol, self.acquired,
                    self.quantity, self.basis, self.origin_tx, self.origin_leg,
                    self.origin_kind)
 
