@@ -212,3 +212,66 @@ def test_a_parquet_cell_with_a_quote_is_read_row_by_row(tmp_path: Path) -> None:
     with Store(tmp_path / "q.duckdb") as store:
         assert stage_ledger_parquet(store, path) is None  # nothing staged: the rows say
     assert read_ledger_csv(path, read_parquet_csv(path))[-1].symbol == 'US"DC'
+
+
+def imported_rows(db: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT * FROM imported_ledger ORDER BY ALL").fetchall()
+
+
+def test_a_leg_two_files_give_is_the_last_files(tmp_path: Path) -> None:
+    """A leg's key holds one row: the file imported last that gives it has it, in bulk and
+    row by row (a quoted header cell sends a file row by row)."""
+    text = ledger_text(200)
+    header, *lines = text.split("\r\n")
+    shared = lines[:4]  # 2 groups of 2 legs, their USD values changed in the later files
+    changed = [",".join([*cells[:11], "77.5", *cells[12:]])
+               for cells in (line.split(",") for line in shared)]
+    first = write(tmp_path, text, "first.csv")
+    second = write(tmp_path, '"timestamp"' + "\r\n".join(
+        [header, *changed[:2], ""]).removeprefix("timestamp"), "second.csv")
+    third = write(tmp_path, "\r\n".join([header, *changed[2:], ""]), "third.csv")
+    db = tmp_path / "s.duckdb"
+    sources = []
+    for path in (first, second, third):
+        result = run_cli("import", str(path), "--format", "ledger", db=db)
+        assert result.returncode == 0, result.stderr
+        rows = imported_rows(db)
+        keys = [row[:4] for row in rows]
+        assert len(keys) == len(set(keys)) == 204
+        sources.append({row[1]: row[19] for row in rows if row[1] in {
+            line.split(",")[3] for line in shared}})
+    tx_a, tx_b = dict.fromkeys(line.split(",")[3] for line in shared)
+    assert sources == [{tx_a: "ledger:first.csv", tx_b: "ledger:first.csv"},
+                       {tx_a: "ledger:second.csv", tx_b: "ledger:first.csv"},
+                       {tx_a: "ledger:second.csv", tx_b: "ledger:third.csv"}]
+    values = {row[15] for row in imported_rows(db) if row[1] in (tx_a, tx_b)}
+    assert values == {Decimal("77.5")}
+
+
+def test_an_older_database_loses_the_imported_key_and_keeps_every_leg(
+        tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    path = write(tmp_path, ledger_text(200))
+    assert run_cli("import", str(path), "--format", "ledger", db=db).returncode == 0
+    before = imported_rows(db)
+    with duckdb.connect(str(db)) as old:  # as an older taxscan left it: a primary key
+        columns = old.execute("SELECT column_name, data_type FROM information_schema.columns "
+                              "WHERE table_name = 'imported_ledger' ORDER BY ordinal_position"
+                              ).fetchall()
+        old.execute("ALTER TABLE imported_ledger RENAME TO plain")
+        old.execute("CREATE TABLE imported_ledger (" + ", ".join(
+            f"{name} {kind}" for name, kind in columns) +
+            ", PRIMARY KEY (chain_id, tx_hash, leg_key, wallet))")
+        old.execute("INSERT INTO imported_ledger SELECT * FROM plain; DROP TABLE plain")
+    key = ("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'imported_ledger' "
+           "AND constraint_type = 'PRIMARY KEY'")
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(key).fetchall() == [(1,)]
+    Store(db).close()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(key).fetchall() == [(0,)]
+    assert imported_rows(db) == before
+    again = run_cli("import", str(path), "--format", "ledger", db=db)  # replaces its legs
+    assert again.returncode == 0, again.stderr
+    assert imported_rows(db) == before

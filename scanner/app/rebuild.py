@@ -251,17 +251,13 @@ def _all_lots(store: Store, policy: Policy, ranks: AssetRanks,
     entries = all_legs(store)
     end = max((leg.timestamp for leg in entries), default=_EPOCH) + _INSTANT
     progress.start(f"lots: matching {len(entries):,} legs", None)
-    run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins, policy=policy)
-    book = compute_book(entries, policy, ranks) if run is None else run[0]
+    with store.meanwhile(store.keep_lots_ledger):
+        run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins,
+                              policy=policy)
+        book = compute_book(entries, policy, ranks) if run is None else run[0]
     progress.start(f"lots: storing {len(book.open_lots):,} lots and "
                    f"{len(book.disposals):,} disposals", None)
-    store.replace_lots(book, describe(policy))
-    store.clear_engine_state()
-    if run is not None:
-        change = run[1]
-        store.save_engine_state({h.asset for h in change.state.lots} |
-                                {asset for _, asset, _ in change.state.held}, change, False)
-    store.keep_lots_ledger()
+    store.replace_lots(book, describe(policy), None if run is None else run[1])
     store.set_meta(LOTS_BASIS, _lots_key(policy, ranks, pairing_rules(store)))
 
 

@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -95,7 +96,7 @@ def copy_rows(db: duckdb.DuckDBPyConnection, table: str, rows: Iterable[list[Any
     def write(file: TextIO) -> None:
         csv.writer(file, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC).writerows(
             _nulls_written(rows, nullable))
-    _through_file(db, table, write, folder, False)
+    read_copy(db, table, write_copy(write, folder, False))
 
 
 def copy_lines(db: duckdb.DuckDBPyConnection, table: str, lines: Iterable[str],
@@ -104,7 +105,7 @@ def copy_lines(db: duckdb.DuckDBPyConnection, table: str, lines: Iterable[str],
     them (it reads every character of a cell): a text cell quoted (`quoted`), a number as
     str() gives it, a moment of a TIMESTAMP column in microseconds since 1970 (`micros`),
     NULL as nothing."""
-    _through_file(db, table, lambda file: file.writelines(lines), folder, True)
+    read_copy(db, table, line_copy(lines, folder))
 
 
 def quoted(text: str) -> str:
@@ -125,29 +126,57 @@ class Quoted(dict[str | None, str]):
         return cell
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def micros(moment: datetime) -> int:
     """A moment of `copy_lines` (an aware one)."""
-    return (moment - _EPOCH) // _MICROSECOND
+    return (moment - EPOCH) // MICROSECOND
 
 
-def _through_file(db: duckdb.DuckDBPyConnection, table: str, write: Callable[[TextIO], None],
-                  folder: Path, micro_moments: bool) -> None:
+@dataclass(frozen=True)
+class CopyFile:
+    """A file of rows written for `read_copy`: the Python half of a copy, apart from
+    DuckDB's half so that the two can overlap."""
+
+    path: Path
+    micro_moments: bool  # its TIMESTAMP cells in microseconds since 1970 (copy_lines)
+    empty: bool
+
+
+def write_copy(write: Callable[[TextIO], None], folder: Path,
+               micro_moments: bool) -> CopyFile:
+    """The file `write` writes, in `folder`, readable by its user only."""
     handle, name = tempfile.mkstemp(prefix=".taxscan-copy-", suffix=".csv", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             write(file)
-            written = file.tell()
-        if written:
-            columns = dict(db.execute(_COLUMNS, [table]).fetchall())
-            db.execute(_copy_sql(table, tuple(columns.items()), micro_moments), {
-                "path": name, "columns": {c: "BIGINT" if micro_moments and t == "TIMESTAMP"
-                                          else t for c, t in columns.items()}})
-    finally:
+            empty = not file.tell()
+    except BaseException:
         os.unlink(name)
+        raise
+    return CopyFile(Path(name), micro_moments, empty)
+
+
+def line_copy(lines: Iterable[str], folder: Path) -> CopyFile:
+    """`write_copy` of the lines of `copy_lines`."""
+    return write_copy(lambda file: file.writelines(lines), folder, True)
+
+
+def read_copy(db: duckdb.DuckDBPyConnection, table: str, copy: CopyFile) -> None:
+    """The rows of `copy` into `table` (every column, in order); the file is then
+    removed."""
+    try:
+        if not copy.empty:
+            columns = dict(db.execute(_COLUMNS, [table]).fetchall())
+            micro = copy.micro_moments
+            db.execute(_copy_sql(table, tuple(columns.items()), micro), {
+                "path": str(copy.path),
+                "columns": {c: "BIGINT" if micro and t == "TIMESTAMP" else t
+                            for c, t in columns.items()}})
+    finally:
+        copy.path.unlink()
 
 
 @cache

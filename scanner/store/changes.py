@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from scanner.collector import without_collector
 from scanner.errors import StoreError
 from scanner.ledger.pairing import PAIRED_KINDS
 from scanner.ledger.records import Kind, LedgerEntry
@@ -22,11 +23,15 @@ from scanner.store.connect import one_line
 from scanner.store.plumbing import Plumbing
 from scanner.store.rows import (
     LEG_COLUMNS,
+    SHAPE_COLUMNS,
+    SHAPED_COLUMNS,
     disposal_lines,
     given_legs_of,
     legs_of,
     lot_lines,
     naive_utc,
+    shaped_legs_of,
+    shapes_of,
 )
 from scanner.tax.records import Disposal, Lot
 
@@ -52,6 +57,9 @@ def _ledger(where: str = "true") -> str:
 
 
 _LEDGER = _ledger()
+_SHAPES = f"SELECT DISTINCT hash({SHAPE_COLUMNS}), {SHAPE_COLUMNS} FROM ({_LEDGER})"
+_SHAPED = f"SELECT {SHAPED_COLUMNS} FROM ({_LEDGER}) {_ORDER}"
+_LEGS = f"SELECT {LEG_COLUMNS} FROM ({_LEDGER}) {_ORDER}"
 _FEE, _CANDIDATES = Kind.FEE.value, tuple(kind.value for kind in PAIRED_KINDS)
 _MOVE = f"kind NOT IN ('{_FEE}', '{Kind.SPAM.value}', '{Kind.DEBT.value}')"
 _CANDIDATE = f"kind IN {_CANDIDATES}"
@@ -260,6 +268,14 @@ class ChangeTables(Plumbing):
         `carrying`: the `kind|protocol` pairs that carry basis over."""
         return {str(r[0]) for r in self._sql(_LINKED, [list(assets), list(carrying)])}
 
+    @without_collector
+    def ledger(self) -> list[LedgerEntry]:
+        """The scanned legs, and the imported legs none of them shadows, in order."""
+        shapes = shapes_of(self._sql(_SHAPES))
+        if shapes is None:  # two shapes of one hash: read every text
+            return legs_of(self._sql(_LEGS))
+        return shaped_legs_of(self._sql(_SHAPED), shapes)
+
     def lots_input(self, assets: Collection[str]) -> list[LedgerEntry]:
         """Every leg of the groups with a leg of `assets` other than a fee, and their fee
         legs elsewhere, in the ledger's order."""
@@ -344,8 +360,8 @@ class ChangeTables(Plumbing):
         wanted = list(assets)
         self._sql(_CLEAR_LOTS, [wanted])
         self._sql(_CLEAR_DISPOSALS, [wanted])
-        self._copy_lines("lots", lot_lines(lots, method))
-        self._copy_lines("disposals", disposal_lines(disposals, method))
+        self._copies([("disposals", disposal_lines(disposals, method)),
+                      ("lots", lot_lines(lots, method))])
 
     # ---- valuation ------------------------------------------------------------------
 

@@ -97,4 +97,25 @@ def _locked(path: Path, read_only: bool, on_wait: Callable[[], None] | None,
 
 def _bring_up_to_date(db: duckdb.DuckDBPyConnection) -> None:
     db.execute(_schema())
+    if db.execute(_IMPORTED_KEY).fetchall()[0][0]:
+        _drop_imported_key(db)
     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+
+_IMPORTED_KEY = ("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'imported_ledger' "
+                 "AND constraint_type = 'PRIMARY KEY'")
+
+
+def _drop_imported_key(db: duckdb.DuckDBPyConnection) -> None:
+    """imported_ledger made again without the primary key an older taxscan gave it, every row
+    kept: all or nothing."""
+    db.execute("BEGIN TRANSACTION")
+    try:
+        db.execute("ALTER TABLE imported_ledger RENAME TO imported_ledger_keyed")
+        db.execute(_schema())
+        db.execute("INSERT INTO imported_ledger BY NAME SELECT * FROM imported_ledger_keyed")
+        db.execute("DROP TABLE imported_ledger_keyed")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

@@ -116,13 +116,12 @@ def _legs_sql(rules: CellRules, where: Mapping[str, int], source: str = _CSV,
 
 
 # the legs of the plain rows, as imported_ledger holds them: the leg key made unique in
-# (tx_hash, wallet) as the row reader does (`key`, then `key:2`, `key:3`... in file order);
-# a quantity only when DECIMAL(38, 18) holds it exactly (raw_amount is exact)
-_INSERT = """
-INSERT INTO imported_ledger
-SELECT CAST(chain_id AS BIGINT), tx_hash,
-       base_key || CASE WHEN nth = 1 THEN '' ELSE ':' || nth END,
-       wallet, CAST(nullif(log_index, '') AS INTEGER), CAST(block_number AS BIGINT), 0,
+# (tx_hash, wallet) as the row reader does (`key`, then `key:2`, `key:3`... in file order:
+# `{key}` and `{legs}` number them, where some repeat); a quantity only when
+# DECIMAL(38, 18) holds it exactly (raw_amount is exact)
+_LEGS = """
+SELECT CAST(chain_id AS BIGINT) AS chain_id, tx_hash, {key} AS leg_key, wallet,
+       CAST(nullif(log_index, '') AS INTEGER), CAST(block_number AS BIGINT), 0,
        moment, kind, protocol, a.id, nullif(symbol, ''), q['sign'] || raw_digits,
        length(q['fraction']),
        CASE WHEN length(ltrim(q['whole'], '0')) <= 20 AND ltrim(substr(q['fraction'], 19), '0') = ''
@@ -130,12 +129,22 @@ SELECT CAST(chain_id AS BIGINT), tx_hash,
                       AS DECIMAL(38, 18)) END,
        CAST(nullif(usd_value, '') AS DECIMAL(38, 10)), nullif(price_source, ''),
        nullif(counterparty, ''), group_id, $source, usd_value <> ''
-FROM (SELECT *, row_number() OVER (PARTITION BY tx_hash, wallet, base_key ORDER BY rowid)
-                AS nth
-      FROM ledger_csv_legs) l
+FROM {legs} l
 JOIN ledger_csv_assets a ON a.text = l.asset
 """
-_INSERT_REPLACING = _INSERT.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
+_NUMBERED = {"key": "base_key || CASE WHEN nth = 1 THEN '' ELSE ':' || nth END",
+             "legs": """(SELECT *, row_number() OVER (PARTITION BY tx_hash, wallet, base_key
+                                                 ORDER BY rowid) AS nth
+                         FROM ledger_csv_legs)"""}
+_UNIQUE = {"key": "base_key", "legs": "ledger_csv_legs"}
+_REPEATED_KEYS = """SELECT count(*) FROM (SELECT 1 FROM ledger_csv_legs
+                                        GROUP BY tx_hash, wallet, base_key HAVING count(*) > 1)"""
+# by whether some key repeats: the staged legs stored, and those another file gave removed
+_INSERT = {repeated: f"INSERT INTO imported_ledger {_LEGS.format(**parts)}"
+           for repeated, parts in ((True, _NUMBERED), (False, _UNIQUE))}
+_CLEAR_KEYS = {repeated: f"""DELETE FROM imported_ledger i USING ({_LEGS.format(**parts)}) k
+    WHERE i.chain_id = k.chain_id AND i.tx_hash = k.tx_hash AND i.leg_key = k.leg_key
+          AND i.wallet = k.wallet""" for repeated, parts in ((True, _NUMBERED), (False, _UNIQUE))}
 
 _DROP = "DROP TABLE IF EXISTS ledger_csv_legs; DROP TABLE IF EXISTS ledger_csv_assets"
 
@@ -222,8 +231,10 @@ class LedgerCsv(Plumbing):
         transaction."""
         try:
             self._run("clear_imported_source", [source])
-            others = self._run("count_imported")[0][0]
-            self._db.execute(_INSERT_REPLACING if others else _INSERT, {"source": source})
+            repeated = bool(self._db.execute(_REPEATED_KEYS).fetchall()[0][0])
+            if self._run("count_imported")[0][0]:  # a leg another file gave is now this one's
+                self._db.execute(_CLEAR_KEYS[repeated], {"source": source})
+            self._db.execute(_INSERT[repeated], {"source": source})
         except duckdb.Error as exc:
             raise StoreError(f"database error in save_staged_ledger: {one_line(exc)}") \
                 from None

@@ -28,12 +28,12 @@ from scanner.store.rows import (
     fits_quantity,
     given_legs_of,
     ledger_row,
-    legs_of,
     lot_lines,
     naive_utc,
     usd_or_none,
 )
 from scanner.store.state import StateTables
+from scanner.tax.checkpoint import StateChange
 from scanner.tax.records import Allocation, LotBook
 
 REASON_SEPARATOR = "; "  # spam reasons in one text column
@@ -226,18 +226,17 @@ class Store(LedgerCsv, ChangeTables, StateTables):
         self._run("clear_ledger_of_chain", [chain_id])
         self._copy("ledger", (ledger_row(e) for e in entries))
 
-    @without_collector
-    def ledger(self) -> list[LedgerEntry]:
-        return legs_of(self._run("ledger"))
-
     def save_imported(self, source: str, entries: Iterable[LedgerEntry]) -> None:
         """Legs read from a file, replacing what the same source gave before; a leg whose
         key the chain scan also has is left out of the ledger (the scanned one counts).
         A leg's USD value, where it has one, is the file's: it stays (`set_imported_values`
         leaves it)."""
         self._run("clear_imported_source", [source])
-        self._many("insert_imported", [[*ledger_row(e), source, e.usd_value is not None]
-                                       for e in entries])
+        rows = {(e.chain_id, e.tx_hash, e.leg_key, e.wallet):
+                [*ledger_row(e), source, e.usd_value is not None] for e in entries}
+        if rows:  # a key once, the last leg with it; a leg another file gave is this one's
+            self._run("clear_imported_keys", [list(column) for column in zip(*rows, strict=True)])
+        self._many("insert_imported", list(rows.values()))
 
     def imported_legs(self) -> list[tuple[LedgerEntry, bool]]:
         """Every imported leg with its value, and whether its file gave that value."""
@@ -307,11 +306,19 @@ class Store(LedgerCsv, ChangeTables, StateTables):
                 for day, currency, rate in self._run("fx_rates")]
 
     @without_collector
-    def replace_lots(self, book: LotBook, method: str) -> None:
+    def replace_lots(self, book: LotBook, method: str, state: StateChange | None) -> None:
+        """Every lot and disposal as `book` holds them, with the lot engine's state after
+        the run that computed them (`state`; None: no state is kept)."""
         self._run("clear_lots")
         self._run("clear_disposals")
-        self._copy_lines("lots", lot_lines(book.open_lots, method))
-        self._copy_lines("disposals", disposal_lines(book.disposals, method))
+        self.clear_engine_state()
+        copies = [("disposals", disposal_lines(book.disposals, method)),
+                  ("lots", lot_lines(book.open_lots, method))]
+        if state is None:
+            self._copies(copies)
+            return
+        assets = {h.asset for h in state.state.lots} | {a for _, a, _ in state.state.held}
+        self.save_engine_state(assets, state, False, copies)
 
     def review_counts(self) -> tuple[int, int, int, int]:
         """Legs without a USD value, spam tokens, disposals without a lot, tokens without

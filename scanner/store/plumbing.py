@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from functools import cache
+from contextlib import contextmanager, suppress
+from functools import cache, partial
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any, Self
 
 import duckdb
 
 from scanner.errors import StoreError
-from scanner.store.bulk import copy_lines, copy_rows, insert_many
+from scanner.store.bulk import copy_lines, copy_rows, insert_many, line_copy, read_copy
 from scanner.store.connect import RESUME_WAIT_S, connect, one_line
 from scanner.store.private import PRIVATE
 
@@ -23,6 +26,33 @@ def _queries() -> dict[str, str]:
     text = resources.files("scanner.store").joinpath("queries.sql").read_text()
     parts = re.split(r"^-- name: (\w+)\n", text, flags=re.MULTILINE)
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+_LINES_PER_FILE = 100_000  # of a copy: DuckDB reads one while Python writes the next
+# DuckDB's threads while Python works on one core
+_SPARE_CORES = f"SET threads = {max(1, (os.cpu_count() or 1) - 1)}"
+
+
+class _Worker(threading.Thread):
+    """Work on the database on a thread of its own (Plumbing.meanwhile): its error is kept
+    for the thread that waits for it."""
+
+    def __init__(self, work: Callable[[], None], db: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(name="taxscan-store", daemon=True)
+        self.db = db
+        self._work = work
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.db.execute(_SPARE_CORES)
+            try:
+                self._work()
+            finally:
+                with suppress(duckdb.Error):  # in an aborted transaction it stays set
+                    self.db.execute("RESET threads")
+        except BaseException as exc:  # raised again in the thread that joins it
+            self.error = exc
 
 
 class Plumbing:
@@ -39,6 +69,7 @@ class Plumbing:
         self._on_wait = on_wait
         self._transactions = 0
         self._told: dict[str, str] = {}  # meta a command was told for its run: see `tell`
+        self._worker: _Worker | None = None  # the thread the store is lent to (`meanwhile`)
         PRIVATE.hold()
         self._holding = True
         try:
@@ -50,6 +81,9 @@ class Plumbing:
 
     @property
     def _db(self) -> duckdb.DuckDBPyConnection:
+        worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            raise RuntimeError("the store is in use by work on another thread")
         if self._conn is None:
             self._conn = connect(self.path, read_only=self._read_only, on_wait=self._on_wait,
                                  wait_s=RESUME_WAIT_S)
@@ -108,6 +142,68 @@ class Plumbing:
     def _copy_lines(self, table: str, lines: Iterable[str]) -> None:
         """`_copy` of lines of CSV (bulk.copy_lines)."""
         self._copying(table, lambda: copy_lines(self._db, table, lines, self.path.parent))
+
+    def _copies(self, copies: Iterable[tuple[str, Iterable[str]]]) -> None:
+        """`_copy_lines` of each table and its lines in turn, in files of at most
+        `_LINES_PER_FILE` lines: DuckDB reads each file on a thread of its own (`meanwhile`)
+        while the next is written."""
+        reading: _Worker | None = None
+        try:
+            for table, lines in copies:
+                left = iter(lines)
+                while not (copy := line_copy(islice(left, _LINES_PER_FILE),
+                                             self.path.parent)).empty:
+                    try:
+                        if reading is not None:
+                            self._join(reading)
+                    except BaseException:
+                        copy.path.unlink()
+                        raise
+                    reading = self._lend(partial(self._copying, table,
+                                                 partial(read_copy, self._db, table, copy)))
+                copy.path.unlink()
+        except BaseException:
+            if reading is not None:
+                self._join(reading, raising=False)
+            raise
+        if reading is not None:
+            self._join(reading)
+
+    @contextmanager
+    def meanwhile(self, work: Callable[[], None]) -> Iterator[None]:
+        """`work` on the database, on a thread of its own, while the block computes without
+        it: DuckDB works without holding Python's lock, so the two share the cores. The
+        block must not use the store (it raises RuntimeError); an error of `work` is raised
+        when the block ends."""
+        worker = self._lend(work)
+        try:
+            yield
+        except BaseException:
+            self._join(worker, raising=False)
+            raise
+        self._join(worker)
+
+    def _lend(self, work: Callable[[], None]) -> _Worker:
+        """`work` started on a thread of its own, which has the store until `_join`."""
+        db = self._db  # opened here, if let go
+        worker = self._worker = _Worker(work, db)
+        worker.start()
+        return worker
+
+    def _join(self, worker: _Worker, raising: bool = True) -> None:
+        """Wait for `worker` (interrupted, DuckDB stops its statement), take the store back
+        and raise its error."""
+        try:
+            try:
+                worker.join()
+            except KeyboardInterrupt:
+                worker.db.interrupt()
+                worker.join()
+                raise
+        finally:
+            self._worker = None
+        if raising and worker.error is not None:
+            raise worker.error
 
     def _copying(self, table: str, copy: Callable[[], None]) -> None:
         try:

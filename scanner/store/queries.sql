@@ -86,34 +86,29 @@ SELECT asset FROM imported_ledger WHERE asset IN (SELECT unnest(?));
 -- name: clear_ledger_of_chain
 DELETE FROM ledger WHERE chain_id = ?;
 
--- name: ledger
-SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index, timestamp, wallet, kind,
-       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id,
-       CAST(usd_value AS VARCHAR) AS usd_value, price_source
-FROM (
-    SELECT * FROM ledger
-    UNION ALL BY NAME
-    SELECT * EXCLUDE (source, usd_given) FROM imported_ledger i
-    WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.chain_id = i.chain_id
-                      AND l.tx_hash = i.tx_hash AND l.leg_key = i.leg_key
-                      AND l.wallet = i.wallet)
-)
-ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS FIRST, leg_key;
+-- name: clear_imported_keys
+DELETE FROM imported_ledger i
+USING (SELECT unnest(?) AS chain_id, unnest(?) AS tx_hash, unnest(?) AS leg_key,
+              unnest(?) AS wallet) k
+WHERE i.chain_id = k.chain_id AND i.tx_hash = k.tx_hash AND i.leg_key = k.leg_key
+      AND i.wallet = k.wallet;
 
 -- name: insert_imported
-INSERT OR REPLACE INTO imported_ledger
+INSERT INTO imported_ledger
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: imported_legs
-SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index, timestamp, wallet, kind,
-       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id,
+SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index,
+       epoch_us(timestamp) AS timestamp, wallet, kind, protocol, asset, symbol, raw_amount,
+       decimals, counterparty, group_id,
        CAST(usd_value AS VARCHAR) AS usd_value, price_source, usd_given
 FROM imported_ledger
 ORDER BY timestamp, chain_id, block_number, tx_index, group_id, log_index NULLS FIRST, leg_key;
 
 -- name: imported_legs_to_value
-SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index, timestamp, wallet, kind,
-       protocol, asset, symbol, raw_amount, decimals, counterparty, group_id,
+SELECT chain_id, tx_hash, leg_key, log_index, block_number, tx_index,
+       epoch_us(timestamp) AS timestamp, wallet, kind, protocol, asset, symbol, raw_amount,
+       decimals, counterparty, group_id,
        CAST(usd_value AS VARCHAR) AS usd_value, price_source, usd_given
 FROM imported_ledger
 WHERE group_id IN (SELECT group_id FROM imported_ledger WHERE NOT usd_given)

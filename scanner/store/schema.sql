@@ -176,7 +176,9 @@ CREATE TABLE IF NOT EXISTS disposals (
 ALTER TABLE disposals ADD COLUMN IF NOT EXISTS rule VARCHAR;
 ALTER TABLE disposals ADD COLUMN IF NOT EXISTS disallowed_loss_usd DECIMAL(38, 10);
 
--- legs imported from files (off-chain trades, an exported ledger): joined to the ledger
+-- legs imported from files (off-chain trades, an exported ledger): joined to the ledger.
+-- (chain_id, tx_hash, leg_key, wallet) is a leg's key, one row each: its writers keep it so
+-- (a primary key's index cost a million-leg import a second; an older one is dropped)
 CREATE TABLE IF NOT EXISTS imported_ledger (
     chain_id BIGINT NOT NULL,
     tx_hash VARCHAR NOT NULL,
@@ -197,8 +199,7 @@ CREATE TABLE IF NOT EXISTS imported_ledger (
     price_source VARCHAR,
     counterparty VARCHAR,
     group_id VARCHAR NOT NULL,
-    source VARCHAR NOT NULL,
-    PRIMARY KEY (chain_id, tx_hash, leg_key, wallet)
+    source VARCHAR NOT NULL
 );
 -- usd_given: the file gave the leg's USD value, which stays; taxscan values the other legs,
 -- again at every rebuild. Legs imported before this column hold only their files' values.

@@ -119,10 +119,11 @@ class StateTables(Plumbing):
         self._sql("DELETE FROM meta WHERE key = ?", [STATE_KEY])
 
     @without_collector
-    def save_engine_state(self, assets: Collection[str], change: StateChange,
-                          run_on: bool) -> None:
+    def save_engine_state(self, assets: Collection[str], change: StateChange, run_on: bool,
+                          copies: Sequence[tuple[str, Iterable[str]]] = ()) -> None:
         """The state of `assets` after a run: whole (the run started from nothing), or,
-        when it ran on from the kept state (`run_on`), what it changed."""
+        when it ran on from the kept state (`run_on`), what it changed. `copies`: other
+        tables' lines to copy with the state's (Plumbing._copies)."""
         wanted = list(assets)
         state = change.state
         if run_on:
@@ -136,7 +137,8 @@ class StateTables(Plumbing):
         self._sql("DELETE FROM lot_state_held WHERE asset IN (SELECT unnest(?))",
                         [wanted])
         chosen = set(assets)
-        self._copy_lines("lot_state", _state_lines(h for h in state.lots if h.asset in chosen))
+        self._copies([*copies, ("lot_state",
+                                _state_lines(h for h in state.lots if h.asset in chosen))])
         self._copy("lot_state_held", [[w, a, str(q)] for w, a, q in state.held
                                             if a in chosen])
         before = self.state_head()
@@ -159,8 +161,8 @@ class StateTables(Plumbing):
                 in self._sql(_LOTS_OF_IDS, [wanted, ids])]
         self._sql("DELETE FROM lots WHERE asset IN (SELECT unnest(?)) AND "
                         "lot_id IN (SELECT unnest(?))", [wanted, ids])
-        self._copy_lines("lots", lot_lines(lots, method))
-        self._copy_lines("disposals", disposal_lines(disposals, method))
+        self._copies([("disposals", disposal_lines(disposals, method)),
+                      ("lots", lot_lines(lots, method))])
 
 
 def _state_lines(held: Iterable[HeldLot]) -> Iterator[str]:

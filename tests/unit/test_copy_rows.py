@@ -79,7 +79,7 @@ DISPOSALS = (
 
 def test_lots_and_disposals_come_back_exactly(tmp_path: Path) -> None:
     with Store(tmp_path / "l.duckdb") as store:
-        store.replace_lots(LotBook(LOTS, DISPOSALS, ()), "fifo")
+        store.replace_lots(LotBook(LOTS, DISPOSALS, ()), "fifo", None)
         lots = store._db.execute("SELECT * FROM lots ORDER BY acquired").fetchall()
         disposals = store._db.execute("SELECT * FROM disposals ORDER BY disposed").fetchall()
     naive = {moment.replace(tzinfo=None) for moment in (
