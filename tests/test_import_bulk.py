@@ -275,3 +275,19 @@ def test_an_older_database_loses_the_imported_key_and_keeps_every_leg(
     again = run_cli("import", str(path), "--format", "ledger", db=db)  # replaces its legs
     assert again.returncode == 0, again.stderr
     assert imported_rows(db) == before
+
+
+@pytest.mark.parametrize(("damage", "staged"), [
+    (lambda text: text, True),  # lines end in \r\n, as the ledger report writes them
+    (lambda text: text.replace("\r\n", "\n"), True),
+    (lambda text: text.replace(",USDC,", ",US\rDC,", 1), False),  # a lone carriage return
+    (lambda text: text.replace("\r\n", "\r"), False),
+    (lambda text: text.replace(",USDC,", ',"USDC",', 1), False),  # a quote
+])
+def test_only_a_file_of_plain_lines_is_staged(tmp_path: Path, damage: Callable[[str], str],
+                                              staged: bool) -> None:
+    path = write(tmp_path, damage(ledger_text(200)))
+    with Store(tmp_path / "s.duckdb") as store:
+        count = stage_ledger_csv(store, path)
+        store.drop_staged_ledger()
+    assert (count == 204) if staged else (count is None)

@@ -10,6 +10,7 @@ state's moment, and must not."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -441,4 +442,26 @@ def test_a_run_on_after_a_recompute_across_the_switch_of_scope(tmp_path: Path) -
     with duckdb.connect(str(path), read_only=True) as db:
         sale = db.execute("SELECT cost_basis_usd, term FROM disposals").fetchall()
     assert sale == [(Decimal("0.5"), "short")]
+    _as_rebuilt(path)
+
+
+def test_a_state_kept_by_an_older_taxscan_is_not_run_on(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A state kept before its rows held the lots table's cells (the open lots are copied
+    from it) is not run on: the next import recomputes the lots, as `refresh` would."""
+    path = tmp_path / "taxscan.duckdb"
+    runs = _recording_runs(monkeypatch)
+    with Store(path) as store:
+        _keep_rules(store, "fifo per wallet")
+        _import(store, tmp_path / "f.csv", _legs_at(WHEN, OPENING))
+    with duckdb.connect(str(path)) as db:  # as an older taxscan kept it
+        (header,), = db.execute("SELECT value FROM meta WHERE key = 'lot_state'").fetchall()
+        head = json.loads(header)
+        del head["lot_cells"]
+        db.execute("UPDATE meta SET value = ? WHERE key = 'lot_state'", [json.dumps(head)])
+        db.execute("UPDATE lot_state SET lot_quantity = NULL, lot_basis = NULL")
+    runs.clear()
+    with Store(path) as store:
+        _import(store, tmp_path / "f1.csv", _legs_at(WHEN + timedelta(days=1), LATER[1]))
+    assert runs == [(False, False, True)]  # whole, from the first leg
     _as_rebuilt(path)

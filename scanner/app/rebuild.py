@@ -253,7 +253,7 @@ def _all_lots(store: Store, policy: Policy, ranks: AssetRanks,
     progress.start(f"lots: matching {len(entries):,} legs", None)
     with store.meanwhile(store.keep_lots_ledger):
         run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins,
-                              policy=policy)
+                              policy=policy, acquisitions=False)
         book = compute_book(entries, policy, ranks) if run is None else run[0]
     progress.start(f"lots: storing {len(book.open_lots):,} lots and "
                    f"{len(book.disposals):,} disposals", None)
@@ -311,7 +311,7 @@ def _update_lots(store: Store, rules: Rules | None, ranks: AssetRanks,
     linked = linked_assets(store, assets | store.group_assets(groups), policy)
     entries = pair_own_transfers(store.lots_input(linked), pairing)
     run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins, policy=policy,
-                          through_year=last)
+                          through_year=last, acquisitions=False)
     if run is None:
         book = compute_lots(entries, purchase_currencies=ranks.stablecoins, policy=policy,
                             through_year=last)
@@ -346,7 +346,8 @@ def _run_on(store: Store, policy: Policy, ranks: AssetRanks, pairing: PairingRul
     for first_lots in needs:
         run = lots_with_state(entries, end, purchase_currencies=ranks.stablecoins,
                               policy=policy, through_year=last,
-                              start=store.engine_state(assets, first_lots, bool(latest)))
+                              start=store.engine_state(assets, first_lots, bool(latest)),
+                              acquisitions=False)
         if run is not None:
             book, change = run
             store.save_engine_state(assets, change, True)

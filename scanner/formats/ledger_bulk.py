@@ -5,6 +5,7 @@ the file, with its messages."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from chains.errors import AddressError, UserInputError
@@ -70,6 +71,9 @@ def stage_ledger_parquet(store: Store, path: Path) -> int | None:
     return store.stage_ledger_parquet(path, where, _PLAIN_CELLS, _asset_or_none, exact)
 
 
+_LONE_RETURN = re.compile(rb"\r(?!\n)")
+
+
 def _unquoted(path: Path) -> bool:
     """Whether the file holds no quote and no carriage return but before a line feed: its
     records are its lines, its cells what the commas separate, as DuckDB's reader then
@@ -78,8 +82,7 @@ def _unquoted(path: Path) -> bool:
         while chunk := file.read(1 << 24):
             if chunk.endswith(b"\r"):
                 chunk += file.read(1)
-            returns = chunk.count(b"\r")
-            if b'"' in chunk or (returns and returns != chunk.count(b"\r\n")):
+            if b'"' in chunk or _LONE_RETURN.search(chunk):
                 return False
     return True
 

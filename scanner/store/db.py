@@ -312,13 +312,13 @@ class Store(LedgerCsv, ChangeTables, StateTables):
         self._run("clear_lots")
         self._run("clear_disposals")
         self.clear_engine_state()
-        copies = [("disposals", disposal_lines(book.disposals, method)),
-                  ("lots", lot_lines(book.open_lots, method))]
+        disposals = ("disposals", disposal_lines(book.disposals, method))
         if state is None:
-            self._copies(copies)
+            self._copies([disposals, ("lots", lot_lines(book.open_lots, method))])
             return
         assets = {h.asset for h in state.state.lots} | {a for _, a, _ in state.state.held}
-        self.save_engine_state(assets, state, False, copies)
+        self.save_engine_state(assets, state, False, [disposals])
+        self.open_lots_of_state(assets, method)  # the book's open lots, as the state has them
 
     def review_counts(self) -> tuple[int, int, int, int]:
         """Legs without a USD value, spam tokens, disposals without a lot, tokens without

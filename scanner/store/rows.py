@@ -120,13 +120,18 @@ def lot_lines(lots: Iterable[Lot], method: str) -> Iterator[str]:
     texts = Quoted()
     tail = "," + texts[method] + "\n"
     for lot in lots:
-        quantity, basis = lot.quantity, lot.cost_basis_usd
         yield (f"{quoted(lot.lot_id)},{texts[lot.wallet]},{texts[lot.asset]},"
                f"{texts[lot.symbol]},{(lot.acquired - EPOCH) // MICROSECOND},"
-               f"{_quantity_cell(quantity)},"
-               f"{'' if basis is None else basis.quantize(USD_QUANTUM, ROUND_HALF_EVEN)},"
+               f"{lot_cells(lot.quantity, lot.cost_basis_usd)},"
                f"{quoted(lot.origin_tx)},{quoted(lot.origin_leg)},"
                f"{texts[lot.origin_kind.value]}{tail}")
+
+
+def lot_cells(quantity: Decimal, basis: Decimal | None) -> str:
+    """A lot's quantity and basis as cells of `copy_lines`, as the `lots` table holds them
+    (`fits_quantity`, `usd`)."""
+    fits = fits_quantity(quantity)
+    return f"{'' if fits is None else fits},{'' if basis is None else usd(basis)}"
 
 
 def disposal_lines(disposals: Iterable[Disposal], method: str) -> Iterator[str]:
@@ -150,9 +155,3 @@ def disposal_lines(disposals: Iterable[Disposal], method: str) -> Iterator[str]:
                f"{'' if lot_id is None else quoted(lot_id)},{texts[d.kind.value]},"
                f"{method_cell},{rules[d.rule]},"
                f"{loss.quantize(USD_QUANTUM, ROUND_HALF_EVEN) if loss else 0}\n")
-
-
-def _quantity_cell(quantity: Decimal) -> Decimal | str:
-    """`fits_quantity` as a cell of `copy_lines`."""
-    fits = fits_quantity(quantity)
-    return "" if fits is None else fits

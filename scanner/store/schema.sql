@@ -280,6 +280,10 @@ CREATE TABLE IF NOT EXISTS lot_state (
     origin_leg VARCHAR NOT NULL,
     origin_kind VARCHAR NOT NULL
 );
+-- an open lot's quantity and basis as the lots table holds them: its rows are copied from
+-- the state's (a state kept before these columns is dropped: the next rebuild keeps one)
+ALTER TABLE lot_state ADD COLUMN IF NOT EXISTS lot_quantity DECIMAL(38, 18);
+ALTER TABLE lot_state ADD COLUMN IF NOT EXISTS lot_basis DECIMAL(38, 10);
 
 CREATE TABLE IF NOT EXISTS lot_state_held (
     wallet VARCHAR NOT NULL,

@@ -14,9 +14,9 @@ from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind
 from scanner.store.bulk import Quoted, micros, quoted
 from scanner.store.plumbing import Plumbing
-from scanner.store.rows import disposal_lines, lot_lines
+from scanner.store.rows import disposal_lines, lot_cells
 from scanner.tax.checkpoint import EngineState, HeldLot, StateChange
-from scanner.tax.records import Disposal, Lot
+from scanner.tax.records import Disposal
 
 STATE_KEY = "lot_state"  # meta: the state's moment and counters, once lot_state holds it
 _COLUMNS = """pool, transit_a, transit_b, arrival, seq, lot_id, wallet, asset, symbol, acquired,
@@ -43,13 +43,15 @@ _POOL_SIZES = """SELECT pool, asset, count(*) FROM lot_state
 _HELD = "SELECT wallet, asset, quantity FROM lot_state_held WHERE asset IN (SELECT unnest(?))"
 _FORGET_GONE = """DELETE FROM lot_state t USING (SELECT unnest(?) AS asset, unnest(?) AS arrival) g
     WHERE t.pool IS NOT NULL AND t.asset = g.asset AND t.arrival = g.arrival"""
-_LOTS_OF_IDS = """
-    SELECT lot_id, wallet, asset, symbol, acquired, quantity, basis, origin_tx, origin_leg,
-           origin_kind
-    FROM lot_state WHERE pool IS NOT NULL AND asset IN (SELECT unnest(?))
-                     AND lot_id IN (SELECT unnest(?))"""
+# the open lots (those in pools) of the assets `$1` (and the lot ids `$3`) as the lots
+# table holds them, by the method `$2`
+_OPEN_LOTS = """
+    INSERT INTO lots
+    SELECT lot_id, wallet, asset, symbol, acquired, lot_quantity, lot_basis, origin_tx,
+           origin_leg, origin_kind, $2
+    FROM lot_state WHERE pool IS NOT NULL AND asset IN (SELECT unnest($1))"""
+_OPEN_LOTS_OF_IDS = f"{_OPEN_LOTS} AND lot_id IN (SELECT unnest($3))"
 _new_held = fast_constructor(HeldLot)
-_new_lot = fast_constructor(Lot)
 _KIND_OF = {kind.value: kind for kind in Kind}
 _ZERO = Decimal(0)
 
@@ -64,6 +66,8 @@ class StateTables(Plumbing):
         if header is None:
             return None
         head = json.loads(header)
+        if not head.get("lot_cells"):  # kept before its rows held the lots table's cells
+            return None
         return EngineState(datetime.fromisoformat(head["moment"]), int(head["seq"]),
                            int(head["arrival"]), int(head["year"]), bool(head["universal"]),
                            (), ())
@@ -147,27 +151,27 @@ class StateTables(Plumbing):
             seq, arrival = max(seq, before.seq), max(arrival, before.arrival)
         self.set_meta(STATE_KEY, json.dumps({
             "moment": state.moment.isoformat(), "seq": seq, "arrival": arrival,
-            "year": state.year, "universal": state.universal}))
+            "year": state.year, "universal": state.universal, "lot_cells": True}))
 
     def run_on_lots(self, assets: Collection[str], touched: Collection[str],
                     disposals: Sequence[Disposal], method: str) -> None:
         """After a run on from the kept state (saved): the open lots of `assets` of the
         `touched` ids as the state now holds them, and the run's `disposals` added."""
         wanted, ids = list(assets), list(touched)
-        lots = [_new_lot(lot_id, wallet, asset, symbol, acquired.replace(tzinfo=UTC),
-                         Decimal(quantity), None if basis is None else Decimal(basis), tx, leg,
-                         _KIND_OF[kind])
-                for lot_id, wallet, asset, symbol, acquired, quantity, basis, tx, leg, kind
-                in self._sql(_LOTS_OF_IDS, [wanted, ids])]
         self._sql("DELETE FROM lots WHERE asset IN (SELECT unnest(?)) AND "
                         "lot_id IN (SELECT unnest(?))", [wanted, ids])
-        self._copies([("disposals", disposal_lines(disposals, method)),
-                      ("lots", lot_lines(lots, method))])
+        self._sql(_OPEN_LOTS_OF_IDS, [wanted, method, ids])
+        self._copies([("disposals", disposal_lines(disposals, method))])
+
+    def open_lots_of_state(self, assets: Collection[str], method: str) -> None:
+        """The open lots of `assets`, as the state just saved holds them, into the lots
+        table (where they are not)."""
+        self._sql(_OPEN_LOTS, [list(assets), method])
 
 
 def _state_lines(held: Iterable[HeldLot]) -> Iterator[str]:
     """lot_state's rows as bulk.copy_lines takes them (a quantity and a basis as their
-    exact text)."""
+    exact text, then as the lots table holds them)."""
     texts = Quoted()
     for h in held:
         a, b = h.transit if h.transit is not None else (None, None)
@@ -175,4 +179,5 @@ def _state_lines(held: Iterable[HeldLot]) -> Iterator[str]:
         yield (f"{texts[h.pool]},{texts[a]},{texts[b]},{h.arrival},{h.seq},{quoted(h.lot_id)},"
                f"{texts[h.wallet]},{texts[h.asset]},{texts[h.symbol]},{micros(h.acquired)},"
                f"{h.quantity},{'' if basis is None else basis},{quoted(h.origin_tx)},"
-               f"{quoted(h.origin_leg)},{texts[h.origin_kind.value]}\n")
+               f"{quoted(h.origin_leg)},{texts[h.origin_kind.value]},"
+               f"{lot_cells(h.quantity, basis)}\n")

@@ -80,17 +80,20 @@ def lots_with_state(
     policy: Policy,
     through_year: int | None = None,
     start: EngineState | None = None,
+    acquisitions: bool = True,
 ) -> tuple[LotBook, StateChange] | None:
     """`compute_lots`, and the engine's state at `end` (every entry is before it). From
     `start`, the run goes on from that state with the entries at or after its moment (all of
     them are), and gives the run's own disposals alone, no open lot (they are in the
-    `StateChange`). None where the state cannot be kept (`acquisition_order`; a move between own
-    wallets that carried no lot is on its way at `end`), an entry falls outside the run's
-    span, or a partial `start` proved too short."""
+    `StateChange`). Without `acquisitions`, the book holds none (the stored lots are the open
+    lots and the disposals: a million-leg rebuild spares making each). None where the state
+    cannot be kept (`acquisition_order`; a move between own wallets that carried no lot is
+    on its way at `end`), an entry falls outside the run's span, or a partial `start` proved
+    too short."""
     matcher = policy.jurisdiction.matcher(policy)
     if not isinstance(matcher, LotMatcher) or matcher.method not in ACQUISITION_ORDER:
         return None
-    engine = _Engine(matcher, frozenset(purchase_currencies), policy)
+    engine = _Engine(matcher, frozenset(purchase_currencies), policy, acquisitions)
     legs = entries if isinstance(entries, Sequence) else list(entries)
     since = start.moment if start is not None else None
     if any(leg.timestamp >= end or (since is not None and leg.timestamp < since)
@@ -228,8 +231,9 @@ class _Engine:
     earned."""
 
     def __init__(self, matcher: Matcher, purchase_currencies: frozenset[str],
-                 policy: Policy) -> None:
+                 policy: Policy, acquisitions: bool = True) -> None:
         self.matcher = matcher
+        self.keeps_acquisitions = acquisitions
         self.purchase_currencies = purchase_currencies
         self.seq = itertools.count()
         self.income: list[IncomeEvent] = []
@@ -254,7 +258,8 @@ class _Engine:
         lot = OpenLot(f"{leg.tx_hash}:{leg.leg_key}", next(self.seq), leg.wallet, leg.asset,
                       leg.symbol, leg.timestamp, quantity, basis, leg.tx_hash, leg.leg_key,
                       leg.kind)
-        self.acquisitions.append(lot.frozen())
+        if self.keeps_acquisitions:
+            self.acquisitions.append(lot.frozen())
         self.matcher.acquire(lot)
         if leg.kind is _INCOME:
             self.income.append(IncomeEvent(leg.timestamp, leg.wallet, leg.asset, leg.symbol,
@@ -390,7 +395,8 @@ class _Engine:
         lot = OpenLot(f"{leg.tx_hash}:{leg.leg_key}{suffix}", next(self.seq), leg.wallet,
                       leg.asset, leg.symbol, acquired, quantity, basis, leg.tx_hash,
                       leg.leg_key, leg.kind)
-        self.acquisitions.append(lot.frozen())
+        if self.keeps_acquisitions:
+            self.acquisitions.append(lot.frozen())
         self.matcher.acquire(lot)
 
     def _note_pooled_carry(self) -> None:

@@ -88,7 +88,7 @@ class IncomeEvent:
     tx_hash: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Allocation:
     """Part of a universal lot given to a wallet when lots became per-wallet."""
 

@@ -27,6 +27,7 @@ SortKey = Callable[[OpenLot], tuple[object, ...]]
 Draw = tuple[OpenLot, Decimal, Decimal | None]  # a lot, the quantity drawn, its basis
 UNIVERSAL = ""  # the pool key's wallet part in a universal year
 _new_disposal = fast_constructor(Disposal)  # a disposal or more per sale
+_new_allocation = fast_constructor(Allocation)  # a lot per wallet, where lots become so
 
 
 _new_held = fast_constructor(HeldLot)
@@ -312,8 +313,9 @@ class LotMatcher:
     def _give(self, as_of: datetime, lot: OpenLot, wallet: str, how: str) -> None:
         lot.wallet = wallet
         self.pools[(wallet, lot.asset)].add(lot)
-        self.allocations.append(Allocation(as_of, wallet, lot.asset, lot.symbol, lot.lot_id,
-                                           lot.acquired, lot.quantity, lot.basis, how))
+        self.allocations.append(_new_allocation(as_of, wallet, lot.asset, lot.symbol,
+                                                lot.lot_id, lot.acquired, lot.quantity,
+                                                lot.basis, how))
 
     # ---- steps -------------------------------------------------------------------------
 
