@@ -25,7 +25,7 @@ from scanner.formats.ledger_csv import (
     ledger_export_rows,
     parquet_rows,
 )
-from scanner.formats.render import to_csv
+from scanner.formats.render import write_csv
 from scanner.formats.rows import gains_rows, harvest_rows, income_rows, lot_rows, missing_rows
 from scanner.formats.transactions import Carries
 from scanner.formats.us.form8949 import (
@@ -44,7 +44,7 @@ from scanner.store.parquet import write_parquet
 from scanner.tax.jurisdictions.lotwise import LotMatcher
 from scanner.tax.records import Disposal
 from scanner.tax.taxpayer import Taxpayer
-from scanner.writing import write_bytes, write_text
+from scanner.writing import write_bytes, write_streamed, write_text
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def _ledger(job: _Job) -> int:
     if job.path.suffix.lower() == ".parquet":
         write_parquet(job.path, PARQUET_COLUMNS, parquet_rows(rows, entries))
     else:
-        write_text(job.path, to_csv(rows, EXPORT_FIELDS))
+        write_streamed(job.path, lambda file: write_csv(file, rows, EXPORT_FIELDS))
     return len(rows)
 
 

@@ -6,11 +6,13 @@ import io
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal, getcontext
 from enum import StrEnum
+from itertools import chain
 from typing import IO, TYPE_CHECKING, Any
 
 from scanner.collector import without_collector
 from scanner.formats.cells import FORMULA_START, NUMERIC_FIELDS, formula_safe
 from scanner.money import CENT
+from scanner.writing import csv_lines
 
 if TYPE_CHECKING:  # a command's --help imports Format alone: rows, rich and the tax records
     # come with the first report (rich only for a table on a terminal)
@@ -22,6 +24,7 @@ if TYPE_CHECKING:  # a command's --help imports Format alone: rows, rich and the
     from scanner.tax.records import Disposal
 
 _FORMULA_CHARS = frozenset(FORMULA_START)
+_AS_THEY_ARE = frozenset({type(None), int, Decimal})  # cells the csv writer writes as they are
 _HEXES = {"tx_hash", "wallet", "counterparty", "origin_tx"}
 _DATES = {"acquired", "disposed"}
 _TABLE_QUANTUM = Decimal("1e-8")
@@ -85,19 +88,20 @@ def to_csv(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
 
 @without_collector
 def write_csv(file: IO[str], rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> None:
-    """The rows as CSV, written as they come (the csv writer writes each line through)."""
-    import csv
-
-    writer = csv.writer(file, lineterminator="\r\n")
-    writer.writerow(fields)
+    """The rows as CSV, as the csv writer writes them (`csv_lines`), each cell made safe
+    (`_csv_cell`)."""
     text = [f not in NUMERIC_FIELDS for f in fields]
-    for row in rows:
+
+    def cells_of(row: dict[str, Any]) -> list[Any]:
         cells = [row.get(f) for f in fields]
-        # the common cells (numbers, and text that starts harmlessly) go to csv as they are
-        if any(c is not None and (c.__class__ is not str or (t and c[:1] in _FORMULA_CHARS))
-               for c, t in zip(cells, text, strict=True)):
-            cells = [_csv_cell(f, c) for f, c in zip(fields, cells, strict=True)]
-        writer.writerow(cells)
+        # the common cells (none, numbers, and text that starts harmlessly) go as they are:
+        # the csv writer writes them as `_csv_cell` gives them
+        if any(c.__class__ not in _AS_THEY_ARE if c.__class__ is not str
+               else t and c[:1] in _FORMULA_CHARS for c, t in zip(cells, text, strict=True)):
+            return [_csv_cell(f, c) for f, c in zip(fields, cells, strict=True)]
+        return cells
+
+    file.writelines(csv_lines(chain([fields], map(cells_of, rows))))
 
 
 def gains_to_csv(disposals: Iterable[Disposal], currency: str = "USD") -> str:

@@ -7,12 +7,13 @@ import csv
 import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 
 import duckdb
 
 from chains.errors import UserInputError
-from scanner.writing import write_whole
+from scanner.writing import csv_lines, write_whole
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"  # a moment as the ledger's text: ISO 8601 UTC, to the second
 _COPY_TO_PARQUET = (
@@ -29,9 +30,7 @@ def write_parquet(path: Path, columns: Mapping[str, str],
         staging = target.with_name(f"{target.name}.csv")
         try:
             with staging.open("w", encoding="utf-8", newline="") as file:
-                writer = csv.writer(file)
-                writer.writerow(columns)
-                writer.writerows(rows)
+                file.writelines(csv_lines(chain([list(columns)], rows)))
             _csv_to_parquet(staging, target, columns)
         finally:
             staging.unlink(missing_ok=True)

@@ -21,13 +21,14 @@ from hypothesis import strategies as st
 from chains.errors import UserInputError
 from scanner.formats.csvtext import PLAIN_NUMBER, Record, parse_amount, records
 from scanner.formats.ledger_csv import _plain_amount
-from scanner.formats.render import gains_to_csv, to_csv
+from scanner.formats.render import _csv_cell, gains_to_csv, to_csv
 from scanner.formats.rows import GAINS, gains_rows, qty, when
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.tax.lots import _groups_in_order
 from scanner.tax.matching import OpenLot
 from scanner.tax.records import Disposal, Lot, Term
+from scanner.writing import csv_lines
 from tests.unit.builders import ETH, OTHER, TKN, WALLET, day, leg
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -264,6 +265,34 @@ def any_disposal(draw: st.DrawFn) -> Disposal:
 def test_the_gains_csv_is_the_gains_rows_through_the_csv_writer(
         disposals: list[Disposal]) -> None:
     assert gains_to_csv(disposals) == to_csv(gains_rows(disposals), GAINS.fields)
+
+
+any_cell = st.none() | st.booleans() | st.integers(-10**20, 10**20) | amounts | cell_texts \
+    | st.sampled_from([Kind.TRADE, Term.LONG, START])
+CSV_FIELDS = ("symbol", "quantity", "wallet", "usd_value", "tx_hash")  # text and numeric
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(*[any_cell] * len(CSV_FIELDS)), max_size=6))
+def test_a_csv_is_every_cell_made_safe_through_the_csv_writer(
+        cells: list[tuple[Any, ...]]) -> None:
+    """The rows whose every cell the csv writer writes as it is go to it without
+    `_csv_cell`: the text is as if every cell went through `_csv_cell`."""
+    rows = [dict(zip(CSV_FIELDS, row, strict=True)) for row in cells]
+    plain = io.StringIO()
+    writer = csv.writer(plain, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS)
+    writer.writerows([_csv_cell(f, row[f]) for f in CSV_FIELDS] for row in rows)
+    assert to_csv(rows, CSV_FIELDS) == plain.getvalue()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.none() | st.integers(-10**20, 10**20) | amounts | cell_texts,
+                         min_size=1, max_size=4), max_size=6))
+def test_csv_lines_are_the_csv_writers(rows: list[list[Any]]) -> None:
+    plain = io.StringIO()
+    csv.writer(plain, lineterminator="\r\n").writerows(rows)
+    assert "".join(csv_lines(rows)) == plain.getvalue()
 
 
 def test_a_sign_is_read_as_written() -> None:
