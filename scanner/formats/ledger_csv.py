@@ -62,7 +62,7 @@ from scanner.formats.rows import LEDGER, Row, ledger_rows, qty
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.ledger.valuation import USD_LIMIT
-from scanner.money import cents, usd
+from scanner.money import cents, sum_known, usd
 from scanner.tax.records import NO_LOT, Disposal, LotBook
 from scanner.tax.sales import sale_cents
 
@@ -124,14 +124,18 @@ def _take(draws: dict[tuple[str, str, str], list[Disposal]],
     return mine
 
 
-def _lineage(disposals: Sequence[Disposal]) -> Row:
+_NO_LINEAGE: Mapping[str, None] = MappingProxyType(dict.fromkeys(
+    ("draws_on", "proceeds_usd", "cost_basis_usd", "gain_usd")))
+
+
+def _lineage(disposals: Sequence[Disposal]) -> Mapping[str, str | None]:
     if not disposals:
-        return {"draws_on": None, "proceeds_usd": None, "cost_basis_usd": None,
-                "gain_usd": None}
+        return _NO_LINEAGE
     shares = sale_cents(disposals)  # the gains report's cents, its rows of the sale
-    proceeds = _sum(p for p, _ in shares)
-    basis = _sum(b for _, b in shares)
-    denied = _sum(d.disallowed_loss_usd for d in disposals)
+    proceeds = sum_known([p for p, _ in shares])
+    basis = sum_known([b for _, b in shares])
+    denied = _sum(d.disallowed_loss_usd for d in disposals) \
+        if any(d.disallowed_loss_usd for d in disposals) else 0
     gain = None if proceeds is None or basis is None or denied is None \
         else proceeds - basis + denied
     return {"draws_on": "; ".join(f"{d.lot_id or NO_LOT}={qty(d.quantity)}" for d in disposals),
