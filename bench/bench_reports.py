@@ -59,6 +59,10 @@ def commands(year: int, out: Path) -> dict[str, list[str]]:
                  "--long-rate", "0.2"],
         "export form8949": ["export", "--format", "form8949", "--year", str(year),
                             "--out", str(out / "form8949.csv")],
+        "export ledger": ["export", "--format", "ledger", "--year", str(year),
+                          "--out", str(out / "ledger.csv")],
+        "export ledger, every year": ["export", "--format", "ledger",
+                                      "--out", str(out / "ledger-all.csv")],
         "report": ["report", "--year", str(year), "--out", str(out / "report.html")],
     }
 
