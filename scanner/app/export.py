@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path
 from types import MappingProxyType
 
@@ -22,10 +23,10 @@ from scanner.formats.koinly import koinly_csv
 from scanner.formats.ledger_csv import (
     EXPORT_FIELDS,
     PARQUET_COLUMNS,
+    ledger_export_cells,
     ledger_export_rows,
     parquet_rows,
 )
-from scanner.formats.render import write_csv
 from scanner.formats.rows import gains_rows, harvest_rows, income_rows, lot_rows, missing_rows
 from scanner.formats.transactions import Carries
 from scanner.formats.us.form8949 import (
@@ -44,7 +45,7 @@ from scanner.store.parquet import write_parquet
 from scanner.tax.jurisdictions.lotwise import LotMatcher
 from scanner.tax.records import Disposal
 from scanner.tax.taxpayer import Taxpayer
-from scanner.writing import write_bytes, write_streamed, write_text
+from scanner.writing import csv_lines, write_bytes, write_streamed, write_text
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,14 @@ def tx_url(chain_id: int, tx_hash: str) -> str | None:
 
 def _ledger(job: _Job) -> int:
     entries = job.entries()
-    rows = ledger_export_rows(entries, job.books.lots, tx_url)
     if job.path.suffix.lower() == ".parquet":
+        rows = ledger_export_rows(entries, job.books.lots, tx_url)
         write_parquet(job.path, PARQUET_COLUMNS, parquet_rows(rows, entries))
     else:
-        write_streamed(job.path, lambda file: write_csv(file, rows, EXPORT_FIELDS))
-    return len(rows)
+        cells = ledger_export_cells(entries, job.books.lots, tx_url)
+        write_streamed(job.path, lambda file: file.writelines(
+            csv_lines(chain([EXPORT_FIELDS], cells))))
+    return len(entries)
 
 
 def _transactions(write: Callable[[Sequence[LedgerEntry], Carries], str]) -> \

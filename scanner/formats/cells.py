@@ -4,6 +4,7 @@ cell must not be something a spreadsheet runs (OWASP's CSV injection advice)."""
 from __future__ import annotations
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHARS = frozenset(FORMULA_START)
 # the fields that hold numbers: written as they are, whatever their sign
 NUMERIC_FIELDS = frozenset({
     "quantity", "usd_value", "proceeds_usd", "cost_basis_usd", "gain_usd", "usd",

@@ -10,7 +10,7 @@ from itertools import chain
 from typing import IO, TYPE_CHECKING, Any
 
 from scanner.collector import without_collector
-from scanner.formats.cells import FORMULA_START, NUMERIC_FIELDS, formula_safe
+from scanner.formats.cells import FORMULA_CHARS, NUMERIC_FIELDS, formula_safe
 from scanner.money import CENT
 from scanner.writing import csv_lines
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:  # a command's --help imports Format alone: rows, rich and the
     from scanner.formats.rows import Row, Shape, Unfigured
     from scanner.tax.records import Disposal
 
-_FORMULA_CHARS = frozenset(FORMULA_START)
 _AS_THEY_ARE = frozenset({type(None), int, Decimal})  # cells the csv writer writes as they are
 _HEXES = {"tx_hash", "wallet", "counterparty", "origin_tx"}
 _DATES = {"acquired", "disposed"}
@@ -97,7 +96,7 @@ def write_csv(file: IO[str], rows: Iterable[dict[str, Any]], fields: Sequence[st
         # the common cells (none, numbers, and text that starts harmlessly) go as they are:
         # the csv writer writes them as `_csv_cell` gives them
         if any(c.__class__ not in _AS_THEY_ARE if c.__class__ is not str
-               else t and c[:1] in _FORMULA_CHARS for c, t in zip(cells, text, strict=True)):
+               else t and c[:1] in FORMULA_CHARS for c, t in zip(cells, text, strict=True)):
             return [_csv_cell(f, c) for f, c in zip(fields, cells, strict=True)]
         return cells
 
@@ -157,11 +156,11 @@ def write_gains_csv(file: IO[str], disposals: Iterable[Disposal], currency: str 
             disposed = d.disposed
             disposed_text = when(d.disposed) or ""
         tx_hash, lot_id = d.tx_hash, d.lot_id
-        if tx_hash[:1] in _FORMULA_CHARS:
+        if tx_hash[:1] in FORMULA_CHARS:
             tx_hash = _csv_cell("", tx_hash)
         if lot_id is None:
             lot_id = ""
-        elif lot_id[:1] in _FORMULA_CHARS:
+        elif lot_id[:1] in FORMULA_CHARS:
             lot_id = _csv_cell("", lot_id)
         asset, symbol, wallet, rule = (text(d.asset), text(d.symbol), text(d.wallet),
                                        text(d.rule or None))

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 
 import duckdb
@@ -13,6 +15,7 @@ from chains.errors import UserInputError
 from scanner.formats.ledger_csv import (
     EXPORT_FIELDS,
     PARQUET_COLUMNS,
+    ledger_export_cells,
     ledger_export_rows,
     parquet_rows,
     read_ledger_csv,
@@ -22,6 +25,7 @@ from scanner.formats.rows import gains_rows
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store.parquet import write_parquet
 from scanner.tax.lots import compute_lots
+from scanner.writing import csv_lines
 from tests.unit.builders import ETH, TKN, USDC, day, leg
 
 PURCHASES = frozenset({USDC})
@@ -153,3 +157,23 @@ def test_a_moment_is_written_as_utc() -> None:
     rows = export_rows(history())
     assert rows[0]["timestamp"] == datetime(2024, 1, 10, 12, tzinfo=UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_export_csv_is_the_rows_through_the_csv_writer() -> None:
+    """The CSV export is made from cells (ledger_export_cells, csv_lines) without the row
+    dicts: its text is `to_csv` of ledger_export_rows, hostile texts included (a formula,
+    a comma, a quote, a line break), a sale of two lots and a loss the rules deny."""
+    hostile = ["=cmd()", "a,b", 'say "hi"', "two\nlines", "-1", "@x", "plain"]
+    entries = [replace(entry, symbol=hostile[n % len(hostile)],
+                       protocol=hostile[(n + 3) % len(hostile)],
+                       counterparty=hostile[(n + 5) % len(hostile)])
+               for n, entry in enumerate(history())]
+    book = compute_lots(entries, purchase_currencies=PURCHASES)
+    denied = replace(book, disposals=tuple(
+        replace(d, disallowed_loss_usd=Decimal("1.005")) if n == 1 else d
+        for n, d in enumerate(book.disposals)))
+    for lots in (book, denied):
+        text = "".join(csv_lines(chain([EXPORT_FIELDS],
+                                        ledger_export_cells(entries, lots, url))))
+        assert text == to_csv(ledger_export_rows(entries, lots, url), EXPORT_FIELDS)
+        assert "'=cmd()" in text and '"two\nlines"' in text
