@@ -45,7 +45,7 @@ from scanner.store.parquet import write_parquet
 from scanner.tax.jurisdictions.lotwise import LotMatcher
 from scanner.tax.records import Disposal
 from scanner.tax.taxpayer import Taxpayer
-from scanner.writing import csv_lines, write_bytes, write_streamed, write_text
+from scanner.writing import text_csv_lines, write_bytes, write_streamed, write_text
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _ledger(job: _Job) -> int:
     else:
         cells = ledger_export_cells(entries, job.books.lots, tx_url)
         write_streamed(job.path, lambda file: file.writelines(
-            csv_lines(chain([EXPORT_FIELDS], cells))))
+            text_csv_lines(chain([EXPORT_FIELDS], cells))))
     return len(entries)
 
 

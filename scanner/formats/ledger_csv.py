@@ -101,27 +101,33 @@ def ledger_export_rows(entries: Sequence[LedgerEntry], book: LotBook,
 
 
 def ledger_export_cells(entries: Sequence[LedgerEntry], book: LotBook,
-                        tx_url: TxUrl) -> Iterator[tuple[object, ...]]:
+                        tx_url: TxUrl) -> Iterator[tuple[str, ...]]:
     """The cells render.write_csv writes of `ledger_export_rows`, in the order of
-    EXPORT_FIELDS (a text made formula safe), made without the rows: a million legs spare
-    as many dicts of 21 keys."""
+    EXPORT_FIELDS, as texts (none: empty; a text made formula safe), made without the rows:
+    a million legs spare as many dicts of 21 keys."""
     few = _Safe()  # the texts of few values, each made safe once
     for e, url, opens, lineage in _export_parts(entries, book, tx_url):
-        usd_value = e.usd_value
-        yield (when(e.timestamp), e.chain_id, e.block_number, _safe(e.tx_hash), e.log_index,
-               few[e.wallet], few[e.kind.value], few[e.protocol], few[e.asset],
-               few[e.symbol], qty(e.quantity), None if usd_value is None else qty(usd_value),
-               few[e.price_source], few[e.counterparty], _safe(e.group_id), _safe(url),
-               _safe(opens), _safe(lineage["draws_on"]), lineage["proceeds_usd"],
-               lineage["cost_basis_usd"], lineage["gain_usd"])
+        tx, group, usd_value, log = e.tx_hash, e.group_id, e.usd_value, e.log_index
+        yield (when(e.timestamp) or "", str(e.chain_id), str(e.block_number),
+               tx if tx[:1] not in FORMULA_CHARS else formula_safe(tx),
+               "" if log is None else str(log), few[e.wallet], few[e.kind.value],
+               few[e.protocol], few[e.asset], few[e.symbol], qty(e.quantity),
+               "" if usd_value is None else qty(usd_value), few[e.price_source],
+               few[e.counterparty],
+               group if group[:1] not in FORMULA_CHARS else formula_safe(group),
+               _safe(url), _safe(opens), _safe(lineage["draws_on"]),
+               lineage["proceeds_usd"] or "", lineage["cost_basis_usd"] or "",
+               lineage["gain_usd"] or "")
 
 
-def _safe(text: str | None) -> str | None:
-    return text if text is None or text[:1] not in FORMULA_CHARS else formula_safe(text)
+def _safe(text: str | None) -> str:
+    if text is None:
+        return ""
+    return text if text[:1] not in FORMULA_CHARS else formula_safe(text)
 
 
-class _Safe(dict[str | None, str | None]):
-    def __missing__(self, text: str | None) -> str | None:
+class _Safe(dict[str | None, str]):
+    def __missing__(self, text: str | None) -> str:
         safe = self[text] = _safe(text)
         return safe
 

@@ -25,7 +25,7 @@ from scanner.formats.rows import gains_rows
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.store.parquet import write_parquet
 from scanner.tax.lots import compute_lots
-from scanner.writing import csv_lines
+from scanner.writing import text_csv_lines
 from tests.unit.builders import ETH, TKN, USDC, day, leg
 
 PURCHASES = frozenset({USDC})
@@ -173,7 +173,7 @@ def test_the_export_csv_is_the_rows_through_the_csv_writer() -> None:
         replace(d, disallowed_loss_usd=Decimal("1.005")) if n == 1 else d
         for n, d in enumerate(book.disposals)))
     for lots in (book, denied):
-        text = "".join(csv_lines(chain([EXPORT_FIELDS],
+        text = "".join(text_csv_lines(chain([EXPORT_FIELDS],
                                         ledger_export_cells(entries, lots, url))))
         assert text == to_csv(ledger_export_rows(entries, lots, url), EXPORT_FIELDS)
         assert "'=cmd()" in text and '"two\nlines"' in text
