@@ -1,7 +1,7 @@
 """Many rows through one query. A plain `INSERT ... VALUES (?, ...)` goes in statements of
 many rows each: DuckDB's executemany runs one statement a row, and a big wallet's logs took
 minutes. Bigger tables (a million lots) go through a CSV file DuckDB reads (`copy_rows`, or
-`copy_lines` for lines made by the caller)."""
+`line_copy` and `read_copy` for lines made by the caller)."""
 
 from __future__ import annotations
 
@@ -99,22 +99,13 @@ def copy_rows(db: duckdb.DuckDBPyConnection, table: str, rows: Iterable[list[Any
     read_copy(db, table, write_copy(write, folder, False))
 
 
-def copy_lines(db: duckdb.DuckDBPyConnection, table: str, lines: Iterable[str],
-               folder: Path) -> None:
-    """`copy_rows` of lines of CSV made in the caller, faster than the CSV writer makes
-    them (it reads every character of a cell): a text cell quoted (`quoted`), a number as
-    str() gives it, a moment of a TIMESTAMP column in microseconds since 1970 (`micros`),
-    NULL as nothing."""
-    read_copy(db, table, line_copy(lines, folder))
-
-
 def quoted(text: str) -> str:
-    """A text cell of `copy_lines`."""
+    """A text cell of `line_copy`."""
     return '"' + text.replace('"', '""') + '"'
 
 
 class Quoted(dict[str | None, str]):
-    """Text cells of `copy_lines` (None as NULL), each text quoted once: for the texts that
+    """Text cells of `line_copy` (None as NULL), each text quoted once: for the texts that
     recur across many rows."""
 
     def __init__(self) -> None:
@@ -131,7 +122,7 @@ MICROSECOND = timedelta(microseconds=1)
 
 
 def micros(moment: datetime) -> int:
-    """A moment of `copy_lines` (an aware one)."""
+    """A moment of `line_copy` (an aware one)."""
     return (moment - EPOCH) // MICROSECOND
 
 
@@ -141,7 +132,7 @@ class CopyFile:
     DuckDB's half so that the two can overlap."""
 
     path: Path
-    micro_moments: bool  # its TIMESTAMP cells in microseconds since 1970 (copy_lines)
+    micro_moments: bool  # its TIMESTAMP cells in microseconds since 1970 (line_copy)
     empty: bool
 
 
@@ -160,7 +151,10 @@ def write_copy(write: Callable[[TextIO], None], folder: Path,
 
 
 def line_copy(lines: Iterable[str], folder: Path) -> CopyFile:
-    """`write_copy` of the lines of `copy_lines`."""
+    """`write_copy` of lines of CSV made in the caller, faster than the CSV writer makes them
+    (it reads every character of a cell): a text cell quoted (`quoted`), a number as str()
+    gives it, a moment of a TIMESTAMP column in microseconds since 1970 (`micros`), NULL as
+    nothing."""
     return write_copy(lambda file: file.writelines(lines), folder, True)
 
 

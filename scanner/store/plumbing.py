@@ -16,7 +16,7 @@ from typing import Any, Self
 import duckdb
 
 from scanner.errors import StoreError
-from scanner.store.bulk import copy_lines, copy_rows, insert_many, line_copy, read_copy
+from scanner.store.bulk import copy_rows, insert_many, line_copy, read_copy
 from scanner.store.connect import RESUME_WAIT_S, connect, one_line
 from scanner.store.private import PRIVATE
 
@@ -139,12 +139,8 @@ class Plumbing:
         self._copying(table, lambda: copy_rows(self._db, table, rows, self.path.parent,
                                                nullable))
 
-    def _copy_lines(self, table: str, lines: Iterable[str]) -> None:
-        """`_copy` of lines of CSV (bulk.copy_lines)."""
-        self._copying(table, lambda: copy_lines(self._db, table, lines, self.path.parent))
-
     def _copies(self, copies: Iterable[tuple[str, Iterable[str]]]) -> None:
-        """`_copy_lines` of each table and its lines in turn, in files of at most
+        """Each table's lines of CSV (bulk.line_copy) into it in turn, in files of at most
         `_LINES_PER_FILE` lines: DuckDB reads each file on a thread of its own (`meanwhile`)
         while the next is written."""
         reading: _Worker | None = None

@@ -116,7 +116,7 @@ def given_legs_of(rows: Sequence[Sequence[Any]]) -> list[tuple[LedgerEntry, bool
 
 
 def lot_lines(lots: Iterable[Lot], method: str) -> Iterator[str]:
-    """The `lots` table's rows as bulk.copy_lines takes them, of open lots."""
+    """The `lots` table's rows as bulk.line_copy takes them, of open lots."""
     texts = Quoted()
     tail = "," + texts[method] + "\n"
     for lot in lots:
@@ -128,14 +128,14 @@ def lot_lines(lots: Iterable[Lot], method: str) -> Iterator[str]:
 
 
 def lot_cells(quantity: Decimal, basis: Decimal | None) -> str:
-    """A lot's quantity and basis as cells of `copy_lines`, as the `lots` table holds them
+    """A lot's quantity and basis as cells of `line_copy`, as the `lots` table holds them
     (`fits_quantity`, `usd`)."""
     fits = fits_quantity(quantity)
     return f"{'' if fits is None else fits},{'' if basis is None else usd(basis)}"
 
 
 def disposal_lines(disposals: Iterable[Disposal], method: str) -> Iterator[str]:
-    """The `disposals` table's rows as bulk.copy_lines takes them. The hot loop of storing a
+    """The `disposals` table's rows as bulk.line_copy takes them. The hot loop of storing a
     million lots: `micros`, `usd` and `fits_quantity` are written out in it (their calls
     were a fifth of its time), and the usual zero disallowed loss is written as 0."""
     texts, rules = Quoted(), Quoted()

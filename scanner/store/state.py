@@ -170,7 +170,7 @@ class StateTables(Plumbing):
 
 
 def _state_lines(held: Iterable[HeldLot]) -> Iterator[str]:
-    """lot_state's rows as bulk.copy_lines takes them (a quantity and a basis as their
+    """lot_state's rows as bulk.line_copy takes them (a quantity and a basis as their
     exact text, then as the lots table holds them)."""
     texts = Quoted()
     for h in held:

@@ -1,5 +1,5 @@
 """Rows in bulk through a CSV file that DuckDB reads (scanner/store/bulk.copy_rows, and the
-lines the Store makes of lots and disposals for bulk.copy_lines): every value comes back
+lines the Store makes of lots and disposals for bulk.line_copy): every value comes back
 exactly as given, NULL and the empty text apart, whatever the text holds."""
 
 from __future__ import annotations
