@@ -43,7 +43,7 @@ from types import MappingProxyType
 from chains.addresses import parse_any_asset_id
 from chains.errors import AddressError, UserInputError
 from scanner.collector import without_collector
-from scanner.formats.cells import FORMULA_CHARS, NUMERIC_FIELDS, formula_safe, unguard
+from scanner.formats.cells import NUMERIC_FIELDS, formula_safe, unguard
 from scanner.formats.csvtext import (
     MAX_DECIMALS,
     MAX_DIGITS,
@@ -109,21 +109,17 @@ def ledger_export_cells(entries: Sequence[LedgerEntry], book: LotBook,
     for e, url, opens, lineage in _export_parts(entries, book, tx_url):
         tx, group, usd_value, log = e.tx_hash, e.group_id, e.usd_value, e.log_index
         yield (when(e.timestamp) or "", str(e.chain_id), str(e.block_number),
-               tx if tx[:1] not in FORMULA_CHARS else formula_safe(tx),
-               "" if log is None else str(log), few[e.wallet], few[e.kind.value],
-               few[e.protocol], few[e.asset], few[e.symbol], qty(e.quantity),
-               "" if usd_value is None else qty(usd_value), few[e.price_source],
-               few[e.counterparty],
-               group if group[:1] not in FORMULA_CHARS else formula_safe(group),
+               formula_safe(tx), "" if log is None else str(log), few[e.wallet],
+               few[e.kind.value], few[e.protocol], few[e.asset], few[e.symbol],
+               qty(e.quantity), "" if usd_value is None else qty(usd_value),
+               few[e.price_source], few[e.counterparty], formula_safe(group),
                _safe(url), _safe(opens), _safe(lineage["draws_on"]),
                lineage["proceeds_usd"] or "", lineage["cost_basis_usd"] or "",
                lineage["gain_usd"] or "")
 
 
 def _safe(text: str | None) -> str:
-    if text is None:
-        return ""
-    return text if text[:1] not in FORMULA_CHARS else formula_safe(text)
+    return "" if text is None else formula_safe(text)
 
 
 class _Safe(dict[str | None, str]):
