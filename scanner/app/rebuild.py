@@ -19,6 +19,7 @@ from chains.addresses import asset_chain_id
 from chains.registry import Chain, asset_names
 from chains.source import NoProgress, Progress
 from scanner.app.config_protocols import named_contracts
+from scanner.app.extend import extend_chain, keep_built
 from scanner.app.queries import carry_unpaired
 from scanner.app.readmodel import all_legs, compute_book
 from scanner.app.settings import (
@@ -115,17 +116,26 @@ def refresh(store: Store, rules: Rules | None = None, progress: Progress | None 
 def refresh_chains(store: Store, chain_ids: Collection[int], rules: Rules | None = None) -> None:
     """After a scan or a spam mark: the ledgers of `chain_ids` rebuilt, the imported legs
     left as they were valued (neither changes them), the lots of what changed recomputed.
-    A chain's ledger is rebuilt whole: its decoding reads across its transactions (the
-    positions' walk, the spam verdicts, rebasing, the symbols decoders give)."""
+    A chain's ledger is extended by its new transactions where that gives what a whole
+    build would (scanner.app.extend), else built whole: its decoding reads across its
+    transactions (the positions' walk, the spam verdicts, rebasing, the symbols decoders
+    give)."""
     basis = _current(store)
     if basis is None:
         refresh(store, rules)
         return
     with store.transaction():
+        among: list[LegId] | None = [] if store.lots_in_step() else None
         for chain in basis.chains:
-            if chain.chain_id in chain_ids:
+            if chain.chain_id not in chain_ids:
+                continue
+            added = extend_chain(store, chain, basis.book, basis.ranks, basis.misses)
+            if added is None:
                 _build_chain(store, chain, basis)
-        _update_lots(store, rules, basis.ranks)
+                among = None
+            elif among is not None:
+                among += [leg_id(leg) for leg in added]
+        _update_lots(store, rules, basis.ranks, among)
 
 
 @without_collector
@@ -212,6 +222,7 @@ def _build_chain(store: Store, chain: Chain, basis: _Basis) -> None:
                          named_contracts=named_contracts(store, chain.chain_id))
     store.replace_ledger(chain.chain_id, built.entries)
     store.replace_spam(chain.chain_id, built.spam)
+    keep_built(store, chain)
 
 
 def _revalued(before: Sequence[LedgerEntry], after: Sequence[LedgerEntry]) -> \

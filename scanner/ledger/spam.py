@@ -35,12 +35,33 @@ class FanOut:
 
 
 @dataclass(frozen=True)
+class SpamFacts:
+    """What a chain's transactions say of a judged token: whether the wallet asked for it,
+    the widest transaction that brought its contract to a wallet, and the last claim its
+    contract was paid out for."""
+
+    solicited: bool
+    fan_out: FanOut | None = None
+    claimed: str | None = None
+
+    def then(self, later: SpamFacts) -> SpamFacts:
+        """These facts, and those of transactions after them: a tie of widths keeps the
+        earlier transaction, a later claim is the one said."""
+        wider = later.fan_out is not None and (
+            self.fan_out is None or later.fan_out.recipients > self.fan_out.recipients)
+        return SpamFacts(self.solicited or later.solicited,
+                         later.fan_out if wider else self.fan_out,
+                         later.claimed or self.claimed)
+
+
+@dataclass(frozen=True)
 class SpamVerdict:
     asset: str
     score: int
     reasons: tuple[str, ...]
     marked: bool | None = None  # the user's word: True spam, False not spam, None none
     vouched: str | None = None  # why it is not spam whatever its score
+    facts: SpamFacts | None = None  # what it was judged on, kept to judge it again
 
     @property
     def is_spam(self) -> bool:

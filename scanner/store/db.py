@@ -22,6 +22,7 @@ from scanner.prices.fx import FxPoint
 from scanner.prices.records import PricePoint
 from scanner.store.changes import ChangeTables
 from scanner.store.csvload import LedgerCsv
+from scanner.store.extension import REASON_SEPARATOR, ExtensionTables, verdict_row
 from scanner.store.rows import (
     aware,
     disposal_lines,
@@ -36,8 +37,6 @@ from scanner.store.state import StateTables
 from scanner.tax.checkpoint import StateChange
 from scanner.tax.records import Allocation, LotBook
 
-REASON_SEPARATOR = "; "  # spam reasons in one text column
-
 
 def default_db_path() -> Path:
     configured = os.environ.get("TAXSCAN_DB")
@@ -49,7 +48,7 @@ def default_db_path() -> Path:
     return Path(user_data_dir("taxscan", appauthor=False)) / "taxscan.duckdb"
 
 
-class Store(LedgerCsv, ChangeTables, StateTables):
+class Store(LedgerCsv, ChangeTables, StateTables, ExtensionTables):
     # ---- wallets and cursors --------------------------------------------------------
 
     def add_wallet(self, chain_id: int, address: str, label: str | None = None) -> None:
@@ -96,13 +95,17 @@ class Store(LedgerCsv, ChangeTables, StateTables):
         self._many("insert_raw_internal", internal_rows)
         self._many("insert_wallet_tx", links)
 
-    def raw_txs(self, chain_id: int) -> list[RawTx]:
+    def raw_txs(self, chain_id: int, after: tuple[int, int] | None = None) -> list[RawTx]:
+        """The chain's transactions in order, those after (block, index) `after` alone."""
+        past = [] if after is None else [after[0], after[0], after[1]]
         logs: dict[str, list[RawLog]] = {}
-        for tx_hash, index, address, topics, data in self._run("raw_logs_of_chain", [chain_id]):
+        for tx_hash, index, address, topics, data in self._run(
+                "raw_logs_of_chain" if after is None else "raw_logs_after", [chain_id, *past]):
             logs.setdefault(tx_hash, []).append(RawLog(index, address, tuple(topics), data))
         internal: dict[str, list[InternalTransfer]] = {}
-        for tx_hash, position, source, target, value in self._run("raw_internal_of_chain",
-                                                                  [chain_id]):
+        for tx_hash, position, source, target, value in self._run(
+                "raw_internal_of_chain" if after is None else "raw_internal_after",
+                [chain_id, *past]):
             internal.setdefault(tx_hash, []).append(
                 InternalTransfer(position, source, target, int(value)))
         return [
@@ -110,7 +113,8 @@ class Store(LedgerCsv, ChangeTables, StateTables):
                   int(value), int(gas), int(price), bool(ok), tuple(logs.get(h, ())),
                   tuple(internal.get(h, ())), l1_fee=int(l1_fee))
             for h, block, index, stamp, sender, to, value, gas, price, ok, l1_fee
-            in self._run("raw_txs_of_chain", [chain_id, chain_id])
+            in self._run("raw_txs_of_chain" if after is None else "raw_txs_after",
+                         [chain_id, chain_id, *past])
         ]
 
     def raw_txs_without_l1_fee(self, chain_id: int) -> list[str]:
@@ -135,8 +139,7 @@ class Store(LedgerCsv, ChangeTables, StateTables):
     def replace_spam(self, chain_id: int, verdicts: Iterable[SpamVerdict]) -> None:
         """Every judged token's verdict on the chain, spam or not."""
         self._run("clear_spam_of_chain", [f"eip155:{chain_id}/%"])
-        self._many("insert_spam", [[v.asset, v.score, REASON_SEPARATOR.join(v.reasons),
-                                    v.is_spam] for v in verdicts])
+        self._many("insert_spam", [verdict_row(v) for v in verdicts])
 
     def spam(self) -> list[tuple[str, int, str]]:
         """The tokens treated as spam: (asset, score, reasons)."""

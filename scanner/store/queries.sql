@@ -33,6 +33,26 @@ FROM raw_txs
 WHERE chain_id = ? AND tx_hash IN (SELECT tx_hash FROM wallet_txs WHERE chain_id = ?)
 ORDER BY block_number, tx_index;
 
+-- name: raw_txs_after
+SELECT tx_hash, block_number, tx_index, timestamp, from_address, to_address, value, gas_used,
+       effective_gas_price, success, coalesce(l1_fee, '0')
+FROM raw_txs
+WHERE chain_id = ? AND tx_hash IN (SELECT tx_hash FROM wallet_txs WHERE chain_id = ?)
+  AND (block_number > ? OR (block_number = ? AND tx_index > ?))
+ORDER BY block_number, tx_index;
+
+-- name: raw_logs_after
+SELECT l.tx_hash, l.log_index, l.address, l.topics, l.data
+FROM raw_logs l JOIN raw_txs t USING (chain_id, tx_hash)
+WHERE l.chain_id = ? AND (t.block_number > ? OR (t.block_number = ? AND t.tx_index > ?))
+ORDER BY l.tx_hash, l.log_index;
+
+-- name: raw_internal_after
+SELECT i.tx_hash, i.trace_address, i.from_address, i.to_address, i.value
+FROM raw_internal i JOIN raw_txs t USING (chain_id, tx_hash)
+WHERE i.chain_id = ? AND (t.block_number > ? OR (t.block_number = ? AND t.tx_index > ?))
+ORDER BY i.tx_hash, i.trace_address;
+
 -- name: raw_txs_without_l1_fee
 SELECT tx_hash FROM raw_txs WHERE chain_id = ? AND l1_fee IS NULL ORDER BY tx_hash;
 
@@ -57,7 +77,8 @@ SELECT address, symbol, name, decimals FROM tokens WHERE chain_id = ?;
 DELETE FROM spam WHERE asset LIKE ?;
 
 -- name: insert_spam
-INSERT OR REPLACE INTO spam (asset, score, reasons, is_spam) VALUES (?, ?, ?, ?);
+INSERT OR REPLACE INTO spam (asset, score, reasons, is_spam, solicited, fan_out_tx,
+                             fan_out_recipients, claimed) VALUES (?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: spam
 SELECT asset, score, reasons FROM spam WHERE is_spam ORDER BY asset;

@@ -87,6 +87,12 @@ CREATE TABLE IF NOT EXISTS spam (
 );
 -- older files kept only the spam tokens' verdicts
 ALTER TABLE spam ADD COLUMN IF NOT EXISTS is_spam BOOLEAN DEFAULT true;
+-- what it was judged on (scanner.ledger.spam.SpamFacts), to judge it again; older files
+-- kept none (solicited NULL)
+ALTER TABLE spam ADD COLUMN IF NOT EXISTS solicited BOOLEAN;
+ALTER TABLE spam ADD COLUMN IF NOT EXISTS fan_out_tx VARCHAR;
+ALTER TABLE spam ADD COLUMN IF NOT EXISTS fan_out_recipients INTEGER;
+ALTER TABLE spam ADD COLUMN IF NOT EXISTS claimed VARCHAR;
 
 -- the user's word on a token, over its score: spam true (spam) or false (not spam)
 CREATE TABLE IF NOT EXISTS spam_marks (

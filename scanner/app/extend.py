@@ -1,0 +1,79 @@
+"""A scan's new transactions added to their chain's ledger (scanner.ledger.extend), when
+they all come after those the ledger was built from and nothing else the earlier legs rest
+on changed since: the records up to there (a reorganization, an L1 fee read again), the
+wallets, the known tokens, the user's spam marks, the contracts the config names. What the
+ledger was built from is kept in the meta table after every build (`keep_built`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any
+
+from chains.registry import Chain
+from scanner.app.config_protocols import named_contracts
+from scanner.ledger.build import decode_context, decode_txs
+from scanner.ledger.extend import extend_ledger, touched
+from scanner.ledger.records import LedgerEntry
+from scanner.ledger.valuation import AssetRanks
+from scanner.prices.book import PriceBook
+from scanner.store import Store
+
+_BUILT = "ledger_built:{}"  # per chain id: what its ledger was built from (`_what`)
+_SAME = ("records", "wallets", "marks", "named")
+
+
+def _what(store: Store, chain: Chain, end: tuple[int, int] | None) -> dict[str, Any]:
+    """What the ledger of `chain` rests on, its records up to `end` (block, index)."""
+    chain_id = chain.chain_id
+    prefix = f"eip155:{chain_id}/"
+    return {
+        "through": end,
+        "records": None if end is None else store.records_digest(chain_id, end),
+        "wallets": sorted(store.wallets(chain_id)),
+        "tokens": {address: [t.symbol, t.name, t.decimals]
+                   for address, t in sorted(store.tokens(chain_id).items())},
+        "marks": sorted((a, s) for a, s in store.spam_marks().items()
+                        if a.startswith(prefix)),
+        "named": sorted(named_contracts(store, chain_id)),
+        "snapshots": bool(store.balance_snapshots(chain_id)),
+    }
+
+
+def keep_built(store: Store, chain: Chain) -> None:
+    """What `chain`'s ledger, just built, was built from."""
+    store.set_meta(_BUILT.format(chain.chain_id), json.dumps(
+        _what(store, chain, store.records_end(chain.chain_id))))
+
+
+def extend_chain(store: Store, chain: Chain, book: PriceBook, ranks: AssetRanks,
+                 misses: Collection[str]) -> list[LedgerEntry] | None:
+    """The legs of the transactions after those `chain`'s ledger was built from, added to
+    it with the spam verdicts they change; None when the ledger must be built whole."""
+    kept = store.meta(_BUILT.format(chain.chain_id))
+    built = None if kept is None else json.loads(kept)
+    if built is None or built["through"] is None or built["snapshots"]:
+        return None
+    through = (int(built["through"][0]), int(built["through"][1]))
+    wallets = store.wallets(chain.chain_id)
+    tokens = store.tokens(chain.chain_id)
+    now = _what(store, chain, through)
+    added = set(now["tokens"]) - set(built["tokens"])
+    if any(now[key] != built[key] for key in _SAME) or now["snapshots"] or \
+            any(now["tokens"][a] != t for a, t in built["tokens"].items()) or \
+            store.emitted_before(chain.chain_id, added, through):
+        return None
+    txs = store.raw_txs(chain.chain_id, after=through)
+    own = frozenset(wallets)
+    decoded = decode_txs(txs, own, tokens, decode_context(
+        chain, own, tokens, named_contracts(store, chain.chain_id)), chain.native_asset)
+    before = store.ledger_before(chain.chain_id, touched(decoded), through, wallets)
+    extended = None if before is None else extend_ledger(
+        chain, decoded, txs, own, tokens, book, ranks, before,
+        spam_marks=store.spam_marks(), price_misses=misses)
+    if extended is None:
+        return None
+    store.add_ledger(extended.entries)
+    store.save_verdicts(extended.spam)
+    keep_built(store, chain)
+    return list(extended.entries)

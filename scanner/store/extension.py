@@ -1,0 +1,136 @@
+"""What extending a chain's ledger reads and writes (scanner.ledger.extend): the records
+after the point it was built to, a digest of those before it, and what the stored ledger
+holds of what new transactions touch."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from chains.addresses import asset_contract
+from chains.evm.abi import topic_for
+from scanner.ledger.classify import PROTOCOL_GENERIC
+from scanner.ledger.extend import Before, Touched
+from scanner.ledger.positions import POSITION
+from scanner.ledger.records import Kind, LedgerEntry
+from scanner.ledger.spam import FanOut, SpamFacts, SpamVerdict
+from scanner.store.plumbing import Plumbing
+from scanner.store.rows import ledger_row
+
+Point = tuple[int, int]  # block, index in it
+REASON_SEPARATOR = "; "  # spam reasons in one text column
+
+_UPTO = "(t.block_number < ? OR (t.block_number = ? AND t.tx_index <= ?))"
+_TXS = ("FROM raw_txs t WHERE t.chain_id = ? AND t.tx_hash IN "
+        "(SELECT tx_hash FROM wallet_txs WHERE chain_id = ?)")
+_END = f"SELECT max((t.block_number, t.tx_index)) {_TXS}"
+_DIGEST = f"""
+SELECT (SELECT count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(t.tx_hash, t.block_number,
+        t.tx_index, t.timestamp, t.from_address, t.to_address, t.value, t.gas_used,
+        t.effective_gas_price, t.success, t.l1_fee)), 0)::VARCHAR {_TXS} AND {_UPTO}),
+       (SELECT count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(l.tx_hash, l.log_index,
+        l.address, l.topics, l.data)), 0)::VARCHAR
+        FROM raw_logs l JOIN raw_txs t USING (chain_id, tx_hash)
+        WHERE t.chain_id = ? AND {_UPTO}),
+       (SELECT count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(i.tx_hash, i.trace_address,
+        i.from_address, i.to_address, i.value)), 0)::VARCHAR
+        FROM raw_internal i JOIN raw_txs t USING (chain_id, tx_hash)
+        WHERE t.chain_id = ? AND {_UPTO})"""
+_SYMBOLS = "SELECT DISTINCT asset, symbol FROM ledger WHERE chain_id = ? AND asset IN ?"
+_FACTS = ("SELECT asset, is_spam, solicited, fan_out_tx, fan_out_recipients, claimed "
+          "FROM spam WHERE starts_with(asset, ?)")
+_EMITTERS = f"""
+SELECT DISTINCT l.address FROM raw_logs l JOIN raw_txs t USING (chain_id, tx_hash)
+WHERE t.chain_id = ? AND l.address IN ? AND {_UPTO}"""
+_REACHED = f"""
+SELECT DISTINCT l.address FROM raw_logs l JOIN raw_txs t USING (chain_id, tx_hash)
+WHERE t.chain_id = ? AND l.address IN ? AND {_UPTO}
+  AND list_has_any(list_transform(l.topics, lambda x: lower(x)), ?)"""
+_OUTFLOWS = """
+SELECT DISTINCT wallet, coalesce(counterparty, ''), asset, protocol FROM ledger
+WHERE chain_id = ? AND starts_with(raw_amount, '-') AND wallet IN ? AND asset IN ?
+  AND coalesce(counterparty, '') IN ? AND (kind, protocol) IN ((?, ?), (?, ?))"""
+_CONTRACTS = """
+SELECT address FROM raw_logs WHERE chain_id = ? AND address IN ?
+UNION SELECT from_address FROM raw_internal WHERE chain_id = ? AND from_address IN ?"""
+# the legs a deposit of scanner.ledger.positions is, or that a later return may make one
+_DEPOSITS = (Kind.TRANSFER_OUT.value, PROTOCOL_GENERIC, Kind.DEPOSIT.value, POSITION)
+_CLEAR_VERDICTS = "DELETE FROM spam WHERE asset IN ?"
+
+
+def upto(point: Point) -> list[int]:
+    return [point[0], point[0], point[1]]
+
+
+class ExtensionTables(Plumbing):
+    def records_end(self, chain_id: int) -> Point | None:
+        """The block and index of the chain's last stored transaction."""
+        end = self._sql(_END, [chain_id, chain_id])[0][0]
+        return None if end is None else (int(end[0]), int(end[1]))
+
+    def records_digest(self, chain_id: int, through: Point) -> list[str]:
+        """What the chain's transactions up to `through` hold, with their events and
+        internal transfers, in three short texts: any change to them changes these."""
+        return [str(cell) for cell in self._sql(_DIGEST, [
+            chain_id, chain_id, *upto(through), chain_id, *upto(through),
+            chain_id, *upto(through)])[0]]
+
+    def emitted_before(self, chain_id: int, contracts: Collection[str], through: Point) \
+            -> set[str]:
+        """Those of `contracts` that emitted an event in a transaction up to `through`."""
+        return {str(r[0]) for r in self._sql(_EMITTERS,
+                                             [chain_id, sorted(contracts), *upto(through)])} \
+            if contracts else set()
+
+    def ledger_before(self, chain_id: int, touched: Touched, through: Point,
+                      wallets: Collection[str]) -> Before | None:
+        """What the ledger and the records up to `through` hold of what new transactions
+        touch; None when a verdict was kept by an older taxscan, without its facts."""
+        assets = sorted(touched.assets)
+        symbols = {str(a): s for a, s in self._sql(_SYMBOLS, [chain_id, assets])}
+        facts: dict[str, SpamFacts] = {}
+        spam: dict[str, bool] = {}
+        for asset, is_spam, solicited, fan_tx, fan_n, claimed in self._sql(
+                _FACTS, [f"eip155:{chain_id}/"]):
+            if asset_contract(asset) not in touched.contracts:
+                continue
+            if solicited is None:
+                return None
+            facts[asset] = SpamFacts(bool(solicited), None if fan_tx is None else
+                                     FanOut(str(fan_tx), int(fan_n)), claimed)
+            spam[asset] = bool(is_spam)
+        parties = sorted(touched.counterparties)
+        flows = touched.inflows
+        outflows = [(tuple(str(c) for c in row[:3]), row[3] == POSITION) for row in self._sql(
+            _OUTFLOWS, [chain_id, sorted({w for w, _, _ in flows}),
+                        sorted({a for _, _, a in flows}), sorted({c for _, c, _ in flows}),
+                        *_DEPOSITS])]
+        return Before(
+            symbols, facts, spam,
+            frozenset(str(r[0]) for r in self._sql(_REACHED, [
+                chain_id, sorted(touched.contracts), *upto(through),
+                [topic_for(w) for w in sorted(wallets)]])),
+            frozenset(f for f, deposit in outflows if deposit and f in flows),
+            frozenset(f for f, deposit in outflows if not deposit and f in flows),
+            frozenset(str(r[0]) for r in self._sql(_CONTRACTS,
+                                                   [chain_id, parties, chain_id, parties])))
+
+    def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+        self._copy("ledger", (ledger_row(e) for e in entries))
+
+    def save_verdicts(self, verdicts: Iterable[SpamVerdict]) -> None:
+        """These verdicts in place of those kept of their assets."""
+        rows = [verdict_row(v) for v in verdicts]
+        if rows:
+            self._sql(_CLEAR_VERDICTS, [[row[0] for row in rows]])
+            self._many("insert_spam", rows)
+
+
+def verdict_row(v: SpamVerdict) -> list[Any]:
+    facts = v.facts
+    fan_out = facts.fan_out if facts else None
+    return [v.asset, v.score, REASON_SEPARATOR.join(v.reasons), v.is_spam,
+            None if facts is None else facts.solicited,
+            None if fan_out is None else fan_out.tx_hash,
+            None if fan_out is None else fan_out.recipients,
+            None if facts is None else facts.claimed]
