@@ -19,12 +19,8 @@ import pytest
 
 from chains.errors import UserInputError
 from scanner.formats.ledger_bulk import stage_ledger_csv, stage_ledger_parquet
-from scanner.formats.ledger_csv import (
-    LINEAGE_FIELDS,
-    PARQUET_COLUMNS,
-    parquet_rows,
-    read_ledger_csv,
-)
+from scanner.formats.ledger_csv import read_ledger_csv
+from scanner.formats.ledger_export import LINEAGE_FIELDS, PARQUET_COLUMNS, parquet_rows
 from scanner.formats.render import to_csv
 from scanner.formats.rows import LEDGER, ledger_rows
 from scanner.ledger.classify import group_id

@@ -52,7 +52,7 @@ from scanner.formats.cells import NUMERIC_FIELDS
 from scanner.formats.coinledger import coinledger_csv
 from scanner.formats.cointracker import cointracker_csv
 from scanner.formats.koinly import koinly_csv
-from scanner.formats.ledger_csv import PARQUET_COLUMNS, parquet_rows
+from scanner.formats.ledger_export import PARQUET_COLUMNS, parquet_rows
 from scanner.formats.render import gains_to_csv, to_csv, to_json, to_table
 from scanner.formats.rows import LEDGER, Shape
 from scanner.formats.us.form8949 import form8949_csv, form8949_lines

@@ -13,7 +13,7 @@ from chains.evm.records import RawTx
 from scanner.app.config_protocols import named_contracts
 from scanner.app.export import tx_url
 from scanner.app.readmodel import Books
-from scanner.formats.ledger_csv import ledger_export_rows
+from scanner.formats.ledger_export import ledger_export_rows
 from scanner.formats.rows import Row, Shape
 from scanner.ledger.build import decode_context
 from scanner.ledger.classify import UNEXPLAINED

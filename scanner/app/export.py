@@ -20,7 +20,7 @@ from scanner.app.summary import law_lines, netting_of
 from scanner.formats.coinledger import coinledger_csv
 from scanner.formats.cointracker import cointracker_csv
 from scanner.formats.koinly import koinly_csv
-from scanner.formats.ledger_csv import (
+from scanner.formats.ledger_export import (
     EXPORT_FIELDS,
     PARQUET_COLUMNS,
     ledger_export_cells,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from chains.errors import AddressError, UserInputError
 from scanner.formats.csvtext import MAX_DECIMALS, MAX_DIGITS, YEARS, Record, columns
-from scanner.formats.ledger_csv import LINEAGE_FIELDS, PARQUET_EXTRA, asset_id
+from scanner.formats.ledger_csv import asset_id
+from scanner.formats.ledger_export import LINEAGE_FIELDS, PARQUET_EXTRA
 from scanner.formats.rows import LEDGER
 from scanner.ledger.valuation import USD_LIMIT
 from scanner.money import USD_QUANTUM

@@ -12,13 +12,13 @@ import duckdb
 import pytest
 
 from chains.errors import UserInputError
-from scanner.formats.ledger_csv import (
+from scanner.formats.ledger_csv import read_ledger_csv
+from scanner.formats.ledger_export import (
     EXPORT_FIELDS,
     PARQUET_COLUMNS,
     ledger_export_cells,
     ledger_export_rows,
     parquet_rows,
-    read_ledger_csv,
 )
 from scanner.formats.render import to_csv
 from scanner.formats.rows import gains_rows

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scanner.app.config import load_config
 from scanner.app.export import EXPORT_FORMATS
-from scanner.formats.ledger_csv import LINEAGE_FIELDS
+from scanner.formats.ledger_export import LINEAGE_FIELDS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
