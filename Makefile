@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_incremental.py
+	$(BIN)/python bench/bench_scan.py
 	$(BIN)/python bench/decoder_coverage.py
 
 # Recompile $(DEVNET)/contracts/Protocols.sol into $(DEVNET)/build/Protocols.json (commit both).

@@ -40,3 +40,29 @@ def fixed_rates(store: Any, **per_usd: str) -> None:
         store.save_fx_rates([FxPoint(date(year, 1, 1), currency, Decimal(rate))
                              for currency, rate in per_usd.items()
                              for year in range(2019, 2028)])
+
+
+REBUILT_TABLES = ("ledger", "imported_ledger", "spam", "lots", "disposals", "lot_state")
+
+
+def tables(path: Path, names: tuple[str, ...] = REBUILT_TABLES) -> dict[str, list[Any]]:
+    """Every row of the tables, in order."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as db:
+        return {name: db.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+                for name in names}
+
+
+def assert_as_rebuilt(path: Path) -> None:
+    """What `taxscan rebuild` (`refresh`) makes of a copy of the database at `path` is what
+    it holds."""
+    from scanner.app.rebuild import refresh
+    from scanner.store import Store
+
+    copy = path.with_name("whole.duckdb")
+    copy.write_bytes(path.read_bytes())
+    with Store(copy) as store:
+        refresh(store)
+    assert tables(copy) == tables(path)
+    copy.unlink()

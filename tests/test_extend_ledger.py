@@ -23,27 +23,21 @@ import scanner.ledger.build as build_module
 from chains.addresses import erc20_asset
 from chains.evm.records import RawTx, TokenInfo
 from chains.registry import chain_by_id
-from scanner.app.rebuild import refresh, refresh_chains
+from scanner.app.rebuild import refresh_chains
 from scanner.app.settings import asset_ranks
 from scanner.ledger.build import ChainLedger, decode_context, decode_txs
 from scanner.ledger.extend import Before, extend_ledger
 from scanner.ledger.spam import SpamFacts
 from scanner.prices.book import PriceBook
 from scanner.store import Store
+from tests.helpers import assert_as_rebuilt
 from tests.unit.rawtx import ME, STRANGER, event, transfer, tx
 from tests.unit.recordings import names, recording
 
-TABLES = ("ledger", "imported_ledger", "spam", "lots", "disposals", "lot_state")
 TOKEN, POOL, BAIT = "0x" + "b2" * 20, "0x" + "c1" * 20, "0x" + "a1" * 20
 TOKENS = [TokenInfo(1, TOKEN, "BTK", "B token", 18),
           TokenInfo(1, BAIT, "claim-reward.com", "Visit to claim", 18)]
 SYNC = "0x" + "5c" * 32  # an event of the pool's own: it shows the pool is a contract
-
-
-def _tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    with duckdb.connect(str(path), read_only=True) as db:
-        return {name: db.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
-                for name in TABLES}
 
 
 def _scan(store: Store, txs: Sequence[RawTx], tokens: Sequence[TokenInfo],
@@ -74,14 +68,6 @@ def decoded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     yield seen
 
 
-def _as_rebuilt(path: Path) -> None:
-    copy = path.with_name("whole.duckdb")
-    copy.write_bytes(path.read_bytes())
-    with Store(copy) as store:
-        refresh(store)
-    assert _tables(copy) == _tables(path)
-
-
 def _recorded(realdata: Path) -> tuple[list[RawTx], list[TokenInfo]]:
     txs: dict[str, RawTx] = {}
     tokens: dict[str, TokenInfo] = {}
@@ -109,7 +95,7 @@ def test_real_transactions_scanned_in_two_parts_equal_one_build(
     # the later transactions come in wallets of their own: the wallets change, every
     # earlier transaction is decoded again for them
     assert decoded == {"whole": len(txs)}
-    _as_rebuilt(path)
+    assert_as_rebuilt(path)
 
 
 @pytest.mark.parametrize("split", [0.25, 0.5, 0.75, 0.9])
@@ -128,7 +114,7 @@ def test_real_transactions_of_known_wallets_decode_only_the_new(
         decoded.clear()
         _scan(store, txs[first:], tokens)
     assert decoded == {"extension": len(txs) - first}
-    _as_rebuilt(path)
+    assert_as_rebuilt(path)
 
 
 def _fan_out(n: int, sender: str = STRANGER) -> RawTx:
@@ -167,7 +153,7 @@ def test_a_scan_of_later_trades_decodes_them_alone(tmp_path: Path,
     assert _kinds(path) == [("1", "trade", "transfer"), ("1", "trade", "transfer"),
                             ("2", "transfer_out", "transfer"),
                             ("3", "transfer_out", "transfer")]
-    _as_rebuilt(path)
+    assert_as_rebuilt(path)
 
 
 def test_a_return_from_a_contract_deposited_in_builds_the_chain_whole(
@@ -177,7 +163,7 @@ def test_a_return_from_a_contract_deposited_in_builds_the_chain_whole(
     assert decoded["whole"] == 3 + 4
     kinds = _kinds(path)
     assert ("2", "deposit", "position") in kinds and ("4", "withdraw", "position") in kinds
-    _as_rebuilt(path)
+    assert_as_rebuilt(path)
 
 
 def test_a_token_the_wallet_then_sends_away_is_judged_again_whole(
@@ -189,7 +175,7 @@ def test_a_token_the_wallet_then_sends_away_is_judged_again_whole(
     assert decoded["whole"] == 1 + 2
     assert _kinds(path) == [("5", "transfer_in", "transfer"),
                             ("6", "transfer_out", "transfer")]
-    _as_rebuilt(path)
+    assert_as_rebuilt(path)
 
 
 def test_a_second_fan_out_as_wide_keeps_the_first_in_the_verdict(
@@ -202,7 +188,7 @@ def test_a_second_fan_out_as_wide_keeps_the_first_in_the_verdict(
     assert "transaction 0x" + format(5, "064x") in reasons
     assert _kinds(path) == [("5", "spam", "transfer"), ("6", "spam", "transfer"),
                             ("7", "trade", "transfer"), ("7", "trade", "transfer")]
-    _as_rebuilt(path)
+    assert_as_rebuilt(path)
 
 
 def test_a_new_symbol_a_decoder_gives_an_asset_with_earlier_legs_is_no_extension() -> None:
@@ -239,7 +225,7 @@ def test_swaps_both_ways_through_one_pool_extend(tmp_path: Path,
     path = _two_scans(tmp_path, [usdc_in], [back])
     assert decoded == {"whole": 1, "extension": 1}
     assert _kinds(path) == [("1", "trade", "transfer")] * 2 + [("2", "trade", "transfer")] * 2
-    _as_rebuilt(path)
+    assert_as_rebuilt(path)
 
 
 def test_a_token_a_person_sends_back_extends(tmp_path: Path, decoded: Counter[str]) -> None:
@@ -248,7 +234,7 @@ def test_a_token_a_person_sends_back_extends(tmp_path: Path, decoded: Counter[st
     back = tx(transfer(0, TOKEN, STRANGER, ME, 10**18), sender=STRANGER, n=4)
     path = _two_scans(tmp_path, [BUY, SELL], [back])
     assert decoded == {"whole": 2, "extension": 1}
-    _as_rebuilt(path)
+    assert_as_rebuilt(path)
 
 
 def test_a_return_from_an_address_a_new_transaction_shows_a_contract_builds_whole(
@@ -261,4 +247,4 @@ def test_a_return_from_an_address_a_new_transaction_shows_a_contract_builds_whol
     path = _two_scans(tmp_path, [BUY, quiet], [loud])
     assert decoded["whole"] == 2 + 3
     assert ("2", "deposit", "position") in _kinds(path)
-    _as_rebuilt(path)
+    assert_as_rebuilt(path)

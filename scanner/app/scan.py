@@ -15,7 +15,7 @@ from chains.registry import Chain, chain_by_id, is_known
 from chains.source import Progress
 from scanner.app.config import Config
 from scanner.app.config_protocols import named_contracts
-from scanner.app.rebuild import refresh, refresh_chains
+from scanner.app.rebuild import refresh_chains, refresh_prices
 from scanner.app.reorgs import anchors, follow_reorgs, tx_block_hashes
 from scanner.app.settings import add_rebasing, add_stablecoins, keep_rules, rebasing_tokens
 from scanner.app.sources import plan_for
@@ -271,7 +271,8 @@ def _read_balances(store: Store, source: EvmSource, chain_id: int, wallet: str,
 def scan_config(store: Store, config: Config, progress: Progress, environ: Mapping[str, str],
                 *, offline: bool = False,
                 on_wallet: Callable[[str, str], None] | None = None) -> list[WalletScan]:
-    """Scan every wallet of a config file on every chain it lives on, then rebuild once."""
+    """Scan every wallet of a config file on every chain it lives on, then rebuild once: the
+    chains scanned (`refresh_chains`), then what the config's prices value again."""
     labels = {wallet.address: wallet.label for wallet in config.wallets}
     with store.transaction():
         store.save_prices(config.prices)
@@ -293,7 +294,9 @@ def scan_config(store: Store, config: Config, progress: Progress, environ: Mappi
                         source_name=opened.name, labels=labels, rebuild=False,
                         on_wallet=announce, node=opened.rpc_url,
                         snapshot_interval=settings.snapshot_interval if settings else None)
-    refresh(store)
+    refresh_chains(store, {result.chain_id for result in results})
+    if config.prices:
+        refresh_prices(store, config.prices)
     return results
 
 

@@ -11,7 +11,7 @@ from web3 import HTTPProvider, Web3
 
 from scanner.store import Store
 from tests.devnet.conftest import Played
-from tests.helpers import cli_json, run_cli
+from tests.helpers import assert_as_rebuilt, cli_json, run_cli
 
 pytestmark = pytest.mark.devnet
 SECOND = "0x00000000000000000000000000000000c0ffee01"
@@ -76,3 +76,13 @@ chains = ["anvil"]
                 and r["wallet"] == scenario.wallet.lower()]
     with Store(fresh_chain.db_path) as store:
         assert sorted(store.wallets(31337)) == sorted([scenario.wallet.lower(), SECOND])
+    assert_as_rebuilt(fresh_chain.db_path)
+
+    # a later scan of the same wallets adds its transaction to the ledger built before
+    w3.provider.make_request("evm_setNextBlockTimestamp",  # type: ignore[arg-type]
+                             [int(datetime(2025, 7, 5, tzinfo=UTC).timestamp())])
+    w3.eth.wait_for_transaction_receipt(token.functions.transfer(
+        Web3.to_checksum_address(SECOND), 10**18).transact({"from": scenario.wallet}))
+    result = run_cli("scan", "--config", str(config), db=fresh_chain.db_path)
+    assert result.returncode == 0, result.stderr
+    assert_as_rebuilt(fresh_chain.db_path)
