@@ -9,6 +9,7 @@ NFT markets), each wallet its sender, stored in block order in two scans."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -247,4 +248,27 @@ def test_a_return_from_an_address_a_new_transaction_shows_a_contract_builds_whol
     path = _two_scans(tmp_path, [BUY, quiet], [loud])
     assert decoded["whole"] == 2 + 3
     assert ("2", "deposit", "position") in _kinds(path)
+    assert_as_rebuilt(path)
+
+
+def test_the_digest_kept_after_extensions_is_that_of_the_records(
+        tmp_path: Path, decoded: Counter[str]) -> None:
+    """Each extension adds the new records' digest to the one kept; a change to an earlier
+    record (an L1 fee read again) then builds the chain whole."""
+    path = tmp_path / "taxscan.duckdb"
+    with Store(path) as store:
+        with store.transaction():
+            store.add_wallet(1, ME)
+        _scan(store, [BUY], TOKENS, ME)
+        _scan(store, [DEPOSIT], TOKENS, ME)
+        _scan(store, [SELL], TOKENS, ME)
+        assert decoded == {"whole": 1, "extension": 2}
+        kept = json.loads(store.meta("ledger_built:1") or "{}")
+        end = store.records_end(1)
+        assert end is not None and tuple(kept["through"]) == end
+        assert kept["records"] == store.records_digest(1, end)
+        with store.transaction():
+            store.set_l1_fees(1, {BUY.tx_hash: 7})
+        refresh_chains(store, {1})
+        assert decoded == {"whole": 4, "extension": 2}
     assert_as_rebuilt(path)

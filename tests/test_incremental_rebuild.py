@@ -465,3 +465,33 @@ def test_a_state_kept_by_an_older_taxscan_is_not_run_on(tmp_path: Path,
         _import(store, tmp_path / "f1.csv", _legs_at(WHEN + timedelta(days=1), LATER[1]))
     assert runs == [(False, False, True)]  # whole, from the first leg
     _as_rebuilt(path)
+
+
+def test_a_sale_past_the_first_lots_reads_further_not_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per wallet, FIFO: sixty lots of 1, then a file selling 30.5, more than the first
+    sixteen hold: the run on reads the pool eight times as far (128 lots: all sixty), and
+    takes the 31 the sale draws on, the pool's rest left out; the tables are the whole
+    rebuild's."""
+    path = tmp_path / "taxscan.duckdb"
+    runs = _recording_runs(monkeypatch)
+    reads: list[int] = []
+    engine_state = Store.engine_state
+
+    def counted(self: Store, *args: Any) -> Any:
+        state = engine_state(self, *args)
+        reads.append(-1 if state is None or not args[1:] or args[1] is None
+                     else len(state.lots))
+        return state
+
+    monkeypatch.setattr(Store, "engine_state", counted)
+    with Store(path) as store:
+        _keep_rules(store, "fifo per wallet")
+        _import(store, tmp_path / "f.csv", _legs_at(WHEN, [(ME, 10**18, Decimal(n + 1))
+                                                           for n in range(60)]))
+        reads.clear()
+        _import(store, tmp_path / "g.csv", _legs_at(WHEN + timedelta(days=1), [
+            (ME, -30 * 10**18 - 5 * 10**17, Decimal(40))]))
+    assert runs[-1] == (True, True, True)
+    assert reads == [31]
+    _as_rebuilt(path)

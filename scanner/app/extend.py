@@ -18,18 +18,21 @@ from scanner.ledger.records import LedgerEntry
 from scanner.ledger.valuation import AssetRanks
 from scanner.prices.book import PriceBook
 from scanner.store import Store
+from scanner.store.extension import Point
 
 _BUILT = "ledger_built:{}"  # per chain id: what its ledger was built from (`_what`)
 _SAME = ("records", "wallets", "marks", "named")
 
 
-def _what(store: Store, chain: Chain, end: tuple[int, int] | None) -> dict[str, Any]:
-    """What the ledger of `chain` rests on, its records up to `end` (block, index)."""
+def _what(store: Store, chain: Chain, end: Point | None,
+          since: tuple[Point, list[str]] | None = None) -> dict[str, Any]:
+    """What the ledger of `chain` rests on, its records up to `end` (block, index); `since`:
+    an earlier point, with the digest of the records up to it."""
     chain_id = chain.chain_id
     prefix = f"eip155:{chain_id}/"
     return {
         "through": end,
-        "records": None if end is None else store.records_digest(chain_id, end),
+        "records": None if end is None else store.records_digest(chain_id, end, since),
         "wallets": sorted(store.wallets(chain_id)),
         "tokens": {address: [t.symbol, t.name, t.decimals]
                    for address, t in sorted(store.tokens(chain_id).items())},
@@ -40,10 +43,12 @@ def _what(store: Store, chain: Chain, end: tuple[int, int] | None) -> dict[str, 
     }
 
 
-def keep_built(store: Store, chain: Chain) -> None:
-    """What `chain`'s ledger, just built, was built from."""
+def keep_built(store: Store, chain: Chain,
+               since: tuple[Point, list[str]] | None = None) -> None:
+    """What `chain`'s ledger, just built, was built from; `since`: the point it was built to
+    before and the digest of its records up to there, when it was extended."""
     store.set_meta(_BUILT.format(chain.chain_id), json.dumps(
-        _what(store, chain, store.records_end(chain.chain_id))))
+        _what(store, chain, store.records_end(chain.chain_id), since)))
 
 
 def extend_chain(store: Store, chain: Chain, book: PriceBook, ranks: AssetRanks,
@@ -54,20 +59,22 @@ def extend_chain(store: Store, chain: Chain, book: PriceBook, ranks: AssetRanks,
     built = None if kept is None else json.loads(kept)
     if built is None or built["through"] is None or built["snapshots"]:
         return None
-    through = (int(built["through"][0]), int(built["through"][1]))
+    through: Point = (int(built["through"][0]), int(built["through"][1]))
     wallets = store.wallets(chain.chain_id)
     tokens = store.tokens(chain.chain_id)
     now = _what(store, chain, through)
     added = set(now["tokens"]) - set(built["tokens"])
     if any(now[key] != built[key] for key in _SAME) or now["snapshots"] or \
-            any(now["tokens"][a] != t for a, t in built["tokens"].items()) or \
-            store.emitted_before(chain.chain_id, added, through):
+            any(now["tokens"][a] != t for a, t in built["tokens"].items()):
         return None
     txs = store.raw_txs(chain.chain_id, after=through)
+    new = [tx.tx_hash for tx in txs]
+    if store.emitted_before(chain.chain_id, added, new):
+        return None
     own = frozenset(wallets)
     decoded = decode_txs(txs, own, tokens, decode_context(
         chain, own, tokens, named_contracts(store, chain.chain_id)), chain.native_asset)
-    before = store.ledger_before(chain.chain_id, touched(decoded), through, wallets)
+    before = store.ledger_before(chain.chain_id, touched(decoded), new, wallets)
     extended = None if before is None else extend_ledger(
         chain, decoded, txs, own, tokens, book, ranks, before,
         spam_marks=store.spam_marks(), price_misses=misses)
@@ -75,5 +82,5 @@ def extend_chain(store: Store, chain: Chain, book: PriceBook, ranks: AssetRanks,
         return None
     store.add_ledger(extended.entries)
     store.save_verdicts(extended.spam)
-    keep_built(store, chain)
+    keep_built(store, chain, (through, now["records"]))
     return list(extended.entries)

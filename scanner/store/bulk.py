@@ -40,9 +40,41 @@ def insert_many(db: duckdb.DuckDBPyConnection, query: str,
             db.executemany(query, [list(r) for r in rows])
             return
         rows = list({tuple(row[i] for i in key): row for row in rows}.values())
+    if not rows:
+        return
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    if all(_plain(column) for column in columns):
+        db.execute(_columns_insert(query, len(columns)), columns)
+        return
     for start in range(0, len(rows), ROWS_PER_INSERT):
         chunk = rows[start : start + ROWS_PER_INSERT]
         db.execute(_rows_insert(query, len(chunk)), [value for row in chunk for value in row])
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _plain(column: list[Any]) -> bool:
+    """Whether DuckDB takes the cells as a list of one type each as it takes them one by one:
+    texts, booleans, 64-bit integers, naive moments and lists of texts, with NULLs. (A
+    Decimal of a list takes the widest one's type, which past 38 digits is a float.)"""
+    for value in column:
+        kind = type(value)
+        if not (value is None or kind is str or kind is bool or (kind is int and value in _INT64)
+                or (kind is datetime and value.tzinfo is None)
+                or (kind is list and all(type(item) is str for item in value))):
+            return False
+    return True
+
+
+@cache
+def _columns_insert(query: str, count: int) -> str:
+    """The `INSERT ... SELECT` of `count` columns, each given as a list: binding a list is
+    some ten times quicker than binding its values one by one."""
+    insert = _MULTI_ROW.match(query)
+    assert insert is not None
+    head = re.sub(r"VALUES\s*$", "", insert["head"], flags=re.I)
+    return head + "SELECT " + ", ".join(["unnest(?)"] * count)
 
 
 @cache

@@ -48,13 +48,14 @@ def one_line(exc: BaseException) -> str:
 
 
 def connect(path: Path, *, read_only: bool, on_wait: Callable[[], None] | None = None,
-            wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
+            wait_s: float = LOCK_WAIT_S, again: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection to the database at `path`. For writing, the file and its folders are
     made if missing, and the schema is brought up to date. For reading, the file must
     exist; one that lacks a table or column of the schema (made by an older taxscan) is
     brought up to date first, briefly opened for writing.
     While another process holds the file (DuckDB allows one writer, or any number of
-    readers, across processes), wait up to `wait_s` seconds, calling `on_wait` once."""
+    readers, across processes), wait up to `wait_s` seconds, calling `on_wait` once.
+    `again`: the file was opened before by this process, its schema brought up to date."""
     try:
         if not read_only:
             make_private_folders(path.parent)
@@ -62,7 +63,8 @@ def connect(path: Path, *, read_only: bool, on_wait: Callable[[], None] | None =
             db = _locked(path, False, on_wait, wait_s)
             if new:
                 os.chmod(path, 0o600)
-            _bring_up_to_date(db)
+            if new or not again:
+                _bring_up_to_date(db)
             return db
         db = _locked(path, True, on_wait, wait_s)
         if _schema_columns() <= _columns(db):

@@ -91,7 +91,14 @@ class Store(LedgerCsv, ChangeTables, StateTables, ExtensionTables):
                                   i.to_address, str(i.value)] for i in tx.internal)
             links.append([tx.chain_id, wallet, tx.tx_hash])
         self._many("insert_raw_tx", tx_rows)
-        self._many("insert_raw_log", log_rows)
+        if all(t and "," not in t for row in log_rows for t in row[4]):
+            logs = {(row[0], row[1], row[2]): row for row in log_rows}  # the last of a key
+            if logs:
+                self._run("insert_raw_logs", [
+                    [row[n] if n != 4 else ",".join(row[4]) for row in logs.values()]
+                    for n in range(6)])
+        else:  # a topic no node sends (empty, or with a comma): one by one
+            self._many("insert_raw_log", log_rows)
         self._many("insert_raw_internal", internal_rows)
         self._many("insert_wallet_tx", links)
 

@@ -24,28 +24,38 @@ _UPTO = "(t.block_number < ? OR (t.block_number = ? AND t.tx_index <= ?))"
 _TXS = ("FROM raw_txs t WHERE t.chain_id = ? AND t.tx_hash IN "
         "(SELECT tx_hash FROM wallet_txs WHERE chain_id = ?)")
 _END = f"SELECT max((t.block_number, t.tx_index)) {_TXS}"
-_DIGEST = f"""
+_AFTER = "NOT " + _UPTO
+
+
+def _digest(where: str) -> str:
+    """A digest of the chain's transactions that `where` (on `t`) picks, with their events
+    and internal transfers: three texts `count:xor of the rows' hashes`."""
+    return f"""
 SELECT (SELECT count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(t.tx_hash, t.block_number,
         t.tx_index, t.timestamp, t.from_address, t.to_address, t.value, t.gas_used,
-        t.effective_gas_price, t.success, t.l1_fee)), 0)::VARCHAR {_TXS} AND {_UPTO}),
+        t.effective_gas_price, t.success, t.l1_fee)), 0)::VARCHAR {_TXS} AND {where}),
        (SELECT count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(l.tx_hash, l.log_index,
         l.address, l.topics, l.data)), 0)::VARCHAR
         FROM raw_logs l JOIN raw_txs t USING (chain_id, tx_hash)
-        WHERE t.chain_id = ? AND {_UPTO}),
+        WHERE t.chain_id = ? AND {where}),
        (SELECT count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(i.tx_hash, i.trace_address,
         i.from_address, i.to_address, i.value)), 0)::VARCHAR
         FROM raw_internal i JOIN raw_txs t USING (chain_id, tx_hash)
-        WHERE t.chain_id = ? AND {_UPTO})"""
+        WHERE t.chain_id = ? AND {where})"""
+
+
+_DIGEST = _digest(_UPTO)
+_DIGEST_AFTER = _digest(f"{_AFTER} AND {_UPTO}")
 _SYMBOLS = "SELECT DISTINCT asset, symbol FROM ledger WHERE chain_id = ? AND asset IN ?"
 _FACTS = ("SELECT asset, is_spam, solicited, fan_out_tx, fan_out_recipients, claimed "
           "FROM spam WHERE starts_with(asset, ?)")
-_EMITTERS = f"""
-SELECT DISTINCT l.address FROM raw_logs l JOIN raw_txs t USING (chain_id, tx_hash)
-WHERE t.chain_id = ? AND l.address IN ? AND {_UPTO}"""
-_REACHED = f"""
-SELECT DISTINCT l.address FROM raw_logs l JOIN raw_txs t USING (chain_id, tx_hash)
-WHERE t.chain_id = ? AND l.address IN ? AND {_UPTO}
-  AND list_has_any(list_transform(l.topics, lambda x: lower(x)), ?)"""
+# the events of the transactions other than the new ones
+_EMITTERS = """
+SELECT l.address FROM raw_logs l WHERE l.chain_id = ? AND l.address IN ?
+  AND l.tx_hash NOT IN (SELECT unnest(?)) GROUP BY l.address"""
+_REACHED = """
+SELECT l.address FROM raw_logs l WHERE l.chain_id = ? AND l.address IN ?
+  AND l.tx_hash NOT IN (SELECT unnest(?)) AND list_has_any(l.topics, ?) GROUP BY l.address"""
 _OUTFLOWS = """
 SELECT DISTINCT wallet, coalesce(counterparty, ''), asset, protocol FROM ledger
 WHERE chain_id = ? AND starts_with(raw_amount, '-') AND wallet IN ? AND asset IN ?
@@ -58,6 +68,12 @@ _DEPOSITS = (Kind.TRANSFER_OUT.value, PROTOCOL_GENERIC, Kind.DEPOSIT.value, POSI
 _CLEAR_VERDICTS = "DELETE FROM spam WHERE asset IN ?"
 
 
+def _joined(one: str, two: str) -> str:
+    """The digest of two sets of rows from theirs."""
+    (count, xor), (more, other) = (one.split(":"), two.split(":"))
+    return f"{int(count) + int(more)}:{int(xor) ^ int(other)}"
+
+
 def upto(point: Point) -> list[int]:
     return [point[0], point[0], point[1]]
 
@@ -68,24 +84,34 @@ class ExtensionTables(Plumbing):
         end = self._sql(_END, [chain_id, chain_id])[0][0]
         return None if end is None else (int(end[0]), int(end[1]))
 
-    def records_digest(self, chain_id: int, through: Point) -> list[str]:
+    def records_digest(self, chain_id: int, through: Point,
+                       since: tuple[Point, list[str]] | None = None) -> list[str]:
         """What the chain's transactions up to `through` hold, with their events and
-        internal transfers, in three short texts: any change to them changes these."""
-        return [str(cell) for cell in self._sql(_DIGEST, [
-            chain_id, chain_id, *upto(through), chain_id, *upto(through),
-            chain_id, *upto(through)])[0]]
+        internal transfers, in three short texts: any change to them changes these.
+        `since`: a point before `through` and the digest up to it, which these add to."""
+        if since is None:
+            return [str(cell) for cell in self._sql(_DIGEST, [
+                chain_id, chain_id, *upto(through), chain_id, *upto(through),
+                chain_id, *upto(through)])[0]]
+        point, before = since
+        params = [*upto(point), *upto(through)]
+        after = self._sql(_DIGEST_AFTER, [chain_id, chain_id, *params, chain_id, *params,
+                                          chain_id, *params])[0]
+        return [_joined(one, str(two)) for one, two in zip(before, after, strict=True)]
 
-    def emitted_before(self, chain_id: int, contracts: Collection[str], through: Point) \
-            -> set[str]:
-        """Those of `contracts` that emitted an event in a transaction up to `through`."""
+    def emitted_before(self, chain_id: int, contracts: Collection[str],
+                       new: Collection[str]) -> set[str]:
+        """Those of `contracts` that emitted an event in a transaction other than the `new`
+        ones (their hashes)."""
         return {str(r[0]) for r in self._sql(_EMITTERS,
-                                             [chain_id, sorted(contracts), *upto(through)])} \
+                                             [chain_id, sorted(contracts), sorted(new)])} \
             if contracts else set()
 
-    def ledger_before(self, chain_id: int, touched: Touched, through: Point,
+    def ledger_before(self, chain_id: int, touched: Touched, new: Collection[str],
                       wallets: Collection[str]) -> Before | None:
-        """What the ledger and the records up to `through` hold of what new transactions
-        touch; None when a verdict was kept by an older taxscan, without its facts."""
+        """What the ledger and the records of the transactions before the `new` ones hold
+        of what these touch; None when a verdict was kept by an older taxscan, without its
+        facts."""
         assets = sorted(touched.assets)
         symbols = {str(a): s for a, s in self._sql(_SYMBOLS, [chain_id, assets])}
         facts: dict[str, SpamFacts] = {}
@@ -108,7 +134,7 @@ class ExtensionTables(Plumbing):
         return Before(
             symbols, facts, spam,
             frozenset(str(r[0]) for r in self._sql(_REACHED, [
-                chain_id, sorted(touched.contracts), *upto(through),
+                chain_id, sorted(touched.contracts), sorted(new),
                 [topic_for(w) for w in sorted(wallets)]])),
             frozenset(f for f, deposit in outflows if deposit and f in flows),
             frozenset(f for f, deposit in outflows if not deposit and f in flows),

@@ -86,7 +86,7 @@ class Plumbing:
             raise RuntimeError("the store is in use by work on another thread")
         if self._conn is None:
             self._conn = connect(self.path, read_only=self._read_only, on_wait=self._on_wait,
-                                 wait_s=RESUME_WAIT_S)
+                                 wait_s=RESUME_WAIT_S, again=True)
         return self._conn
 
     def let_go(self) -> None:

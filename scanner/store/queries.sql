@@ -20,6 +20,13 @@ INSERT OR REPLACE INTO raw_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 -- name: insert_raw_log
 INSERT OR REPLACE INTO raw_logs VALUES (?, ?, ?, ?, ?, ?);
 
+-- name: insert_raw_logs
+-- the columns as lists, the topics of a log joined by commas (a list of lists binds slowly)
+INSERT OR REPLACE INTO raw_logs
+SELECT c, h, i, a, CASE WHEN t = '' THEN []::VARCHAR[] ELSE string_split(t, ',') END, d
+FROM (SELECT unnest(?) AS c, unnest(?) AS h, unnest(?) AS i, unnest(?) AS a, unnest(?) AS t,
+             unnest(?) AS d);
+
 -- name: insert_raw_internal
 INSERT OR REPLACE INTO raw_internal VALUES (?, ?, ?, ?, ?, ?);
 

@@ -29,15 +29,12 @@ _FIRST_LOTS = """
     FROM lot_state WHERE pool IS NOT NULL AND asset IN (SELECT unnest($1)) GROUP BY ALL"""
 _ORDERS = {False: ("min_by", "(acquired, seq, arrival)"),
            True: ("max_by", "(acquired, seq, -arrival)")}
-FIRST = 16  # lots of a pool read at first, before reading it whole
-# the lots of `$1` by asset and arrival ($2, $3), and every lot of the pools $4/$5, and
-# those in transit
+FIRST = 16  # lots of a pool read at first, before reading it eight times as far
+# the lots of `$1` by asset and arrival ($2, $3), and those in transit
 _CHOSEN = f"""
     SELECT {_COLUMNS} FROM lot_state t
     WHERE t.asset IN (SELECT unnest($1)) AND (
-        t.pool IS NULL
-        OR (t.asset, t.arrival) IN (SELECT (unnest($2), unnest($3)))
-        OR (t.pool, t.asset) IN (SELECT (unnest($4), unnest($5))))"""
+        t.pool IS NULL OR (t.asset, t.arrival) IN (SELECT (unnest($2), unnest($3))))"""
 _POOL_SIZES = """SELECT pool, asset, count(*) FROM lot_state
     WHERE pool IS NOT NULL AND asset IN (SELECT unnest(?)) GROUP BY ALL"""
 _HELD = "SELECT wallet, asset, quantity FROM lot_state_held WHERE asset IN (SELECT unnest(?))"
@@ -90,22 +87,27 @@ class StateTables(Plumbing):
         else:
             by, key = _ORDERS[latest_first]
             chosen: list[tuple[str, int]] = []
-            whole: list[tuple[str, str]] = []
-            for pool, asset, count, first in self._sql(
-                    _FIRST_LOTS.format(by=by, key=key, first=FIRST), [wanted]):
-                wanted_here = need.get((pool, asset), _ZERO)
-                taken, covered = 0, _ZERO
-                while taken < len(first) and covered < wanted_here:
-                    covered += Decimal(first[taken]["quantity"])
-                    chosen.append((asset, int(first[taken]["arrival"])))
-                    taken += 1
-                if covered < wanted_here and count > taken:
-                    whole.append((pool, asset))
-                elif count > taken:
-                    partial.add((pool, asset))
+            first_lots, short = FIRST, set(wanted)
+            while short:  # the pools not covered yet read again, eight times as far
+                reading, short = short, set()
+                for pool, asset, count, first in self._sql(
+                        _FIRST_LOTS.format(by=by, key=key, first=first_lots), [list(reading)]):
+                    wanted_here = need.get((pool, asset), _ZERO)
+                    taken, covered = 0, _ZERO
+                    while taken < len(first) and covered < wanted_here:
+                        covered += Decimal(first[taken]["quantity"])
+                        taken += 1
+                    if covered < wanted_here and count > taken:
+                        short.add(asset)
+                        continue
+                    chosen += [(asset, int(lot["arrival"])) for lot in first[:taken]]
+                    if count > taken:
+                        partial.add((pool, asset))
+                chosen = [c for c in chosen if c[0] not in short]
+                partial = {p for p in partial if p[1] not in short}
+                first_lots *= 8
             rows = self._sql(_CHOSEN, [wanted, [a for a, _ in chosen],
-                                             [n for _, n in chosen], [p for p, _ in whole],
-                                             [a for _, a in whole]])
+                                             [n for _, n in chosen]])
         lots = tuple(
             _new_held(pool, None if a is None else (a, b), int(arrival), int(seq), lot_id,
                       wallet, asset, symbol, acquired.replace(tzinfo=UTC), Decimal(quantity),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chains.addresses import asset_contract
+from chains.deployments import addresses_of
 from chains.evm.records import RawTx, TokenInfo
 from scanner.ledger.decode.executors import executors
 from scanner.ledger.records import Kind, Movement
@@ -31,6 +32,15 @@ class DecodeContext:
     tokens: Mapping[str, TokenInfo]  # lowercase token address -> what the chain said of it
     # the chain's known protocol contracts: role ("uniswap-v3:positions"...) -> address
     contracts: Mapping[str, str] = field(default_factory=dict)
+    _roles: dict[str, frozenset[str]] = field(default_factory=dict, init=False, compare=False,
+                                              repr=False)
+
+    def addresses(self, role: str) -> frozenset[str]:
+        """Every address of `role` among the contracts (`addresses_of`), found once."""
+        found = self._roles.get(role)
+        if found is None:
+            found = self._roles[role] = addresses_of(self.contracts, role)
+        return found
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
-from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address, word_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement, event_leg
@@ -138,7 +137,7 @@ class AaveV3Decoder:
                context: DecodeContext) -> Refinement | None:
         if not tx.success or not moves:
             return None
-        known = addresses_of(context.contracts, POOL_ROLE)
+        known = context.addresses(POOL_ROLE)
         pool, events = _the_pools_events(tx, wallet, known)
         if not events or len({e.topic for e in events}) != 1:
             return None  # not the wallet's, or two actions at once: not one of them

@@ -35,7 +35,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from chains.addresses import asset_contract, erc20_asset
-from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address, word_address
 from chains.evm.records import RawLog, RawTx, TokenInfo
 from scanner.ledger.decode.protocols import DecodeContext, Refinement
@@ -101,7 +100,7 @@ class BalancerV2Decoder:
 
     def refine(self, tx: RawTx, wallet: str, moves: Sequence[Movement],
                context: DecodeContext) -> Refinement | None:
-        vaults = addresses_of(context.contracts, VAULT_ROLE)
+        vaults = context.addresses(VAULT_ROLE)
         if not tx.success or not moves or not vaults:
             return None
         logs = [log for log in tx.logs if log.address in vaults]

@@ -37,7 +37,6 @@ from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
 
 from chains.addresses import erc20_asset, nft_asset
-from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.protocols import DecodeContext, Refinement
@@ -110,13 +109,13 @@ class BlurDecoder:
                context: DecodeContext) -> Refinement | None:
         if not tx.success:
             return None
-        exchanges = addresses_of(context.contracts, EXCHANGE_ROLE)
+        exchanges = context.addresses(EXCHANGE_ROLE)
         matches = [m for log in tx.logs if log.address in exchanges
                    and (m := orders_matched(log)) is not None and wallet in (m.seller,
                                                                              m.buyer)]
         if matches:
             return self._trade(tx, wallet, moves, matches, context)
-        for pool in addresses_of(context.contracts, POOL_ROLE):
+        for pool in context.addresses(POOL_ROLE):
             found = self._pool(wallet, moves, pool, context)
             if found is not None:
                 return found

@@ -39,7 +39,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
-from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
 from chains.evm.records import RawTx
 from scanner.ledger.decode.protocols import (
@@ -94,11 +93,11 @@ class ConvexDecoder:
                context: DecodeContext) -> Refinement | None:
         if not tx.success or not moves:
             return None
-        boosters = addresses_of(context.contracts, BOOSTER_ROLE)
+        boosters = context.addresses(BOOSTER_ROLE)
         events = convex_events(tx, wallet, boosters)
         cvx = {erc20_asset(context.chain_id, a)
-               for a in addresses_of(context.contracts, CVX_ROLE)}
-        staking = {a for role in STAKING_ROLES for a in addresses_of(context.contracts, role)}
+               for a in context.addresses(CVX_ROLE)}
+        staking = {a for role in STAKING_ROLES for a in context.addresses(role)}
         cvx_minted = [m for m in moves if m.asset in cvx and m.raw_amount > 0
                       and m.counterparty == ZERO_ADDRESS]
         if not any(e.contract in boosters or e.contract in staking

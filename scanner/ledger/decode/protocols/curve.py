@@ -59,7 +59,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from chains.addresses import erc20_asset
-from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address, word_address
 from chains.evm.records import RawTx
 from scanner.ledger.decode.executors import executors
@@ -225,7 +224,7 @@ def gauge_events(tx: RawTx, wallet: str) -> list[GaugeEvent]:
 def minters(tx: RawTx, wallet: str, context: DecodeContext) -> frozenset[str]:
     """The contracts whose Minted names `wallet`: the registry's minters, and those whose
     gauge checkpointed the wallet in the transaction."""
-    known = addresses_of(context.contracts, MINTER_ROLE)
+    known = context.addresses(MINTER_ROLE)
     gauges = checkpointed(tx, wallet)
     found = set()
     for log in tx.logs:

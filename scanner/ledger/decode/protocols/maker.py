@@ -42,7 +42,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from chains.addresses import erc20_asset
-from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.executors import executors
@@ -94,7 +93,7 @@ class MakerDecoder:
                context: DecodeContext) -> Refinement | None:
         vaults = {e.vault for e in map(vault_event, tx.logs) if e and e.owner == wallet}
         named = [protocol for role, protocol in _VAULTS.items()
-                 if vaults and vaults <= addresses_of(context.contracts, role)]
+                 if vaults and vaults <= context.addresses(role)]
         found = Erc4626Decoder().refine(tx, wallet, moves, context) if named else None
         if found is None:
             return None
@@ -103,8 +102,8 @@ class MakerDecoder:
 
     def _dsr(self, tx: RawTx, wallet: str, moves: Sequence[Movement],
              context: DecodeContext) -> Refinement | None:
-        managers = addresses_of(context.contracts, "maker:dsr-manager")
-        pots = addresses_of(context.contracts, "maker:pot")
+        managers = context.addresses("maker:dsr-manager")
+        pots = context.addresses("maker:pot")
         events = [(log, _one_word(log, wallet)) for log in tx.logs if log.address in managers
                   and log.topics and log.topics[0] in (DSR_JOIN, DSR_EXIT)]
         mine = [(log, amount) for log, amount in events if amount is not None]
@@ -136,7 +135,7 @@ class MakerDecoder:
 
     def _conversion(self, tx: RawTx, wallet: str, moves: Sequence[Movement],
                     context: DecodeContext) -> Refinement | None:
-        converters = {a for role in _CONVERTERS for a in addresses_of(context.contracts, role)}
+        converters = {a for role in _CONVERTERS for a in context.addresses(role)}
         found = [(log, words) for log in tx.logs if log.address in converters
                  and (words := _conversion_words(log, wallet)) is not None]
         if len(found) != 1:
@@ -155,7 +154,7 @@ class MakerDecoder:
 
     def _migration(self, wallet: str, moves: Sequence[Movement],
                    context: DecodeContext) -> Refinement | None:
-        actions = addresses_of(context.contracts, "sky:migration-actions")
+        actions = context.addresses("sky:migration-actions")
         out = [m for m in moves if m.raw_amount < 0]
         into = [m for m in moves if m.raw_amount > 0]
         if len(out) != 1 or len(into) != 1 or out[0].counterparty not in actions \

@@ -56,7 +56,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chains.addresses import asset_contract, erc20_asset, nft_asset
-from chains.deployments import addresses_of
 from chains.evm.abi import ZERO_ADDRESS, data_words, topic_address, word_address
 from chains.evm.records import RawLog, RawTx
 from scanner.ledger.decode.executors import executors
@@ -117,7 +116,7 @@ class UniswapV3Decoder:
                context: DecodeContext) -> Refinement | None:
         if not tx.success:
             return None
-        named = addresses_of(context.contracts, POSITIONS_ROLE)
+        named = context.addresses(POSITIONS_ROLE)
         by_manager: dict[str, list[PositionEvent]] = defaultdict(list)
         for log in tx.logs:
             event = position_event(log)
