@@ -89,3 +89,11 @@ def text_csv_lines(rows: Iterable[Sequence[str]]) -> Iterator[str]:
             scratch.truncate()
             writer.writerow(cells)
             yield scratch.getvalue()
+
+
+def csv_cell(text: str) -> str:
+    """A text cell of a line of several as the csv writer writes it: quoted, its quotes
+    doubled, when it holds a comma, a double quote or a line break."""
+    if "," in text or '"' in text or "\r" in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text

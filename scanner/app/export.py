@@ -23,7 +23,7 @@ from scanner.formats.koinly import koinly_csv
 from scanner.formats.ledger_export import (
     EXPORT_FIELDS,
     PARQUET_COLUMNS,
-    ledger_export_cells,
+    ledger_export_lines,
     ledger_export_rows,
     parquet_rows,
 )
@@ -81,9 +81,9 @@ def _ledger(job: _Job) -> int:
         rows = ledger_export_rows(entries, job.books.lots, tx_url)
         write_parquet(job.path, PARQUET_COLUMNS, parquet_rows(rows, entries))
     else:
-        cells = ledger_export_cells(entries, job.books.lots, tx_url)
+        lines = ledger_export_lines(entries, job.books.lots, tx_url)
         write_streamed(job.path, lambda file: file.writelines(
-            text_csv_lines(chain([EXPORT_FIELDS], cells))))
+            chain(text_csv_lines([EXPORT_FIELDS]), lines)))
     return len(entries)
 
 

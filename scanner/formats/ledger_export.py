@@ -15,6 +15,7 @@ from scanner.ledger.records import LedgerEntry
 from scanner.money import cents, sum_known
 from scanner.tax.records import NO_LOT, Disposal, LotBook
 from scanner.tax.sales import sale_cents
+from scanner.writing import csv_cell
 
 LINEAGE_FIELDS = ("explorer_url", "opens_lot", "draws_on", "proceeds_usd", "cost_basis_usd",
                   "gain_usd")
@@ -50,17 +51,17 @@ def ledger_export_rows(entries: Sequence[LedgerEntry], book: LotBook,
     return rows
 
 
-def ledger_export_cells(entries: Sequence[LedgerEntry], book: LotBook,
-                        tx_url: TxUrl) -> Iterator[tuple[str, ...]]:
-    """The cells render.write_csv writes of `ledger_export_rows`, in the order of
-    EXPORT_FIELDS, as texts (none: empty; a text made formula safe), made without the rows:
-    a million legs spare as many dicts of 21 keys. The cells a transaction's legs share are
-    made once for its run of legs."""
-    few = _Safe()  # the texts of few values, each made safe once
+def ledger_export_lines(entries: Sequence[LedgerEntry], book: LotBook,
+                        tx_url: TxUrl) -> Iterator[str]:
+    """The lines render.write_csv writes of `ledger_export_rows` (the header aside), made
+    without the rows: a million legs spare as many dicts of 21 keys. The cells a
+    transaction's legs share are made once for its run of legs, and the texts of few values
+    once each, each made safe (`formula_safe`) and quoted as the csv writer quotes it."""
+    few = _Safe()
     opened, draws, disposals, shares = _lineage_of(book)
     urls: dict[tuple[int, str], str] = {}
     last: tuple[object, ...] = ()
-    head: tuple[str, ...] = ()
+    head = tail = ""
     for e in entries:
         tx, group, chain_id, moment, block = \
             e.tx_hash, e.group_id, e.chain_id, e.timestamp, e.block_number
@@ -69,61 +70,65 @@ def ledger_export_cells(entries: Sequence[LedgerEntry], book: LotBook,
             where = (chain_id, tx)
             url = urls.get(where)
             if url is None:
-                url = urls[where] = _safe(tx_url(chain_id, tx))
-            head = (when(moment) or "", str(chain_id), str(block), formula_safe(tx),
-                    formula_safe(group), url)
+                page = tx_url(chain_id, tx)
+                url = urls[where] = "" if page is None else few.cell(page)
+            head = f"{when(moment) or ''},{chain_id},{block},{few.cell(tx)},"
+            tail = f"{few.cell(group)},{url},"
         usd_value, log, raw = e.usd_value, e.log_index, e.raw_amount
-        tail: tuple[str, ...] = _NO_CELLS
+        lineage = _NO_CELLS
         if raw > 0:
             opens = opened.get((tx, e.leg_key, e.wallet))
             if opens is not None:
-                tail = (formula_safe(opens), "", "", "", "")
+                lineage = f"{few.cell(opens)},,,,"
         elif raw < 0:
             taken = _take(draws, e, disposals)
             if len(taken) == 1:
-                tail = _one_draw(disposals[taken[0]], *shares[taken[0]])
+                lineage = _one_draw(disposals[taken[0]], *shares[taken[0]])
             elif taken:
-                tail = _lineage_cells([(disposals[n], shares[n]) for n in taken])
-        yield (head[0], head[1], head[2], head[3], "" if log is None else str(log),
-               few[e.wallet], few[e.kind.value], few[e.protocol], few[e.asset], few[e.symbol],
-               qty(e.quantity), "" if usd_value is None else qty(usd_value),
-               few[e.price_source], few[e.counterparty], head[4], head[5], *tail)
+                lineage = _lineage_cells([(disposals[n], shares[n]) for n in taken])
+        yield (f"{head}{'' if log is None else log},{few[e.wallet]},{few[e.kind.value]},"
+               f"{few[e.protocol]},{few[e.asset]},{few[e.symbol]},{qty(e.quantity)},"
+               f"{'' if usd_value is None else qty(usd_value)},{few[e.price_source]},"
+               f"{few[e.counterparty]},{tail}{lineage}\r\n")
 
 
-_NO_CELLS = ("", "", "", "", "")
+_NO_CELLS = ",,,,"  # a leg's lineage cells when it opened no lot and drew on none
 
 
-def _one_draw(d: Disposal, proceeds: Decimal | None, basis: Decimal | None) -> \
-        tuple[str, ...]:
+def _one_draw(d: Disposal, proceeds: Decimal | None, basis: Decimal | None) -> str:
     """`_lineage_cells` of a leg that made one disposal (most do)."""
     denied = d.disallowed_loss_usd
     gain = None if proceeds is None or basis is None else \
         proceeds - basis + (_ZERO + cents(denied) if denied else 0)
-    return ("", formula_safe(f"{d.lot_id or NO_LOT}={qty(d.quantity)}"),
-            "" if proceeds is None else str(_ZERO + proceeds),
-            "" if basis is None else str(_ZERO + basis), "" if gain is None else str(gain))
+    return (f",{csv_cell(formula_safe(f'{d.lot_id or NO_LOT}={qty(d.quantity)}'))},"
+            f"{'' if proceeds is None else _ZERO + proceeds},"
+            f"{'' if basis is None else _ZERO + basis},{'' if gain is None else gain}")
 
 
 _ZERO = Decimal(0)
 
 
 def _lineage_cells(drawn: Sequence[tuple[Disposal, tuple[Decimal | None, Decimal | None]]]) \
-        -> tuple[str, ...]:
-    """The lineage cells of a leg (opens_lot empty) from its disposals, each with its
-    cents."""
+        -> str:
+    """The lineage cells of a leg (opens_lot empty), joined, from its disposals, each with
+    its cents."""
     lineage = _lineage(drawn)
-    return ("", formula_safe(lineage["draws_on"] or ""), lineage["proceeds_usd"] or "",
-            lineage["cost_basis_usd"] or "", lineage["gain_usd"] or "")
-
-
-def _safe(text: str | None) -> str:
-    return "" if text is None else formula_safe(text)
+    return (f",{csv_cell(formula_safe(lineage['draws_on'] or ''))},"
+            f"{lineage['proceeds_usd'] or ''},{lineage['cost_basis_usd'] or ''},"
+            f"{lineage['gain_usd'] or ''}")
 
 
 class _Safe(dict[str | None, str]):
+    """The cells of texts of few values, each made safe and quoted once; `cell` for texts of
+    many (a transaction's hash), made each time."""
+
     def __missing__(self, text: str | None) -> str:
-        safe = self[text] = _safe(text)
-        return safe
+        cell = self[text] = "" if text is None else self.cell(text)
+        return cell
+
+    @staticmethod
+    def cell(text: str) -> str:
+        return csv_cell(formula_safe(text))
 
 
 def _lineage_of(book: LotBook) -> tuple[

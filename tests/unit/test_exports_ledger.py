@@ -16,7 +16,7 @@ from scanner.formats.ledger_csv import read_ledger_csv
 from scanner.formats.ledger_export import (
     EXPORT_FIELDS,
     PARQUET_COLUMNS,
-    ledger_export_cells,
+    ledger_export_lines,
     ledger_export_rows,
     parquet_rows,
 )
@@ -160,20 +160,25 @@ def test_a_moment_is_written_as_utc() -> None:
 
 
 def test_the_export_csv_is_the_rows_through_the_csv_writer() -> None:
-    """The CSV export is made from cells (ledger_export_cells, csv_lines) without the row
-    dicts: its text is `to_csv` of ledger_export_rows, hostile texts included (a formula,
-    a comma, a quote, a line break), a sale of two lots and a loss the rules deny."""
+    """The CSV export is made as lines (ledger_export_lines) without the row dicts: its
+    text is `to_csv` of ledger_export_rows, hostile texts included (a formula, a comma, a
+    quote, a line break: in the few-valued texts, the transactions' hashes and groups, and
+    the lot ids drawn on), a sale of two lots and a loss the rules deny."""
     hostile = ["=cmd()", "a,b", 'say "hi"', "two\nlines", "-1", "@x", "plain"]
+    txs = list(dict.fromkeys(entry.tx_hash for entry in history()))
     entries = [replace(entry, symbol=hostile[n % len(hostile)],
                        protocol=hostile[(n + 3) % len(hostile)],
-                       counterparty=hostile[(n + 5) % len(hostile)])
+                       counterparty=hostile[(n + 5) % len(hostile)],
+                       tx_hash=hostile[txs.index(entry.tx_hash) % len(hostile)] + ',"'
+                       + entry.tx_hash,
+                       group_id=entry.group_id + hostile[txs.index(entry.tx_hash) % 4])
                for n, entry in enumerate(history())]
     book = compute_lots(entries, purchase_currencies=PURCHASES)
     denied = replace(book, disposals=tuple(
         replace(d, disallowed_loss_usd=Decimal("1.005")) if n == 1 else d
         for n, d in enumerate(book.disposals)))
     for lots in (book, denied):
-        text = "".join(text_csv_lines(chain([EXPORT_FIELDS],
-                                        ledger_export_cells(entries, lots, url))))
+        text = "".join(chain(text_csv_lines([EXPORT_FIELDS]),
+                             ledger_export_lines(entries, lots, url)))
         assert text == to_csv(ledger_export_rows(entries, lots, url), EXPORT_FIELDS)
         assert "'=cmd()" in text and '"two\nlines"' in text

@@ -28,7 +28,7 @@ from scanner.ledger.records import Kind, LedgerEntry
 from scanner.tax.lots import _groups_in_order
 from scanner.tax.matching import OpenLot
 from scanner.tax.records import Disposal, Lot, Term
-from scanner.writing import csv_lines
+from scanner.writing import csv_cell, csv_lines
 from tests.unit.builders import ETH, OTHER, TKN, WALLET, day, leg
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -300,3 +300,11 @@ def test_a_sign_is_read_as_written() -> None:
     assert parse_amount("+5") == (5, 0) and parse_amount("+1.50") == (150, 2)
     assert parse_amount("-5") == (-5, 0) and parse_amount("5") == (5, 0)
     assert parse_amount("+1e2") == (100, 0)
+
+
+@given(st.lists(st.text(), min_size=2, max_size=4))
+def test_csv_cells_are_the_csv_writers(cells: list[str]) -> None:
+    """A line of several text cells joined from `csv_cell` is the csv writer's."""
+    plain = io.StringIO()
+    csv.writer(plain, lineterminator="\r\n").writerow(cells)
+    assert ",".join(csv_cell(cell) for cell in cells) + "\r\n" == plain.getvalue()
