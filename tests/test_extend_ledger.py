@@ -26,6 +26,7 @@ from chains.evm.records import RawTx, TokenInfo
 from chains.registry import chain_by_id
 from scanner.app.rebuild import refresh_chains
 from scanner.app.settings import asset_ranks
+from scanner.app.spam import mark_spam
 from scanner.ledger.build import ChainLedger, decode_context, decode_txs
 from scanner.ledger.extend import Before, extend_ledger
 from scanner.ledger.spam import SpamFacts
@@ -272,3 +273,19 @@ def test_the_digest_kept_after_extensions_is_that_of_the_records(
         refresh_chains(store, {1})
         assert decoded == {"whole": 4, "extension": 2}
     assert_as_rebuilt(path)
+
+
+def test_a_spam_mark_classifies_the_tokens_transactions_alone(
+        tmp_path: Path, decoded: Counter[str]) -> None:
+    """Marking a token reclassifies the transactions that move it, and nothing else: marked
+    not spam, the pushed token's leg is a transfer in; marked spam again, spam; then the
+    mark taken off, the score decides."""
+    path = _two_scans(tmp_path, [BUY, _fan_out(5), SELL], [])
+    bait = erc20_asset(1, BAIT)
+    for mark, kind in ((False, "transfer_in"), (True, "spam"), (None, "spam")):
+        decoded.clear()
+        with Store(path) as store:
+            mark_spam(store, [bait], mark)
+        assert decoded == {"extension": 1}, mark
+        assert ("5", kind, "transfer") in _kinds(path), mark
+        assert_as_rebuilt(path)

@@ -13,9 +13,15 @@ from typing import Any
 from chains.registry import Chain
 from scanner.app.config_protocols import named_contracts
 from scanner.ledger.build import decode_context, decode_txs
-from scanner.ledger.extend import extend_ledger, touched
-from scanner.ledger.records import LedgerEntry
-from scanner.ledger.valuation import AssetRanks
+from scanner.ledger.extend import (
+    deposit_flows,
+    extend_ledger,
+    positioned,
+    relabel_ledger,
+    touched,
+)
+from scanner.ledger.positions import POSITION
+from scanner.ledger.valuation import AssetRanks, LegId, leg_id
 from scanner.prices.book import PriceBook
 from scanner.store import Store
 from scanner.store.extension import Point
@@ -52,9 +58,12 @@ def keep_built(store: Store, chain: Chain,
 
 
 def extend_chain(store: Store, chain: Chain, book: PriceBook, ranks: AssetRanks,
-                 misses: Collection[str]) -> list[LedgerEntry] | None:
+                 misses: Collection[str]) -> list[LegId] | None:
     """The legs of the transactions after those `chain`'s ledger was built from, added to
-    it with the spam verdicts they change; None when the ledger must be built whole."""
+    it with the spam verdicts they change; or, after the user's spam marks changed (and
+    nothing else), the legs of the marked tokens' transactions classified again
+    (`_remark`). The keys of the legs that may have changed; None when the ledger must be
+    built whole."""
     kept = store.meta(_BUILT.format(chain.chain_id))
     built = None if kept is None else json.loads(kept)
     if built is None or built["through"] is None or built["snapshots"]:
@@ -64,10 +73,15 @@ def extend_chain(store: Store, chain: Chain, book: PriceBook, ranks: AssetRanks,
     tokens = store.tokens(chain.chain_id)
     now = _what(store, chain, through)
     added = set(now["tokens"]) - set(built["tokens"])
-    if any(now[key] != built[key] for key in _SAME) or now["snapshots"] or \
+    if any(now[key] != built[key] for key in _SAME if key != "marks") or now["snapshots"] or \
             any(now["tokens"][a] != t for a, t in built["tokens"].items()):
         return None
     txs = store.raw_txs(chain.chain_id, after=through)
+    if now["marks"] != built["marks"]:
+        was, marked = (dict(map(tuple, m)) for m in (built["marks"], now["marks"]))
+        changed = {a for a in was.keys() | marked.keys() if was.get(a) != marked.get(a)}
+        return None if txs or added else _remark(store, chain, book, ranks, misses, changed,
+                                                 (through, now["records"]))
     new = [tx.tx_hash for tx in txs]
     if store.emitted_before(chain.chain_id, added, new):
         return None
@@ -83,4 +97,37 @@ def extend_chain(store: Store, chain: Chain, book: PriceBook, ranks: AssetRanks,
     store.add_ledger(extended.entries)
     store.save_verdicts(extended.spam)
     keep_built(store, chain, (through, now["records"]))
-    return list(extended.entries)
+    return [leg_id(leg) for leg in extended.entries]
+
+
+def _remark(store: Store, chain: Chain, book: PriceBook, ranks: AssetRanks,
+            misses: Collection[str], remarked: Collection[str],
+            since: tuple[Point, list[str]]) -> list[LegId] | None:
+    """After the user's marks on `remarked` changed, and nothing else: the legs of the
+    transactions that move them classified again (scanner.ledger.extend.relabel_ledger),
+    with their verdicts; the keys of the legs removed and added. None when the chain must
+    be built whole: a transaction of theirs held a position's leg, or a transfer out of
+    theirs would become a deposit that a leg elsewhere brings back."""
+    chain_id = chain.chain_id
+    hashes = store.txs_moving(chain_id, remarked)
+    old = store.legs_of_txs(chain_id, hashes)
+    if any(protocol == POSITION for _, protocol in old):
+        return None
+    txs = store.raw_txs(chain_id, among=hashes)
+    wallets, tokens = store.wallets(chain_id), store.tokens(chain_id)
+    own = frozenset(wallets)
+    decoded = decode_txs(txs, own, tokens, decode_context(
+        chain, own, tokens, named_contracts(store, chain_id)), chain.native_asset)
+    before = store.ledger_before(chain_id, touched(decoded), hashes, wallets)
+    relabeled = None if before is None else relabel_ledger(
+        chain, decoded, own, tokens, book, before, remarked, spam_marks=store.spam_marks(),
+        price_misses=misses)
+    if before is None or relabeled is None or \
+            store.returns_elsewhere(chain_id, deposit_flows(relabeled[0]), hashes):
+        return None
+    entries, verdicts = relabeled
+    valued = positioned(entries, decoded, txs, own, before, book, ranks)
+    store.replace_ledger_of(chain_id, hashes, valued)
+    store.save_verdicts(verdicts)
+    keep_built(store, chain, since)
+    return [key for key, _ in old] + [leg_id(leg) for leg in valued]

@@ -134,7 +134,7 @@ def refresh_chains(store: Store, chain_ids: Collection[int], rules: Rules | None
                 _build_chain(store, chain, basis)
                 among = None
             elif among is not None:
-                among += [leg_id(leg) for leg in added]
+                among += added
         _update_lots(store, rules, basis.ranks, among)
 
 

@@ -17,7 +17,7 @@ not extended (the caller's check)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chains.addresses import asset_contract
@@ -36,7 +36,7 @@ from scanner.ledger.build import (
 from scanner.ledger.classify import PROTOCOL_GENERIC, UNEXPLAINED, classify
 from scanner.ledger.positions import open_positions
 from scanner.ledger.records import Kind, LedgerEntry
-from scanner.ledger.spam import SpamFacts
+from scanner.ledger.spam import SpamFacts, SpamVerdict
 from scanner.ledger.valuation import AssetRanks, value_entries
 from scanner.prices.book import PriceBook
 
@@ -151,3 +151,46 @@ def _facts(new: Mapping[str, SpamFacts], before: Before) -> dict[str, SpamFacts]
             later = latest[contract]
             merged[asset] = fact.then(SpamFacts(False, later.fan_out, later.claimed))
     return merged
+
+
+def relabel_ledger(chain: Chain, decoded: Decoded, own: frozenset[str],
+                   tokens: Mapping[str, TokenInfo], prices: PriceBook, before: Before,
+                   remarked: Collection[str], *, spam_marks: Mapping[str, bool],
+                   price_misses: Collection[str] = ()) -> \
+        tuple[list[LedgerEntry], list[SpamVerdict]] | None:
+    """After the user's marks on `remarked` changed: the legs of the transactions that move
+    them (decoded as `decoded`), classified as a whole build would (positions aside: the
+    caller's), and those assets' verdicts judged again on their kept facts; None when one
+    of them was never judged."""
+    if any(asset not in before.facts for asset in remarked):
+        return None
+    verdicts = judge_all(chain, {a: before.facts[a] for a in remarked}, tokens, prices,
+                         spam_marks, frozenset(price_misses))
+    spam = spam_of(verdicts, spam_marks) | {
+        a for a, is_spam in before.spam.items()
+        if is_spam and a not in remarked and spam_marks.get(a, True)}
+    entries = classify(decoded.movements, executed_by=decoded.executed, own_wallets=own,
+                       spam_assets=spam, symbols=symbols_for(
+                           chain, decoded.movements, tokens,
+                           {**before.symbols, **decoded.named}),
+                       refinements=decoded.refinements, claims=decoded.claims)
+    if any(_key(e) in before.deposits or (_key(e) in before.sent)
+           for e in entries if _may_return(e)):
+        return None
+    return entries, verdicts
+
+
+def deposit_flows(entries: Iterable[LedgerEntry]) -> set[Flow]:
+    """The flows of the legs that would be deposits if something came back (the generic
+    transfers out): a return elsewhere would join them."""
+    return {_key(e) for e in entries
+            if e.raw_amount < 0 and e.kind is Kind.TRANSFER_OUT and e.protocol == PROTOCOL_GENERIC}
+
+
+def positioned(entries: Sequence[LedgerEntry], decoded: Decoded, txs: Collection[RawTx],
+               own: frozenset[str], before: Before, prices: PriceBook,
+               ranks: AssetRanks) -> list[LedgerEntry]:
+    """Classified legs with their positions (among themselves) and values."""
+    return value_entries(open_positions(entries, executed_by=decoded.executed,
+                                        contracts=contracts_of(txs) | before.contracts,
+                                        own_wallets=own), prices, ranks)

@@ -102,17 +102,21 @@ class Store(LedgerCsv, ChangeTables, StateTables, ExtensionTables):
         self._many("insert_raw_internal", internal_rows)
         self._many("insert_wallet_tx", links)
 
-    def raw_txs(self, chain_id: int, after: tuple[int, int] | None = None) -> list[RawTx]:
-        """The chain's transactions in order, those after (block, index) `after` alone."""
-        past = [] if after is None else [after[0], after[0], after[1]]
+    def raw_txs(self, chain_id: int, after: tuple[int, int] | None = None,
+                among: Collection[str] | None = None) -> list[RawTx]:
+        """The chain's transactions in order: those after (block, index) `after` alone, or
+        those of the hashes `among`."""
+        past: list[Any] = [] if after is None else [after[0], after[0], after[1]]
+        kind = "of_chain" if after is None else "after"
+        if among is not None:
+            past, kind = [sorted(among)], "in"
         logs: dict[str, list[RawLog]] = {}
-        for tx_hash, index, address, topics, data in self._run(
-                "raw_logs_of_chain" if after is None else "raw_logs_after", [chain_id, *past]):
+        for tx_hash, index, address, topics, data in self._run(f"raw_logs_{kind}",
+                                                               [chain_id, *past]):
             logs.setdefault(tx_hash, []).append(RawLog(index, address, tuple(topics), data))
         internal: dict[str, list[InternalTransfer]] = {}
-        for tx_hash, position, source, target, value in self._run(
-                "raw_internal_of_chain" if after is None else "raw_internal_after",
-                [chain_id, *past]):
+        for tx_hash, position, source, target, value in self._run(f"raw_internal_{kind}",
+                                                                  [chain_id, *past]):
             internal.setdefault(tx_hash, []).append(
                 InternalTransfer(position, source, target, int(value)))
         return [
@@ -120,8 +124,7 @@ class Store(LedgerCsv, ChangeTables, StateTables, ExtensionTables):
                   int(value), int(gas), int(price), bool(ok), tuple(logs.get(h, ())),
                   tuple(internal.get(h, ())), l1_fee=int(l1_fee))
             for h, block, index, stamp, sender, to, value, gas, price, ok, l1_fee
-            in self._run("raw_txs_of_chain" if after is None else "raw_txs_after",
-                         [chain_id, chain_id, *past])
+            in self._run(f"raw_txs_{kind}", [chain_id, chain_id, *past])
         ]
 
     def raw_txs_without_l1_fee(self, chain_id: int) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from chains.addresses import asset_contract
 from chains.evm.abi import topic_for
-from scanner.ledger.classify import PROTOCOL_GENERIC
+from scanner.ledger.classify import PROTOCOL_GENERIC, UNEXPLAINED
 from scanner.ledger.extend import Before, Touched
 from scanner.ledger.positions import POSITION
 from scanner.ledger.records import Kind, LedgerEntry
@@ -65,6 +65,19 @@ SELECT address FROM raw_logs WHERE chain_id = ? AND address IN ?
 UNION SELECT from_address FROM raw_internal WHERE chain_id = ? AND from_address IN ?"""
 # the legs a deposit of scanner.ledger.positions is, or that a later return may make one
 _DEPOSITS = (Kind.TRANSFER_OUT.value, PROTOCOL_GENERIC, Kind.DEPOSIT.value, POSITION)
+_RETURN_KINDS = (Kind.TRANSFER_IN.value, PROTOCOL_GENERIC, UNEXPLAINED, Kind.INCOME.value,
+                 PROTOCOL_GENERIC)
+_MOVING = "SELECT DISTINCT tx_hash FROM ledger WHERE chain_id = ? AND asset IN ?"
+_LEGS_OF_TXS = """SELECT chain_id, tx_hash, leg_key, wallet, protocol FROM ledger
+WHERE chain_id = ? AND tx_hash IN (SELECT unnest(?))"""
+_CLEAR_TXS = "DELETE FROM ledger WHERE chain_id = ? AND tx_hash IN (SELECT unnest(?))"
+# legs scanner.ledger.positions may read as returns, of the flows $2-$4, outside the txs $5
+_RETURNS = """
+SELECT DISTINCT wallet, coalesce(counterparty, ''), asset FROM ledger
+WHERE chain_id = ? AND NOT starts_with(raw_amount, '-') AND raw_amount <> '0'
+  AND wallet IN ? AND coalesce(counterparty, '') IN ? AND asset IN ?
+  AND tx_hash NOT IN (SELECT unnest(?))
+  AND ((kind = ? AND protocol IN (?, ?)) OR (kind = ? AND protocol = ?))"""
 _CLEAR_VERDICTS = "DELETE FROM spam WHERE asset IN ?"
 
 
@@ -140,6 +153,34 @@ class ExtensionTables(Plumbing):
             frozenset(f for f, deposit in outflows if not deposit and f in flows),
             frozenset(str(r[0]) for r in self._sql(_CONTRACTS,
                                                    [chain_id, parties, chain_id, parties])))
+
+    def txs_moving(self, chain_id: int, assets: Collection[str]) -> list[str]:
+        """The transactions of the chain's legs of `assets`."""
+        return sorted(str(r[0]) for r in self._sql(_MOVING, [chain_id, sorted(assets)]))
+
+    def legs_of_txs(self, chain_id: int, tx_hashes: Collection[str]) \
+            -> list[tuple[tuple[int, str, str, str], str]]:
+        """The keys (chain, transaction, leg, wallet) of the legs of those transactions, with
+        their protocols."""
+        return [((int(c), str(t), str(k), str(w)), str(p)) for c, t, k, w, p in self._sql(
+            _LEGS_OF_TXS, [chain_id, sorted(tx_hashes)])]
+
+    def returns_elsewhere(self, chain_id: int, flows: Collection[tuple[str, str, str]],
+                          tx_hashes: Collection[str]) -> bool:
+        """Whether a leg outside those transactions may bring back what went out by one of
+        `flows` (wallet, counterparty, asset): a return of scanner.ledger.positions."""
+        if not flows:
+            return False
+        found = self._sql(_RETURNS, [
+            chain_id, sorted({w for w, _, _ in flows}), sorted({c for _, c, _ in flows}),
+            sorted({a for _, _, a in flows}), sorted(tx_hashes), *_RETURN_KINDS])
+        return any(tuple(str(c) for c in row) in flows for row in found)
+
+    def replace_ledger_of(self, chain_id: int, tx_hashes: Collection[str],
+                          entries: Iterable[LedgerEntry]) -> None:
+        """The chain's legs of those transactions in place of those kept."""
+        self._sql(_CLEAR_TXS, [chain_id, sorted(tx_hashes)])
+        self.add_ledger(entries)
 
     def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
         self._copy("ledger", (ledger_row(e) for e in entries))

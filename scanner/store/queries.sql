@@ -60,6 +60,22 @@ FROM raw_internal i JOIN raw_txs t USING (chain_id, tx_hash)
 WHERE i.chain_id = ? AND (t.block_number > ? OR (t.block_number = ? AND t.tx_index > ?))
 ORDER BY i.tx_hash, i.trace_address;
 
+-- name: raw_txs_in
+SELECT tx_hash, block_number, tx_index, timestamp, from_address, to_address, value, gas_used,
+       effective_gas_price, success, coalesce(l1_fee, '0')
+FROM raw_txs
+WHERE chain_id = ? AND tx_hash IN (SELECT tx_hash FROM wallet_txs WHERE chain_id = ?)
+  AND tx_hash IN (SELECT unnest(?))
+ORDER BY block_number, tx_index;
+
+-- name: raw_logs_in
+SELECT tx_hash, log_index, address, topics, data FROM raw_logs
+WHERE chain_id = ? AND tx_hash IN (SELECT unnest(?)) ORDER BY tx_hash, log_index;
+
+-- name: raw_internal_in
+SELECT tx_hash, trace_address, from_address, to_address, value FROM raw_internal
+WHERE chain_id = ? AND tx_hash IN (SELECT unnest(?)) ORDER BY tx_hash, trace_address;
+
 -- name: raw_txs_without_l1_fee
 SELECT tx_hash FROM raw_txs WHERE chain_id = ? AND l1_fee IS NULL ORDER BY tx_hash;
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, getcontext
+from operator import methodcaller
 from typing import cast
 
 from scanner.money import CENT, share_cents
@@ -99,16 +100,16 @@ def sale_cents(disposals: Sequence[Disposal]) -> list[tuple[Decimal | None, Deci
     of the forms (`sale_lines`: the largest remainders first, ties to the line first on the
     form), so a report's rows add up to the sale too. Where a figure of the sale is unknown,
     its known lines are each rounded alone (`cents`)."""
-    half_up, floor = _rounding(ROUND_HALF_UP), _rounding(ROUND_FLOOR)  # a million calls
+    half_up, floor = _to_cent(ROUND_HALF_UP), _to_cent(ROUND_FLOOR)  # a million calls
 
     def shared(amounts: list[Decimal | None], members: list[int]) -> list[Decimal | None]:
         if any(amount is None for amount in amounts):
-            return [None if a is None else half_up(a, CENT) for a in amounts]
+            return [None if a is None else half_up(a) for a in amounts]
         known = cast(list[Decimal], amounts)
         if len(known) == 2:  # the most common sale of several lots: two
             one, two = known
-            low_one, low_two = floor(one, CENT), floor(two, CENT)
-            spare = half_up(one + two, CENT) - low_one - low_two  # 0, 1 or 2 cents
+            low_one, low_two = floor(one), floor(two)
+            spare = half_up(one + two) - low_one - low_two  # 0, 1 or 2 cents
             if not spare:
                 return [low_one, low_two]
             if spare > CENT:
@@ -117,8 +118,8 @@ def sale_cents(disposals: Sequence[Disposal]) -> list[tuple[Decimal | None, Deci
             first = short_one < short_two or (short_one == short_two and _line_order(
                 disposals[members[0]]) <= _line_order(disposals[members[1]]))
             return [low_one + CENT, low_two] if first else [low_one, low_two + CENT]
-        floors = [floor(a, CENT) for a in known]
-        left = int((half_up(sum(known, ZERO), CENT) - sum(floors, ZERO)) / CENT)
+        floors = [floor(a) for a in known]
+        left = int((half_up(sum(known, ZERO)) - sum(floors, ZERO)) / CENT)
         if left:
             shorts = [f - a for f, a in zip(floors, known, strict=True)]  # minus remainders
             largest = sorted(range(len(known)), key=shorts.__getitem__)
@@ -133,8 +134,8 @@ def sale_cents(disposals: Sequence[Disposal]) -> list[tuple[Decimal | None, Deci
         if len(members) == 1:  # most sales draw on one lot: its figures rounded once
             d = disposals[members[0]]
             proceeds, cost = d.proceeds_usd, d.cost_basis_usd
-            out[members[0]] = (None if proceeds is None else half_up(proceeds, CENT),
-                               None if cost is None else half_up(cost, CENT))
+            out[members[0]] = (None if proceeds is None else half_up(proceeds),
+                               None if cost is None else half_up(cost))
             continue
         figures = zip(shared([disposals[n].proceeds_usd for n in members], members),
                       shared([disposals[n].cost_basis_usd for n in members], members),
@@ -166,11 +167,12 @@ def _sales(disposals: Sequence[Disposal]) -> Iterator[list[int]]:
         yield from kinds.values()
 
 
-def _rounding(rounding: str) -> Callable[[Decimal, Decimal], Decimal]:
-    """`Decimal.quantize` in the current context (its precision and traps) with `rounding`."""
+def _to_cent(rounding: str) -> Callable[[Decimal], Decimal]:
+    """`Decimal.quantize` to the cent in the current context (its precision and traps) with
+    `rounding`, called without a Python frame."""
     context = getcontext().copy()
     context.rounding = rounding
-    return lambda amount, quantum: amount.quantize(quantum, context=context)
+    return methodcaller("quantize", CENT, context=context)
 
 
 def _line_order(disposal: Disposal) -> tuple[bool, date, str]:
