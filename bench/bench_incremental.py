@@ -20,7 +20,6 @@ on this machine: only their ratios mean much.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import os
 import resource
@@ -31,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from figures import Figure, print_figures
+from figures import Figure, best_on_copies, big_over_small, history_parser, print_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -104,24 +103,8 @@ def _database(work: Path, legs: int) -> tuple[Path, Path]:
     return db, extra
 
 
-def _best(db: Path, runs: int, *args: str) -> tuple[float, float]:
-    """The best time of `runs` runs of a command, each on a fresh copy of `db`, with its
-    CPU time."""
-    times = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as scratch:
-            copy = Path(scratch) / "copy.duckdb"
-            shutil.copyfile(db, copy)
-            times.append(_taxscan(copy, *args))
-    return min(times)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--legs", type=int, default=1_000_000)
-    parser.add_argument("--quick", action="store_true", help="100k legs")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--work", type=Path, help="keep the databases here, and reuse them")
+    parser = history_parser(__doc__)
     parser.add_argument("--prices-only", action="store_true", help="the price import alone")
     args = parser.parse_args()
     big = 100_000 if args.quick else args.legs
@@ -133,16 +116,13 @@ def main() -> None:
     commands = [("one-row price import", ("prices", "import", str(price))),
                 ("import of 1% more transactions", ("import", "{extra}", "--format", "ledger"))]
     for name, command in commands[:1] if args.prices_only else commands:
-        seconds = {}
+        measured = {}
         for legs in (SMALL, big):
             db, extra = _database(work, legs)
-            seconds[legs], cpu = _best(db, args.runs, *(str(extra) if a == "{extra}" else a
-                                                         for a in command))
-            figures.append((f"{name} on {legs:,} legs, s (CPU s)",
-                            f"{seconds[legs]:.2f} ({cpu:.2f})", "", ""))
-        ratio = seconds[big] / seconds[SMALL]
-        figures.append((f"{name} on {big:,} legs / the same on {SMALL:,}", f"{ratio:.2f}",
-                        f"<= {TARGET:g}", "PASS" if ratio <= TARGET else "FAIL"))
+            words = [str(extra) if a == "{extra}" else a for a in command]
+            measured[legs] = best_on_copies(db, args.runs,
+                                            lambda copy, words=words: _taxscan(copy, *words))
+        figures += big_over_small(name, measured, TARGET)
     if args.work is None:
         shutil.rmtree(work)
     print_figures(figures)

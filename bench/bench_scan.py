@@ -28,11 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from figures import Figure, print_figures
+from figures import best_on_copies, big_over_small, history_parser, print_figures
 
 from chains.evm.abi import TRANSFER, topic_for, word
 from chains.evm.records import EvmDiscovery, InternalTransfer, RawLog, RawTx, TokenInfo
@@ -145,30 +145,21 @@ def _scan(db: Path, later: Path) -> None:
             sys.exit(f"the scan stored {result.new_txs} transactions, not {len(txs)}")
 
 
-def _timed(db: Path, later: Path, runs: int) -> tuple[float, float]:
-    """The best wall time of `runs` scans, each on a fresh copy of `db`, with its CPU."""
-    times = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as scratch:
-            copy = Path(scratch) / "copy.duckdb"
-            shutil.copyfile(db, copy)
-            used = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.perf_counter()
-            subprocess.run([sys.executable, __file__, "--scan", str(copy), str(later)],
-                           check=True)
-            took = time.perf_counter() - start
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            times.append((took, after.ru_utime + after.ru_stime
-                          - used.ru_utime - used.ru_stime))
-    return min(times)
+def _timed(later: Path) -> Callable[[Path], tuple[float, float]]:
+    """A scan of the transactions pickled in `later` into a database, in a process of its
+    own: its wall and CPU seconds."""
+    def run(db: Path) -> tuple[float, float]:
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--scan", str(db), str(later)], check=True)
+        took = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return took, after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime
+    return run
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--legs", type=int, default=1_000_000)
-    parser.add_argument("--quick", action="store_true", help="100k legs")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--work", type=Path, help="keep the databases here, and reuse them")
+    parser = history_parser(__doc__)
     parser.add_argument("--scan", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scan:
@@ -177,18 +168,13 @@ def main() -> None:
     big = 100_000 if args.quick else args.legs
     work = args.work or Path(tempfile.mkdtemp(prefix="taxscan-scan-"))
     work.mkdir(parents=True, exist_ok=True)
-    seconds = {}
-    figures: list[Figure] = []
+    measured = {}
     for legs in (SMALL, big):
-        seconds[legs], cpu = _timed(*_database(work, legs), args.runs)
-        figures.append((f"scan adding 1% on {legs:,} legs, s (CPU s)",
-                        f"{seconds[legs]:.2f} ({cpu:.2f})", "", ""))
-    ratio = seconds[big] / seconds[SMALL]
-    figures.append((f"scan adding 1% on {big:,} legs / the same on {SMALL:,}", f"{ratio:.2f}",
-                    f"<= {TARGET:g}", "PASS" if ratio <= TARGET else "FAIL"))
+        db, later = _database(work, legs)
+        measured[legs] = best_on_copies(db, args.runs, _timed(later))
     if args.work is None:
         shutil.rmtree(work)
-    print_figures(figures)
+    print_figures(big_over_small("scan adding 1%", measured, TARGET))
 
 
 if __name__ == "__main__":

@@ -193,7 +193,7 @@ def test_a_failed_rebuild_leaves_the_marks_as_they_were(db: Path,
         def broken(*_: object, **__: object) -> None:
             raise RuntimeError("the rebuild breaks")
 
-        monkeypatch.setattr(rebuild, "build_ledger", broken)
+        monkeypatch.setattr(rebuild, "_update_lots", broken)  # after the ledger changed
         with pytest.raises(RuntimeError):
             spamming.mark_spam(store, [asset(TKN), asset(FAN)], False)
         assert store.spam_marks() == {asset(TKN): True}
