@@ -289,3 +289,9 @@ def test_a_spam_mark_classifies_the_tokens_transactions_alone(
         assert decoded == {"extension": 1}, mark
         assert ("5", kind, "transfer") in _kinds(path), mark
         assert_as_rebuilt(path)
+    with Store(path) as store:  # marked, the chain still extends
+        mark_spam(store, [bait], True)
+        decoded.clear()
+        _scan(store, [tx(transfer(0, TOKEN, ME, STRANGER, 10**17), n=9)], TOKENS, ME)
+    assert decoded == {"extension": 1}
+    assert_as_rebuilt(path)

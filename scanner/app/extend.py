@@ -71,7 +71,7 @@ def extend_chain(store: Store, chain: Chain, book: PriceBook, ranks: AssetRanks,
     through: Point = (int(built["through"][0]), int(built["through"][1]))
     wallets = store.wallets(chain.chain_id)
     tokens = store.tokens(chain.chain_id)
-    now = _what(store, chain, through)
+    now = json.loads(json.dumps(_what(store, chain, through)))  # as the kept one reads
     added = set(now["tokens"]) - set(built["tokens"])
     if any(now[key] != built[key] for key in _SAME if key != "marks") or now["snapshots"] or \
             any(now["tokens"][a] != t for a, t in built["tokens"].items()):
