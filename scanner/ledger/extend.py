@@ -33,9 +33,9 @@ from scanner.ledger.build import (
     spam_of,
     symbols_for,
 )
-from scanner.ledger.classify import PROTOCOL_GENERIC, UNEXPLAINED, classify
-from scanner.ledger.positions import open_positions
-from scanner.ledger.records import Kind, LedgerEntry
+from scanner.ledger.classify import classify
+from scanner.ledger.positions import may_deposit, may_return, open_positions
+from scanner.ledger.records import LedgerEntry
 from scanner.ledger.spam import SpamFacts, SpamVerdict
 from scanner.ledger.valuation import AssetRanks, value_entries
 from scanner.prices.book import PriceBook
@@ -102,19 +102,11 @@ def extend_ledger(chain: Chain, decoded: Decoded, txs: Collection[RawTx],
                        refinements=decoded.refinements, claims=decoded.claims)
     contracts = contracts_of(txs) | before.contracts
     if any((key := _key(e)) in before.deposits or (key in before.sent and key[1] in contracts)
-           for e in entries if _may_return(e)):
+           for e in entries if may_return(e)):
         return None
     entries = open_positions(entries, executed_by=decoded.executed, contracts=contracts,
                              own_wallets=own)
     return ChainLedger(tuple(value_entries(entries, prices, ranks)), tuple(verdicts))
-
-
-def _may_return(leg: LedgerEntry) -> bool:
-    """Whether the leg may bring back what an earlier deposit put in a contract (the
-    inflows scanner.ledger.positions reads as returns)."""
-    return leg.raw_amount > 0 and (
-        (leg.kind is Kind.TRANSFER_IN and leg.protocol in (PROTOCOL_GENERIC, UNEXPLAINED))
-        or (leg.kind is Kind.INCOME and leg.protocol == PROTOCOL_GENERIC))
 
 
 def _key(leg: LedgerEntry) -> Flow:
@@ -174,8 +166,8 @@ def relabel_ledger(chain: Chain, decoded: Decoded, own: frozenset[str],
                            chain, decoded.movements, tokens,
                            {**before.symbols, **decoded.named}),
                        refinements=decoded.refinements, claims=decoded.claims)
-    if any(_key(e) in before.deposits or (_key(e) in before.sent)
-           for e in entries if _may_return(e)):
+    if any(_key(e) in before.deposits or _key(e) in before.sent
+           for e in entries if may_return(e)):
         return None
     return entries, verdicts
 
@@ -183,8 +175,7 @@ def relabel_ledger(chain: Chain, decoded: Decoded, own: frozenset[str],
 def deposit_flows(entries: Iterable[LedgerEntry]) -> set[Flow]:
     """The flows of the legs that would be deposits if something came back (the generic
     transfers out): a return elsewhere would join them."""
-    return {_key(e) for e in entries
-            if e.raw_amount < 0 and e.kind is Kind.TRANSFER_OUT and e.protocol == PROTOCOL_GENERIC}
+    return {_key(e) for e in entries if may_deposit(e)}
 
 
 def positioned(entries: Sequence[LedgerEntry], decoded: Decoded, txs: Collection[RawTx],

@@ -103,6 +103,25 @@ def _key(entry: LedgerEntry) -> Key:
     return (entry.wallet, entry.counterparty or "", entry.asset)
 
 
+# (kind, protocol) of the legs a return may be made of: transfers in the generic rules read,
+# and claims; and of the legs a deposit is, joined to a position or not yet
+RETURNING = ((_IN, PROTOCOL_GENERIC), (_IN, UNEXPLAINED), (_INCOME, PROTOCOL_GENERIC))
+DEPOSITED = ((_OUT, PROTOCOL_GENERIC), (Kind.DEPOSIT, POSITION))
+
+
+def may_return(entry: LedgerEntry) -> bool:
+    """Whether the leg may bring back what a deposit put in a position (`_take_back`)."""
+    return entry.raw_amount > 0 and entry.asset.count("/") == 1 and \
+        (entry.kind, entry.protocol) in RETURNING
+
+
+def may_deposit(entry: LedgerEntry) -> bool:
+    """Whether the leg is a deposit once something comes back from its counterparty (a
+    contract), in the wallet's own transaction."""
+    return entry.raw_amount < 0 and entry.kind is _OUT and entry.protocol == PROTOCOL_GENERIC \
+        and entry.asset.count("/") == 1
+
+
 def _deposits(entries: Sequence[LedgerEntry], legs: list[int],
               executed_by: Mapping[str, Collection[str]], contracts: Collection[str],
               own_wallets: Collection[str]) -> bool:
@@ -110,19 +129,14 @@ def _deposits(entries: Sequence[LedgerEntry], legs: list[int],
         return False
     first = entries[legs[0]]
     return first.wallet in executed_by.get(first.tx_hash, ()) and all(
-        (e := entries[i]).kind is _OUT and e.protocol == PROTOCOL_GENERIC and e.raw_amount < 0
-        and e.counterparty in contracts and e.counterparty not in own_wallets
-        and e.asset.count("/") == 1 for i in legs)
+        may_deposit(e := entries[i]) and e.counterparty in contracts
+        and e.counterparty not in own_wallets for i in legs)
 
 
 def _returns(entries: Sequence[LedgerEntry], legs: list[int]) -> bool:
     """Whether the legs are only inflows the generic rules read: transfers in, and claims
     (a contract that pays back a deposit may say it pays a reward beside it)."""
-    return bool(legs) and all(
-        (e := entries[i]).raw_amount > 0 and e.asset.count("/") == 1 and (
-            (e.kind is _INCOME and e.protocol == PROTOCOL_GENERIC)
-            or (e.kind is _IN and e.protocol in (PROTOCOL_GENERIC, UNEXPLAINED)))
-        for i in legs)
+    return bool(legs) and all(may_return(entries[i]) for i in legs)
 
 
 def _take_back(entries: Sequence[LedgerEntry], legs: list[int], book: _Book,

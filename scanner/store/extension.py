@@ -9,10 +9,9 @@ from typing import Any
 
 from chains.addresses import asset_contract
 from chains.evm.abi import topic_for
-from scanner.ledger.classify import PROTOCOL_GENERIC, UNEXPLAINED
 from scanner.ledger.extend import Before, Touched
-from scanner.ledger.positions import POSITION
-from scanner.ledger.records import Kind, LedgerEntry
+from scanner.ledger.positions import DEPOSITED, POSITION, RETURNING
+from scanner.ledger.records import LedgerEntry
 from scanner.ledger.spam import FanOut, SpamFacts, SpamVerdict
 from scanner.store.plumbing import Plumbing
 from scanner.store.rows import ledger_row
@@ -59,14 +58,13 @@ SELECT l.address FROM raw_logs l WHERE l.chain_id = ? AND l.address IN ?
 _OUTFLOWS = """
 SELECT DISTINCT wallet, coalesce(counterparty, ''), asset, protocol FROM ledger
 WHERE chain_id = ? AND starts_with(raw_amount, '-') AND wallet IN ? AND asset IN ?
-  AND coalesce(counterparty, '') IN ? AND (kind, protocol) IN ((?, ?), (?, ?))"""
+  AND coalesce(counterparty, '') IN ? AND (kind, protocol) IN (SELECT (unnest(?), unnest(?)))"""
 _CONTRACTS = """
 SELECT address FROM raw_logs WHERE chain_id = ? AND address IN ?
 UNION SELECT from_address FROM raw_internal WHERE chain_id = ? AND from_address IN ?"""
-# the legs a deposit of scanner.ledger.positions is, or that a later return may make one
-_DEPOSITS = (Kind.TRANSFER_OUT.value, PROTOCOL_GENERIC, Kind.DEPOSIT.value, POSITION)
-_RETURN_KINDS = (Kind.TRANSFER_IN.value, PROTOCOL_GENERIC, UNEXPLAINED, Kind.INCOME.value,
-                 PROTOCOL_GENERIC)
+# the (kind, protocol) pairs of scanner.ledger.positions as two columns of parameters
+_DEPOSITS = ([k.value for k, _ in DEPOSITED], [p for _, p in DEPOSITED])
+_RETURN_KINDS = ([k.value for k, _ in RETURNING], [p for _, p in RETURNING])
 _MOVING = "SELECT DISTINCT tx_hash FROM ledger WHERE chain_id = ? AND asset IN ?"
 _LEGS_OF_TXS = """SELECT chain_id, tx_hash, leg_key, wallet, protocol FROM ledger
 WHERE chain_id = ? AND tx_hash IN (SELECT unnest(?))"""
@@ -77,7 +75,7 @@ SELECT DISTINCT wallet, coalesce(counterparty, ''), asset FROM ledger
 WHERE chain_id = ? AND NOT starts_with(raw_amount, '-') AND raw_amount <> '0'
   AND wallet IN ? AND coalesce(counterparty, '') IN ? AND asset IN ?
   AND tx_hash NOT IN (SELECT unnest(?))
-  AND ((kind = ? AND protocol IN (?, ?)) OR (kind = ? AND protocol = ?))"""
+  AND (kind, protocol) IN (SELECT (unnest(?), unnest(?)))"""
 _CLEAR_VERDICTS = "DELETE FROM spam WHERE asset IN ?"
 
 
