@@ -362,16 +362,19 @@ CHAINS: tuple[Chain, ...] = (
 )
 
 
+_BY_ID = {chain.chain_id: chain for chain in CHAINS}
+
+
 def chain_by_id(chain_id: int) -> Chain:
-    for chain in CHAINS:
-        if chain.chain_id == chain_id:
-            return chain
+    chain = _BY_ID.get(chain_id)
+    if chain is not None:
+        return chain
     return Chain(chain_id=chain_id, key=str(chain_id), name=f"chain {chain_id}",
                  native_symbol="NATIVE", slip44=60)
 
 
 def is_known(chain_id: int) -> bool:
-    return any(chain.chain_id == chain_id for chain in CHAINS)
+    return chain_id in _BY_ID
 
 
 def chain_by_name(name: str) -> Chain:

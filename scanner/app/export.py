@@ -81,7 +81,7 @@ def _ledger(job: _Job) -> int:
         rows = ledger_export_rows(entries, job.books.lots, tx_url)
         write_parquet(job.path, PARQUET_COLUMNS, parquet_rows(rows, entries))
     else:
-        lines = ledger_export_lines(entries, job.books.lots, tx_url)
+        lines = ledger_export_lines(entries, job.books.lots, tx_url, every_leg=job.year is None)
         write_streamed(job.path, lambda file: file.writelines(
             chain(text_csv_lines([EXPORT_FIELDS]), lines)))
     return len(entries)

@@ -4,16 +4,17 @@ ledger_csv); as CSV cells, or as rows for Parquet."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import compress, groupby, repeat
+from operator import attrgetter
 from types import MappingProxyType
 
 from scanner.formats.cells import formula_safe
-from scanner.formats.rows import LEDGER, Row, ledger_rows, qty, when
+from scanner.formats.rows import LEDGER, Row, amount_text, ledger_rows, qty, when
 from scanner.ledger.records import LedgerEntry
 from scanner.money import cents, sum_known
-from scanner.tax.records import NO_LOT, Disposal, LotBook
+from scanner.tax.records import NO_LOT, Disposal, Lot, LotBook
 from scanner.tax.sales import sale_cents
 from scanner.writing import csv_cell
 
@@ -51,71 +52,140 @@ def ledger_export_rows(entries: Sequence[LedgerEntry], book: LotBook,
     return rows
 
 
-def ledger_export_lines(entries: Sequence[LedgerEntry], book: LotBook,
-                        tx_url: TxUrl) -> Iterator[str]:
+def ledger_export_lines(entries: Sequence[LedgerEntry], book: LotBook, tx_url: TxUrl, *,
+                        every_leg: bool = False) -> Iterator[str]:
     """The lines render.write_csv writes of `ledger_export_rows` (the header aside), made
-    without the rows: a million legs spare as many dicts of 21 keys. The cells a
-    transaction's legs share are made once for its run of legs, and the texts of few values
-    once each, each made safe (`formula_safe`) and quoted as the csv writer quotes it."""
-    few = _Safe()
-    opened, draws, disposals, shares = _lineage_of(book)
-    urls: dict[tuple[int, str], str] = {}
-    last: tuple[object, ...] = ()
-    head = tail = ""
-    for e in entries:
-        tx, group, chain_id, moment, block = \
-            e.tx_hash, e.group_id, e.chain_id, e.timestamp, e.block_number
-        if last != (tx, group, chain_id, moment, block):
-            last = (tx, group, chain_id, moment, block)
-            where = (chain_id, tx)
-            url = urls.get(where)
-            if url is None:
-                page = tx_url(chain_id, tx)
-                url = urls[where] = "" if page is None else few.cell(page)
-            head = f"{when(moment) or ''},{chain_id},{block},{few.cell(tx)},"
-            tail = f"{few.cell(group)},{url},"
-        usd_value, log, raw = e.usd_value, e.log_index, e.raw_amount
-        lineage = _NO_CELLS
-        if raw > 0:
-            opens = opened.get((tx, e.leg_key, e.wallet))
-            if opens is not None:
-                lineage = f"{few.cell(opens)},,,,"
-        elif raw < 0:
+    without the rows: a million legs spare as many dicts of 21 keys. They are made a chunk
+    of legs at a time, a column at a time and joined: the cells a transaction's legs share
+    once for its run of legs, the texts of few values once each (each made safe,
+    `formula_safe`, and quoted as the csv writer quotes it), the rest leg by leg.
+    `every_leg`: `entries` are every leg `book` was computed from (its lineage need not be
+    searched for theirs)."""
+    few, logs = _Safe(), _Logs()
+    lineage = _Lineage(book, None if every_leg else entries, few)
+    pages: dict[tuple[int, str], str] = {}
+    for start in range(0, len(entries), _CHUNK):
+        part = entries[start:start + _CHUNK]
+        heads, tails = _run_cells(part, few, pages, tx_url)
+        yield from map(",".join, zip(
+            heads, map(logs.__getitem__, map(_LOG, part)),
+            *[map(few.__getitem__, map(field, part)) for field in _FEW_BEFORE],
+            map(amount_text, map(_RAW, part), map(_DECIMALS, part)),
+            map(_usd_cell, map(_USD, part)),
+            *[map(few.__getitem__, map(field, part)) for field in _FEW_AFTER],
+            tails, lineage.cells(part), strict=True))
+
+
+_CHUNK = 50_000
+_RUN = attrgetter("tx_hash", "group_id", "chain_id", "timestamp", "block_number")
+_LOG, _RAW, _DECIMALS, _USD = (attrgetter(name) for name in (
+    "log_index", "raw_amount", "decimals", "usd_value"))
+_FEW_BEFORE = tuple(attrgetter(name) for name in (
+    "wallet", "kind.value", "protocol", "asset", "symbol"))
+_FEW_AFTER = (attrgetter("price_source"), attrgetter("counterparty"))
+
+
+def _run_cells(part: Sequence[LedgerEntry], few: _Safe, pages: dict[tuple[int, str], str],
+               tx_url: TxUrl) -> tuple[list[str], list[str]]:
+    """The cells before the log index and between the counterparty and the lineage, of
+    each leg: those its run of legs of one transaction shares."""
+    heads: list[str] = []
+    tails: list[str] = []
+    for (tx, group, chain_id, moment, block), run in groupby(map(_RUN, part)):
+        where = (chain_id, tx)
+        page = pages.get(where)
+        if page is None:
+            url = tx_url(chain_id, tx)
+            page = pages[where] = "" if url is None else few.cell(url)
+        legs = len(list(run))
+        heads.extend(repeat(f"{when(moment) or ''},{chain_id},{block},{few.cell(tx)}", legs))
+        tails.extend(repeat(f"{few.cell(group)},{page}", legs))
+    return heads, tails
+
+
+def _usd_cell(value: Decimal | None) -> str:
+    return "" if value is None else qty(value)
+
+
+class _Logs(dict[int | None, str]):
+    """The cells of log indexes, each made once."""
+
+    def __missing__(self, log: int | None) -> str:
+        cell = self[log] = "" if log is None else str(log)
+        return cell
+
+
+class _Lineage:
+    """The lineage cells of legs, in the ledger's order: the lot an acquiring leg opened, or
+    the lots a disposing leg drew on (`_take`) and its sale's cents."""
+
+    def __init__(self, book: LotBook, entries: Sequence[LedgerEntry] | None,
+                 few: _Safe) -> None:
+        self.opened, self.draws, self.disposals, self.shares = _lineage_of(book, entries)
+        self.few = few
+
+    def cells(self, part: Sequence[LedgerEntry]) -> list[str]:
+        """Each leg's lineage cells, the line's end after them."""
+        opened, draws, disposals, shares, cell = \
+            self.opened, self.draws, self.disposals, self.shares, self.few.cell
+        out: list[str] = []
+        add = out.append
+        for e in part:
+            if e.raw_amount > 0:
+                opens = opened.get((e.tx_hash, e.leg_key, e.wallet))
+                add(_NO_CELLS_END if opens is None else f"{cell(opens)},,,,\r\n")
+                continue
+            pending = draws.get((e.tx_hash, e.wallet, e.asset))
+            if not pending:
+                add(_NO_CELLS_END)
+                continue
+            if len(pending) == 1:  # most legs: `_take` gives them their one disposal
+                n = pending.pop()
+                add(_one_draw(disposals[n], *shares[n]))
+                continue
             taken = _take(draws, e, disposals)
             if len(taken) == 1:
-                lineage = _one_draw(disposals[taken[0]], *shares[taken[0]])
+                add(_one_draw(disposals[taken[0]], *shares[taken[0]]))
             elif taken:
-                lineage = _lineage_cells([(disposals[n], shares[n]) for n in taken])
-        yield (f"{head}{'' if log is None else log},{few[e.wallet]},{few[e.kind.value]},"
-               f"{few[e.protocol]},{few[e.asset]},{few[e.symbol]},{qty(e.quantity)},"
-               f"{'' if usd_value is None else qty(usd_value)},{few[e.price_source]},"
-               f"{few[e.counterparty]},{tail}{lineage}\r\n")
+                add(_many_draws([(disposals[n], shares[n]) for n in taken]))
+            else:
+                add(_NO_CELLS_END)
+        return out
 
 
-_NO_CELLS = ",,,,"  # a leg's lineage cells when it opened no lot and drew on none
+_NO_CELLS_END = ",,,,\r\n"  # the lineage cells of a leg that opened no lot and drew on none
 
 
 def _one_draw(d: Disposal, proceeds: Decimal | None, basis: Decimal | None) -> str:
-    """`_lineage_cells` of a leg that made one disposal (most do)."""
+    """`_lineage_cells` of a leg that made one disposal (most do), the line's end after
+    them."""
     denied = d.disallowed_loss_usd
     gain = None if proceeds is None or basis is None else \
-        proceeds - basis + (_ZERO + cents(denied) if denied else 0)
+        proceeds - basis + (_ZERO + cents(denied) if denied else _ZERO)
     return (f",{csv_cell(formula_safe(f'{d.lot_id or NO_LOT}={qty(d.quantity)}'))},"
             f"{'' if proceeds is None else _ZERO + proceeds},"
-            f"{'' if basis is None else _ZERO + basis},{'' if gain is None else gain}")
+            f"{'' if basis is None else _ZERO + basis},{'' if gain is None else gain}\r\n")
 
 
 _ZERO = Decimal(0)
 
 
-def _lineage_cells(drawn: Sequence[tuple[Disposal, tuple[Decimal | None, Decimal | None]]]) \
+def _many_draws(drawn: Sequence[tuple[Disposal, tuple[Decimal | None, Decimal | None]]]) \
         -> str:
-    """The lineage cells of a leg (opens_lot empty), joined, from its disposals, each with
-    its cents."""
-    lineage = _lineage(drawn)
-    return (f",{csv_cell(formula_safe(lineage['draws_on'] or ''))},"
-            f"{lineage['proceeds_usd'] or ''},{lineage['cost_basis_usd'] or ''},"
-            f"{lineage['gain_usd'] or ''}")
+    """`_lineage` of a leg that made several disposals, each with its cents, as cells
+    (opens_lot empty), the line's end after them."""
+    proceeds: Decimal | None = _ZERO
+    basis: Decimal | None = _ZERO
+    denied = _ZERO
+    for d, (sold, cost) in drawn:
+        proceeds = None if sold is None or proceeds is None else proceeds + sold
+        basis = None if cost is None or basis is None else basis + cost
+        if d.disallowed_loss_usd:
+            denied += cents(d.disallowed_loss_usd)
+    gain = None if proceeds is None or basis is None else proceeds - basis + denied
+    draws_on = "; ".join([f"{d.lot_id or NO_LOT}={qty(d.quantity)}" for d, _ in drawn])
+    return (f",{csv_cell(formula_safe(draws_on))},{'' if proceeds is None else proceeds},"
+            f"{'' if basis is None else basis},{'' if gain is None else gain}\r\n")
 
 
 class _Safe(dict[str | None, str]):
@@ -131,26 +201,43 @@ class _Safe(dict[str | None, str]):
         return csv_cell(formula_safe(text))
 
 
-def _lineage_of(book: LotBook) -> tuple[
+def _lineage_of(book: LotBook, entries: Sequence[LedgerEntry] | None) -> tuple[
         dict[tuple[str, str, str], str], dict[tuple[str, str, str], list[int]],
         Sequence[Disposal], list[tuple[Decimal | None, Decimal | None]]]:
-    """The lot each acquiring leg opened (by transaction, leg and wallet); the disposals of
-    each transaction, wallet and asset (their places in the book's); the disposals; and
-    each one's cents, the gains report's, its sale's rows of each sale."""
-    opened = {(lot.origin_tx, lot.origin_leg, lot.wallet): lot.lot_id
-              for lot in book.acquisitions}
-    disposals = book.disposals
-    draws: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    for n, disposal in enumerate(disposals):
-        draws[(disposal.tx_hash, disposal.wallet, disposal.asset)].append(n)
+    """Of the transactions of `entries` (None: of every one): the lot each acquiring leg
+    opened (by transaction, leg and wallet); the disposals of each transaction, wallet and
+    asset (their places in the disposals); the disposals; and each one's cents, the gains
+    report's, its sale's rows of each sale (a sale is of one transaction: all its rows are
+    there)."""
+    acquisitions: Sequence[Lot] = book.acquisitions
+    disposals: Sequence[Disposal] = book.disposals
+    if entries is not None:
+        txs = set(map(_TX, entries))
+        acquisitions = list(compress(acquisitions,
+                                     map(txs.__contains__, map(_ORIGIN_TX, acquisitions))))
+        disposals = list(compress(disposals, map(txs.__contains__, map(_TX, disposals))))
+    opened = dict(zip(map(_ORIGIN, acquisitions), map(_LOT_ID, acquisitions), strict=True))
+    draws: dict[tuple[str, str, str], list[int]] = {}
+    for n, key in enumerate(map(_DRAWN, disposals)):
+        drawn = draws.get(key)
+        if drawn is None:
+            draws[key] = [n]
+        else:
+            drawn.append(n)
     return opened, draws, disposals, sale_cents(disposals)
 
 
-def _export_parts(entries: Iterable[LedgerEntry], book: LotBook, tx_url: TxUrl) -> \
+_TX, _ORIGIN_TX = attrgetter("tx_hash"), attrgetter("origin_tx")
+_ORIGIN = attrgetter("origin_tx", "origin_leg", "wallet")
+_LOT_ID = attrgetter("lot_id")
+_DRAWN = attrgetter("tx_hash", "wallet", "asset")
+
+
+def _export_parts(entries: Sequence[LedgerEntry], book: LotBook, tx_url: TxUrl) -> \
         Iterator[tuple[LedgerEntry, str | None, str | None, Mapping[str, str | None]]]:
     """Each entry with its transaction's explorer page, the lot it opened and its
     lineage."""
-    opened, draws, disposals, shares = _lineage_of(book)
+    opened, draws, disposals, shares = _lineage_of(book, entries)
     urls: dict[tuple[int, str], str | None] = {}
     for entry in entries:
         where = (entry.chain_id, entry.tx_hash)

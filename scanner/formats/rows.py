@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from typing import Any
 
 from chains.addresses import asset_chain_id
@@ -168,6 +168,20 @@ def qty(amount: Decimal) -> str:
     if "E" in text:
         text = format(normal, "f")
     return "0" if text == "-0" else text
+
+
+def amount_text(raw: int, decimals: int) -> str:
+    """`qty` of the quantity raw / 10**decimals (a leg's), made from the integer's digits;
+    as a Decimal where it has more digits than the context keeps (a Decimal rounds them)."""
+    digits = str(-raw if raw < 0 else raw)
+    if len(digits) > getcontext().prec:
+        return qty(Decimal(raw).scaleb(-decimals))
+    if decimals:
+        if len(digits) <= decimals:
+            digits = "0" * (decimals + 1 - len(digits)) + digits
+        fraction = digits[-decimals:].rstrip("0")
+        digits = f"{digits[:-decimals]}.{fraction}" if fraction else digits[:-decimals]
+    return "-" + digits if raw < 0 else digits
 
 
 def money(amount: Decimal | None) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, getcontext
-from operator import methodcaller
+from operator import attrgetter, methodcaller
 from typing import cast
 
 from scanner.money import CENT, share_cents
@@ -103,8 +103,9 @@ def sale_cents(disposals: Sequence[Disposal]) -> list[tuple[Decimal | None, Deci
     half_up, floor = _to_cent(ROUND_HALF_UP), _to_cent(ROUND_FLOOR)  # a million calls
 
     def shared(amounts: list[Decimal | None], members: list[int]) -> list[Decimal | None]:
-        if any(amount is None for amount in amounts):
-            return [None if a is None else half_up(a) for a in amounts]
+        for amount in amounts:
+            if amount is None:
+                return [None if a is None else half_up(a) for a in amounts]
         known = cast(list[Decimal], amounts)
         if len(known) == 2:  # the most common sale of several lots: two
             one, two = known
@@ -118,16 +119,17 @@ def sale_cents(disposals: Sequence[Disposal]) -> list[tuple[Decimal | None, Deci
             first = short_one < short_two or (short_one == short_two and _line_order(
                 disposals[members[0]]) <= _line_order(disposals[members[1]]))
             return [low_one + CENT, low_two] if first else [low_one, low_two + CENT]
-        floors = [floor(a) for a in known]
-        left = int((half_up(sum(known, ZERO)) - sum(floors, ZERO)) / CENT)
-        if left:
+        floors = list(map(floor, known))
+        spare = half_up(sum(known, ZERO)) - sum(floors, ZERO)
+        if spare:
+            left = int(spare.scaleb(2))
             shorts = [f - a for f, a in zip(floors, known, strict=True)]  # minus remainders
             largest = sorted(range(len(known)), key=shorts.__getitem__)
             if left < len(largest) and shorts[largest[left - 1]] == shorts[largest[left]]:
                 largest.sort(key=lambda i: (shorts[i], _line_order(disposals[members[i]])))
             for i in largest[:left]:
                 floors[i] += CENT
-        return list(floors)
+        return list[Decimal | None](floors)
 
     out: list[tuple[Decimal | None, Decimal | None]] = [(None, None)] * len(disposals)
     for members in _sales(disposals):
@@ -149,8 +151,7 @@ def _sales(disposals: Sequence[Disposal]) -> Iterator[list[int]]:
     """The indexes of each sale's disposals (`sale_of`, grouped without hashing the kind, an
     Enum: its hash is slow)."""
     sales: dict[tuple[str, str, str], list[int]] = {}
-    for n, d in enumerate(disposals):
-        key = (d.tx_hash, d.asset, d.wallet)
+    for n, key in enumerate(map(_SALE, disposals)):
         members = sales.get(key)
         if members is None:
             sales[key] = [n]
@@ -165,6 +166,9 @@ def _sales(disposals: Sequence[Disposal]) -> Iterator[list[int]]:
         for n in members:
             kinds.setdefault(disposals[n].kind.value, []).append(n)
         yield from kinds.values()
+
+
+_SALE = attrgetter("tx_hash", "asset", "wallet")
 
 
 def _to_cent(rounding: str) -> Callable[[Decimal], Decimal]:

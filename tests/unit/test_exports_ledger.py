@@ -182,3 +182,20 @@ def test_the_export_csv_is_the_rows_through_the_csv_writer() -> None:
                              ledger_export_lines(entries, lots, url)))
         assert text == to_csv(ledger_export_rows(entries, lots, url), EXPORT_FIELDS)
         assert "'=cmd()" in text and '"two\nlines"' in text
+
+
+def test_a_part_of_the_ledger_gets_the_lineage_the_whole_export_gives_it() -> None:
+    """A month's export (the lots computed from every leg) reads the lineage of its own
+    transactions only: its lines are those of the whole export, a sale of two lots and the
+    lots opened earlier included."""
+    entries = history()
+    book = compute_lots(entries, purchase_currencies=PURCHASES)
+    whole = list(ledger_export_lines(entries, book, url))
+    assert list(ledger_export_lines(entries, book, url, every_leg=True)) == whole
+    for month in (1, 2, 3, 4):
+        part = [n for n, e in enumerate(entries) if e.timestamp.month == month]
+        lines = list(ledger_export_lines([entries[n] for n in part], book, url))
+        assert lines == [whole[n] for n in part]
+        rows = ledger_export_rows([entries[n] for n in part], book, url)
+        assert rows == [ledger_export_rows(entries, book, url)[n] for n in part]
+    assert whole[4].count(":trace:0=") == 2  # March's sale drew on both lots

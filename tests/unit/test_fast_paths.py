@@ -22,7 +22,7 @@ from chains.errors import UserInputError
 from scanner.formats.csvtext import PLAIN_NUMBER, Record, parse_amount, records
 from scanner.formats.ledger_csv import _plain_amount
 from scanner.formats.render import _csv_cell, gains_to_csv, to_csv
-from scanner.formats.rows import GAINS, gains_rows, qty, when
+from scanner.formats.rows import GAINS, amount_text, gains_rows, qty, when
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
 from scanner.tax.lots import _groups_in_order
@@ -166,6 +166,21 @@ def test_a_plain_quantity_keeps_the_limits_on_digits(text: str) -> None:
 def test_qty_is_the_fixed_point_text_of_the_normalized_amount(amount: Decimal) -> None:
     text = format(amount.normalize(), "f")
     assert qty(amount) == ("0" if text == "-0" else text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(-10**80, 10**80).filter(bool), st.integers(0, 80))
+def test_a_legs_quantity_text_is_made_from_its_integer_as_qty_makes_it(raw: int,
+                                                                       decimals: int) -> None:
+    """Beyond the context's precision (60 digits) both round as a Decimal does."""
+    assert amount_text(raw, decimals) == qty(Decimal(raw).scaleb(-decimals))
+
+
+@pytest.mark.parametrize(("raw", "decimals", "text"), [
+    (5, 18, "0.000000000000000005"), (-1500, 3, "-1.5"), (1000, 0, "1000"),
+    (10**18, 18, "1"), (123, 2, "1.23"), (-7, 1, "-0.7")])
+def test_a_legs_quantity_text(raw: int, decimals: int, text: str) -> None:
+    assert amount_text(raw, decimals) == text
 
 
 ZONES = [UTC, None, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
