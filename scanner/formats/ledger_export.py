@@ -62,17 +62,17 @@ def ledger_export_lines(entries: Sequence[LedgerEntry], book: LotBook, tx_url: T
     `every_leg`: `entries` are every leg `book` was computed from (its lineage need not be
     searched for theirs)."""
     few, logs = _Safe(), _Logs()
+    joined = _Joined(few)
     lineage = _Lineage(book, None if every_leg else entries, few)
-    pages: dict[tuple[int, str], str] = {}
     for start in range(0, len(entries), _CHUNK):
         part = entries[start:start + _CHUNK]
-        heads, tails = _run_cells(part, few, pages, tx_url)
+        heads, tails = _run_cells(part, few.cell, tx_url)
         yield from map(",".join, zip(
             heads, map(logs.__getitem__, map(_LOG, part)),
-            *[map(few.__getitem__, map(field, part)) for field in _FEW_BEFORE],
+            map(joined.__getitem__, map(_FEW_BEFORE, part)),
             map(amount_text, map(_RAW, part), map(_DECIMALS, part)),
             map(_usd_cell, map(_USD, part)),
-            *[map(few.__getitem__, map(field, part)) for field in _FEW_AFTER],
+            map(joined.__getitem__, map(_FEW_AFTER, part)),
             tails, lineage.cells(part), strict=True))
 
 
@@ -80,31 +80,44 @@ _CHUNK = 50_000
 _RUN = attrgetter("tx_hash", "group_id", "chain_id", "timestamp", "block_number")
 _LOG, _RAW, _DECIMALS, _USD = (attrgetter(name) for name in (
     "log_index", "raw_amount", "decimals", "usd_value"))
-_FEW_BEFORE = tuple(attrgetter(name) for name in (
-    "wallet", "kind.value", "protocol", "asset", "symbol"))
-_FEW_AFTER = (attrgetter("price_source"), attrgetter("counterparty"))
+_FEW_BEFORE = attrgetter("wallet", "kind.value", "protocol", "asset", "symbol")
+_FEW_AFTER = attrgetter("price_source", "counterparty")
 
 
-def _run_cells(part: Sequence[LedgerEntry], few: _Safe, pages: dict[tuple[int, str], str],
+def _run_cells(part: Sequence[LedgerEntry], cell: Callable[[str], str],
                tx_url: TxUrl) -> tuple[list[str], list[str]]:
     """The cells before the log index and between the counterparty and the lineage, of
-    each leg: those its run of legs of one transaction shares."""
+    each leg: those its run of legs of one transaction and group shares."""
     heads: list[str] = []
     tails: list[str] = []
+    last: tuple[str, int] | None = None
+    tx_cell = page = ""
     for (tx, group, chain_id, moment, block), run in groupby(map(_RUN, part)):
-        where = (chain_id, tx)
-        page = pages.get(where)
-        if page is None:
+        if last != (tx, chain_id):  # a transaction's groups come one after the other
+            last = (tx, chain_id)
             url = tx_url(chain_id, tx)
-            page = pages[where] = "" if url is None else few.cell(url)
+            tx_cell, page = cell(tx), "" if url is None else cell(url)
         legs = len(list(run))
-        heads.extend(repeat(f"{when(moment) or ''},{chain_id},{block},{few.cell(tx)}", legs))
-        tails.extend(repeat(f"{few.cell(group)},{page}", legs))
+        heads += repeat(f"{when(moment) or ''},{chain_id},{block},{tx_cell}", legs)
+        tails += repeat(f"{cell(group)},{page}", legs)
     return heads, tails
 
 
 def _usd_cell(value: Decimal | None) -> str:
     return "" if value is None else qty(value)
+
+
+class _Joined(dict[tuple[str | None, ...], str]):
+    """The cells of texts of few values side by side (`_Safe`), joined, for each
+    combination met."""
+
+    def __init__(self, few: _Safe) -> None:
+        super().__init__()
+        self.few = few
+
+    def __missing__(self, texts: tuple[str | None, ...]) -> str:
+        cells = self[texts] = ",".join(map(self.few.__getitem__, texts))
+        return cells
 
 
 class _Logs(dict[int | None, str]):
@@ -138,18 +151,13 @@ class _Lineage:
             pending = draws.get((e.tx_hash, e.wallet, e.asset))
             if not pending:
                 add(_NO_CELLS_END)
-                continue
-            if len(pending) == 1:  # most legs: `_take` gives them their one disposal
+            elif len(pending) == 1:  # most legs: `_take` gives them their one disposal
                 n = pending.pop()
                 add(_one_draw(disposals[n], *shares[n]))
-                continue
-            taken = _take(draws, e, disposals)
-            if len(taken) == 1:
-                add(_one_draw(disposals[taken[0]], *shares[taken[0]]))
-            elif taken:
-                add(_many_draws([(disposals[n], shares[n]) for n in taken]))
             else:
-                add(_NO_CELLS_END)
+                taken = _take(draws, e, disposals)
+                add(_one_draw(disposals[taken[0]], *shares[taken[0]]) if len(taken) == 1
+                    else _many_draws([(disposals[n], shares[n]) for n in taken]))
         return out
 
 
