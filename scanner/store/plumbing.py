@@ -28,6 +28,7 @@ def _queries() -> dict[str, str]:
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
+LET_GO_AFTER_S = 1.0  # how long a wait on the network lasts before the file is let go
 _LINES_PER_FILE = 100_000  # of a copy: DuckDB reads one while Python writes the next
 # DuckDB's threads while Python works on one core
 _SPARE_CORES = f"SET threads = {max(1, (os.cpu_count() or 1) - 1)}"
@@ -70,6 +71,8 @@ class Plumbing:
         self._transactions = 0
         self._told: dict[str, str] = {}  # meta a command was told for its run: see `tell`
         self._worker: _Worker | None = None  # the thread the store is lent to (`meanwhile`)
+        self._letting_go: threading.Timer | None = None  # see `let_go`
+        self._closing = threading.Lock()
         PRIVATE.hold()
         self._holding = True
         try:
@@ -84,6 +87,8 @@ class Plumbing:
         worker = self._worker
         if worker is not None and worker is not threading.current_thread():
             raise RuntimeError("the store is in use by work on another thread")
+        if self._letting_go is not None or self._closing.locked():
+            self._keep()  # waits for a let-go closing the file
         if self._conn is None:
             self._conn = connect(self.path, read_only=self._read_only, on_wait=self._on_wait,
                                  wait_s=RESUME_WAIT_S, again=True)
@@ -92,10 +97,33 @@ class Plumbing:
     def let_go(self) -> None:
         """Close the file while the caller waits on something else (a scan on the network),
         so that other taxscan processes can read it meanwhile; the next use opens it again,
-        waiting for them to finish. Inside a transaction it keeps the file."""
-        if self._conn is not None and not self._transactions:
-            self._conn.close()
-            self._conn = None
+        waiting for them to finish. It is closed once the wait has lasted LET_GO_AFTER_S (a
+        source that answers at once, such as a local node, is not worth opening the file
+        again for: its indexes are read from disk anew). Inside a transaction it keeps the
+        file."""
+        if self._conn is None or self._transactions:
+            return
+        self._keep()
+        timer = threading.Timer(LET_GO_AFTER_S, self._close_idle)
+        timer.daemon = True
+        self._letting_go = timer
+        timer.start()
+
+    def _keep(self) -> None:
+        """The file kept: a `let_go` still waiting to close it called off."""
+        with self._closing:
+            timer, self._letting_go = self._letting_go, None
+        if timer is not None:
+            timer.cancel()
+
+    def _close_idle(self) -> None:
+        with self._closing:
+            if self._letting_go is not threading.current_thread():
+                return  # called off meanwhile
+            self._letting_go = None
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def _release(self) -> None:
         if self._holding:
@@ -103,6 +131,7 @@ class Plumbing:
             PRIVATE.release()
 
     def close(self) -> None:
+        self._keep()
         try:
             if self._conn is not None:
                 self._conn.close()
