@@ -78,7 +78,7 @@ def tx_url(chain_id: int, tx_hash: str) -> str | None:
 def _ledger(job: _Job) -> int:
     entries = job.entries()
     if job.path.suffix.lower() == ".parquet":
-        rows = ledger_export_rows(entries, job.books.lots, tx_url)
+        rows = ledger_export_rows(entries, job.books.lots, tx_url, every_leg=job.year is None)
         write_parquet(job.path, PARQUET_COLUMNS, parquet_rows(rows, entries))
     else:
         lines = ledger_export_lines(entries, job.books.lots, tx_url, every_leg=job.year is None)

@@ -38,13 +38,14 @@ _QUANTITY = EXPORT_FIELDS.index("quantity")
 TxUrl = Callable[[int, str], str | None]
 
 
-def ledger_export_rows(entries: Sequence[LedgerEntry], book: LotBook,
-                       tx_url: TxUrl) -> list[Row]:
+def ledger_export_rows(entries: Sequence[LedgerEntry], book: LotBook, tx_url: TxUrl, *,
+                       every_leg: bool = False) -> list[Row]:
     """The ledger rows with their lineage: `book` must be computed from a ledger holding
-    `entries` (it may hold more, such as earlier years)."""
+    `entries` (it may hold more, such as earlier years); `every_leg`: `entries` are every
+    leg it was computed from (its lineage need not be searched for theirs)."""
     rows = ledger_rows(entries)
-    for row, (entry, url, opens, lineage) in zip(rows, _export_parts(entries, book, tx_url),
-                                                 strict=True):
+    parts = _export_parts(entries, book, tx_url, every_leg)
+    for row, (entry, url, opens, lineage) in zip(rows, parts, strict=True):
         row["explorer_url"] = url
         row["usd_value"] = None if entry.usd_value is None else qty(entry.usd_value)
         row["opens_lot"] = opens
@@ -165,7 +166,7 @@ _NO_CELLS_END = ",,,,\r\n"  # the lineage cells of a leg that opened no lot and 
 
 
 def _one_draw(d: Disposal, proceeds: Decimal | None, basis: Decimal | None) -> str:
-    """`_lineage_cells` of a leg that made one disposal (most do), the line's end after
+    """`_lineage` of a leg that made one disposal (most do), as cells, the line's end after
     them."""
     denied = d.disallowed_loss_usd
     gain = None if proceeds is None or basis is None else \
@@ -241,11 +242,12 @@ _LOT_ID = attrgetter("lot_id")
 _DRAWN = attrgetter("tx_hash", "wallet", "asset")
 
 
-def _export_parts(entries: Sequence[LedgerEntry], book: LotBook, tx_url: TxUrl) -> \
+def _export_parts(entries: Sequence[LedgerEntry], book: LotBook, tx_url: TxUrl,
+                  every_leg: bool) -> \
         Iterator[tuple[LedgerEntry, str | None, str | None, Mapping[str, str | None]]]:
     """Each entry with its transaction's explorer page, the lot it opened and its
     lineage."""
-    opened, draws, disposals, shares = _lineage_of(book, entries)
+    opened, draws, disposals, shares = _lineage_of(book, None if every_leg else entries)
     urls: dict[tuple[int, str], str | None] = {}
     for entry in entries:
         where = (entry.chain_id, entry.tx_hash)

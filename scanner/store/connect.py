@@ -19,6 +19,9 @@ SCHEMA_VERSION = "1"
 LOCK_WAIT_S = 10  # how long a command waits for another process to let go of the file
 RESUME_WAIT_S = 600  # how long a scan that let go of the file waits for readers to finish
 _RETRY_S = 0.2
+# a shorter wait goes unsaid: a scan lets the file go once it has waited on the network for
+# plumbing.LET_GO_AFTER_S
+NOTICE_AFTER_S = 2.0
 
 
 _COLUMNS = ("SELECT table_name, column_name FROM information_schema.columns "
@@ -54,7 +57,8 @@ def connect(path: Path, *, read_only: bool, on_wait: Callable[[], None] | None =
     exist; one that lacks a table or column of the schema (made by an older taxscan) is
     brought up to date first, briefly opened for writing.
     While another process holds the file (DuckDB allows one writer, or any number of
-    readers, across processes), wait up to `wait_s` seconds, calling `on_wait` once.
+    readers, across processes), wait up to `wait_s` seconds, calling `on_wait` once it has
+    waited NOTICE_AFTER_S.
     `again`: the file was opened before by this process, its schema brought up to date."""
     try:
         if not read_only:
@@ -79,7 +83,7 @@ def connect(path: Path, *, read_only: bool, on_wait: Callable[[], None] | None =
 
 def _locked(path: Path, read_only: bool, on_wait: Callable[[], None] | None,
             wait_s: float) -> duckdb.DuckDBPyConnection:
-    deadline: float | None = None
+    started: float | None = None
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
@@ -87,11 +91,12 @@ def _locked(path: Path, read_only: bool, on_wait: Callable[[], None] | None,
             if "could not set lock" not in str(exc).lower():
                 raise
         now = time.monotonic()
-        if deadline is None:
-            deadline = now + wait_s
-            if on_wait is not None:
-                on_wait()
-        elif now >= deadline:
+        if started is None:
+            started = now
+        if on_wait is not None and now - started >= NOTICE_AFTER_S:
+            on_wait()
+            on_wait = None
+        if now - started >= wait_s:
             raise StoreError(f"the database {path} is still in use by another taxscan after "
                              f"{wait_s:g} s: try again when it has finished")
         time.sleep(_RETRY_S)

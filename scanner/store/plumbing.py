@@ -64,7 +64,8 @@ class Plumbing:
                  on_wait: Callable[[], None] | None = None) -> None:
         """The database at `path`: for writing (made if missing), or with `read_only` for
         reading, beside other readers (it must exist). `on_wait` is called once if another
-        process holds the file and the store waits for it (see connect.LOCK_WAIT_S)."""
+        process holds the file and the store has waited for it connect.NOTICE_AFTER_S (see
+        connect.LOCK_WAIT_S)."""
         self.path = path
         self._read_only = read_only
         self._on_wait = on_wait

@@ -192,6 +192,8 @@ def test_a_part_of_the_ledger_gets_the_lineage_the_whole_export_gives_it() -> No
     book = compute_lots(entries, purchase_currencies=PURCHASES)
     whole = list(ledger_export_lines(entries, book, url))
     assert list(ledger_export_lines(entries, book, url, every_leg=True)) == whole
+    assert ledger_export_rows(entries, book, url, every_leg=True) == \
+        ledger_export_rows(entries, book, url)
     for month in (1, 2, 3, 4):
         part = [n for n, e in enumerate(entries) if e.timestamp.month == month]
         lines = list(ledger_export_lines([entries[n] for n in part], book, url))
