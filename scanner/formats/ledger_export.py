@@ -15,7 +15,7 @@ from scanner.formats.rows import LEDGER, Row, amount_text, ledger_rows, qty, whe
 from scanner.ledger.records import LedgerEntry
 from scanner.money import cents, sum_known
 from scanner.tax.records import NO_LOT, Disposal, Lot, LotBook
-from scanner.tax.sales import sale_cents
+from scanner.tax.sales import cent_rounding, sale_cents, whole_sales_cents
 from scanner.writing import csv_cell
 
 LINEAGE_FIELDS = ("explorer_url", "opens_lot", "draws_on", "proceeds_usd", "cost_basis_usd",
@@ -131,17 +131,20 @@ class _Logs(dict[int | None, str]):
 
 class _Lineage:
     """The lineage cells of legs, in the ledger's order: the lot an acquiring leg opened, or
-    the lots a disposing leg drew on (`_take`) and its sale's cents."""
+    the lots a disposing leg drew on (`_take`) and their sales' cents. A leg takes whole
+    sales (those of its kind, or all that are left), so its cents are their sums
+    (`whole_sales_cents`), not found by sharing them among the lines."""
 
     def __init__(self, book: LotBook, entries: Sequence[LedgerEntry] | None,
                  few: _Safe) -> None:
-        self.opened, self.draws, self.disposals, self.shares = _lineage_of(book, entries)
+        self.opened, self.draws, self.disposals = _drawn_of(book, entries)
         self.few = few
+        self.half_up = cent_rounding()
 
     def cells(self, part: Sequence[LedgerEntry]) -> list[str]:
         """Each leg's lineage cells, the line's end after them."""
-        opened, draws, disposals, shares, cell = \
-            self.opened, self.draws, self.disposals, self.shares, self.few.cell
+        opened, draws, disposals, cell, half_up = \
+            self.opened, self.draws, self.disposals, self.few.cell, self.half_up
         out: list[str] = []
         add = out.append
         for e in part:
@@ -153,46 +156,43 @@ class _Lineage:
             if not pending:
                 add(_NO_CELLS_END)
             elif len(pending) == 1:  # most legs: `_take` gives them their one disposal
-                n = pending.pop()
-                add(_one_draw(disposals[n], *shares[n]))
+                add(_one_draw(disposals[pending.pop()], half_up))
             else:
-                taken = _take(draws, e, disposals)
-                add(_one_draw(disposals[taken[0]], *shares[taken[0]]) if len(taken) == 1
-                    else _many_draws([(disposals[n], shares[n]) for n in taken]))
+                taken = [disposals[n] for n in _take(draws, e, disposals)]
+                add(_one_draw(taken[0], half_up) if len(taken) == 1
+                    else _many_draws(taken, half_up))
         return out
 
 
 _NO_CELLS_END = ",,,,\r\n"  # the lineage cells of a leg that opened no lot and drew on none
 
 
-def _one_draw(d: Disposal, proceeds: Decimal | None, basis: Decimal | None) -> str:
+def _one_draw(d: Disposal, half_up: Callable[[Decimal], Decimal]) -> str:
     """`_lineage` of a leg that made one disposal (most do), as cells, the line's end after
     them."""
-    denied = d.disallowed_loss_usd
+    sold, cost, denied = d.proceeds_usd, d.cost_basis_usd, d.disallowed_loss_usd
+    proceeds = None if sold is None else _ZERO + half_up(sold)
+    basis = None if cost is None else _ZERO + half_up(cost)
     gain = None if proceeds is None or basis is None else \
         proceeds - basis + (_ZERO + cents(denied) if denied else _ZERO)
     return (f",{csv_cell(formula_safe(f'{d.lot_id or NO_LOT}={qty(d.quantity)}'))},"
-            f"{'' if proceeds is None else _ZERO + proceeds},"
-            f"{'' if basis is None else _ZERO + basis},{'' if gain is None else gain}\r\n")
+            f"{'' if proceeds is None else proceeds},{'' if basis is None else basis},"
+            f"{'' if gain is None else gain}\r\n")
 
 
 _ZERO = Decimal(0)
 
 
-def _many_draws(drawn: Sequence[tuple[Disposal, tuple[Decimal | None, Decimal | None]]]) \
-        -> str:
-    """`_lineage` of a leg that made several disposals, each with its cents, as cells
-    (opens_lot empty), the line's end after them."""
-    proceeds: Decimal | None = _ZERO
-    basis: Decimal | None = _ZERO
+def _many_draws(drawn: Sequence[Disposal], half_up: Callable[[Decimal], Decimal]) -> str:
+    """`_lineage` of a leg that made several disposals, as cells (opens_lot empty), the
+    line's end after them."""
+    proceeds, basis = whole_sales_cents(drawn, half_up)
     denied = _ZERO
-    for d, (sold, cost) in drawn:
-        proceeds = None if sold is None or proceeds is None else proceeds + sold
-        basis = None if cost is None or basis is None else basis + cost
+    for d in drawn:
         if d.disallowed_loss_usd:
             denied += cents(d.disallowed_loss_usd)
     gain = None if proceeds is None or basis is None else proceeds - basis + denied
-    draws_on = "; ".join([f"{d.lot_id or NO_LOT}={qty(d.quantity)}" for d, _ in drawn])
+    draws_on = "; ".join([f"{d.lot_id or NO_LOT}={qty(d.quantity)}" for d in drawn])
     return (f",{csv_cell(formula_safe(draws_on))},{'' if proceeds is None else proceeds},"
             f"{'' if basis is None else basis},{'' if gain is None else gain}\r\n")
 
@@ -213,11 +213,18 @@ class _Safe(dict[str | None, str]):
 def _lineage_of(book: LotBook, entries: Sequence[LedgerEntry] | None) -> tuple[
         dict[tuple[str, str, str], str], dict[tuple[str, str, str], list[int]],
         Sequence[Disposal], list[tuple[Decimal | None, Decimal | None]]]:
+    """`_drawn_of`, and each disposal's cents, the gains report's, its sale's rows of each
+    sale (a sale is of one transaction: all its rows are there)."""
+    opened, draws, disposals = _drawn_of(book, entries)
+    return opened, draws, disposals, sale_cents(disposals)
+
+
+def _drawn_of(book: LotBook, entries: Sequence[LedgerEntry] | None) -> tuple[
+        dict[tuple[str, str, str], str], dict[tuple[str, str, str], list[int]],
+        Sequence[Disposal]]:
     """Of the transactions of `entries` (None: of every one): the lot each acquiring leg
     opened (by transaction, leg and wallet); the disposals of each transaction, wallet and
-    asset (their places in the disposals); the disposals; and each one's cents, the gains
-    report's, its sale's rows of each sale (a sale is of one transaction: all its rows are
-    there)."""
+    asset (their places in the disposals); and the disposals."""
     acquisitions: Sequence[Lot] = book.acquisitions
     disposals: Sequence[Disposal] = book.disposals
     if entries is not None:
@@ -233,7 +240,7 @@ def _lineage_of(book: LotBook, entries: Sequence[LedgerEntry] | None) -> tuple[
             draws[key] = [n]
         else:
             drawn.append(n)
-    return opened, draws, disposals, sale_cents(disposals)
+    return opened, draws, disposals
 
 
 _TX, _ORIGIN_TX = attrgetter("tx_hash"), attrgetter("origin_tx")

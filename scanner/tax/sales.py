@@ -18,7 +18,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, getcontext
 from operator import attrgetter, methodcaller
 from typing import cast
 
-from scanner.money import CENT, share_cents
+from scanner.money import CENT, share_cents, sum_known
 from scanner.tax.records import Disposal, Term
 
 ZERO = Decimal(0)
@@ -147,6 +147,37 @@ def sale_cents(disposals: Sequence[Disposal]) -> list[tuple[Decimal | None, Deci
     return out
 
 
+def cent_rounding() -> Callable[[Decimal], Decimal]:
+    """`money.cents` in the current context, called without a Python frame (for a million
+    calls)."""
+    return _to_cent(ROUND_HALF_UP)
+
+
+def whole_sales_cents(disposals: Sequence[Disposal], half_up: Callable[[Decimal], Decimal]) \
+        -> tuple[Decimal | None, Decimal | None]:
+    """The proceeds and basis in cents of `disposals`, of one transaction, asset and wallet,
+    every disposal of each of their sales (`sale_of`: one a kind): the sum of their lines'
+    figures (`sale_cents`), which share each sale's figures rounded once, so that sum is
+    found without sharing; None where a figure is unknown (`half_up`: `cent_rounding()`)."""
+    first = disposals[0].kind
+    sales = [disposals] if all(d.kind is first for d in disposals) else \
+        list(_by_kind(disposals).values())
+    proceeds: Decimal | None = ZERO
+    basis: Decimal | None = ZERO
+    for sale in sales:
+        sold, cost = sum_known(map(_PROCEEDS, sale)), sum_known(map(_COST, sale))
+        proceeds = None if sold is None or proceeds is None else proceeds + half_up(sold)
+        basis = None if cost is None or basis is None else basis + half_up(cost)
+    return proceeds, basis
+
+
+def _by_kind(disposals: Iterable[Disposal]) -> dict[str, list[Disposal]]:
+    kinds: dict[str, list[Disposal]] = {}
+    for disposal in disposals:
+        kinds.setdefault(disposal.kind.value, []).append(disposal)
+    return kinds
+
+
 def _sales(disposals: Sequence[Disposal]) -> Iterator[list[int]]:
     """The indexes of each sale's disposals (`sale_of`, grouped without hashing the kind, an
     Enum: its hash is slow)."""
@@ -169,6 +200,7 @@ def _sales(disposals: Sequence[Disposal]) -> Iterator[list[int]]:
 
 
 _SALE = attrgetter("tx_hash", "asset", "wallet")
+_PROCEEDS, _COST = attrgetter("proceeds_usd"), attrgetter("cost_basis_usd")
 
 
 def _to_cent(rounding: str) -> Callable[[Decimal], Decimal]:

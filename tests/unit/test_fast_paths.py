@@ -25,9 +25,11 @@ from scanner.formats.render import _csv_cell, gains_to_csv, to_csv
 from scanner.formats.rows import GAINS, amount_text, gains_rows, qty, when
 from scanner.frozen import fast_constructor
 from scanner.ledger.records import Kind, LedgerEntry
+from scanner.money import sum_known
 from scanner.tax.lots import _groups_in_order
 from scanner.tax.matching import OpenLot
 from scanner.tax.records import Disposal, Lot, Term
+from scanner.tax.sales import cent_rounding, sale_cents, whole_sales_cents
 from scanner.writing import csv_cell, csv_lines
 from tests.unit.builders import ETH, OTHER, TKN, WALLET, day, leg
 
@@ -181,6 +183,27 @@ def test_a_legs_quantity_text_is_made_from_its_integer_as_qty_makes_it(raw: int,
     (10**18, 18, "1"), (123, 2, "1.23"), (-7, 1, "-0.7")])
 def test_a_legs_quantity_text(raw: int, decimals: int, text: str) -> None:
     assert amount_text(raw, decimals) == text
+
+
+_AMOUNT = st.none() | st.builds(lambda n, e: Decimal(n).scaleb(-e),
+                                st.integers(-10**6, 10**9), st.integers(0, 12))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([Kind.TRADE, Kind.FEE]), _AMOUNT, _AMOUNT),
+                min_size=1, max_size=6))
+def test_whole_sales_cents_are_the_sums_of_their_lines_shares(
+        drawn: list[tuple[Kind, Decimal | None, Decimal | None]]) -> None:
+    """A leg that took whole sales gets their cents summed, not shared among the lines
+    first: the same figures, written the same way."""
+    disposals = [Disposal(*sale(kind=kind, proceeds_usd=sold, cost_basis_usd=cost,
+                                lot_id=f"0x00:log:{n}", quantity=Decimal(n + 1)))
+                 for n, (kind, sold, cost) in enumerate(drawn)]
+    shares = sale_cents(disposals)
+    expected = tuple(str(Decimal(0) + total) if total is not None else None for total in (
+        sum_known(p for p, _ in shares), sum_known(c for _, c in shares)))
+    got = whole_sales_cents(disposals, cent_rounding())
+    assert tuple(None if total is None else str(total) for total in got) == expected
 
 
 ZONES = [UTC, None, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
