@@ -39,7 +39,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from scanner.tax.records import Disposal, Term
-from scanner.tax.sales import is_known, sale_cents, utc
+from scanner.tax.sales import is_known, term_gains, utc
 from scanner.tax.taxpayer import FilingStatus, Taxpayer
 
 ZERO = Decimal(0)
@@ -118,8 +118,8 @@ class TermTotals:
 def term_totals(disposals: Iterable[Disposal], through: int | None = None) -> \
         dict[int, TermTotals]:
     """The gains per year (UTC date sold) and term, in cents as the forms have them
-    (`sales.sale_cents`: the figures of `sales.sale_lines`, without sorting them into the
-    form's order, which a sum does not need); of the years up to `through` alone, if
+    (`sales.term_gains`: the sums of `sales.sale_lines`' figures, without sorting them into
+    the form's order, which a sum does not need); of the years up to `through` alone, if
     given."""
     known: dict[int, list[Disposal]] = {}
     unknown: dict[int, int] = {}
@@ -133,13 +133,9 @@ def term_totals(disposals: Iterable[Disposal], through: int | None = None) -> \
             unknown[year] = unknown.get(year, 0) + 1
     totals = {}
     for year in known.keys() | unknown.keys():
-        listed = known.get(year, [])
-        gains = {Term.SHORT: ZERO, Term.LONG: ZERO}
-        for disposal, (proceeds, cost) in zip(listed, sale_cents(listed), strict=True):
-            if proceeds is not None and cost is not None and disposal.term in gains:
-                gains[disposal.term] += proceeds - cost
-        totals[year] = TermTotals(short=gains[Term.SHORT], long=gains[Term.LONG],
-                                  unknown=unknown.get(year, 0))
+        gains = term_gains(known.get(year, []))
+        totals[year] = TermTotals(short=gains.get(Term.SHORT, ZERO),
+                                  long=gains.get(Term.LONG, ZERO), unknown=unknown.get(year, 0))
     return totals
 
 

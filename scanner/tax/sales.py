@@ -171,6 +171,47 @@ def whole_sales_cents(disposals: Sequence[Disposal], half_up: Callable[[Decimal]
     return proceeds, basis
 
 
+def term_gains(disposals: Sequence[Disposal]) -> dict[Term, Decimal]:
+    """The gains of each term in cents, the sum of the disposals' lines (`sale_cents`): a
+    sale of one term adds its figures rounded once (which its lines share), a sale of
+    several its lines' shares. A disposal of unknown proceeds or basis adds nothing."""
+    half_up = cent_rounding()
+    short = long = ZERO  # by `is`: an Enum's hash is slow
+    other: dict[Term, Decimal] = {}
+    mixed: list[Disposal] = []
+
+    def add(term: Term, gain: Decimal) -> None:
+        nonlocal short, long
+        if term is Term.SHORT:
+            short += gain
+        elif term is Term.LONG:
+            long += gain
+        else:
+            other[term] = other.get(term, ZERO) + gain
+
+    for members in _sales(disposals):
+        if len(members) == 1:  # most sales
+            one = disposals[members[0]]
+            term, sold, cost = one.term, one.proceeds_usd, one.cost_basis_usd
+            if term is not None and sold is not None and cost is not None:
+                add(term, half_up(sold) - half_up(cost))
+            continue
+        sale = [disposals[n] for n in members]
+        term = sale[0].term
+        if term is None or any(d.term is not term for d in sale):
+            mixed.extend(sale)
+            continue
+        sold, cost = sum_known(map(_PROCEEDS, sale)), sum_known(map(_COST, sale))
+        if sold is not None and cost is not None:
+            add(term, half_up(sold) - half_up(cost))
+        elif len(sale) > 1:
+            mixed.extend(sale)  # its known lines count, each rounded alone
+    for disposal, (sold, cost) in zip(mixed, sale_cents(mixed), strict=True):
+        if sold is not None and cost is not None and disposal.term is not None:
+            add(disposal.term, sold - cost)
+    return {Term.SHORT: short, Term.LONG: long, **other}
+
+
 def _by_kind(disposals: Iterable[Disposal]) -> dict[str, list[Disposal]]:
     kinds: dict[str, list[Disposal]] = {}
     for disposal in disposals:

@@ -29,7 +29,7 @@ from scanner.money import sum_known
 from scanner.tax.lots import _groups_in_order
 from scanner.tax.matching import OpenLot
 from scanner.tax.records import Disposal, Lot, Term
-from scanner.tax.sales import cent_rounding, sale_cents, whole_sales_cents
+from scanner.tax.sales import cent_rounding, sale_cents, term_gains, whole_sales_cents
 from scanner.writing import csv_cell, csv_lines
 from tests.unit.builders import ETH, OTHER, TKN, WALLET, day, leg
 
@@ -204,6 +204,26 @@ def test_whole_sales_cents_are_the_sums_of_their_lines_shares(
         sum_known(p for p, _ in shares), sum_known(c for _, c in shares)))
     got = whole_sales_cents(disposals, cent_rounding())
     assert tuple(None if total is None else str(total) for total in got) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["0x01", "0x02", "0x03"]),
+                          st.sampled_from([Kind.TRADE, Kind.FEE]),
+                          st.sampled_from([Term.SHORT, Term.LONG, None]), _AMOUNT, _AMOUNT),
+                min_size=1, max_size=8))
+def test_term_gains_are_the_sums_of_the_lines_shares(
+        drawn: list[tuple[str, Kind, Term | None, Decimal | None, Decimal | None]]) -> None:
+    """The netting's gains of each term add a sale of one term as its figures rounded once:
+    what its lines' shares add up to."""
+    disposals = [Disposal(*sale(tx_hash=tx, kind=kind, term=term, proceeds_usd=sold,
+                                cost_basis_usd=cost, lot_id=f"0x00:log:{n}"))
+                 for n, (tx, kind, term, sold, cost) in enumerate(drawn)]
+    expected = {Term.SHORT: Decimal(0), Term.LONG: Decimal(0)}
+    for disposal, (sold, cost) in zip(disposals, sale_cents(disposals), strict=True):
+        if sold is not None and cost is not None and disposal.term is not None:
+            expected[disposal.term] += sold - cost
+    assert {term: str(gain) for term, gain in term_gains(disposals).items()} == \
+        {term: str(gain) for term, gain in expected.items()}
 
 
 ZONES = [UTC, None, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
