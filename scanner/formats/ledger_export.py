@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from scanner.formats.cells import formula_safe
 from scanner.formats.rows import LEDGER, Row, amount_text, ledger_rows, qty, when
+from scanner.grouping import places_by
 from scanner.ledger.records import LedgerEntry
 from scanner.money import cents, sum_known
 from scanner.tax.records import NO_LOT, Disposal, Lot, LotBook
@@ -233,14 +234,7 @@ def _drawn_of(book: LotBook, entries: Sequence[LedgerEntry] | None) -> tuple[
                                      map(txs.__contains__, map(_ORIGIN_TX, acquisitions))))
         disposals = list(compress(disposals, map(txs.__contains__, map(_TX, disposals))))
     opened = dict(zip(map(_ORIGIN, acquisitions), map(_LOT_ID, acquisitions), strict=True))
-    draws: dict[tuple[str, str, str], list[int]] = {}
-    for n, key in enumerate(map(_DRAWN, disposals)):
-        drawn = draws.get(key)
-        if drawn is None:
-            draws[key] = [n]
-        else:
-            drawn.append(n)
-    return opened, draws, disposals
+    return opened, places_by(map(_DRAWN, disposals)), disposals
 
 
 _TX, _ORIGIN_TX = attrgetter("tx_hash"), attrgetter("origin_tx")

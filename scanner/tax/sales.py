@@ -18,6 +18,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, getcontext
 from operator import attrgetter, methodcaller
 from typing import cast
 
+from scanner.grouping import places_by
 from scanner.money import CENT, share_cents, sum_known
 from scanner.tax.records import Disposal, Term
 
@@ -222,14 +223,7 @@ def _by_kind(disposals: Iterable[Disposal]) -> dict[str, list[Disposal]]:
 def _sales(disposals: Sequence[Disposal]) -> Iterator[list[int]]:
     """The indexes of each sale's disposals (`sale_of`, grouped without hashing the kind, an
     Enum: its hash is slow)."""
-    sales: dict[tuple[str, str, str], list[int]] = {}
-    for n, key in enumerate(map(_SALE, disposals)):
-        members = sales.get(key)
-        if members is None:
-            sales[key] = [n]
-        else:
-            members.append(n)
-    for members in sales.values():
+    for members in places_by(map(_SALE, disposals)).values():
         first = disposals[members[0]].kind
         if len(members) == 1 or all(disposals[n].kind is first for n in members):
             yield members
