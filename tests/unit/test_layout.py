@@ -22,7 +22,7 @@ MAX_LINES = 450
 LAYERS = {
     "scanner": (
         ("cli",), ("app",), ("formats",), ("store",), ("tax",), ("ledger",), ("prices",),
-        ("errors", "money", "frozen", "collector", "writing"),
+        ("errors", "money", "frozen", "collector", "grouping", "writing"),
     ),
     "chains": (
         ("devnet",), ("evm",),
