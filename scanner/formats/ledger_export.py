@@ -149,11 +149,12 @@ class _Lineage:
         out: list[str] = []
         add = out.append
         for e in part:
-            if e.raw_amount > 0:
+            raw = e.raw_amount
+            if raw > 0:
                 opens = opened.get((e.tx_hash, e.leg_key, e.wallet))
                 add(_NO_CELLS_END if opens is None else f"{cell(opens)},,,,\r\n")
                 continue
-            pending = draws.get((e.tx_hash, e.wallet, e.asset))
+            pending = draws.get((e.tx_hash, e.wallet, e.asset)) if raw else None
             if not pending:
                 add(_NO_CELLS_END)
             elif len(pending) == 1:  # most legs: `_take` gives them their one disposal

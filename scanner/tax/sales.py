@@ -130,7 +130,7 @@ def sale_cents(disposals: Sequence[Disposal]) -> list[tuple[Decimal | None, Deci
                 largest.sort(key=lambda i: (shorts[i], _line_order(disposals[members[i]])))
             for i in largest[:left]:
                 floors[i] += CENT
-        return list[Decimal | None](floors)
+        return cast(list[Decimal | None], floors)
 
     out: list[tuple[Decimal | None, Decimal | None]] = [(None, None)] * len(disposals)
     for members in _sales(disposals):
