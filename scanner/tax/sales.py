@@ -162,7 +162,7 @@ def whole_sales_cents(disposals: Sequence[Disposal], half_up: Callable[[Decimal]
     found without sharing; None where a figure is unknown (`half_up`: `cent_rounding()`)."""
     first = disposals[0].kind
     sales = [disposals] if all(d.kind is first for d in disposals) else \
-        list(_by_kind(disposals).values())
+        [[disposals[n] for n in sale] for sale in _by_kind(disposals, range(len(disposals)))]
     proceeds: Decimal | None = ZERO
     basis: Decimal | None = ZERO
     for sale in sales:
@@ -213,11 +213,10 @@ def term_gains(disposals: Sequence[Disposal]) -> dict[Term, Decimal]:
     return {Term.SHORT: short, Term.LONG: long, **other}
 
 
-def _by_kind(disposals: Iterable[Disposal]) -> dict[str, list[Disposal]]:
-    kinds: dict[str, list[Disposal]] = {}
-    for disposal in disposals:
-        kinds.setdefault(disposal.kind.value, []).append(disposal)
-    return kinds
+def _by_kind(disposals: Sequence[Disposal], members: Sequence[int]) -> list[list[int]]:
+    """`members`, places in `disposals`, split by their disposals' kinds."""
+    kinds = places_by(disposals[n].kind.value for n in members)
+    return [[members[i] for i in places] for places in kinds.values()]
 
 
 def _sales(disposals: Sequence[Disposal]) -> Iterator[list[int]]:
@@ -228,10 +227,7 @@ def _sales(disposals: Sequence[Disposal]) -> Iterator[list[int]]:
         if len(members) == 1 or all(disposals[n].kind is first for n in members):
             yield members
             continue
-        kinds: dict[str, list[int]] = {}
-        for n in members:
-            kinds.setdefault(disposals[n].kind.value, []).append(n)
-        yield from kinds.values()
+        yield from _by_kind(disposals, members)
 
 
 _SALE = attrgetter("tx_hash", "asset", "wallet")
